@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+// Vigil: high availability for KVM virtual machines on libvirt.
+import PackageDescription
+
+let package = Package(
+    name: "Vigil",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Libvirt", targets: ["Libvirt"]),
+        .library(name: "DomainXML", targets: ["DomainXML"]),
+        .library(name: "HACore", targets: ["HACore"]),
+        .library(name: "HACoordination", targets: ["HACoordination"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // C interop: module maps over the system's libvirt and libxml2 (Debian: libvirt-dev, libxml2-dev).
+        .systemLibrary(name: "CLibvirt", path: "Modules/CLibvirt", pkgConfig: "libvirt",
+                       providers: [.apt(["libvirt-dev"])]),
+        .systemLibrary(name: "CLibXML2", path: "Modules/CLibXML2", pkgConfig: "libxml-2.0",
+                       providers: [.apt(["libxml2-dev"])]),
+
+        // Swift wrapper over the libvirt C API: owned handles, typed errors, events as AsyncStream.
+        .target(name: "Libvirt", dependencies: ["CLibvirt"]),
+        // Libvirt domain XML as values, on libxml2; no libvirt dependency.
+        .target(name: "DomainXML", dependencies: ["CLibXML2"]),
+        // The pure HA brain: model, policies, placement, coordinator instances. No IO, no clock.
+        .target(name: "HACore"),
+        // Deterministic cluster simulator over HACore (test support and benchmarks).
+        .target(name: "HASimulator", dependencies: ["HACore"]),
+        // Cluster state: store protocol, etcd (v3 JSON gateway) and embedded SQLite stores, membership.
+        .target(name: "HACoordination", dependencies: [
+            "HACore",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // Test support for the multi-host lab (deploy/lab): bring-up, faults, guest heartbeats.
+        .target(name: "LabSupport", dependencies: ["Libvirt"]),
+
+        .testTarget(name: "LibvirtTests", dependencies: ["Libvirt"]),
+        .testTarget(name: "DomainXMLTests", dependencies: ["DomainXML"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "HACoreTests", dependencies: ["HACore", "HASimulator"], resources: [.copy("Scenarios")]),
+        .testTarget(name: "HACoordinationTests", dependencies: ["HACoordination"]),
+        .testTarget(name: "LabTests", dependencies: ["Libvirt", "LabSupport"]),
+
+        // Benchmarks: run in release by `make bench`, never as timed assertions in tests.
+        .executableTarget(name: "HACoreBench", dependencies: ["HACore", "HASimulator"], path: "bench/HACoreBench"),
+    ]
+)
