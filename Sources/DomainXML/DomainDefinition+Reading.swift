@@ -1,0 +1,130 @@
+import Foundation
+
+extension DomainDefinition {
+    /// Reads and validates the definition from a `<domain>` root element.
+    init(root: ElementView) throws(DomainXMLError) {
+        guard root.name == "domain", root.namespaceURI == nil else {
+            throw root.invalid("is the root element; expected <domain>")
+        }
+        let domainType = try root.requiredAttribute("type")
+        guard let nameElement = root.child("name") else { throw root.invalid("has no <name>") }
+        let name = nameElement.text
+        guard !name.isEmpty else { throw nameElement.invalid("is empty") }
+        guard let memoryElement = root.child("memory") else { throw root.invalid("has no <memory>") }
+        let memory = try Self.kibibytes(memoryElement)
+        let vcpuElement = root.child("vcpu")
+        let vcpus = try vcpuElement.map { element throws(DomainXMLError) in try Self.count(element) } ?? 1
+        let devices = root.child("devices")
+        self.init(
+            domainType: domainType,
+            name: name,
+            uuid: try root.child("uuid").map { element throws(DomainXMLError) in try Self.uuid(element) },
+            memoryKiB: memory,
+            currentMemoryKiB: try root.child("currentMemory").map { element throws(DomainXMLError) in
+                try Self.kibibytes(element)
+            },
+            vcpus: vcpus,
+            currentVcpus: try vcpuElement?.integerAttribute("current"),
+            os: root.child("os").map(OperatingSystemBoot.init(element:)) ?? OperatingSystemBoot(),
+            emulator: devices?.child("emulator")?.text,
+            disks: try (devices?.children("disk") ?? []).map { element throws(DomainXMLError) in
+                try Disk(element: element)
+            },
+            interfaces: (devices?.children("interface") ?? []).map(NetworkInterface.init(element:)),
+            serials: try Self.characterDevices("serial", in: devices),
+            consoles: try Self.characterDevices("console", in: devices),
+            channels: try Self.characterDevices("channel", in: devices),
+            vigilMetadata: VigilMetadata.read(from: root)
+        )
+    }
+
+    private static func kibibytes(_ element: ElementView) throws(DomainXMLError) -> UInt64 {
+        switch MemoryUnit.kibibytes(value: element.text, unit: element.attribute("unit")) {
+        case let .success(kibibytes): return kibibytes
+        case let .failure(problem): throw element.invalid(problem.description)
+        }
+    }
+
+    private static func count(_ element: ElementView) throws(DomainXMLError) -> Int {
+        guard let value = Int(element.text), value > 0 else {
+            throw element.invalid("is not a positive integer: \"\(element.text)\"")
+        }
+        return value
+    }
+
+    private static func uuid(_ element: ElementView) throws(DomainXMLError) -> UUID {
+        guard let uuid = UUID(libvirtString: element.text) else {
+            throw element.invalid("is not a UUID: \"\(element.text)\"")
+        }
+        return uuid
+    }
+
+    private static func characterDevices(_ kind: String, in devices: ElementView?)
+        throws(DomainXMLError) -> [CharacterDevice]
+    {
+        try (devices?.children(kind) ?? []).map { element throws(DomainXMLError) in
+            try CharacterDevice(element: element)
+        }
+    }
+}
+
+extension UUID {
+    /// Parses a UUID as libvirt accepts it: 32 hex digits, dashes optional.
+    init?(libvirtString text: String) {
+        let hex = text.filter { $0 != "-" }
+        guard hex.count == 32, hex.allSatisfy(\.isHexDigit) else { return nil }
+        let chars = Array(hex)
+        let groups = [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(chars[$0]) }
+        self.init(uuidString: groups.joined(separator: "-"))
+    }
+
+    /// The lowercase dashed form libvirt writes.
+    var libvirtString: String { uuidString.lowercased() }
+}
+
+extension OperatingSystemBoot {
+    /// Reads `<os>`; nothing in it is required.
+    init(element: ElementView) {
+        let type = element.child("type")
+        self.init(
+            type: type?.text,
+            arch: type?.attribute("arch"),
+            machine: type?.attribute("machine"),
+            kernel: element.child("kernel")?.text,
+            initrd: element.child("initrd")?.text,
+            cmdline: element.child("cmdline")?.text,
+            bootDevices: element.children("boot").compactMap { $0.attribute("dev") }
+        )
+    }
+}
+
+extension NetworkInterface {
+    /// Reads `<interface>`.
+    init(element: ElementView) {
+        let source = element.child("source")
+        self.init(
+            type: element.attribute("type") ?? "",
+            mac: element.child("mac")?.attribute("address"),
+            sourceNetwork: source?.attribute("network"),
+            sourceBridge: source?.attribute("bridge"),
+            sourceDevice: source?.attribute("dev"),
+            model: element.child("model")?.attribute("type")
+        )
+    }
+}
+
+extension CharacterDevice {
+    /// Reads `<serial>`, `<console>` or `<channel>`.
+    init(element: ElementView) throws(DomainXMLError) {
+        let source = element.child("source")
+        let target = element.child("target")
+        self.init(
+            type: try element.requiredAttribute("type"),
+            sourcePath: source?.attribute("path"),
+            sourceMode: source?.attribute("mode"),
+            targetType: target?.attribute("type"),
+            targetName: target?.attribute("name"),
+            targetPort: try target?.integerAttribute("port")
+        )
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+
+/// A snapshot of the fields Vigil reads from a libvirt domain definition.
+public struct DomainDefinition: Sendable, Codable, Hashable {
+    /// The `type` attribute of `<domain>`: "kvm", "qemu" (TCG), or another libvirt driver's name.
+    public var domainType: String
+    public var name: String
+    /// Nil when the XML has no `<uuid>` (libvirt then generates one on define).
+    public var uuid: UUID?
+    /// Maximum memory (`<memory>`) in KiB, converted from its unit as libvirt does.
+    public var memoryKiB: UInt64
+    /// Current memory (`<currentMemory>`) in KiB; equals `memoryKiB` when absent.
+    public var currentMemoryKiB: UInt64
+    /// Maximum virtual CPUs (`<vcpu>`); 1 when absent.
+    public var vcpus: Int
+    /// Virtual CPUs online at boot (`<vcpu current=...>`); equals `vcpus` when absent.
+    public var currentVcpus: Int
+    public var os: OperatingSystemBoot
+    /// The `<devices><emulator>` path, if given.
+    public var emulator: String?
+    public var disks: [Disk]
+    public var interfaces: [NetworkInterface]
+    public var serials: [CharacterDevice]
+    public var consoles: [CharacterDevice]
+    public var channels: [CharacterDevice]
+    /// Vigil's own key/values from `<metadata><vigil:ha>`.
+    public var vigilMetadata: [String: String]
+
+    public init(
+        domainType: String, name: String, uuid: UUID? = nil, memoryKiB: UInt64, currentMemoryKiB: UInt64? = nil,
+        vcpus: Int = 1, currentVcpus: Int? = nil, os: OperatingSystemBoot = OperatingSystemBoot(),
+        emulator: String? = nil, disks: [Disk] = [], interfaces: [NetworkInterface] = [],
+        serials: [CharacterDevice] = [], consoles: [CharacterDevice] = [], channels: [CharacterDevice] = [],
+        vigilMetadata: [String: String] = [:]
+    ) {
+        self.domainType = domainType
+        self.name = name
+        self.uuid = uuid
+        self.memoryKiB = memoryKiB
+        self.currentMemoryKiB = currentMemoryKiB ?? memoryKiB
+        self.vcpus = vcpus
+        self.currentVcpus = currentVcpus ?? vcpus
+        self.os = os
+        self.emulator = emulator
+        self.disks = disks
+        self.interfaces = interfaces
+        self.serials = serials
+        self.consoles = consoles
+        self.channels = channels
+        self.vigilMetadata = vigilMetadata
+    }
+
+    /// Parses and validates domain XML in one step.
+    public init(xml: String) throws(DomainXMLError) {
+        self = try DomainDocument(xml: xml).definition
+    }
+}
+
+/// The `<os>` element: guest type, machine and, for direct kernel boot, kernel/initrd/cmdline.
+public struct OperatingSystemBoot: Sendable, Codable, Hashable {
+    /// `<type>` text, usually "hvm".
+    public var type: String?
+    public var arch: String?
+    public var machine: String?
+    public var kernel: String?
+    public var initrd: String?
+    public var cmdline: String?
+    /// `<boot dev=...>` entries in order ("hd", "cdrom", "network", "fd").
+    public var bootDevices: [String]
+
+    public init(type: String? = nil, arch: String? = nil, machine: String? = nil, kernel: String? = nil,
+                initrd: String? = nil, cmdline: String? = nil, bootDevices: [String] = []) {
+        self.type = type
+        self.arch = arch
+        self.machine = machine
+        self.kernel = kernel
+        self.initrd = initrd
+        self.cmdline = cmdline
+        self.bootDevices = bootDevices
+    }
+
+    /// True when the guest boots a kernel image directly instead of through firmware.
+    public var isDirectKernelBoot: Bool { kernel != nil }
+}
