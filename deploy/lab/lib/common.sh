@@ -1,0 +1,53 @@
+# Shared names, paths and helpers of the lab; sourced by `lab` and by the per-host init.
+# Everything the lab creates lives under $LAB_DIR (never in the git tree).
+LAB_DIR=${VIGIL_LAB_DIR:-/var/lib/vigil-lab}
+LAB_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LAB_NET=10.77.0                  # lab-only /24: exists only inside the lab's namespaces + root leg
+ROOT_LEG=vlab0                   # root namespace's veth into the lab switch ($LAB_NET.1)
+SW_NS=vlab-sw                    # the "switch" namespace holding bridge br0
+SHARED=$LAB_DIR/shared           # shared storage: same path on every host
+STATE=$LAB_DIR/state             # hosts list, etcd cluster string, collector pid
+CACHE=$LAB_DIR/cache             # kernel .deb, unpacked kernel, QEMU capabilities, accel probe
+HB_DIR=$SHARED/heartbeat         # collector socket and per-guest heartbeat logs
+HB_SOCK=$HB_DIR/collector.sock
+
+say() { echo "lab: $*" >&2; }
+die() { echo "lab: error: $*" >&2; exit 1; }
+
+host_ns()  { echo "vlab-$1"; }
+host_ip()  { echo "$LAB_NET.$((10 + ${1#h}))"; }
+host_dir() { echo "$LAB_DIR/hosts/$1"; }
+host_uri() { echo "qemu:///system?socket=$(host_dir "$1")/run/libvirt/libvirt-sock"; }
+lab_hosts() { cat "$STATE/hosts" 2>/dev/null; }
+lab_is_up() { [ -s "$STATE/hosts" ] || ip netns list 2>/dev/null | grep -q "^$SW_NS\b"; }
+
+# The host's "init": a sleep that holds its mount/UTS/net namespaces for `exec`.
+host_anchor() { local p; p=$(cat "$(host_dir "$1")/run/anchor.pid" 2>/dev/null) && kill -0 "$p" 2>/dev/null && echo "$p"; }
+
+need_host() {
+  lab_is_up || die "the lab is not up (run: lab up)"
+  lab_hosts | grep -qx "$1" || die "unknown host '$1' (hosts: $(lab_hosts | tr '\n' ' '))"
+}
+
+# Waits up to $2 seconds for command "${@:3}" to succeed; $1 names what we wait for.
+wait_for() {
+  local what=$1 secs=$2; shift 2
+  local end=$((SECONDS + secs))
+  until "$@" >/dev/null 2>&1; do
+    [ $SECONDS -lt $end ] || die "timed out after ${secs}s waiting for $what"
+    sleep 0.1
+  done
+}
+
+# True while PID runs; a zombie has released everything and only waits for its reaper.
+pid_alive() { local st; st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) && [ "$st" != Z ]; }
+
+# SIGKILLs the given PIDs and waits until they are gone.
+kill_pids() {
+  [ $# -gt 0 ] || return 0
+  kill -KILL "$@" 2>/dev/null || true
+  local end=$((SECONDS + 10)) p
+  for p in "$@"; do
+    while pid_alive "$p" && [ $SECONDS -lt $end ]; do sleep 0.02; done
+  done
+}

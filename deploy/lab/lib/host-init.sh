@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs inside a host's network namespace, in its own mount + UTS namespace (see host_boot):
+# bind-mounts the host's directories over the daemons' paths, starts virtlogd, virtlockd,
+# libvirtd (TCP on the host's address) and its etcd member, and records every PID in its /run.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+h=$1; d=$(host_dir "$h"); ip=$(host_ip "$h")
+
+hostname "$h"
+for m in etc:/etc/libvirt lib:/var/lib/libvirt log:/var/log/libvirt cache:/var/cache/libvirt run:/run; do
+  mkdir -p "${m#*:}"
+  mount --bind "$d/${m%%:*}" "${m#*:}"
+done
+mount --bind "$d/hosts" /etc/hosts
+
+setsid sleep infinity </dev/null >/dev/null 2>&1 &
+echo $! > /run/anchor.pid
+virtlogd -d
+virtlockd -d
+libvirtd -d --listen
+
+cluster=$(cat "$STATE/etcd-cluster")
+if [[ ",$cluster" == *",$h="* ]]; then
+  setsid etcd --name "$h" --data-dir "$d/etcd" \
+    --listen-peer-urls "http://$ip:2380" --initial-advertise-peer-urls "http://$ip:2380" \
+    --listen-client-urls "http://$ip:2379,http://127.0.0.1:2379" --advertise-client-urls "http://$ip:2379" \
+    --initial-cluster "$cluster" --initial-cluster-token vigil-lab --initial-cluster-state new \
+    </dev/null >>"$d/etcd.log" 2>&1 &
+  echo $! > /run/etcd.pid
+fi
