@@ -20,34 +20,30 @@ enum LibXML2 {
             throw .malformed(line: 0, column: 0, message: "libxml2 could not allocate a parser context")
         }
         defer { xmlFreeParserCtxt(context) }
-        // Stop at the first error so that the context's last error is the first (most telling) one.
+        // Record the first error (libxml2 may add follow-up errors) and stop parsing there.
+        let recorder = FirstErrorRecorder()
+        context.pointee._private = Unmanaged.passUnretained(recorder).toOpaque()
         context.pointee.sax.pointee.serror = { userData, error in
             guard let userData, let error, error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
-            xmlStopParser(userData.assumingMemoryBound(to: xmlParserCtxt.self))
+            let context = userData.assumingMemoryBound(to: xmlParserCtxt.self)
+            if let recorderPointer = context.pointee._private {
+                Unmanaged<FirstErrorRecorder>.fromOpaque(recorderPointer).takeUnretainedValue().record(error.pointee)
+            }
+            xmlStopParser(context)
         }
         let bytes = Array(xml.utf8)
-        let document: xmlDocPtr? = bytes.withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { chars in
-                xmlCtxtReadMemory(context, chars.baseAddress, Int32(chars.count), "domain.xml", "UTF-8", parseOptions)
+        let document: xmlDocPtr? = withExtendedLifetime(recorder) {
+            bytes.withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { chars in
+                    xmlCtxtReadMemory(context, chars.baseAddress, Int32(chars.count), "domain.xml", "UTF-8", parseOptions)
+                }
             }
         }
-        let wellFormed = context.pointee.wellFormed != 0
-        if let document, wellFormed { return document }
+        if let document, context.pointee.wellFormed != 0, recorder.first == nil { return document }
         if let document { xmlFreeDoc(document) }
-        throw malformedError(context)
+        throw recorder.first
+            ?? .malformed(line: 1, column: 0, message: "libxml2 rejected the document without saying why")
     }
-
-    /// The context's recorded error as a `DomainXMLError.malformed`.
-    private static func malformedError(_ context: xmlParserCtxtPtr) -> DomainXMLError {
-        guard let error = xmlCtxtGetLastError(context), error.pointee.code != 0 else {
-            return .malformed(line: 0, column: 0, message: bytesEmptyMessage)
-        }
-        let message = error.pointee.message.map { String(cString: $0) } ?? "unknown libxml2 error \(error.pointee.code)"
-        return .malformed(line: Int(error.pointee.line), column: Int(error.pointee.int2),
-                          message: message.trimmingWhitespace())
-    }
-
-    private static let bytesEmptyMessage = "the document is empty or not XML"
 
     /// Serializes `document` as UTF-8 text, with or without the `<?xml ...?>` declaration.
     static func serialize(_ document: xmlDocPtr, declaration: Bool) -> String {
@@ -77,5 +73,16 @@ extension String {
     /// Calls `body` with the string as a NUL-terminated `xmlChar` pointer.
     func withXMLChars<R>(_ body: (UnsafePointer<xmlChar>) -> R) -> R {
         withCString { $0.withMemoryRebound(to: xmlChar.self, capacity: utf8.count + 1, body) }
+    }
+}
+
+/// Keeps the first error libxml2 reports for one parse; used only on the parsing thread.
+private final class FirstErrorRecorder {
+    private(set) var first: DomainXMLError?
+
+    func record(_ error: xmlError) {
+        guard first == nil else { return }
+        let message = error.message.map { String(cString: $0) } ?? "libxml2 error \(error.code)"
+        first = .malformed(line: Int(error.line), column: Int(error.int2), message: message.trimmingWhitespace())
     }
 }

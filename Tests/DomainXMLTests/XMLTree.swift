@@ -8,16 +8,18 @@ import FoundationXML
 struct XMLTree: Equatable {
     let lines: [String]
 
-    init(_ xml: String) throws {
+    /// With `ignoringIndentation`, whitespace-only text nodes are left out (to compare structure after inserts).
+    init(_ xml: String, ignoringIndentation: Bool = false) throws {
         let document = try XMLDocument(xmlString: xml, options: [.nodePreserveWhitespace, .nodePreserveEmptyElements])
         var lines: [String] = []
-        Self.append(document.children ?? [], path: "", to: &lines)
+        Self.append(document.children ?? [], path: "", skipBlank: ignoringIndentation, to: &lines)
         self.lines = lines
     }
 
-    private static func append(_ nodes: [XMLNode], path: String, to lines: inout [String]) {
+    private static func append(_ nodes: [XMLNode], path: String, skipBlank: Bool, to lines: inout [String]) {
         var seen: [String: Int] = [:]
         for node in nodes {
+            if skipBlank, node.kind == .text, (node.stringValue ?? "").allSatisfy(\.isWhitespace) { continue }
             let key: String
             switch node.kind {
             case .element: key = node.name ?? "?"
@@ -32,7 +34,7 @@ struct XMLTree: Equatable {
                 let attributes = (element.attributes ?? []).map { "\($0.name ?? "")=\($0.stringValue ?? "")" }.sorted()
                 let namespaces = (element.namespaces ?? []).map { "xmlns:\($0.name ?? "")=\($0.stringValue ?? "")" }.sorted()
                 lines.append("\(nodePath) uri=\(element.uri ?? "") \((attributes + namespaces).joined(separator: " "))")
-                append(element.children ?? [], path: nodePath, to: &lines)
+                append(element.children ?? [], path: nodePath, skipBlank: skipBlank, to: &lines)
             } else {
                 lines.append("\(nodePath) \(String(reflecting: node.stringValue ?? ""))")
             }
