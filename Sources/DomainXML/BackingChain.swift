@@ -17,13 +17,13 @@ public enum BackingChain {
             }
             let image = try read(file, as: current.format)
             chain.append(image)
-            next = try image.backingFile.map { backingFile throws(BackingChainError) in
-                (try backingPath(backingFile, of: image.path), try image.backingFormat.map { name throws(BackingChainError) in
-                    guard let format = ImageFormat(rawValue: name) else {
-                        throw .unsupportedFormat(path: image.path, format: name)
-                    }
-                    return format
-                }, image.path)
+            if let backingFile = image.backingFile {
+                let format = try image.backingFormat.map { name throws(BackingChainError) in
+                    try ImageFormat.named(name, forImage: image.path)
+                }
+                next = (try backingPath(backingFile, of: image.path), format, image.path)
+            } else {
+                next = nil
             }
         }
         return chain
@@ -79,4 +79,10 @@ public struct ChainImage: Sendable, Codable, Hashable {
 /// The disk image formats a backing chain can be followed through.
 public enum ImageFormat: String, Sendable, Codable, Hashable, CaseIterable {
     case qcow2, raw
+
+    /// The format called `name` (as in `<driver type>` or a qcow2 header), or `unsupportedFormat` naming `path`.
+    static func named(_ name: String, forImage path: String) throws(BackingChainError) -> ImageFormat {
+        guard let format = ImageFormat(rawValue: name) else { throw .unsupportedFormat(path: path, format: name) }
+        return format
+    }
 }

@@ -16,6 +16,10 @@ enum LibXML2 {
     /// Parses `xml`; the caller owns the returned document and must `xmlFreeDoc` it.
     static func parse(_ xml: String) throws(DomainXMLError) -> xmlDocPtr {
         precondition(initialized)
+        let bytes = Array(xml.utf8)
+        guard bytes.count < Int32.max else {
+            throw .malformed(line: 0, column: 0, message: "the document is larger than libxml2 can parse (2 GiB)")
+        }
         guard let context = xmlNewParserCtxt() else {
             throw .malformed(line: 0, column: 0, message: "libxml2 could not allocate a parser context")
         }
@@ -31,7 +35,6 @@ enum LibXML2 {
             }
             xmlStopParser(context)
         }
-        let bytes = Array(xml.utf8)
         let document: xmlDocPtr? = withExtendedLifetime(recorder) {
             bytes.withUnsafeBufferPointer { buffer in
                 buffer.withMemoryRebound(to: CChar.self) { chars in
