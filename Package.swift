@@ -4,7 +4,7 @@ import PackageDescription
 
 let package = Package(
     name: "Vigil",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "Libvirt", targets: ["Libvirt"]),
         .library(name: "DomainXML", targets: ["DomainXML"]),
@@ -41,6 +41,11 @@ let package = Package(
             .product(name: "NIOFoundationCompat", package: "swift-nio"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // The host agent's shells: resource layer (storage, VM configuration, VM), health, coordination.
+        .target(name: "HAAgent", dependencies: [
+            "Libvirt", "DomainXML", "HACore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Test support for the multi-host lab (deploy/lab): bring-up, faults, guest heartbeats.
         .target(name: "LabSupport", dependencies: ["Libvirt"]),
 
@@ -48,6 +53,7 @@ let package = Package(
         .testTarget(name: "DomainXMLTests", dependencies: ["DomainXML"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HACoreTests", dependencies: ["HACore", "HASimulator"], resources: [.copy("Scenarios")]),
         .testTarget(name: "HACoordinationTests", dependencies: ["HACoordination"]),
+        .testTarget(name: "HAAgentTests", dependencies: ["HAAgent", "HACore", "Libvirt"]),
         .testTarget(name: "LabTests", dependencies: ["Libvirt", "LabSupport"]),
 
         // Benchmarks: run in release by `make bench`, never as timed assertions in tests.

@@ -1,0 +1,62 @@
+import Libvirt
+
+/// What the agent asks of its host's hypervisor: every libvirt call the resource layer makes goes
+/// through this protocol, so a simulated host can stand in for the real one in tests of the shells.
+public protocol Hypervisor: Sendable {
+    /// The domains this host knows, with their run state.
+    func domains() throws -> [HostedDomain]
+    /// The state of one domain, or nil when this host has no such domain.
+    func state(of name: String) throws -> DomainState?
+    /// Defines (or redefines) a domain from its XML and returns its name.
+    func define(xml: String) throws -> String
+    /// Starts a defined domain.
+    func start(_ name: String) throws
+    /// Stops a domain: ACPI shutdown for up to `deadline`, then destroy. Returns how it ended.
+    func stop(_ name: String, deadline: Duration) async throws -> ShutdownOutcome
+    /// Powers a domain off at once.
+    func destroy(_ name: String) throws
+    /// Removes a stopped domain's definition from this host.
+    func undefine(_ name: String) throws
+    /// The persistent XML definition of a domain.
+    func persistentXML(of name: String) throws -> String
+    /// Saves a running domain's memory to `path` (it stops).
+    func save(_ name: String, to path: String) throws
+    /// Restores a saved domain from `path` and keeps it defined here with `xml` as its persistent definition.
+    func restore(from path: String, xml: String) throws
+    /// Live-migrates a running domain to the host whose libvirt URI is `destinationURI`.
+    func liveMigrate(_ name: String, to destinationURI: String, options: LiveMigrationOptions) throws
+    /// Lifecycle events of this host's domains.
+    func events() throws -> AsyncStream<DomainEvent>
+}
+
+/// A domain on this host and its state.
+public struct HostedDomain: Sendable, Equatable {
+    public let name: String
+    public let uuid: String
+    public let state: DomainState
+
+    public init(name: String, uuid: String, state: DomainState) {
+        self.name = name
+        self.uuid = uuid
+        self.state = state
+    }
+}
+
+/// How a live migration runs.
+public struct LiveMigrationOptions: Sendable, Equatable {
+    /// Pass libvirt's unsafe flag (storage libvirt cannot recognise as shared, e.g. the lab's directory).
+    public var allowUnsafe: Bool
+    /// Bandwidth cap in MiB/s, nil for unlimited.
+    public var bandwidthMiBps: UInt64?
+    /// Longest acceptable switch-over pause in milliseconds.
+    public var maxDowntimeMilliseconds: UInt64?
+    /// Throttle the guest if its memory changes faster than it can be copied.
+    public var autoConverge: Bool
+
+    public init(allowUnsafe: Bool = false, bandwidthMiBps: UInt64? = nil, maxDowntimeMilliseconds: UInt64? = 300, autoConverge: Bool = true) {
+        self.allowUnsafe = allowUnsafe
+        self.bandwidthMiBps = bandwidthMiBps
+        self.maxDowntimeMilliseconds = maxDowntimeMilliseconds
+        self.autoConverge = autoConverge
+    }
+}

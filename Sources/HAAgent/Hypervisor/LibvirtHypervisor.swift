@@ -1,0 +1,73 @@
+import Libvirt
+
+/// The real hypervisor: libvirt on this host through Vigil's `Libvirt` wrapper.
+public struct LibvirtHypervisor: Hypervisor {
+    /// The connection to this host's libvirtd.
+    public let connection: Connection
+
+    public init(connection: Connection) { self.connection = connection }
+
+    /// Opens `uri` (e.g. `qemu:///system`).
+    public init(uri: String) throws { self.connection = try Connection(uri: uri) }
+
+    public func domains() throws -> [HostedDomain] {
+        try connection.listDomains().map { HostedDomain(name: $0.name, uuid: $0.uuid, state: try $0.state().state) }
+    }
+
+    public func state(of name: String) throws -> DomainState? {
+        try connection.domainIfExists(name: name)?.state().state
+    }
+
+    public func define(xml: String) throws -> String {
+        let domain = try connection.define(xml: xml)
+        // Vigil starts HA domains itself; libvirtd must never start one on its own after a reboot.
+        try domain.setAutostart(false)
+        return domain.name
+    }
+
+    public func start(_ name: String) throws {
+        try connection.lookup(name: name).create()
+    }
+
+    public func stop(_ name: String, deadline: Duration) async throws -> ShutdownOutcome {
+        guard let domain = try connection.domainIfExists(name: name) else { return .alreadyOff }
+        return try await domain.shutdown(deadline: deadline)
+    }
+
+    public func destroy(_ name: String) throws {
+        guard let domain = try connection.domainIfExists(name: name), try domain.isActive() else { return }
+        try domain.destroy()
+    }
+
+    public func undefine(_ name: String) throws {
+        guard let domain = try connection.domainIfExists(name: name) else { return }
+        try domain.undefine([.managedSave, .snapshotsMetadata])
+    }
+
+    public func persistentXML(of name: String) throws -> String {
+        try connection.lookup(name: name).xmlDescription([.inactive, .secure])
+    }
+
+    public func save(_ name: String, to path: String) throws {
+        try connection.lookup(name: name).save(to: path)
+    }
+
+    public func restore(from path: String, xml: String) throws {
+        // The image carries the definition the domain ran with (same ABI); the shared XML then becomes
+        // its persistent definition here, since a domain restored on a new host is transient.
+        try connection.restore(from: path)
+        _ = try define(xml: xml)
+    }
+
+    public func liveMigrate(_ name: String, to destinationURI: String, options: LiveMigrationOptions) throws {
+        var flags: MigrationFlags = [.live, .peerToPeer, .persistDestination, .undefineSource, .abortOnError]
+        if options.allowUnsafe { flags.insert(.unsafe) }
+        if options.autoConverge { flags.insert(.autoConverge) }
+        let parameters = MigrationParameters(bandwidthMiBps: options.bandwidthMiBps, maxDowntimeMilliseconds: options.maxDowntimeMilliseconds)
+        try connection.lookup(name: name).migrate(toURI: destinationURI, flags: flags, parameters: parameters)
+    }
+
+    public func events() throws -> AsyncStream<DomainEvent> {
+        try connection.domainEvents()
+    }
+}

@@ -1,0 +1,39 @@
+/// One reason a VM's configuration cannot come online on this host, phrased for an operator.
+public enum ConfigurationProblem: Sendable, Equatable, CustomStringConvertible {
+    case outsideSharedStorage(path: String, role: String)
+    case unreadable(path: String, reason: String)
+    case malformed(path: String, reason: String)
+    case diskMissing(target: String, path: String)
+    case backingFileMissing(target: String, path: String, reason: String)
+    case unstableDevicePath(target: String, path: String)
+    case notABlockDevice(target: String, path: String)
+    case diskWithoutSource(target: String)
+    case nameMismatch(expected: String, found: String)
+    case missingUUID(domain: String)
+
+    public var description: String {
+        switch self {
+        case let .outsideSharedStorage(path, role): "\(role) \(path) is not on shared storage: another host could not reach it"
+        case let .unreadable(path, reason): "cannot read \(path): \(reason)"
+        case let .malformed(path, reason): "\(path): \(reason)"
+        case let .diskMissing(target, path): "disk \(target): \(path) does not exist on this host"
+        case let .backingFileMissing(target, path, reason): "disk \(target): backing chain of \(path) is broken: \(reason)"
+        case let .unstableDevicePath(target, path): "disk \(target): \(path) may name another device after a reboot or on another host; use /dev/disk/by-id, by-path or by-uuid"
+        case let .notABlockDevice(target, path): "disk \(target): \(path) is not a block device"
+        case let .diskWithoutSource(target): "disk \(target) has no source"
+        case let .nameMismatch(expected, found): "the XML defines domain \(found), but the resource is for \(expected)"
+        case let .missingUUID(domain): "domain \(domain) has no <uuid>: every host must define it with the same identity (add one, e.g. from uuidgen)"
+        }
+    }
+}
+
+/// A VM configuration that cannot come online, with every problem found (not just the first).
+public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The domain XML file on shared storage.
+    public let path: String
+    public let problems: [ConfigurationProblem]
+
+    public var description: String {
+        "VM configuration \(path) cannot come online: " + problems.map(\.description).joined(separator: "; ")
+    }
+}

@@ -1,0 +1,98 @@
+import DomainXML
+import Foundation
+
+/// A VM configuration that came online: its XML as read from shared storage, and what it defines.
+public struct VMConfiguration: Sendable, Equatable {
+    /// The domain XML file on shared storage.
+    public let path: String
+    public let xml: String
+    public let definition: DomainDefinition
+}
+
+/// The VM-configuration resource: a domain's XML file on shared storage. Online means the file was
+/// read and parsed, and every disk and backing file it needs is reachable from this host.
+public struct VMConfigurationResource: Sendable {
+    /// The domain XML file on shared storage.
+    public let path: String
+    /// The domain the file must define.
+    public let domainName: String
+    public let storage: SharedStorage
+    /// The files beneath a disk image (qcow2 backing chain, top excluded), or a thrown reason.
+    public let backingFiles: @Sendable (String) throws -> [String]
+
+    public init(path: String, domainName: String, storage: SharedStorage,
+                backingFiles: @escaping @Sendable (String) throws -> [String]) {
+        self.path = path
+        self.domainName = domainName
+        self.storage = storage
+        self.backingFiles = backingFiles
+    }
+
+    /// Reads, parses and checks the configuration; throws every problem found.
+    public func online() throws(ConfigurationError) -> VMConfiguration {
+        guard storage.contains(path) else { throw failure(.outsideSharedStorage(path: path, role: "domain XML")) }
+        let xml: String
+        do { xml = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw failure(.unreadable(path: path, reason: (error as NSError).localizedDescription))
+        }
+        let definition: DomainDefinition
+        do { definition = try DomainDefinition(xml: xml) } catch { throw failure(.malformed(path: path, reason: error.description)) }
+        var problems: [ConfigurationProblem] = []
+        if definition.name != domainName { problems.append(.nameMismatch(expected: domainName, found: definition.name)) }
+        if definition.uuid == nil { problems.append(.missingUUID(domain: definition.name)) }
+        problems += definition.disks.flatMap(diskProblems)
+        guard problems.isEmpty else { throw ConfigurationError(path: path, problems: problems) }
+        return VMConfiguration(path: path, xml: xml, definition: definition)
+    }
+
+    /// Writes an updated definition back to shared storage atomically (write, flush, rename).
+    public func writeBack(xml: String) throws {
+        _ = try DomainDefinition(xml: xml)  // never replace a good file with one that does not parse
+        try AtomicFile.write(xml, to: path)
+    }
+
+    private func failure(_ problem: ConfigurationProblem) -> ConfigurationError {
+        ConfigurationError(path: path, problems: [problem])
+    }
+
+    private func diskProblems(_ disk: Disk) -> [ConfigurationProblem] {
+        let target = disk.target.dev
+        switch disk.type {
+        case .file:
+            guard let source = disk.source?.path else {
+                return disk.device == .cdrom || disk.device == .floppy ? [] : [.diskWithoutSource(target: target)]
+            }
+            guard storage.contains(source) else { return [.outsideSharedStorage(path: source, role: "disk \(target)")] }
+            guard FileManager.default.fileExists(atPath: source) else { return [.diskMissing(target: target, path: source)] }
+            do {
+                return try backingFiles(source).compactMap { file in
+                    storage.contains(file) ? nil : .outsideSharedStorage(path: file, role: "backing file of disk \(target)")
+                }
+            } catch {
+                return [.backingFileMissing(target: target, path: source, reason: "\(error)")]
+            }
+        case .block:
+            guard let source = disk.source?.path else { return [.diskWithoutSource(target: target)] }
+            var problems: [ConfigurationProblem] = []
+            if !BlockDevicePath.isStable(source) { problems.append(.unstableDevicePath(target: target, path: source)) }
+            if !BlockDevicePath.isBlockDevice(source) { problems.append(.notABlockDevice(target: target, path: source)) }
+            return problems
+        default:
+            // Network and volume disks are reached through their own services; nothing local to check.
+            return []
+        }
+    }
+}
+
+/// Rules for block device paths that every host resolves to the same device.
+enum BlockDevicePath {
+    static let stablePrefixes = ["/dev/disk/by-id/", "/dev/disk/by-path/", "/dev/disk/by-uuid/", "/dev/disk/by-partuuid/",
+                                 "/dev/mapper/", "/dev/disk/by-label/"]
+
+    static func isStable(_ path: String) -> Bool { stablePrefixes.contains { path.hasPrefix($0) } }
+
+    static func isBlockDevice(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFBLK
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import XCTest
+@testable import HAAgent
+
+/// The VM-configuration resource: reading, parsing and checking domain XML on shared storage.
+final class VMConfigurationResourceTests: XCTestCase {
+    private func resource(_ fixture: ResourceFixture, path: String? = nil,
+                          backingFiles: @escaping @Sendable (String) throws -> [String] = { _ in [] }) -> VMConfigurationResource {
+        VMConfigurationResource(path: path ?? fixture.xmlPath, domainName: fixture.domain, storage: fixture.storage, backingFiles: backingFiles)
+    }
+
+    func testValidConfigurationComesOnline() throws {
+        let fixture = try ResourceFixture()
+        try fixture.writeDomain()
+        let configuration = try resource(fixture).online()
+        XCTAssertEqual(configuration.definition.name, fixture.domain)
+        XCTAssertEqual(configuration.definition.disks.count, 1)
+    }
+
+    func testEveryProblemIsReportedByName() throws {
+        let fixture = try ResourceFixture()
+        let extra = """
+
+            <disk type='file' device='disk'><source file='/var/tmp/elsewhere.img'/><target dev='vdb'/></disk>
+            <disk type='block' device='disk'><source dev='/dev/sdz'/><target dev='vdc'/></disk>
+            <disk type='file' device='disk'><source file='\(fixture.storage.root)/vms/missing.img'/><target dev='vdd'/></disk>
+        """
+        try fixture.writeDomain(name: "someone-else", extraDisk: extra)
+        XCTAssertThrowsError(try resource(fixture).online()) { error in
+            let problems = (error as! ConfigurationError).problems
+            XCTAssertTrue(problems.contains(.nameMismatch(expected: fixture.domain, found: "someone-else")))
+            XCTAssertTrue(problems.contains(.outsideSharedStorage(path: "/var/tmp/elsewhere.img", role: "disk vdb")))
+            XCTAssertTrue(problems.contains(.unstableDevicePath(target: "vdc", path: "/dev/sdz")))
+            XCTAssertTrue(problems.contains(.diskMissing(target: "vdd", path: "\(fixture.storage.root)/vms/missing.img")))
+            XCTAssertTrue("\(error)".contains(fixture.xmlPath), "the error names the file")
+        }
+    }
+
+    func testDomainWithoutUUIDIsRefused() throws {
+        let fixture = try ResourceFixture()
+        try fixture.writeDomain()
+        let xml = try String(contentsOfFile: fixture.xmlPath, encoding: .utf8).replacingOccurrences(of: "<uuid>\(fixture.uuid)</uuid>", with: "")
+        try xml.write(toFile: fixture.xmlPath, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try resource(fixture).online()) { error in
+            XCTAssertEqual((error as! ConfigurationError).problems, [.missingUUID(domain: fixture.domain)])
+        }
+    }
+
+    func testBackingFilesMustBeOnSharedStorage() throws {
+        let fixture = try ResourceFixture()
+        try fixture.writeDomain()
+        let outside = resource(fixture, backingFiles: { _ in ["/var/lib/images/base.qcow2"] })
+        XCTAssertThrowsError(try outside.online()) { error in
+            XCTAssertEqual((error as! ConfigurationError).problems,
+                           [.outsideSharedStorage(path: "/var/lib/images/base.qcow2", role: "backing file of disk vda")])
+        }
+        struct Broken: Error, CustomStringConvertible { var description: String { "base.qcow2 does not exist" } }
+        let broken = resource(fixture, backingFiles: { _ in throw Broken() })
+        XCTAssertThrowsError(try broken.online()) { error in
+            XCTAssertTrue("\(error)".contains("base.qcow2 does not exist"), "\(error)")
+        }
+    }
+
+    func testMalformedXMLNamesTheLine() throws {
+        let fixture = try ResourceFixture()
+        try "<domain type='test'>\n  <name>x</name>\n  <memory>64\n</domain>\n".write(toFile: fixture.xmlPath, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try resource(fixture).online()) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains(fixture.xmlPath), text)
+            XCTAssertTrue(text.contains("line"), "the error names the line: \(text)")
+        }
+    }
+
+    func testXMLOutsideSharedStorageAndMissingFile() throws {
+        let fixture = try ResourceFixture()
+        XCTAssertThrowsError(try resource(fixture, path: "/etc/libvirt/qemu/x.xml").online()) { error in
+            XCTAssertEqual((error as! ConfigurationError).problems, [.outsideSharedStorage(path: "/etc/libvirt/qemu/x.xml", role: "domain XML")])
+        }
+        XCTAssertThrowsError(try resource(fixture).online()) { error in
+            guard case .unreadable(let path, _) = (error as! ConfigurationError).problems.first else { return XCTFail("\(error)") }
+            XCTAssertEqual(path, fixture.xmlPath)
+        }
+    }
+
+    func testSymlinkOutOfSharedStorageIsRejected() throws {
+        let fixture = try ResourceFixture()
+        let link = "\(fixture.storage.root)/vms/escape"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "/etc")
+        XCTAssertFalse(fixture.storage.contains("\(link)/hostname"))
+        XCTAssertFalse(fixture.storage.contains("\(fixture.storage.root)/../x"))
+        XCTAssertTrue(fixture.storage.contains("\(fixture.storage.root)/vms/./a.img"))
+    }
+
+    func testWriteBackIsAtomicAndRefusesBrokenXML() throws {
+        let fixture = try ResourceFixture()
+        try fixture.writeDomain()
+        let resource = resource(fixture)
+        let original = try String(contentsOfFile: fixture.xmlPath, encoding: .utf8)
+        XCTAssertThrowsError(try resource.writeBack(xml: "<domain><name>half"))
+        XCTAssertEqual(try String(contentsOfFile: fixture.xmlPath, encoding: .utf8), original, "nothing half-written")
+        let updated = original.replacingOccurrences(of: "<memory unit='MiB'>64</memory>", with: "<memory unit='MiB'>128</memory>")
+        try resource.writeBack(xml: updated)
+        XCTAssertEqual(try resource.online().definition.memoryKiB, 128 * 1024)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: "\(fixture.storage.root)/vms").filter { $0.hasSuffix(".tmp") }
+        XCTAssertEqual(leftovers, [])
+    }
+}
