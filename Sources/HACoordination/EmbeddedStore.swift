@@ -1,0 +1,311 @@
+import Foundation
+import GRDB
+
+/// The coordination store for a single host: SQLite (through GRDB) in WAL mode with full sync,
+/// zero configuration. Every acknowledged write is durable; a killed process leaves no half-written
+/// state (each call is one SQLite transaction). Leases expire by an injected clock.
+public actor EmbeddedStore: CoordinationStore {
+    private let db: DatabasePool
+    private let clock: StoreClock
+    private var watchers: [UUID: Watcher] = [:]
+    private let sweeper = LockedBox<Task<Void, Never>?>(nil)
+
+    private struct Watcher {
+        let prefix: String
+        let continuation: AsyncThrowingStream<WatchEvent, Error>.Continuation
+    }
+
+    /// Opens (creating if needed) the store at `path`. With `sweepInterval` set, a background task
+    /// ends expired leases that often; every call also ends expired leases first.
+    public init(path: String, clock: @escaping StoreClock = systemStoreClock,
+                sweepInterval: Duration? = .milliseconds(250)) throws {
+        var config = Configuration()
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        db = try DatabasePool(path: path, configuration: config)
+        try EmbeddedStoreSchema.migrator.migrate(db)
+        self.clock = clock
+        if let interval = sweepInterval {
+            sweeper.value = Task { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    guard let self else { return }
+                    try? await self.expireLeases()
+                }
+            }
+        }
+    }
+
+    deinit { sweeper.value?.cancel() }
+
+    /// Stops the sweeper and ends every watch.
+    public func close() {
+        sweeper.value?.cancel()
+        for w in watchers.values { w.continuation.finish(throwing: StoreError.closed) }
+        watchers = [:]
+    }
+
+    // Synchronous GRDB access (inside the actor; the async overloads would hop threads).
+    private func readSync<T>(_ body: (Database) throws -> T) throws -> T { try db.read(body) }
+    private func writeSync<T>(_ body: (Database) throws -> T) throws -> T { try db.write(body) }
+
+    // MARK: reads
+
+    public func get(_ key: String) async throws -> KeyValue? {
+        try expireDue()
+        return try readSync { try EmbeddedStoreSchema.fetch($0, key: key) }
+    }
+
+    public func list(prefix: String) async throws -> (kvs: [KeyValue], revision: Revision) {
+        try expireDue()
+        return try readSync { db in
+            (try EmbeddedStoreSchema.fetch(db, prefix: prefix),
+             try EmbeddedStoreSchema.meta(db, EmbeddedStoreSchema.metaRevision))
+        }
+    }
+
+    // MARK: writes
+
+    public func put(_ key: String, _ value: [UInt8], lease: LeaseID?) async throws -> Revision {
+        try await transaction(Transaction(compare: [], success: [.put(key, value, lease: lease)])).revision
+    }
+
+    public func delete(_ key: String) async throws -> Bool {
+        try expireDue()
+        return try commit(Transaction(compare: [], success: [.delete(key)])).deleted > 0
+    }
+
+    public func transaction(_ txn: Transaction) async throws -> TransactionResult {
+        try expireDue()
+        return try commit(txn).result
+    }
+
+    /// Applies a transaction in one SQLite transaction, then tells the watchers.
+    private func commit(_ txn: Transaction) throws -> (result: TransactionResult, deleted: Int) {
+        let now = clock()
+        let (outcome, events) = try writeSync { db -> ((TransactionResult, Int), [WatchEvent]) in
+            let succeeded = try txn.compare.allSatisfy { try Self.holds($0, db) }
+            let ops = succeeded ? txn.success : txn.failure
+            var batch = WriteBatch(db: db)
+            var reads: [KeyValue?] = []
+            for op in ops {
+                switch op {
+                case .get(let key):
+                    reads.append(try EmbeddedStoreSchema.fetch(db, key: key))
+                case .put(let key, let value, let lease):
+                    if let lease {
+                        let alive = try Bool.fetchOne(db, sql: "SELECT expiresAt > ? FROM lease WHERE id = ?",
+                                                      arguments: [now, lease.rawValue]) ?? false
+                        guard alive else { throw StoreError.leaseNotFound(lease) }
+                    }
+                    try batch.put(key, value, lease: lease)
+                case .delete(let key):
+                    try batch.delete(key)
+                }
+            }
+            let revision = try batch.finish()
+            return ((TransactionResult(succeeded: succeeded, revision: revision, reads: reads), batch.deleted),
+                    batch.events)
+        }
+        publish(events)
+        return outcome
+    }
+
+    private static func holds(_ c: Comparison, _ db: Database) throws -> Bool {
+        let kv = try EmbeddedStoreSchema.fetch(db, key: c.key)
+        switch c {
+        case .modRevision(_, let r): return (kv?.modRevision ?? 0) == r
+        case .createRevision(_, let r): return (kv?.createRevision ?? 0) == r
+        case .value(_, let v): return kv?.value == v
+        }
+    }
+
+    // MARK: leases
+
+    public func grantLease(ttlSeconds: Int64) async throws -> Lease {
+        try expireDue()
+        let ttl = max(ttlSeconds, 1)
+        let now = clock()
+        let id = try writeSync { db -> Int64 in
+            let id = try EmbeddedStoreSchema.meta(db, EmbeddedStoreSchema.metaNextLease)
+            try EmbeddedStoreSchema.setMeta(db, EmbeddedStoreSchema.metaNextLease, id + 1)
+            try db.execute(sql: "INSERT INTO lease (id, ttl, expiresAt) VALUES (?, ?, ?)",
+                           arguments: [id, ttl, now + Double(ttl)])
+            return id
+        }
+        return Lease(id: LeaseID(id), ttlSeconds: ttl)
+    }
+
+    public func keepAlive(_ lease: LeaseID) async throws -> Int64 {
+        try expireDue()
+        let now = clock()
+        let ttl = try writeSync { db -> Int64? in
+            guard let ttl = try Int64.fetchOne(db, sql: "SELECT ttl FROM lease WHERE id = ?",
+                                               arguments: [lease.rawValue]) else { return nil }
+            try db.execute(sql: "UPDATE lease SET expiresAt = ? WHERE id = ?",
+                           arguments: [now + Double(ttl), lease.rawValue])
+            return ttl
+        }
+        guard let ttl else { throw StoreError.leaseNotFound(lease) }
+        return ttl
+    }
+
+    public func revokeLease(_ lease: LeaseID) async throws {
+        try expireDue()
+        guard try end(leases: [lease.rawValue]) else { throw StoreError.leaseNotFound(lease) }
+    }
+
+    /// Ends every lease whose deadline has passed by the store's clock, deleting its keys.
+    public func expireLeases() async throws { try expireDue() }
+
+    private func expireDue() throws {
+        let now = clock()
+        let due = try readSync { db in
+            try Int64.fetchAll(db, sql: "SELECT id FROM lease WHERE expiresAt <= ? ORDER BY id", arguments: [now])
+        }
+        if !due.isEmpty { _ = try end(leases: due) }
+    }
+
+    /// Deletes the leases and their keys, one revision per lease (as etcd does). Returns whether any existed.
+    private func end(leases: [Int64]) throws -> Bool {
+        var any = false
+        for id in leases {
+            let events = try writeSync { db -> [WatchEvent]? in
+                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM lease WHERE id = ?", arguments: [id]) != nil
+                else { return nil }
+                try db.execute(sql: "DELETE FROM lease WHERE id = ?", arguments: [id])
+                var batch = WriteBatch(db: db)
+                for key in try String.fetchAll(db, sql: "SELECT key FROM kv WHERE lease = ? ORDER BY key",
+                                               arguments: [id]) {
+                    try batch.delete(key)
+                }
+                _ = try batch.finish()
+                return batch.events
+            }
+            if let events { any = true; publish(events) }
+        }
+        return any
+    }
+
+    // MARK: watches and compaction
+
+    public nonisolated func watch(prefix: String, fromRevision: Revision) -> AsyncThrowingStream<WatchEvent, Error> {
+        let (stream, continuation) = AsyncThrowingStream<WatchEvent, Error>.makeStream()
+        let id = UUID()
+        continuation.onTermination = { [weak self] _ in
+            Task { await self?.removeWatcher(id) }
+        }
+        Task { await self.addWatcher(id, prefix: prefix, from: fromRevision, continuation) }
+        return stream
+    }
+
+    private func removeWatcher(_ id: UUID) { watchers[id] = nil }
+
+    /// Replays history from `from` (or a resync snapshot if compacted) and registers for live
+    /// events, in one actor turn so that no commit falls between the two.
+    private func addWatcher(_ id: UUID, prefix: String, from: Revision,
+                            _ continuation: AsyncThrowingStream<WatchEvent, Error>.Continuation) {
+        do {
+            let backlog = try readSync { db -> [WatchEvent] in
+                let compacted = try EmbeddedStoreSchema.meta(db, EmbeddedStoreSchema.metaCompactRevision)
+                if from < compacted {
+                    let rev = try EmbeddedStoreSchema.meta(db, EmbeddedStoreSchema.metaRevision)
+                    return [.resync(try EmbeddedStoreSchema.fetch(db, prefix: prefix), revision: rev)]
+                }
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT *, revision AS modRevision FROM history WHERE revision >= ?1 AND substr(key, 1, length(?2)) = ?2
+                    ORDER BY revision, seq
+                    """, arguments: [from, prefix])
+                return rows.map { row in
+                    if row["isDelete"] as Bool { return .delete(key: row["key"], revision: row["revision"]) }
+                    return .put(EmbeddedStoreSchema.keyValue(row))
+                }
+            }
+            for e in backlog { continuation.yield(e) }
+            watchers[id] = Watcher(prefix: prefix, continuation: continuation)
+        } catch {
+            continuation.finish(throwing: error)
+        }
+    }
+
+    private func publish(_ events: [WatchEvent]) {
+        guard !events.isEmpty else { return }
+        for w in watchers.values {
+            for e in events where Self.key(of: e).hasPrefix(w.prefix) { w.continuation.yield(e) }
+        }
+    }
+
+    private static func key(of e: WatchEvent) -> String {
+        switch e {
+        case .put(let kv): return kv.key
+        case .delete(let k, _): return k
+        case .resync: return ""
+        }
+    }
+
+    public func compact(revision: Revision) async throws {
+        try writeSync { db in
+            let current = try EmbeddedStoreSchema.meta(db, EmbeddedStoreSchema.metaRevision)
+            let old = try EmbeddedStoreSchema.meta(db, EmbeddedStoreSchema.metaCompactRevision)
+            guard revision <= current else {
+                throw StoreError.rejected("compaction revision \(revision) is in the future (current \(current))")
+            }
+            guard revision > old else {
+                throw StoreError.rejected("revision \(revision) is already compacted (compact revision \(old))")
+            }
+            try db.execute(sql: "DELETE FROM history WHERE revision < ?", arguments: [revision])
+            try EmbeddedStoreSchema.setMeta(db, EmbeddedStoreSchema.metaCompactRevision, revision)
+        }
+    }
+}
+
+/// The writes of one revision: updates `kv`, appends `history`, collects the watch events.
+private struct WriteBatch {
+    let db: Database
+    let revision: Revision
+    var seq = 0
+    var deleted = 0
+    var events: [WatchEvent] = []
+
+    init(db: Database) {
+        self.db = db
+        revision = ((try? EmbeddedStoreSchema.meta(db, EmbeddedStoreSchema.metaRevision)) ?? 0) + 1
+    }
+
+    mutating func put(_ key: String, _ value: [UInt8], lease: LeaseID?) throws {
+        let old = try EmbeddedStoreSchema.fetch(db, key: key)
+        let kv = KeyValue(key: key, value: value, createRevision: old?.createRevision ?? revision,
+                          modRevision: revision, version: (old?.version ?? 0) + 1, lease: lease)
+        try db.execute(sql: """
+            INSERT OR REPLACE INTO kv (key, value, createRevision, modRevision, version, lease)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [key, Data(value), kv.createRevision, revision, kv.version, lease?.rawValue])
+        try record(key: key, isDelete: false, kv: kv)
+        events.append(.put(kv))
+    }
+
+    mutating func delete(_ key: String) throws {
+        guard try EmbeddedStoreSchema.fetch(db, key: key) != nil else { return }
+        try db.execute(sql: "DELETE FROM kv WHERE key = ?", arguments: [key])
+        try record(key: key, isDelete: true, kv: nil)
+        deleted += 1
+        events.append(.delete(key: key, revision: revision))
+    }
+
+    private mutating func record(key: String, isDelete: Bool, kv: KeyValue?) throws {
+        try db.execute(sql: """
+            INSERT INTO history (revision, seq, key, isDelete, value, createRevision, version, lease)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [revision, seq, key, isDelete, kv.map { Data($0.value) },
+                             kv?.createRevision ?? 0, kv?.version ?? 0, kv?.lease?.rawValue])
+        seq += 1
+    }
+
+    /// Bumps the store revision if anything was written; returns the store revision after the batch.
+    func finish() throws -> Revision {
+        guard seq > 0 else { return revision - 1 }
+        try EmbeddedStoreSchema.setMeta(db, EmbeddedStoreSchema.metaRevision, revision)
+        return revision
+    }
+}

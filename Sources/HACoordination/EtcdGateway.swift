@@ -1,0 +1,150 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import NIOSSL
+
+/// JSON calls to etcd's v3 gateway with member failover, per-call deadlines and optional TLS.
+final class EtcdGateway: Sendable {
+    let client: HTTPClient
+    let config: EtcdConfiguration
+    /// Index of the member that answered last; calls start there.
+    private let preferred = LockedBox(0)
+
+    init(_ config: EtcdConfiguration) throws {
+        guard !config.endpoints.isEmpty else { throw StoreError.rejected("no etcd endpoints configured") }
+        var conf = HTTPClient.Configuration()
+        // A dead member must fail fast so that the next one can be tried (see etcd-notes).
+        conf.connectionPool.retryConnectionEstablishment = false
+        conf.timeout.connect = .milliseconds(Int64(Self.millis(config.requestTimeout)))
+        if let tls = config.tls {
+            var t = TLSConfiguration.makeClientConfiguration()
+            if let ca = tls.caFile { t.trustRoots = .file(ca) }
+            if let cert = tls.certificateFile {
+                t.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
+            }
+            if let key = tls.keyFile { t.privateKey = .file(key) }
+            conf.tlsConfiguration = t
+        }
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: conf)
+        self.config = config
+    }
+
+    static func millis(_ d: Duration) -> Int {
+        Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
+    }
+
+    func shutdown() async throws { try await client.shutdown() }
+
+    /// The members in the order to try: the last one that answered first.
+    var endpointOrder: [String] {
+        let start = preferred.value
+        let eps = config.endpoints
+        return (0..<eps.count).map { eps[(start + $0) % eps.count] }
+    }
+
+    func markGood(_ endpoint: String) {
+        if let i = config.endpoints.firstIndex(of: endpoint) { preferred.value = i }
+    }
+
+    func request(_ endpoint: String, _ path: String, _ body: [String: Any]) throws -> HTTPClientRequest {
+        var req = HTTPClientRequest(url: endpoint + path)
+        req.method = .POST
+        req.headers.add(name: "Content-Type", value: "application/json")
+        // Makes a member without quorum answer "no leader" at once instead of hanging.
+        req.headers.add(name: "Grpc-Metadata-hasleader", value: "true")
+        req.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: body)))
+        return req
+    }
+
+    /// Calls `path` on one member after another until one answers, for at most `requestTimeout`
+    /// in all. Errors that prove the request was not applied (refused connection, no leader) move
+    /// on to the next member, and round after round (an etcd leader election takes ~2 s); a timeout
+    /// moves on only for `idempotent` calls. Throws `StoreError` naming the members' errors.
+    func call(_ path: String, _ body: [String: Any], idempotent: Bool) async throws -> [String: Any] {
+        let clock = ContinuousClock()
+        let end = clock.now + config.requestTimeout
+        var failures: [String: String] = [:]
+        while true {
+            for endpoint in endpointOrder {
+                let remaining = end - clock.now
+                guard remaining > .zero else { break }
+                do {
+                    let json = try await callOnce(endpoint, path, body, timeout: remaining)
+                    markGood(endpoint)
+                    return json
+                } catch let e as GatewayFailure {
+                    failures[endpoint] = e.message
+                    config.logger.debug("etcd call failed", metadata: [
+                        "etcd.endpoint": "\(endpoint)", "etcd.path": "\(path)", "error": "\(e.message)"])
+                    switch e.kind {
+                    case .retryable: continue
+                    case .timeout where idempotent: continue
+                    case .timeout: throw StoreError.timeout("\(path) on \(endpoint): \(e.message)")
+                    case .final(let err): throw err
+                    }
+                }
+            }
+            try Task.checkCancellation()
+            guard end - clock.now > .milliseconds(100) else { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let detail = failures.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
+        throw StoreError.unavailable("no etcd member answered \(path) within \(config.requestTimeout) (\(detail))")
+    }
+
+    struct GatewayFailure: Error {
+        enum Kind { case retryable, timeout, final(StoreError) }
+        var kind: Kind
+        var message: String
+    }
+
+    private func callOnce(_ endpoint: String, _ path: String, _ body: [String: Any],
+                          timeout: Duration) async throws -> [String: Any] {
+        let req = try request(endpoint, path, body)
+        let response: HTTPClientResponse
+        let bytes: ByteBuffer
+        do {
+            let deadline = NIODeadline.now() + .milliseconds(Int64(max(Self.millis(timeout), 1)))
+            response = try await client.execute(req, deadline: deadline)
+            bytes = try await response.body.collect(upTo: 64 << 20)
+        } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout
+                    || e == .connectTimeout {
+            throw GatewayFailure(kind: e == .connectTimeout ? .retryable : .timeout, message: "\(e)")
+        } catch {
+            // Connection refused/reset and similar: the member is down or unreachable.
+            throw GatewayFailure(kind: .retryable, message: "\(error)")
+        }
+        let json = (try? JSONSerialization.jsonObject(with: Data(buffer: bytes))) as? [String: Any]
+        guard response.status == .ok, let json else {
+            let message = (json?["message"] as? String) ?? (json?["error"] as? String)
+                ?? String(buffer: bytes)
+            throw Self.failure(status: response.status.code, message: message)
+        }
+        return json
+    }
+
+    /// Maps an etcd error answer to a failure kind.
+    static func failure(status: UInt, message: String) -> GatewayFailure {
+        let kind: GatewayFailure.Kind
+        if message.contains("no leader") || message.contains("leader changed") || message.contains("not capable")
+            || message.contains("stopped") {
+            kind = .retryable
+        } else if message.contains("request timed out") || message.contains("deadline exceeded") {
+            kind = .timeout
+        } else if message.contains("requested lease not found") {
+            kind = .final(.leaseNotFound(LeaseID(0)))
+        } else if message.contains("compacted") {
+            kind = .final(.compacted(compactRevision: 0))
+        } else if message.contains("future revision") {
+            kind = .final(.rejected(message))
+        } else if status == 503 {
+            kind = .retryable
+        } else {
+            kind = .final(.rejected("HTTP \(status): \(message)"))
+        }
+        return GatewayFailure(kind: kind, message: "HTTP \(status): \(message)")
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import HACore
+import Logging
+
+/// What a node does to fence itself: stop every HA domain it runs. Injected; the agent wires
+/// it to libvirt. Must return only once the domains are stopped.
+public protocol SelfFence: Sendable {
+    func stopHADomains(reason: String) async
+}
+
+/// Membership timing. Default TTL 5 s, from the measurements in ../shared/etcd-notes.md (3 members
+/// on loopback, 2 cores): the other members see a 5 s lease's keys deleted 5.20–5.37 s after the
+/// last keepalive. A host that dies right after a keepalive is therefore declared gone ≤ ~5.4 s
+/// later, leaving ≥ 4.6 s of the 10 s recovery budget for the coordinator to react and start its
+/// VMs elsewhere (7.2 s if the etcd leader dies at the same moment: still inside 10 s). Shorter
+/// TTLs buy little and risk false self-fencing: an etcd leader failover blocks renewals for ~2.1 s,
+/// and with TTL 5 s and a 1.5 s fence margin a node tolerates 3.5 s without a confirmed renewal
+/// (renewals every 1 s, retried every 250 ms after a failure). The measured detection latency is
+/// printed by the tests (`MembershipEtcdTests`).
+public struct MembershipConfiguration: Sendable {
+    public var ttlSeconds: Int64
+    /// Time between renewals while they succeed.
+    public var keepAliveInterval: Duration
+    /// Time between renewals after one failed.
+    public var retryInterval: Duration
+    /// The fence fires this long before the earliest moment the store may expire the lease:
+    /// the time `SelfFence.stopHADomains` needs, plus clock-rate slack.
+    public var fenceMargin: Duration
+    /// How often the fence deadline is checked (the fence fires at most this late).
+    public var checkInterval: Duration
+
+    public init(ttlSeconds: Int64 = 5, keepAliveInterval: Duration = .seconds(1),
+                retryInterval: Duration = .milliseconds(250), fenceMargin: Duration = .milliseconds(1500),
+                checkInterval: Duration = .milliseconds(50)) {
+        self.ttlSeconds = ttlSeconds; self.keepAliveInterval = keepAliveInterval
+        self.retryInterval = retryInterval; self.fenceMargin = fenceMargin; self.checkInterval = checkInterval
+    }
+}
+
+/// One self-fence, in seconds since the membership started (monotonic).
+public struct FenceEvent: Sendable, Hashable {
+    public var reason: String
+    /// Send time of the last renewal the store confirmed: the lease lives until at least `+ ttl`.
+    public var lastConfirmedSend: Duration
+    public var ttl: Duration
+    /// When the domains had to be stopped by.
+    public var deadline: Duration
+    public var firedAt: Duration
+    /// When `stopHADomains` returned.
+    public var stoppedAt: Duration
+    /// The earliest moment the store could expire the lease.
+    public var earliestExpiry: Duration { lastConfirmedSend + ttl }
+}
+
+/// The membership shell: holds this node's lease and record in the store, renews it, and
+/// self-fences (stops HA domains through `SelfFence`) before the lease could expire when renewals
+/// fail. After a fence it keeps trying to rejoin with a new lease. Decisions: `LeaseDeadline`.
+public actor Membership {
+    private let store: any CoordinationStore
+    private var record: NodeRecord
+    public let configuration: MembershipConfiguration
+    private let selfFence: any SelfFence
+    private let logger: Logger
+    private let origin = ContinuousClock.now
+    private var deadline: LeaseDeadline
+    private var fenceHooks: [@Sendable (String) async -> Void] = []
+    private var tasks: [Task<Void, Never>] = []
+    /// True while the domains are being stopped: no rejoin before they are.
+    private var fencing = false
+    /// The lease currently held (nil before `start` and after a fence until rejoined).
+    public private(set) var lease: LeaseID?
+    /// Every self-fence so far.
+    public private(set) var fences: [FenceEvent] = []
+
+    public init(store: any CoordinationStore, record: NodeRecord,
+                configuration: MembershipConfiguration = MembershipConfiguration(),
+                selfFence: any SelfFence, logger: Logger = Logger(label: "vigil.membership")) {
+        self.store = store; self.record = record; self.configuration = configuration
+        self.selfFence = selfFence; self.logger = logger
+        deadline = LeaseDeadline(fenceMargin: configuration.fenceMargin)
+    }
+
+    /// Seconds since this membership was created, monotonic.
+    public func now() -> Duration { ContinuousClock.now - origin }
+
+    /// Whether the node is fenced (its lease is not confirmed; it must run no HA domain).
+    public var isFenced: Bool { if case .fenced = deadline.state { true } else { false } }
+
+    /// Runs `hook` after the HA domains are stopped on each self-fence (e.g. an election step-down).
+    public func onFence(_ hook: @escaping @Sendable (String) async -> Void) { fenceHooks.append(hook) }
+
+    /// Joins: grants the lease, writes the record, then renews in the background. Throws if the
+    /// store cannot be reached.
+    public func start() async throws {
+        try await join()
+        let renew = Task { [weak self] in await self?.renewLoop() ?? () }
+        let check = Task { [weak self] in await self?.checkLoop() ?? () }
+        tasks = [renew, check]
+    }
+
+    /// Leaves on purpose: stops renewing and revokes the lease (the caller stopped its domains).
+    public func stop() async {
+        for t in tasks { t.cancel() }
+        tasks = []
+        if let lease { try? await store.revokeLease(lease) }
+        lease = nil
+        deadline.released()
+    }
+
+    /// Changes the node's administrative state (up, paused, draining) in its record.
+    public func update(state: NodeState) async throws {
+        record.state = state
+        guard let lease else { throw StoreError.leaseNotFound(LeaseID(0)) }
+        try await store.put(NodeRecord.key(record.id), try record.encoded(), lease: lease)
+    }
+
+    private func join() async throws {
+        let sentAt = now()
+        let granted = try await store.grantLease(ttlSeconds: configuration.ttlSeconds)
+        record.lastHeartbeat = .wallClockNow
+        try await store.put(NodeRecord.key(record.id), try record.encoded(), lease: granted.id)
+        lease = granted.id
+        deadline.confirmed(sentAt: sentAt, ttl: .seconds(granted.ttlSeconds), newLease: true)
+        logger.info("joined cluster", metadata: ["node": "\(record.id)", "lease": "\(granted.id)",
+                                                 "ttl": "\(granted.ttlSeconds)"])
+    }
+
+    private func renewLoop() async {
+        var wait = configuration.keepAliveInterval
+        while !Task.isCancelled {
+            try? await Task.sleep(for: wait)
+            if Task.isCancelled { return }
+            wait = await renewOnce() ? configuration.keepAliveInterval : configuration.retryInterval
+        }
+    }
+
+    /// One renewal (or, when fenced, one rejoin attempt). Returns whether it succeeded.
+    private func renewOnce() async -> Bool {
+        guard let lease, !isFenced else {
+            guard !fencing else { return false }
+            do { try await join(); return true } catch {
+                logger.warning("rejoin failed", metadata: ["node": "\(record.id)", "error": "\(error)"])
+                return false
+            }
+        }
+        let sentAt = now()
+        do {
+            let ttl = try await store.keepAlive(lease)
+            deadline.confirmed(sentAt: sentAt, ttl: .seconds(ttl), newLease: false)
+            if self.lease == lease, !isFenced {
+                record.lastHeartbeat = .wallClockNow
+                _ = try? await store.put(NodeRecord.key(record.id), try record.encoded(), lease: lease)
+            }
+            return true
+        } catch StoreError.leaseNotFound {
+            await perform(deadline.leaseLost(now: now()), reason: "lease \(lease) expired or was revoked")
+            return false
+        } catch {
+            logger.warning("lease renewal failed", metadata: [
+                "node": "\(record.id)", "lease": "\(lease)", "error": "\(error)",
+                "fence.deadline": "\(deadline.fenceDeadline.map { "\($0)" } ?? "-")"])
+            return false
+        }
+    }
+
+    private func checkLoop() async {
+        while !Task.isCancelled {
+            let due = deadline.fenceDeadline.map { $0 - now() } ?? configuration.checkInterval
+            try? await Task.sleep(for: min(max(due, .milliseconds(1)), configuration.checkInterval))
+            await perform(deadline.tick(now: now()), reason: "lease renewal not confirmed in time")
+        }
+    }
+
+    private func perform(_ action: LeaseDeadline.Action, reason: String) async {
+        guard case .selfFence(let fenceDeadline, let lastSend) = action else { return }
+        let firedAt = now()
+        let ttl = Duration.seconds(configuration.ttlSeconds)
+        logger.critical("self-fencing: stopping HA domains before the cluster can consider them free", metadata: [
+            "node": "\(record.id)", "reason": "\(reason)", "lease": "\(lease.map { "\($0)" } ?? "-")",
+            "fence.deadline": "\(fenceDeadline)", "lease.earliestExpiry": "\(lastSend + ttl)", "now": "\(firedAt)"])
+        lease = nil
+        fencing = true
+        await selfFence.stopHADomains(reason: reason)
+        for hook in fenceHooks { await hook(reason) }
+        fencing = false
+        let event = FenceEvent(reason: reason, lastConfirmedSend: lastSend, ttl: ttl, deadline: fenceDeadline,
+                               firedAt: firedAt, stoppedAt: now())
+        fences.append(event)
+        logger.critical("self-fenced: HA domains stopped", metadata: [
+            "node": "\(record.id)", "stoppedAt": "\(event.stoppedAt)",
+            "lease.earliestExpiry": "\(event.earliestExpiry)"])
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import HACoordination
+import Testing
+
+/// The same conformance suite against both stores.
+@Suite struct ConformanceTests {
+    @Test func embeddedStorePassesConformance() async throws {
+        let dir = try TempDir()
+        let clock = ManualClock()
+        let store = try EmbeddedStore(path: dir.file("store.sqlite"), clock: clock.storeClock, sweepInterval: nil)
+        let suite = StoreConformance(store: store, letTimePass: { seconds in
+            clock.advance(by: seconds)
+            try await store.expireLeases()
+        }, expirySlack: 0.1)
+        try await suite.runAll()
+        await store.close()
+    }
+
+    @Test func etcdStorePassesConformance() async throws {
+        let cluster = try await EtcdCluster(size: 3)
+        defer { cluster.stop() }
+        let store = try cluster.store()
+        let suite = StoreConformance(store: store, letTimePass: { seconds in
+            try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+        }, expirySlack: 1.5)
+        do { try await suite.runAll() } catch { try await store.close(); throw error }
+        try await store.close()
+    }
+}
+
+/// A temporary directory removed when released.
+final class TempDir: @unchecked Sendable {
+    let url: URL
+    init() throws {
+        url = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("vigil-coord-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    func file(_ name: String) -> String { url.appendingPathComponent(name).path }
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
