@@ -58,11 +58,16 @@ extension DiskSource {
             self = .network(NetworkDiskSource(
                 protocol: try element.requiredAttribute("protocol"),
                 name: element.attribute("name"),
-                hosts: try element.children("host").map { host throws(DomainXMLError) in
-                    NetworkHost(name: host.attribute("name"), port: try host.integerAttribute("port"),
-                                transport: host.attribute("transport"), socket: host.attribute("socket"))
-                }
+                hosts: try element.children("host").map(NetworkHost.init(element:))
             ))
         }
+    }
+}
+
+extension NetworkHost {
+    /// Reads a network disk source's `<host>`.
+    init(element: ElementView) throws(DomainXMLError) {
+        self.init(name: element.attribute("name"), port: try element.integerAttribute("port"),
+                  transport: element.attribute("transport"), socket: element.attribute("socket"))
     }
 }

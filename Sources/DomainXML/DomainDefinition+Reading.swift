@@ -13,23 +13,19 @@ extension DomainDefinition {
         guard let memoryElement = root.child("memory") else { throw root.invalid("has no <memory>") }
         let memory = try Self.kibibytes(memoryElement)
         let vcpuElement = root.child("vcpu")
-        let vcpus = try vcpuElement.map { element throws(DomainXMLError) in try Self.count(element) } ?? 1
+        let vcpus = try vcpuElement.map(Self.count) ?? 1
         let devices = root.child("devices")
         self.init(
             domainType: domainType,
             name: name,
-            uuid: try root.child("uuid").map { element throws(DomainXMLError) in try Self.uuid(element) },
+            uuid: try root.child("uuid").map(Self.uuid),
             memoryKiB: memory,
-            currentMemoryKiB: try root.child("currentMemory").map { element throws(DomainXMLError) in
-                try Self.kibibytes(element)
-            },
+            currentMemoryKiB: try root.child("currentMemory").map(Self.kibibytes),
             vcpus: vcpus,
             currentVcpus: try vcpuElement?.integerAttribute("current"),
             os: root.child("os").map(OperatingSystemBoot.init(element:)) ?? OperatingSystemBoot(),
             emulator: devices?.child("emulator")?.text,
-            disks: try (devices?.children("disk") ?? []).map { element throws(DomainXMLError) in
-                try Disk(element: element)
-            },
+            disks: try (devices?.children("disk") ?? []).map(Disk.init(element:)),
             interfaces: (devices?.children("interface") ?? []).map(NetworkInterface.init(element:)),
             serials: try Self.characterDevices("serial", in: devices),
             consoles: try Self.characterDevices("console", in: devices),
@@ -62,9 +58,7 @@ extension DomainDefinition {
     private static func characterDevices(_ kind: String, in devices: ElementView?)
         throws(DomainXMLError) -> [CharacterDevice]
     {
-        try (devices?.children(kind) ?? []).map { element throws(DomainXMLError) in
-            try CharacterDevice(element: element)
-        }
+        try (devices?.children(kind) ?? []).map(CharacterDevice.init(element:))
     }
 }
 
