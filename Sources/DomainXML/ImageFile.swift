@@ -23,11 +23,11 @@ final class ImageFile {
 
     deinit { close(descriptor) }
 
-    /// The file's size in bytes (for a block device, whatever `fstat` reports).
+    /// The size in bytes; seeking to the end also works for block devices, where `fstat` says 0.
     func size() throws(BackingChainError) -> UInt64 {
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
-        return UInt64(info.st_size)
+        let end = lseek(descriptor, 0, SEEK_END)
+        guard end >= 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
+        return UInt64(end)
     }
 
     /// Up to `count` bytes at `offset` (fewer at the end of the file).

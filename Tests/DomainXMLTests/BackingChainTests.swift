@@ -144,4 +144,52 @@ import Testing
             #expect(try BackingChain.resolve(disk: disks[3]) == nil)
         }
     }
+
+    @Test("block devices (a loop device here): raw size from the device, qcow2 on a device with a file backing")
+    func blockDevice() throws {
+        try QemuImg.inTemporaryDirectory { qemu in
+            try qemu.run("create", "-q", "-f", "raw", qemu.path("disk.raw"), "8M")
+            try qemu.run("create", "-q", "-f", "qcow2", qemu.path("base.qcow2"), "4M")
+            try qemu.run("create", "-q", "-f", "qcow2", "-b", qemu.path("base.qcow2"), "-F", "qcow2", qemu.path("overlay.qcow2"))
+            // A loop device covers whole 512-byte sectors: pad the overlay file as an LVM volume would be.
+            let overlayFile = try FileHandle(forWritingTo: URL(fileURLWithPath: qemu.path("overlay.qcow2")))
+            try overlayFile.truncate(atOffset: 1 << 20)
+            try overlayFile.close()
+            try LoopDevice.attach(qemu.path("disk.raw")) { raw throws in
+                #expect(try BackingChain.resolve(path: raw) == [ChainImage(path: raw, format: .raw, virtualSize: 8 << 20)])
+            }
+            try LoopDevice.attach(qemu.path("overlay.qcow2")) { overlay in
+                let chain = try BackingChain.resolve(path: overlay, format: .qcow2)
+                #expect(chain.map(\.path) == [overlay, qemu.path("base.qcow2")])
+                #expect(chain.map(\.virtualSize) == [4 << 20, 4 << 20])
+            }
+        }
+    }
+}
+
+/// A loop device over a file, detached again when the body returns or throws.
+enum LoopDevice {
+    static func attach(_ file: String, _ body: (String) throws -> Void) throws {
+        let device = try run("/usr/sbin/losetup", "--find", "--show", "--read-only", file)
+        defer { _ = try? run("/usr/sbin/losetup", "--detach", device) }
+        try body(device)
+    }
+
+    private static func run(_ executable: String, _ arguments: String...) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw QemuImg.Failure(message:
+                "\(executable) \(arguments.joined(separator: " ")) failed (needs root and loop devices): \(errorText)")
+        }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
 }
