@@ -166,30 +166,3 @@ import Testing
         }
     }
 }
-
-/// A loop device over a file, detached again when the body returns or throws.
-enum LoopDevice {
-    static func attach(_ file: String, _ body: (String) throws -> Void) throws {
-        let device = try run("/usr/sbin/losetup", "--find", "--show", "--read-only", file)
-        defer { _ = try? run("/usr/sbin/losetup", "--detach", device) }
-        try body(device)
-    }
-
-    private static func run(_ executable: String, _ arguments: String...) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw QemuImg.Failure(message:
-                "\(executable) \(arguments.joined(separator: " ")) failed (needs root and loop devices): \(errorText)")
-        }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-}

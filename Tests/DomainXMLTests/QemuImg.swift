@@ -19,25 +19,7 @@ struct QemuImg {
     /// Runs `qemu-img arguments...` in the temporary directory and returns its standard output.
     @discardableResult
     func run(_ arguments: String...) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/qemu-img")
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        do {
-            try process.run()
-        } catch {
-            throw Failure(message: "qemu-img cannot run here (install qemu-utils): \(error)")
-        }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(message: "qemu-img \(arguments.joined(separator: " ")) failed: \(errorText)")
-        }
-        return data
+        try runTool("/usr/bin/qemu-img", arguments, in: directory, hint: "install qemu-utils")
     }
 
     /// `qemu-img info --backing-chain --output=json` as (filename, format, backing filename, backing format, size).
@@ -61,8 +43,4 @@ struct QemuImg {
         }
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        let message: String
-        var description: String { message }
-    }
 }
