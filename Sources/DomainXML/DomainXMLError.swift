@@ -1,4 +1,4 @@
-/// Why domain XML could not be parsed, read or edited; every case names the line and the problem.
+/// Why domain XML could not be parsed, read or edited; parse and validation errors name the line and the problem.
 public enum DomainXMLError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The text is not well-formed XML (as reported by libxml2).
     case malformed(line: Int, column: Int, message: String)

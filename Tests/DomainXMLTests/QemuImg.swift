@@ -42,5 +42,4 @@ struct QemuImg {
             case virtualSize = "virtual-size"
         }
     }
-
 }
