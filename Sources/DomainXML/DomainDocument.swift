@@ -41,11 +41,11 @@ public final class DomainDocument {
         return ElementView(node: node)
     }
 
-    /// Sets `<name>`.
+    /// Sets `<name>`; an empty or blank name is refused.
     public func setName(_ name: String) throws(DomainXMLError) {
         guard !name.trimmingWhitespace().isEmpty else { throw root.invalid("cannot be given an empty <name>") }
         setText(name, ofChild: "name")
-        definition.name = name
+        definition.name = name.trimmingWhitespace()  // as reading the XML again would give it
     }
 
     /// Sets `<uuid>`, adding it after `<name>` when absent.

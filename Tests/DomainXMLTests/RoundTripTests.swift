@@ -50,6 +50,17 @@ import Testing
         #expect(try DomainDefinition(xml: edited).name == "web01-copy <&>")
     }
 
+    @Test("a blank name is refused and leaves the document as it was")
+    func blankName() throws {
+        let original = try Fixture.text("lab-tcg-direct-kernel")
+        let document = try DomainDocument(xml: original)
+        #expect(throws: DomainXMLError.invalid(line: 1, problem: "<domain> cannot be given an empty <name>")) {
+            try document.setName(" \n")
+        }
+        #expect(document.definition.name == "lab-vm1")
+        #expect(try XMLTree(document.serialized()) == XMLTree(original))
+    }
+
     @Test("setUUID replaces <uuid>, or adds it right after <name>")
     func setUUID() throws {
         let uuid = try #require(UUID(uuidString: "AABBCCDD-EEFF-4011-8233-445566778899"))
