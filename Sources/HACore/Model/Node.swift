@@ -1,12 +1,7 @@
 /// The name of a cluster node (a hypervisor host), unique in the cluster.
-public struct NodeID: Hashable, Comparable, Codable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
+public struct NodeID: StringIdentifier {
     public let rawValue: String
     public init(_ rawValue: String) { self.rawValue = rawValue }
-    public init(stringLiteral value: String) { self.rawValue = value }
-    public init(from decoder: Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
-    public func encode(to encoder: Encoder) throws { var c = encoder.singleValueContainer(); try c.encode(rawValue) }
-    public var description: String { rawValue }
-    public static func < (a: NodeID, b: NodeID) -> Bool { a.rawValue < b.rawValue }
 }
 
 /// What a node offers to HA guests: memory and vCPUs, plus a reserve kept back for the host itself.
@@ -37,4 +32,25 @@ public enum NodeState: String, Hashable, Codable, Sendable, CaseIterable {
     case draining
     /// Failed too often recently; takes no groups until an operator clears it.
     case quarantined
+}
+
+
+/// A node as the coordinator tracks it: capacity, state, and what it knows about its lease and fencing.
+public struct Node: Hashable, Codable, Sendable {
+    public let id: NodeID
+    public var capacity: NodeCapacity
+    public var state: NodeState
+    /// Set when the node's lease is lost: until then (or an explicit fence) its groups may still run
+    /// there, so they wait. Nil when nothing waits for this node to be fenced.
+    public var fenceDeadline: Timestamp?
+
+    public init(id: NodeID, capacity: NodeCapacity, state: NodeState = .up) {
+        self.id = id
+        self.capacity = capacity
+        self.state = state
+        self.fenceDeadline = nil
+    }
+
+    /// True if the node may be given new groups: up, and not waiting to be fenced for an older lease.
+    public var acceptsGroups: Bool { state == .up && fenceDeadline == nil }
 }

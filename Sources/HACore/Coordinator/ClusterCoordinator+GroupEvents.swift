@@ -1,0 +1,145 @@
+/// Handlers for what shells report about groups, and operator move requests.
+extension ClusterCoordinator {
+    mutating func resourceFailed(_ g: GroupID, _ r: ResourceID, _ n: NodeID, _ out: inout Decisions) {
+        var s = states[g]!
+        switch s.status {
+        case .online(n), .restarting(n, _), .starting(n): break
+        default: return  // stale, or a migration (its outcome arrives as moveFailed)
+        }
+        let policy = definitions[g]!.policy.restart
+        var window = s.restarts[n] ?? SlidingWindow()
+        if window.allowsAnother(policy, at: out.now) {
+            window.record(out.now)
+            s.restarts[n] = window
+            s.status = .restarting(n, r)
+            out.add(.restartResource(g, r, on: n),
+                    "\(r) of \(g) failed on \(n); restart \(window.times.count) of \(policy.threshold) allowed on \(n) within \(policy.period)")
+        } else {
+            s.restarts[n] = window.times.isEmpty ? nil : window
+            s.status = .stopping(n, then: nil)
+            s.recovering = true
+            s.avoid = n
+            out.add(.takeOffline(g, on: n, order: definitions[g]!.offlineOrder),
+                    "\(r) of \(g) failed on \(n) after \(policy.threshold) restart(s) there within \(policy.period): take it offline to fail over")
+        }
+        states[g] = s
+    }
+
+    mutating func groupOnline(_ g: GroupID, _ n: NodeID, _ out: inout Decisions) {
+        guard nodes[n]?.state != .down else { return }  // stale: the node's groups wait for its fence
+        var s = states[g]!
+        switch s.status {
+        case .starting(n), .restarting(n, _), .migrating(_, n, _), .online(n): break
+        case .stopping(n, _), .migrating(n, _, _): return  // stale report from before the stop/move
+        case .offline where s.possibleHosts.subtracting([n]).isEmpty: break  // started by hand
+        default:
+            // Reported where we did not expect it: stop it there, then make sure it runs where we think.
+            let believed = s.status.nodes.first { $0 != n }
+            out.add(.raiseAlert(.critical), "\(g) reported online on \(n) while it may run on \(Placement.summary(s.possibleHosts.subtracting([n]).sorted().map(\.rawValue))): stopping it on \(n)")
+            s.possibleHosts.insert(n)
+            s.status = .stopping(n, then: believed)
+            states[g] = s
+            return out.add(.takeOffline(g, on: n, order: definitions[g]!.offlineOrder), "\(g) must never run on two nodes")
+        }
+        s.status = .online(n)
+        s.possibleHosts = [n]
+        s.recovering = false
+        s.moveFloor = nil
+        s.lastAlert = nil
+        states[g] = s
+    }
+
+    mutating func groupOffline(_ g: GroupID, _ n: NodeID, _ out: inout Decisions) {
+        var s = states[g]!
+        s.possibleHosts.remove(n)
+        switch s.status {
+        case .stopping(n, let then?) where nodes[then]?.acceptsGroups == true || s.possibleHosts.contains(then):
+            s.status = .starting(then)
+            s.possibleHosts.insert(then)
+            out.add(.bringOnline(g, on: then, order: definitions[g]!.onlineOrder, cause: .move),
+                    "cold move of \(g): offline on \(n), start it on \(then)")
+        case .stopping(n, _):
+            s.status = .offline
+        case .online(n), .starting(n), .restarting(n, _):
+            s.status = .offline
+            s.recovering = true
+            s.avoid = n
+        default: break
+        }
+        states[g] = s
+    }
+
+    mutating func moveFailed(_ g: GroupID, _ m: MoveMethod, _ running: NodeID?, _ out: inout Decisions) {
+        guard case .migrating(let from, let to, m) = states[g]!.status else { return }
+        let next = definitions[g]!.moveLadder.first { $0 > m } ?? .cold
+        states[g]!.moveFloor = next
+        switch running {
+        case to?: return groupOnline(g, to, &out)
+        case nil:
+            states[g]!.possibleHosts = []
+            guard nodes[to]?.acceptsGroups == true else { states[g]!.status = .offline; return }
+            states[g]!.status = .starting(to)
+            states[g]!.possibleHosts = [to]
+            out.add(.bringOnline(g, on: to, order: definitions[g]!.onlineOrder, cause: .move),
+                    "\(m) migration of \(g) to \(to) failed and left it stopped: start it on \(to)")
+        case let n?:
+            states[g]!.status = .online(n)
+            states[g]!.possibleHosts = [n]
+            guard n == from, nodes[to]?.acceptsGroups == true else { return }
+            startMove(g, from: from, to: to, "\(m) migration of \(g) \(from)->\(to) failed: falling back to \(next)", &out)
+        }
+    }
+
+    mutating func moveRequested(_ g: GroupID, _ to: NodeID?, _ out: inout Decisions) {
+        if let t = to, nodes[t] == nil { return out.add(.raiseAlert(.warning), "move of \(g) to unknown node \(t) refused") }
+        var s = states[g]!
+        switch s.status {
+        case .failed, .offline:
+            s.status = .offline
+            s.recovering = false
+            s.failovers.reset()
+            s.restarts = [:]
+            s.startRequested = true
+            s.requestedTarget = to
+            s.lastAlert = nil
+            states[g] = s
+        case .online(let n):
+            let decision: PlacementDecision
+            if let t = to {
+                var load = clusterLoad()
+                load.remove(definitions[g]!, from: n)
+                let why = Placement.rejection(of: nodes[t]!, for: definitions[g]!, in: load, excluding: [])
+                decision = why.map { .unplaced(reason: "\(t) \($0)") } ?? .placed(t, reason: "operator chose \(t)")
+            } else {
+                decision = Placement.choose(for: definitions[g]!, in: clusterLoad(), excluding: [n],
+                                            options: configuration.placement)
+            }
+            guard let target = decision.node, target != n else {
+                return out.add(.raiseAlert(.warning), "move of \(g) refused: \(decision.reason)")
+            }
+            startMove(g, from: n, to: target, "operator asked to move \(g): \(decision.reason)", &out)
+        default:
+            out.add(.raiseAlert(.warning), "move of \(g) refused: it is busy (\(s.status))")
+        }
+    }
+
+    /// Starts moving an online group with the best allowed method at or after its move floor.
+    mutating func startMove(_ g: GroupID, from: NodeID, to: NodeID, _ why: String, _ out: inout Decisions) {
+        let def = definitions[g]!
+        let floor = states[g]!.moveFloor ?? .live
+        let method = def.moveLadder.first { $0 >= floor } ?? .cold
+        states[g]!.possibleHosts.insert(to)
+        switch method {
+        case .live:
+            states[g]!.status = .migrating(from: from, to: to, .live)
+            out.add(.liveMigrate(g, from: from, to: to), why)
+        case .quick:
+            states[g]!.status = .migrating(from: from, to: to, .quick)
+            out.add(.quickMigrate(g, from: from, to: to), why)
+        case .cold:
+            states[g]!.possibleHosts.remove(to)
+            states[g]!.status = .stopping(from, then: to)
+            out.add(.takeOffline(g, on: from, order: def.offlineOrder), "\(why) (cold move to \(to))")
+        }
+    }
+}

@@ -1,0 +1,152 @@
+/// After every event: fencing deadlines, then placement of offline groups, drains and failbacks.
+extension ClusterCoordinator {
+    mutating func reconcile(_ out: inout Decisions) {
+        for id in nodes.keys.sorted() {
+            if let deadline = nodes[id]!.fenceDeadline, deadline <= out.now {
+                fence(id, "fencing margin of \(id) passed (lease lost + \(configuration.fencingMargin))", &out)
+            }
+        }
+        var load = clusterLoad()
+        placeOfflineGroups(&load, &out)
+        for id in nodes.keys.sorted() where nodes[id]!.state == .draining { drain(id, &load, &out) }
+        failBack(&load, &out)
+    }
+
+    /// What every group commits to each node, from the groups' statuses.
+    func clusterLoad() -> ClusterLoad {
+        var load = ClusterLoad(nodes: Array(nodes.values))
+        for (id, s) in states { for n in s.status.nodes { load.add(definitions[id]!, to: n) } }
+        return load
+    }
+
+    /// The node is known to run nothing: its groups become free to place.
+    mutating func fence(_ n: NodeID, _ why: String, _ out: inout Decisions) {
+        nodes[n]!.fenceDeadline = nil
+        var freed = 0
+        for id in priorityOrder {
+            var s = states[id]!
+            guard s.possibleHosts.contains(n) || s.status.nodes.contains(n) else { continue }
+            s.possibleHosts.remove(n)
+            freed += 1
+            switch s.status {
+            case .stopping(let a, n) where a != n:
+                s.status = .stopping(a, then: nil)
+            case let status where status.nodes.contains(n):
+                s.status = .offline
+                s.recovering = true
+                s.avoid = nil
+            default: break
+            }
+            states[id] = s
+        }
+        out.add(.raiseAlert(.info), "\(why): \(freed) group(s) that may have run on \(n) are free to place")
+    }
+
+    private func isWaitingForFence(_ s: GroupState) -> Bool {
+        s.possibleHosts.contains { nodes[$0]?.state == .down || nodes[$0]?.fenceDeadline != nil }
+    }
+
+    private mutating func placeOfflineGroups(_ load: inout ClusterLoad, _ out: inout Decisions) {
+        for id in priorityOrder where states[id]!.status == .offline {
+            let def = definitions[id]!
+            var s = states[id]!
+            if isWaitingForFence(s) { continue }
+            if def.policy.priority == .noAutoStart && !s.startRequested {
+                if s.recovering { alert(id, "held", .warning, "\(id) is not started automatically (priority: no auto start)", &out) }
+                continue
+            }
+            if s.recovering && !s.failovers.allowsAnother(def.policy.failover, at: out.now) {
+                s.status = .failed
+                s.recovering = false
+                states[id] = s
+                out.add(.markFailed(id), "\(id) failed over \(def.policy.failover.threshold) time(s) within \(def.policy.failover.period): left failed until an operator moves it")
+                continue
+            }
+            let decision = placement(for: def, s, load)
+            guard let target = decision.node else {
+                alert(id, "unplaced", .warning, "\(id) stays offline: \(decision.reason)", &out)
+                continue
+            }
+            let cause: StartCause = s.recovering ? .failover : .start
+            if s.recovering { s.failovers.record(out.now) }
+            s.status = .starting(target)
+            s.possibleHosts.insert(target)
+            s.avoid = nil
+            s.requestedTarget = nil
+            s.startRequested = false
+            s.lastAlert = nil
+            states[id] = s
+            load.add(def, to: target)
+            let what = cause == .failover ? "fail over \(id) (failover \(s.failovers.times.count) of \(def.policy.failover.threshold) within \(def.policy.failover.period))" : "start \(id)"
+            out.add(.bringOnline(id, on: target, order: def.onlineOrder, cause: cause), "\(what): \(decision.reason)")
+        }
+    }
+
+    private func placement(for def: GroupDefinition, _ s: GroupState, _ load: ClusterLoad) -> PlacementDecision {
+        if let here = s.possibleHosts.sorted().first {
+            return .placed(here, reason: "it may still run on \(here), so it can only be started there")
+        }
+        if let t = s.requestedTarget, let node = nodes[t] {
+            if let why = Placement.rejection(of: node, for: def, in: load, excluding: []) {
+                return .unplaced(reason: "requested node \(t) \(why)")
+            }
+            return .placed(t, reason: "operator chose \(t)")
+        }
+        let options = configuration.placement
+        if let avoid = s.avoid {
+            let first = Placement.choose(for: def, in: load, excluding: [avoid], options: options)
+            if first.node != nil { return first }
+        }
+        return Placement.choose(for: def, in: load, options: options)
+    }
+
+    private mutating func drain(_ n: NodeID, _ load: inout ClusterLoad, _ out: inout Decisions) {
+        var inFlight = 0
+        var remaining: [GroupID] = []
+        var busy = false
+        for id in priorityOrder {
+            switch states[id]!.status {
+            case .migrating(n, _, _), .stopping(n, _?): inFlight += 1
+            case .online(n): remaining.append(id)
+            case let st where st.nodes.contains(n) || states[id]!.possibleHosts.contains(n): busy = true
+            default: break
+            }
+        }
+        if remaining.isEmpty && inFlight == 0 && !busy {
+            nodes[n]!.state = .paused
+            return out.add(.raiseAlert(.info), "drain of \(n) complete: every group left it; \(n) is paused")
+        }
+        for id in remaining where inFlight < configuration.maxConcurrentMovesPerDrain {
+            let def = definitions[id]!
+            let decision = Placement.choose(for: def, in: load, excluding: [n], options: configuration.placement)
+            guard let target = decision.node else {
+                alert(id, "drain-blocked", .warning, "cannot drain \(id) off \(n): \(decision.reason)", &out)
+                continue
+            }
+            load.add(def, to: target)
+            inFlight += 1
+            startMove(id, from: n, to: target, "draining \(n) (\(def.policy.priority.rawValue) priority first): \(decision.reason)", &out)
+        }
+    }
+
+    private mutating func failBack(_ load: inout ClusterLoad, _ out: inout Decisions) {
+        for id in priorityOrder {
+            guard case .online(let here) = states[id]!.status else { continue }
+            let policy = definitions[id]!.policy
+            guard policy.failback != .never, nodes[here]?.state != .draining,
+                  let best = policy.preferredOwners.first(where: { p in
+                      p == here || (nodes[p]?.acceptsGroups == true && policy.allows(p))
+                  }), best != here,
+                  load.fits(definitions[id]!, on: best), load.conflicts(definitions[id]!, on: best).isEmpty
+            else { continue }
+            guard policy.failback.allowsFailback(at: out.now) else {
+                if let t = policy.failback.nextOpening(after: out.now) {
+                    wake(at: t, "failback window for \(id) opens", &out)
+                }
+                continue
+            }
+            load.add(definitions[id]!, to: best)
+            startMove(id, from: here, to: best, "failback of \(id) to its preferred owner \(best)", &out)
+        }
+    }
+}

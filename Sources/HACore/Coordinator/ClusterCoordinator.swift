@@ -1,0 +1,124 @@
+/// The leader's failover coordinator: a value that takes cluster events and returns directives.
+///
+/// No IO, no clock: the shell passes the time with every event, performs the directives, and
+/// reports what happened as further events. The whole value is Codable so a shell can store it.
+public struct ClusterCoordinator: Codable, Sendable {
+    public let configuration: CoordinatorConfiguration
+    public internal(set) var nodes: [NodeID: Node]
+    public let definitions: [GroupID: GroupDefinition]
+    public internal(set) var states: [GroupID: GroupState]
+    /// Groups in the order they are placed and drained: priority, then name.
+    let priorityOrder: [GroupID]
+    /// `waitUntil` times already handed out and not yet reached.
+    var wakeups: Set<Timestamp> = []
+
+    /// A coordinator for these nodes and groups; groups without a stored state start offline.
+    public init(configuration: CoordinatorConfiguration = CoordinatorConfiguration(), nodes: [Node],
+                groups: [GroupDefinition], states: [GroupID: GroupState] = [:]) {
+        self.configuration = configuration
+        self.nodes = Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, $0) })
+        self.definitions = Dictionary(uniqueKeysWithValues: groups.map { ($0.id, $0) })
+        self.priorityOrder = groups.sorted { ($0.policy.priority, $0.id) < ($1.policy.priority, $1.id) }.map(\.id)
+        var all = states
+        for g in groups where all[g.id] == nil { all[g.id] = GroupState() }
+        self.states = all
+    }
+
+    /// Handles one event observed at `now` and returns what to do, each with its reason.
+    public mutating func handle(_ event: ClusterEvent, at now: Timestamp) -> [Directive] {
+        var out = Decisions(now: now)
+        wakeups = wakeups.filter { $0 > now }
+        apply(event, &out)
+        reconcile(&out)
+        return out.directives
+    }
+
+    /// The node each group runs on (or is starting on), for capacity planning.
+    public var owners: [GroupID: NodeID] {
+        var result: [GroupID: NodeID] = [:]
+        for (id, s) in states {
+            switch s.status {
+            case .online(let n), .starting(let n), .restarting(let n, _), .stopping(let n, _),
+                 .migrating(_, let n, _): result[id] = n
+            case .offline, .failed: break
+            }
+        }
+        return result
+    }
+
+    /// A capacity planner over the current state.
+    public var capacityPlanner: CapacityPlanner {
+        CapacityPlanner(nodes: nodes.values.sorted { $0.id < $1.id }, groups: Array(definitions.values),
+                        owners: owners, options: configuration.placement)
+    }
+
+    private mutating func apply(_ event: ClusterEvent, _ out: inout Decisions) {
+        switch event {
+        case .nodeJoined(let n, let capacity): nodeJoined(n, capacity)
+        case .leaseLost(let n): leaseLost(n, &out)
+        case .nodeFenced(let n):
+            if nodes[n] != nil { fence(n, "fencing of \(n) confirmed", &out) } else { unknown("node", n.rawValue, &out) }
+        case .resourceFailed(let g, let r, let n): if known(g, &out) { resourceFailed(g, r, n, &out) }
+        case .resourceOnline(let g, let r, let n):
+            if case .restarting(n, r)? = states[g]?.status { states[g]!.status = .online(n) }
+        case .groupOnline(let g, let n): if known(g, &out) { groupOnline(g, n, &out) }
+        case .groupOffline(let g, let n): if known(g, &out) { groupOffline(g, n, &out) }
+        case .moveFailed(let g, let m, let running): if known(g, &out) { moveFailed(g, m, running, &out) }
+        case .moveRequested(let g, let to): if known(g, &out) { moveRequested(g, to, &out) }
+        case .drainRequested(let n): setNodeState(n, to: .draining, from: [.up, .paused, .draining], &out)
+        case .drainAborted(let n): setNodeState(n, to: .paused, from: [.draining, .paused], &out)
+        case .resumeRequested(let n): setNodeState(n, to: .up, from: [.paused, .draining, .quarantined, .up], &out)
+        case .timerFired: break
+        }
+    }
+
+    private func known(_ g: GroupID, _ out: inout Decisions) -> Bool {
+        if definitions[g] == nil { unknown("group", g.rawValue, &out) }
+        return definitions[g] != nil
+    }
+
+    private func unknown(_ kind: String, _ name: String, _ out: inout Decisions) {
+        out.add(.raiseAlert(.warning), "event names unknown \(kind) \(name); ignored")
+    }
+
+    private mutating func setNodeState(_ n: NodeID, to state: NodeState, from allowed: Set<NodeState>,
+                                       _ out: inout Decisions) {
+        guard let node = nodes[n] else { return unknown("node", n.rawValue, &out) }
+        guard allowed.contains(node.state) else {
+            return out.add(.raiseAlert(.warning), "cannot make \(n) \(state.rawValue): it is \(node.state.rawValue)")
+        }
+        nodes[n]!.state = state
+    }
+
+    private mutating func nodeJoined(_ n: NodeID, _ capacity: NodeCapacity) {
+        guard nodes[n] != nil else { nodes[n] = Node(id: n, capacity: capacity); return }
+        nodes[n]!.capacity = capacity
+        if nodes[n]!.state == .down { nodes[n]!.state = .up }
+    }
+
+    private mutating func leaseLost(_ n: NodeID, _ out: inout Decisions) {
+        guard let node = nodes[n] else { return unknown("node", n.rawValue, &out) }
+        if node.state == .down && node.fenceDeadline != nil { return }
+        let deadline = out.now + configuration.fencingMargin
+        nodes[n]!.state = .down
+        nodes[n]!.fenceDeadline = deadline
+        let waiting = priorityOrder.filter { states[$0]!.possibleHosts.contains(n) || states[$0]!.status.nodes.contains(n) }
+        let list = waiting.isEmpty ? "no groups wait for it"
+            : "\(waiting.count) group(s) wait for it (\(Placement.summary(waiting.map(\.rawValue))))"
+        out.add(.fenceNode(n), "lease of \(n) lost; \(list) until it is fenced, at the latest at \(deadline) (lease loss + \(configuration.fencingMargin) margin)")
+        wake(at: deadline, "fencing margin of \(n) ends", &out)
+    }
+
+    /// Hands out a `waitUntil` for `t` unless one is already pending.
+    mutating func wake(at t: Timestamp, _ why: String, _ out: inout Decisions) {
+        guard t > out.now, wakeups.insert(t).inserted else { return }
+        out.add(.waitUntil(t), why)
+    }
+
+    /// Raises an alert for a group unless the same kind was the last one raised for it.
+    mutating func alert(_ g: GroupID, _ kind: String, _ severity: AlertSeverity, _ message: String, _ out: inout Decisions) {
+        guard states[g]!.lastAlert != kind else { return }
+        states[g]!.lastAlert = kind
+        out.add(.raiseAlert(severity), message)
+    }
+}

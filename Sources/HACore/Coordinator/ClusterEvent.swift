@@ -1,0 +1,50 @@
+/// Something a shell observed (etcd watches, libvirt events, operator requests), fed to the coordinator.
+public enum ClusterEvent: Hashable, Codable, Sendable {
+    /// A node took a lease (joined or came back), offering this capacity.
+    case nodeJoined(NodeID, NodeCapacity)
+    /// A node's lease expired: it may still run guests until it is fenced.
+    case leaseLost(NodeID)
+    /// A node is known to run nothing (fence device confirmed power-off, or the node reported its
+    /// watchdog fired).
+    case nodeFenced(NodeID)
+    /// A resource of a group failed on its node (guest crashed, health check failed, start failed).
+    case resourceFailed(GroupID, ResourceID, on: NodeID)
+    /// A restarted resource is online again.
+    case resourceOnline(GroupID, ResourceID, on: NodeID)
+    /// Every resource of the group is online on the node (start, migration or restore finished).
+    case groupOnline(GroupID, on: NodeID)
+    /// Every resource of the group is offline on the node.
+    case groupOffline(GroupID, on: NodeID)
+    /// A migration failed; the group still runs on `runningOn` (nil: nowhere, e.g. saved by a quick migration).
+    case moveFailed(GroupID, MoveMethod, runningOn: NodeID?)
+    /// An operator asked to move (or start, or clear a failed) group, to a node or wherever fits best.
+    case moveRequested(GroupID, to: NodeID?)
+    /// An operator asked to drain a node: move every group away, then pause it.
+    case drainRequested(NodeID)
+    /// An operator aborted a drain: moves under way finish, no new ones start; the node stays paused.
+    case drainAborted(NodeID)
+    /// An operator returned a paused, draining or quarantined node to service.
+    case resumeRequested(NodeID)
+    /// A `waitUntil` time was reached.
+    case timerFired
+}
+
+extension ClusterEvent: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .nodeJoined(let n, let c): return "node-joined \(n) memory=\(c.memoryMiB) vcpus=\(c.vcpus)"
+        case .leaseLost(let n): return "lease-lost \(n)"
+        case .nodeFenced(let n): return "node-fenced \(n)"
+        case .resourceFailed(let g, let r, let n): return "resource-failed \(g)/\(r) on \(n)"
+        case .resourceOnline(let g, let r, let n): return "resource-online \(g)/\(r) on \(n)"
+        case .groupOnline(let g, let n): return "group-online \(g) on \(n)"
+        case .groupOffline(let g, let n): return "group-offline \(g) on \(n)"
+        case .moveFailed(let g, let m, let n): return "move-failed \(g) \(m) running-on=\(n?.rawValue ?? "none")"
+        case .moveRequested(let g, let n): return "move-requested \(g) to=\(n?.rawValue ?? "best")"
+        case .drainRequested(let n): return "drain-requested \(n)"
+        case .drainAborted(let n): return "drain-aborted \(n)"
+        case .resumeRequested(let n): return "resume-requested \(n)"
+        case .timerFired: return "timer-fired"
+        }
+    }
+}

@@ -1,0 +1,51 @@
+/// Where a group is in its life cycle, as the coordinator sees it.
+public enum GroupStatus: Hashable, Codable, Sendable {
+    /// Runs nowhere; will be placed unless it waits for a fence, is held, or does not fit.
+    case offline
+    /// `bringOnline` sent to this node, not yet confirmed.
+    case starting(NodeID)
+    /// Every resource confirmed online on this node.
+    case online(NodeID)
+    /// A failed resource is being restarted in place.
+    case restarting(NodeID, ResourceID)
+    /// `takeOffline` sent; once offline, start on `then` (a cold move) or re-place it (nil).
+    case stopping(NodeID, then: NodeID?)
+    /// A live or quick migration is under way.
+    case migrating(from: NodeID, to: NodeID, MoveMethod)
+    /// Too many failovers: left failed until an operator moves it.
+    case failed
+
+    /// Nodes this status commits capacity on.
+    public var nodes: [NodeID] {
+        switch self {
+        case .offline, .failed: return []
+        case .starting(let n), .online(let n), .restarting(let n, _), .stopping(let n, nil): return [n]
+        case .stopping(let n, let t?): return [n, t]
+        case .migrating(let a, let b, _): return [a, b]
+        }
+    }
+}
+
+/// A group's stored state: status, where it might run, and its restart and failover history.
+public struct GroupState: Hashable, Codable, Sendable {
+    public var status: GroupStatus = .offline
+    /// Every node where the group's guests might be running: a group is never started elsewhere
+    /// while this holds a node that is neither confirmed offline nor fenced.
+    public var possibleHosts: Set<NodeID> = []
+    /// Restarts in place, per node (the restart threshold applies per node; a failover moves on).
+    public var restarts: [NodeID: SlidingWindow] = [:]
+    public var failovers = SlidingWindow()
+    /// The last stop was a failure: the next placement is a failover.
+    public var recovering = false
+    /// A node to avoid on the next placement (where it just failed).
+    public var avoid: NodeID?
+    /// After a failed migration: the first move method to try next.
+    public var moveFloor: MoveMethod?
+    /// An operator asked to start the group (needed for `noAutoStart` groups).
+    public var startRequested = false
+    /// An operator's requested target for the next placement.
+    public var requestedTarget: NodeID?
+    /// The kind of the last alert raised for this group (not repeated while unchanged).
+    public var lastAlert: String?
+    public init() {}
+}

@@ -1,0 +1,82 @@
+/// Options that shape every placement decision.
+public struct PlacementOptions: Hashable, Codable, Sendable {
+    /// If true, a group never shares a node with a group of the same anti-affinity class (it stays
+    /// offline instead); if false (WSFC's default), such a node is used only when no other fits.
+    public var strictAntiAffinity: Bool
+    public init(strictAntiAffinity: Bool = false) { self.strictAntiAffinity = strictAntiAffinity }
+}
+
+/// The outcome of placing one group: a node and why, or why no node could take it.
+public enum PlacementDecision: Hashable, Sendable {
+    case placed(NodeID, reason: String)
+    case unplaced(reason: String)
+
+    /// The chosen node, if any.
+    public var node: NodeID? { if case .placed(let n, _) = self { return n } else { return nil } }
+    public var reason: String {
+        switch self { case .placed(_, let r), .unplaced(let r): return r }
+    }
+}
+
+/// Chooses an owner for a group: possible owners, preferred order, anti-affinity, capacity, spreading.
+public enum Placement {
+    /// Picks a node for `group` among nodes that accept groups, are possible owners, are not in
+    /// `excluding`, and have the memory and vCPUs free. The first available preferred owner wins;
+    /// otherwise the node with the most free memory (spreading load). Nodes holding a group of the
+    /// same anti-affinity class are used only if nothing else fits (never, with strict anti-affinity).
+    public static func choose(for group: GroupDefinition, in cluster: ClusterLoad, excluding: Set<NodeID> = [],
+                              options: PlacementOptions = PlacementOptions()) -> PlacementDecision {
+        var rejected: [String] = []
+        var clean: [NodeID] = []
+        var conflicting: [NodeID] = []
+        for id in cluster.nodeOrder {
+            let node = cluster.nodes[id]!
+            if let why = rejection(of: node, for: group, in: cluster, excluding: excluding) {
+                rejected.append("\(id) \(why)")
+            } else if cluster.conflicts(group, on: id).isEmpty {
+                clean.append(id)
+            } else {
+                conflicting.append(id)
+            }
+        }
+        let avoided = conflicting.map { "\($0) (anti-affinity \(cluster.conflicts(group, on: $0).joined(separator: ",")))" }
+        var candidates = clean
+        var note = avoided.isEmpty ? "" : "; avoided \(summary(avoided))"
+        if candidates.isEmpty && !options.strictAntiAffinity && !conflicting.isEmpty {
+            candidates = conflicting
+            note = "; shares an anti-affinity class: no other node fits"
+        }
+        guard !candidates.isEmpty else {
+            let all = rejected + (options.strictAntiAffinity ? avoided : [])
+            return .unplaced(reason: "no node can take \(group.id) (needs \(group.memoryMiB) MiB, \(group.vcpus) vCPUs): \(summary(all))")
+        }
+        let eligible = Set(candidates)
+        for (rank, p) in group.policy.preferredOwners.enumerated() where eligible.contains(p) {
+            let what = rank == 0 ? "most preferred owner" : "preferred owner #\(rank + 1) (earlier ones unavailable)"
+            return .placed(p, reason: "\(p) is the \(what)\(note)")
+        }
+        let best = candidates.max { a, b in
+            let (fa, fb) = (cluster.freeMemoryMiB(a), cluster.freeMemoryMiB(b))
+            return fa != fb ? fa < fb : a > b
+        }!
+        return .placed(best, reason: "\(best) has the most free memory (\(cluster.freeMemoryMiB(best)) MiB) of \(candidates.count) eligible node(s)\(note)")
+    }
+
+    /// Why `node` cannot take `group` at all, or nil if it can.
+    static func rejection(of node: Node, for group: GroupDefinition, in cluster: ClusterLoad,
+                          excluding: Set<NodeID>) -> String? {
+        if excluding.contains(node.id) { return "excluded" }
+        if !node.acceptsGroups { return node.state.rawValue }
+        if !group.policy.allows(node.id) { return "not a possible owner" }
+        if cluster.freeMemoryMiB(node.id) < group.memoryMiB { return "has \(cluster.freeMemoryMiB(node.id)) MiB free" }
+        if cluster.freeVCPUs(node.id) < group.vcpus { return "has \(cluster.freeVCPUs(node.id)) vCPUs free" }
+        return nil
+    }
+
+    /// A readable list, cut after a few items for huge clusters.
+    static func summary(_ items: [String], limit: Int = 6) -> String {
+        if items.isEmpty { return "no nodes" }
+        if items.count <= limit { return items.joined(separator: ", ") }
+        return items.prefix(limit).joined(separator: ", ") + " and \(items.count - limit) more"
+    }
+}

@@ -1,0 +1,181 @@
+import HACore
+
+/// How the simulated world reacts to faults and performs directives.
+extension Simulation {
+    mutating func apply(_ f: Fault) {
+        let ttl = scenario.world.leaseTTL
+        switch f {
+        case .crashNode(let n):
+            guard world.nodes[n]?.alive == true else { return }
+            let wasConnected = world.nodes[n]!.connected
+            world.nodes[n]!.alive = false
+            world.nodes[n]!.partitioned = false
+            world.nodes[n]!.killGuests()
+            if wasConnected { queue.push(.leaseExpiry(n, leaseEpoch: world.nodes[n]!.leaseEpoch), at: now + ttl) }
+        case .recoverNode(let n):
+            guard let node = world.nodes[n], !node.alive else { return }
+            if node.leaseLostAt != nil { rejoin(n) } else { world.nodes[n]!.rejoinPending = true }
+        case .partition(let n):
+            guard let node = world.nodes[n], node.connected else { return }
+            world.nodes[n]!.partitioned = true
+            queue.push(.leaseExpiry(n, leaseEpoch: node.leaseEpoch), at: now + ttl)
+        case .heal(let n): heal(n)
+        case .crashVM(let vm):
+            guard let g = world.groupOfVM[vm], !world.migrating.contains(g),
+                  let n = world.hosts(of: vm).first else { return }
+            crashVM(vm, on: n)
+        case .breakVM(let vm, let n):
+            world.broken[vm] = n
+            if world.nodes[n]?.running.contains(vm) == true {
+                queue.push(.vmCrash(vm, n, epoch: world.nodes[n]!.epoch), at: now + scenario.world.brokenCrashDelay)
+            }
+        case .fixVM(let vm): world.broken[vm] = nil
+        case .failMigrations(let k): world.failMigrationsLeft += k
+        case .slowMigrations(let on): world.slowMigrations = on
+        case .store(let up):
+            world.storeUp = up
+            if up {
+                let held = storeBuffer
+                storeBuffer = []
+                for e in held { deliver(e) }
+            }
+        case .drain(let n): deliver(.drainRequested(n))
+        case .abortDrain(let n): deliver(.drainAborted(n))
+        case .resume(let n): deliver(.resumeRequested(n))
+        case .move(let g, let to): deliver(.moveRequested(g, to: to))
+        }
+    }
+
+    mutating func crashVM(_ vm: String, on n: NodeID) {
+        world.nodes[n]!.running.remove(vm)
+        let g = world.groupOfVM[vm]!
+        report(n, .resourceFailed(g, ResourceID(vm), on: n))
+    }
+
+    private mutating func rejoin(_ n: NodeID) {
+        var node = world.nodes[n]!
+        node.alive = true
+        node.partitioned = false
+        node.rejoinPending = false
+        node.selfFenced = false
+        node.leaseLostAt = nil
+        node.leaseEpoch += 1
+        world.nodes[n] = node
+        note("world", "\(n) rejoins the cluster")
+        report(n, .nodeJoined(n, node.capacity))
+    }
+
+    private mutating func heal(_ n: NodeID) {
+        guard world.nodes[n]?.partitioned == true else { return }
+        if world.nodes[n]!.leaseLostAt != nil {
+            if !world.nodes[n]!.selfFenced { selfFence(n) }
+            world.nodes[n]!.partitioned = false
+            return rejoin(n)
+        }
+        // Back before the lease expired: nothing was lost; held traffic flows.
+        world.nodes[n]!.partitioned = false
+        world.nodes[n]!.leaseEpoch += 1
+        let (outbox, inbox) = (world.nodes[n]!.outbox, world.nodes[n]!.inbox)
+        world.nodes[n]!.outbox = []
+        world.nodes[n]!.inbox = []
+        for e in outbox { report(n, e) }
+        for a in inbox { queue.push(.execute(a, n, epoch: world.nodes[n]!.epoch), at: now + scenario.world.startTime) }
+    }
+
+    mutating func leaseExpired(_ n: NodeID, _ leaseEpoch: Int) {
+        let node = world.nodes[n]!
+        guard node.leaseEpoch == leaseEpoch, !node.connected, node.leaseLostAt == nil else { return }
+        world.nodes[n]!.leaseLostAt = now
+        queue.push(.deliver(.leaseLost(n)), at: now)
+        if node.alive {
+            queue.push(.selfFence(n, epoch: node.epoch), at: now + scenario.world.selfFenceDelay)
+        } else if node.rejoinPending {
+            rejoin(n)
+        }
+    }
+
+    mutating func selfFence(_ n: NodeID) {
+        guard !world.nodes[n]!.selfFenced else { return }
+        note("world", "\(n) watchdog fires: its guests are killed")
+        world.nodes[n]!.killGuests()
+        world.nodes[n]!.selfFenced = true
+    }
+
+    mutating func fenceDone(_ n: NodeID) {
+        if world.nodes[n]!.alive && world.nodes[n]!.partitioned {
+            note("world", "fence device powers \(n) off")
+            world.nodes[n]!.killGuests()
+            world.nodes[n]!.alive = false
+            world.nodes[n]!.partitioned = false
+        }
+        world.nodes[n]!.fenceConfirmedAt = now
+        queue.push(.deliver(.nodeFenced(n)), at: now + scenario.world.reportLatency)
+    }
+
+    mutating func execute(_ action: Directive.Action, on n: NodeID, epoch: Int) {
+        guard world.nodes[n]!.alive, world.nodes[n]!.epoch == epoch else {
+            if case .liveMigrate(let g, _, _) = action { world.migrating.remove(g) }
+            if case .quickMigrate(let g, _, _) = action { world.migrating.remove(g) }
+            return
+        }
+        switch action {
+        case .bringOnline(let g, _, _, _):
+            for vm in world.vmNames(g) { start(vm, on: n) }
+            report(n, .groupOnline(g, on: n))
+        case .takeOffline(let g, _, _):
+            for vm in world.vmNames(g) { world.nodes[n]!.running.remove(vm) }
+            checker.lastHost[g] = nil
+            report(n, .groupOffline(g, on: n))
+        case .restartResource(let g, let r, _):
+            if world.groupOfVM[r.rawValue] != nil { start(r.rawValue, on: n) }
+            report(n, .resourceOnline(g, r, on: n))
+        case .liveMigrate(let g, _, let b): migrate(g, from: n, to: b, .live)
+        case .quickMigrate(let g, _, let b): migrate(g, from: n, to: b, .quick)
+        case .fenceNode, .waitUntil, .markFailed, .raiseAlert: break
+        }
+    }
+
+    private mutating func start(_ vm: String, on n: NodeID) {
+        world.nodes[n]!.running.insert(vm)
+        if world.broken[vm] == n {
+            queue.push(.vmCrash(vm, n, epoch: world.nodes[n]!.epoch), at: now + scenario.world.brokenCrashDelay)
+        }
+    }
+
+    private mutating func migrate(_ g: GroupID, from a: NodeID, to b: NodeID, _ method: MoveMethod) {
+        world.migrating.remove(g)
+        let vms = world.vmNames(g)
+        let runs = vms.allSatisfy { world.nodes[a]!.running.contains($0) }
+        let targetOK = world.nodes[b]!.connected && !world.nodes[a]!.partitioned
+        let injected = world.failMigrationsLeft > 0
+        if injected { world.failMigrationsLeft -= 1 }
+        if method == .quick {
+            for vm in vms { world.nodes[a]!.running.remove(vm) }
+            checker.lastHost[g] = nil
+        }
+        guard runs, targetOK, !injected else {
+            note("world", "\(method) migration of \(g) \(a)->\(b) fails")
+            return report(a, .moveFailed(g, method, runningOn: method == .live && runs ? a : nil))
+        }
+        for vm in vms {
+            world.nodes[a]!.running.remove(vm)
+            start(vm, on: b)
+        }
+        report(b, .groupOnline(g, on: b))
+    }
+
+    /// Heals every fault so liveness can be judged, then returns paused nodes to service.
+    mutating func settle() {
+        note("world", "settling: every fault healed")
+        apply(.store(up: true))
+        world.broken = [:]
+        world.failMigrationsLeft = 0
+        world.slowMigrations = false
+        for n in world.nodes.keys.sorted() {
+            if world.nodes[n]!.partitioned { heal(n) }
+            if !world.nodes[n]!.alive { apply(.recoverNode(n)) }
+        }
+        let resumeAt = now + scenario.world.leaseTTL + scenario.coordinator.fencingMargin + .seconds(30)
+        for n in world.nodes.keys.sorted() { queue.push(.fault(.resume(n)), at: resumeAt) }
+    }
+}

@@ -1,0 +1,127 @@
+import HACore
+
+/// What a simulation run produced.
+public struct SimulationResult: Sendable {
+    /// The decision log (empty unless logging was asked for).
+    public var log: [String]
+    public var violations: [String]
+    public var steps: Int
+    public var coordinator: ClusterCoordinator
+}
+
+/// Runs a `ClusterCoordinator` against simulated hosts, a simulated hypervisor and a simulated
+/// store, following a scenario's fault schedule, checking the invariants after every step.
+public struct Simulation {
+    enum Item {
+        case fault(Fault)
+        case deliver(ClusterEvent)
+        case execute(Directive.Action, NodeID, epoch: Int)
+        case leaseExpiry(NodeID, leaseEpoch: Int)
+        case selfFence(NodeID, epoch: Int)
+        case vmCrash(String, NodeID, epoch: Int)
+        case fenceDone(NodeID)
+        case settle
+    }
+
+    let scenario: Scenario
+    var coordinator: ClusterCoordinator
+    var world: World
+    var checker: InvariantChecker
+    var queue = EventQueue<Item>()
+    var now = Timestamp.zero
+    var log: [String] = []
+    var storeBuffer: [ClusterEvent] = []
+    let logging: Bool
+    /// How long after the scripted part the cluster gets to settle (with every fault healed) before
+    /// liveness is checked; nil runs the script only.
+    let settleTime: TimeSpan?
+
+    public init(_ scenario: Scenario, logging: Bool = true, settleTime: TimeSpan? = nil,
+                coordinator: ClusterCoordinator? = nil) throws {
+        self.scenario = scenario
+        let groups = try scenario.groups.map { try $0.definition() }
+        self.coordinator = coordinator ?? ClusterCoordinator(configuration: scenario.coordinator, nodes: scenario.nodes, groups: groups)
+        self.world = World(nodes: scenario.nodes, groups: groups)
+        self.checker = InvariantChecker(groups: groups, selfFenceDelay: scenario.world.selfFenceDelay)
+        self.logging = logging
+        self.settleTime = settleTime
+    }
+
+    /// Runs the whole scenario and returns the log and any invariant violations.
+    public mutating func run() -> SimulationResult {
+        for f in scenario.schedule where f.at <= scenario.runUntil { queue.push(.fault(f.fault), at: f.at) }
+        queue.push(.deliver(.timerFired), at: .zero)
+        let end = scenario.runUntil + (settleTime ?? .zero)
+        if settleTime != nil { queue.push(.settle, at: scenario.runUntil) }
+        var steps = 0
+        while let (t, item) = queue.pop(), t <= end {
+            now = t
+            steps += 1
+            step(item)
+            checker.afterStep(world: world, at: now)
+        }
+        now = end
+        if settleTime != nil { checker.atEnd(world: world, coordinator: coordinator, at: now) }
+        for v in checker.violations { note("VIOLATION", v) }
+        return SimulationResult(log: log, violations: checker.violations, steps: steps, coordinator: coordinator)
+    }
+
+    mutating func note(_ kind: String, _ text: @autoclosure () -> String) {
+        guard logging else { return }
+        let t = now.description
+        log.append(String(repeating: " ", count: max(0, 10 - t.count)) + t + "  " + kind + " " + text())
+    }
+
+    private mutating func step(_ item: Item) {
+        switch item {
+        case .fault(let f): note("fault", "\(f)"); apply(f)
+        case .deliver(let e): deliver(e)
+        case .execute(let a, let n, let epoch): execute(a, on: n, epoch: epoch)
+        case .leaseExpiry(let n, let le): leaseExpired(n, le)
+        case .selfFence(let n, let epoch):
+            if world.nodes[n]!.epoch == epoch && world.nodes[n]!.partitioned { selfFence(n) }
+        case .vmCrash(let vm, let n, let epoch):
+            if world.nodes[n]!.epoch == epoch, world.broken[vm] == n { crashVM(vm, on: n) }
+        case .fenceDone(let n): fenceDone(n)
+        case .settle: settle()
+        }
+    }
+
+    /// Sends an event to the coordinator (held while the store is down) and dispatches its directives.
+    mutating func deliver(_ event: ClusterEvent) {
+        guard world.storeUp else { storeBuffer.append(event); return }
+        note("event", "\(event)")
+        for d in coordinator.handle(event, at: now) {
+            note("->", "\(d)")
+            checker.onDirective(d, world: world, at: now)
+            dispatch(d.action)
+        }
+    }
+
+    /// A report from a node: delivered after the latency, or held while the node is cut off.
+    mutating func report(_ n: NodeID, _ event: ClusterEvent) {
+        if world.nodes[n]!.partitioned { world.nodes[n]!.outbox.append(event); return }
+        queue.push(.deliver(event), at: now + scenario.world.reportLatency)
+    }
+
+    private mutating func dispatch(_ action: Directive.Action) {
+        let w = scenario.world
+        switch action {
+        case .bringOnline(_, let n, _, _), .restartResource(_, _, let n): send(action, to: n, after: w.startTime)
+        case .takeOffline(_, let n, _): send(action, to: n, after: w.stopTime)
+        case .liveMigrate(let g, let a, _), .quickMigrate(let g, let a, _):
+            world.migrating.insert(g)
+            send(action, to: a, after: world.slowMigrations ? w.migrationTime * 10 : w.migrationTime)
+        case .fenceNode(let n): if w.fenceDevice { queue.push(.fenceDone(n), at: now + w.fenceDelay) }
+        case .waitUntil(let t): queue.push(.deliver(.timerFired), at: t)
+        case .markFailed, .raiseAlert: break
+        }
+    }
+
+    private mutating func send(_ action: Directive.Action, to n: NodeID, after delay: TimeSpan) {
+        let node = world.nodes[n]!
+        guard node.alive else { return }
+        if node.partitioned { world.nodes[n]!.inbox.append(action); return }
+        queue.push(.execute(action, n, epoch: node.epoch), at: now + delay)
+    }
+}

@@ -1,0 +1,74 @@
+import HACore
+
+/// One simulated hypervisor host: alive or not, cut off or not, and the guests it really runs.
+struct SimNode {
+    let capacity: NodeCapacity
+    var alive = true
+    var partitioned = false
+    /// Bumped whenever the node loses its guests (crash, watchdog, power-off): stale work is dropped.
+    var epoch = 0
+    /// Bumped whenever the node renews its lease after a cut; pending expiries of older leases are void.
+    var leaseEpoch = 0
+    var leaseLostAt: Timestamp?
+    var selfFenced = false
+    var rejoinPending = false
+    /// When the fence device last confirmed this node runs nothing.
+    var fenceConfirmedAt: Timestamp?
+    /// VM names running here.
+    var running: Set<String> = []
+    /// Reports held back while cut off from the store.
+    var outbox: [ClusterEvent] = []
+    /// Directives held back while cut off from the store.
+    var inbox: [Directive.Action] = []
+
+    var connected: Bool { alive && !partitioned }
+
+    /// The node loses every guest (crash, watchdog or power-off).
+    mutating func killGuests() {
+        running.removeAll()
+        epoch += 1
+        outbox.removeAll()
+        inbox.removeAll()
+    }
+}
+
+/// The simulated world: hosts, guests, the store's availability, and injected migration trouble.
+struct World {
+    var nodes: [NodeID: SimNode]
+    /// VM name -> its group.
+    let groupOfVM: [String: GroupID]
+    /// Group -> its VM names and definition.
+    let groups: [GroupID: GroupDefinition]
+    var broken: [String: NodeID] = [:]
+    var failMigrationsLeft = 0
+    var slowMigrations = false
+    var storeUp = true
+    /// Groups with a migration under way (their guests are not crashed by faults meanwhile).
+    var migrating: Set<GroupID> = []
+
+    init(nodes: [Node], groups: [GroupDefinition]) {
+        self.nodes = Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, SimNode(capacity: $0.capacity)) })
+        self.groups = Dictionary(uniqueKeysWithValues: groups.map { ($0.id, $0) })
+        var map: [String: GroupID] = [:]
+        for g in groups { for vm in g.vms { map[vm.id.rawValue] = g.id } }
+        self.groupOfVM = map
+    }
+
+    func vmNames(_ g: GroupID) -> [String] { groups[g]!.vms.map(\.id.rawValue) }
+
+    /// Nodes (alive, possibly cut off) on which `vm` runs.
+    func hosts(of vm: String) -> [NodeID] {
+        nodes.keys.sorted().filter { nodes[$0]!.alive && nodes[$0]!.running.contains(vm) }
+    }
+
+    /// Memory in use by guests on a node.
+    func usedMemory(_ n: NodeID) -> (memory: Int, vcpus: Int) {
+        var m = 0, c = 0
+        for vm in nodes[n]!.running {
+            let r = groups[groupOfVM[vm]!]!.resources.first { $0.id.rawValue == vm }!
+            m += r.memoryMiB
+            c += r.vcpus
+        }
+        return (m, c)
+    }
+}
