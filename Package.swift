@@ -16,6 +16,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         // C interop: module maps over the system's libvirt and libxml2 (Debian: libvirt-dev, libxml2-dev).
@@ -43,8 +46,10 @@ let package = Package(
         ]),
         // The host agent's shells: resource layer (storage, VM configuration, VM), health, coordination.
         .target(name: "HAAgent", dependencies: [
-            "Libvirt", "DomainXML", "HACore",
+            "Libvirt", "DomainXML", "HACore", "HACoordination",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         // Test support for the multi-host lab (deploy/lab): bring-up, faults, guest heartbeats.
         .target(name: "LabSupport", dependencies: ["Libvirt"]),

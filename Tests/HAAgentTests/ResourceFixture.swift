@@ -65,7 +65,7 @@ final class ResourceFixture {
         return try GroupDefinition(id: GroupID("g-\(domain)"), resources: resources, dependencies: dependencies)
     }
 
-    func runner(bindings: StorageBindings = [:], backingFiles: @escaping @Sendable (String) throws -> [String] = { _ in [] }) -> GroupRunner {
+    func runner(bindings: StorageBindings = [:], backingFiles: @escaping BackingFiles = BackingFilesOnDisk.read) -> GroupRunner {
         GroupRunner(hypervisor: hypervisor, storage: storage, storageBindings: bindings, backingFiles: backingFiles)
     }
 }

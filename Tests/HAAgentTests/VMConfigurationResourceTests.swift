@@ -5,7 +5,7 @@ import XCTest
 /// The VM-configuration resource: reading, parsing and checking domain XML on shared storage.
 final class VMConfigurationResourceTests: XCTestCase {
     private func resource(_ fixture: ResourceFixture, path: String? = nil,
-                          backingFiles: @escaping @Sendable (String) throws -> [String] = { _ in [] }) -> VMConfigurationResource {
+                          backingFiles: @escaping BackingFiles = BackingFilesOnDisk.read) -> VMConfigurationResource {
         VMConfigurationResource(path: path ?? fixture.xmlPath, domainName: fixture.domain, storage: fixture.storage, backingFiles: backingFiles)
     }
 
@@ -58,6 +58,32 @@ final class VMConfigurationResourceTests: XCTestCase {
         let broken = resource(fixture, backingFiles: { _ in throw Broken() })
         XCTAssertThrowsError(try broken.online()) { error in
             XCTAssertTrue("\(error)".contains("base.qcow2 does not exist"), "\(error)")
+        }
+    }
+
+    func testRealQcow2ChainWithBaseOutsideSharedStorage() throws {
+        let fixture = try ResourceFixture()
+        let outsideDir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-local-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: outsideDir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: outsideDir) }
+        let base = "\(outsideDir)/base.qcow2"
+        let overlay = "\(fixture.storage.root)/vms/\(fixture.domain).qcow2"
+        try Command.run("/usr/bin/qemu-img", "create", "-q", "-f", "qcow2", base, "16M")
+        try Command.run("/usr/bin/qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", "qcow2", overlay)
+        try fixture.writeDomain(diskPath: overlay)
+        let xml = try String(contentsOfFile: fixture.xmlPath, encoding: .utf8).replacingOccurrences(of: "type='raw'", with: "type='qcow2'")
+        try xml.write(toFile: fixture.xmlPath, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try resource(fixture).online()) { error in
+            XCTAssertEqual((error as! ConfigurationError).problems, [.outsideSharedStorage(path: base, role: "backing file of disk vda")])
+        }
+        // The same chain with its base moved onto shared storage comes online.
+        let sharedBase = "\(fixture.storage.root)/vms/base.qcow2"
+        try FileManager.default.moveItem(atPath: base, toPath: sharedBase)
+        try Command.run("/usr/bin/qemu-img", "rebase", "-u", "-f", "qcow2", "-b", sharedBase, "-F", "qcow2", overlay)
+        XCTAssertEqual(try resource(fixture).online().definition.disks.first?.source?.path, overlay)
+        try FileManager.default.removeItem(atPath: sharedBase)
+        XCTAssertThrowsError(try resource(fixture).online(), "a missing base is named") { error in
+            XCTAssertTrue("\(error)".contains(sharedBase), "\(error)")
         }
     }
 

@@ -11,10 +11,10 @@ public struct GroupRunner: Sendable {
     public let hypervisor: any Hypervisor
     public let storage: SharedStorage
     public let storageBindings: StorageBindings
-    public let backingFiles: @Sendable (String) throws -> [String]
+    public let backingFiles: BackingFiles
 
     public init(hypervisor: any Hypervisor, storage: SharedStorage, storageBindings: StorageBindings = [:],
-                backingFiles: @escaping @Sendable (String) throws -> [String]) {
+                backingFiles: @escaping BackingFiles = BackingFilesOnDisk.read) {
         self.hypervisor = hypervisor
         self.storage = storage
         self.storageBindings = storageBindings

@@ -17,11 +17,10 @@ public struct VMConfigurationResource: Sendable {
     /// The domain the file must define.
     public let domainName: String
     public let storage: SharedStorage
-    /// The files beneath a disk image (qcow2 backing chain, top excluded), or a thrown reason.
-    public let backingFiles: @Sendable (String) throws -> [String]
+    /// The files beneath a disk's image (its qcow2 backing chain, top excluded), or a thrown reason.
+    public let backingFiles: BackingFiles
 
-    public init(path: String, domainName: String, storage: SharedStorage,
-                backingFiles: @escaping @Sendable (String) throws -> [String]) {
+    public init(path: String, domainName: String, storage: SharedStorage, backingFiles: @escaping BackingFiles = BackingFilesOnDisk.read) {
         self.path = path
         self.domainName = domainName
         self.storage = storage
@@ -65,7 +64,7 @@ public struct VMConfigurationResource: Sendable {
             guard storage.contains(source) else { return [.outsideSharedStorage(path: source, role: "disk \(target)")] }
             guard FileManager.default.fileExists(atPath: source) else { return [.diskMissing(target: target, path: source)] }
             do {
-                return try backingFiles(source).compactMap { file in
+                return try backingFiles(disk).compactMap { file in
                     storage.contains(file) ? nil : .outsideSharedStorage(path: file, role: "backing file of disk \(target)")
                 }
             } catch {
@@ -94,5 +93,15 @@ enum BlockDevicePath {
     static func isBlockDevice(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFBLK
+    }
+}
+
+/// Lists the files beneath a disk's image (top excluded); throws when the chain is broken.
+public typealias BackingFiles = @Sendable (Disk) throws -> [String]
+
+/// Backing files as the images' own qcow2 headers name them.
+public enum BackingFilesOnDisk {
+    public static let read: BackingFiles = { disk in
+        try BackingChain.resolve(disk: disk)?.dropFirst().map(\.path) ?? []
     }
 }

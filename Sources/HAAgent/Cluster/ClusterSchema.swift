@@ -1,0 +1,156 @@
+import Foundation
+import HACore
+
+/// The keys Vigil's agents keep in the coordination store, relative to the cluster prefix.
+///
+/// - `nodes/<node>`: membership record, bound to the node's lease (HACoordination).
+/// - `leader`: the elected coordinator, bound to its lease; its create revision is the fencing token.
+/// - `agents/<node>`: how other hosts reach this one (live migration URI).
+/// - `groups/<group>`: a group's definition and storage bindings (written by the API).
+/// - `coordinator`: the leader's `ClusterCoordinator` snapshot (written with the fencing token).
+/// - `tasks/<node>/<group>`: work the leader gives a node (written with the fencing token).
+/// - `inbox/<id>`: events and task reports from nodes and operators, consumed by the leader.
+public enum ClusterKeys {
+    public static let groups = "groups/"
+    public static let agents = "agents/"
+    public static let tasks = "tasks/"
+    public static let inbox = "inbox/"
+    public static let coordinator = "coordinator"
+    public static let leader = "leader"
+
+    public static func group(_ id: GroupID) -> String { groups + id.rawValue }
+    public static func agent(_ node: NodeID) -> String { agents + node.rawValue }
+    public static func tasks(of node: NodeID) -> String { "\(tasks)\(node.rawValue)/" }
+    public static func task(_ node: NodeID, _ group: GroupID) -> String { tasks(of: node) + group.rawValue }
+    public static func inbox(_ id: String) -> String { inbox + id }
+}
+
+/// A group as stored: what the coordinator needs, and how hosts bind its storage resources.
+public struct GroupSpec: Codable, Sendable, Equatable {
+    public var definition: GroupDefinition
+    /// Device and mount point (exclusive) or path (shared) of each storage resource.
+    public var storage: [String: StorageResource]
+
+    public init(definition: GroupDefinition, storage: [String: StorageResource] = [:]) {
+        self.definition = definition
+        self.storage = storage
+    }
+
+    /// Storage bindings keyed by resource.
+    public var storageBindings: StorageBindings {
+        Dictionary(uniqueKeysWithValues: storage.map { (ResourceID($0.key), $0.value) })
+    }
+
+    /// The domain names of the group's VMs.
+    public var domainNames: [String] {
+        definition.vms.compactMap { if case .virtualMachine(let d, _, _, _) = $0.kind { d } else { nil } }
+    }
+}
+
+/// How another host reaches this one.
+public struct AgentRecord: Codable, Sendable, Equatable {
+    public var node: NodeID
+    /// libvirt URI other hosts' libvirtd use for peer-to-peer live migration to this host.
+    public var migrationURI: String
+
+    public init(node: NodeID, migrationURI: String) {
+        self.node = node
+        self.migrationURI = migrationURI
+    }
+}
+
+/// One step of work the leader gives a node.
+public struct AgentTask: Codable, Sendable, Equatable {
+    /// What the node does.
+    public enum Step: Codable, Sendable, Equatable {
+        /// Bring the group online here.
+        case bringOnline(cause: StartCause)
+        /// Take the group offline here.
+        case takeOffline
+        /// Restart one resource of the group here.
+        case restart(ResourceID)
+        /// Live-migrate the group from here to the node.
+        case liveMigrate(to: NodeID)
+        /// First half of a quick migration: save the group's VMs to shared storage, release storage.
+        case quickSave(to: NodeID)
+        /// Second half: restore the saved VMs here.
+        case quickRestore(from: NodeID)
+    }
+
+    /// Unique per task, so reports can be matched to it.
+    public var id: String
+    public var group: GroupID
+    public var node: NodeID
+    public var step: Step
+    /// The coordinator's reason, for the node's log.
+    public var reason: String
+
+    public init(id: String = UUID().uuidString.lowercased(), group: GroupID, node: NodeID, step: Step, reason: String) {
+        self.id = id
+        self.group = group
+        self.node = node
+        self.step = step
+        self.reason = reason
+    }
+}
+
+/// What a node reports after performing a task.
+public struct TaskReport: Codable, Sendable, Equatable {
+    public var task: AgentTask
+    /// nil on success; otherwise what failed.
+    public var failure: String?
+    /// The resource that failed, when one did.
+    public var failedResource: ResourceID?
+    /// Whether the group's VMs still run on the reporting node after a failed move.
+    public var stillRunningHere: Bool
+
+    public init(task: AgentTask, failure: String? = nil, failedResource: ResourceID? = nil, stillRunningHere: Bool = false) {
+        self.task = task
+        self.failure = failure
+        self.failedResource = failedResource
+        self.stillRunningHere = stillRunningHere
+    }
+
+    public var succeeded: Bool { failure == nil }
+}
+
+/// A message to the leader: an observed event, or a finished task.
+public struct InboxMessage: Codable, Sendable, Equatable {
+    public enum Body: Codable, Sendable, Equatable {
+        case event(ClusterEvent)
+        case taskDone(TaskReport)
+    }
+
+    public var id: String
+    /// Who sent it: a node, or "api" for an operator.
+    public var sender: String
+    public var body: Body
+
+    public init(id: String = UUID().uuidString.lowercased(), sender: String, body: Body) {
+        self.id = id
+        self.sender = sender
+        self.body = body
+    }
+}
+
+/// JSON encoding of stored values (sorted keys, so equal values store equal bytes).
+public enum StoreCoding {
+    public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Array(try encoder.encode(value))
+    }
+
+    public static func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8], key: String) throws -> T {
+        do { return try JSONDecoder().decode(type, from: Data(bytes)) } catch {
+            throw StoredValueError(key: key, problem: "\(error)")
+        }
+    }
+}
+
+/// A stored value that cannot be decoded: names the key.
+public struct StoredValueError: Error, Sendable, CustomStringConvertible {
+    public let key: String
+    public let problem: String
+    public var description: String { "stored value at \(key) is unreadable: \(problem)" }
+}

@@ -1,0 +1,238 @@
+import Foundation
+
+/// Everything `vigild` reads from its configuration file; every setting has a default except the
+/// shared storage directory. `deploy/vigild.yaml` documents each one.
+public struct AgentConfiguration: Codable, Sendable, Equatable {
+    /// This host's name in the cluster (default: the host name).
+    public var node: String
+    /// The cluster's name; the store keeps each cluster under its own prefix.
+    public var cluster: String
+    /// The local libvirt daemon.
+    public var libvirtURI: String
+    /// The URI other hosts' libvirtd use to reach this host for live migration.
+    public var migrationURI: String?
+    /// The directory every host mounts at the same path (domain XML, disks, save images).
+    public var sharedStorage: String
+    public var store: StoreSettings
+    public var membership: MembershipSettings
+    public var health: HealthSettings
+    public var migration: MigrationSettings
+    public var api: APISettings
+    public var capacity: CapacitySettings
+    /// qemu.conf to check for `lock_manager = "lockd"` at start-up.
+    public var qemuConfPath: String
+    /// Log level: trace, debug, info, notice, warning, error, critical.
+    public var logLevel: String
+
+    enum CodingKeys: String, CodingKey {
+        case node, cluster, store, membership, health, migration, api, capacity
+        case libvirtURI = "libvirt_uri", migrationURI = "migration_uri", sharedStorage = "shared_storage"
+        case qemuConfPath = "qemu_conf", logLevel = "log_level"
+    }
+
+    public init(node: String = AgentConfiguration.defaultNodeName, cluster: String = "default", libvirtURI: String = "qemu:///system",
+                migrationURI: String? = nil, sharedStorage: String, store: StoreSettings = .init(), membership: MembershipSettings = .init(),
+                health: HealthSettings = .init(), migration: MigrationSettings = .init(), api: APISettings = .init(),
+                capacity: CapacitySettings = .init(), qemuConfPath: String = "/etc/libvirt/qemu.conf", logLevel: String = "info") {
+        self.node = node
+        self.cluster = cluster
+        self.libvirtURI = libvirtURI
+        self.migrationURI = migrationURI
+        self.sharedStorage = sharedStorage
+        self.store = store
+        self.membership = membership
+        self.health = health
+        self.migration = migration
+        self.api = api
+        self.capacity = capacity
+        self.qemuConfPath = qemuConfPath
+        self.logLevel = logLevel
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = AgentConfiguration(sharedStorage: "")
+        guard let shared = try c.decodeIfPresent(String.self, forKey: .sharedStorage), !shared.isEmpty else {
+            throw ConfigurationFileError.missing("shared_storage")
+        }
+        self.init(node: try c.decodeIfPresent(String.self, forKey: .node) ?? d.node,
+                  cluster: try c.decodeIfPresent(String.self, forKey: .cluster) ?? d.cluster,
+                  libvirtURI: try c.decodeIfPresent(String.self, forKey: .libvirtURI) ?? d.libvirtURI,
+                  migrationURI: try c.decodeIfPresent(String.self, forKey: .migrationURI),
+                  sharedStorage: shared,
+                  store: try c.decodeIfPresent(StoreSettings.self, forKey: .store) ?? d.store,
+                  membership: try c.decodeIfPresent(MembershipSettings.self, forKey: .membership) ?? d.membership,
+                  health: try c.decodeIfPresent(HealthSettings.self, forKey: .health) ?? d.health,
+                  migration: try c.decodeIfPresent(MigrationSettings.self, forKey: .migration) ?? d.migration,
+                  api: try c.decodeIfPresent(APISettings.self, forKey: .api) ?? d.api,
+                  capacity: try c.decodeIfPresent(CapacitySettings.self, forKey: .capacity) ?? d.capacity,
+                  qemuConfPath: try c.decodeIfPresent(String.self, forKey: .qemuConfPath) ?? d.qemuConfPath,
+                  logLevel: try c.decodeIfPresent(String.self, forKey: .logLevel) ?? d.logLevel)
+    }
+
+    /// The host name, as the default node name.
+    public static var defaultNodeName: String { ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost" }
+}
+
+/// Where cluster state lives: etcd when endpoints are given, else an embedded SQLite file.
+public struct StoreSettings: Codable, Sendable, Equatable {
+    /// etcd client URLs (http:// or https://); empty for the embedded single-host store.
+    public var etcdEndpoints: [String] = []
+    /// TLS for etcd: CA bundle, client certificate and key (PEM paths).
+    public var etcdCA: String?
+    public var etcdCert: String?
+    public var etcdKey: String?
+    /// Per-call timeout for etcd requests, seconds.
+    public var callTimeoutSeconds: Double = 2
+    /// The embedded store's database file.
+    public var embeddedPath: String = "/var/lib/vigil/state.sqlite"
+
+    enum CodingKeys: String, CodingKey {
+        case etcdEndpoints = "etcd_endpoints", etcdCA = "etcd_ca", etcdCert = "etcd_cert", etcdKey = "etcd_key"
+        case callTimeoutSeconds = "call_timeout_seconds", embeddedPath = "embedded_path"
+    }
+
+    public init() {}
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        etcdEndpoints = try c.decodeIfPresent([String].self, forKey: .etcdEndpoints) ?? []
+        etcdCA = try c.decodeIfPresent(String.self, forKey: .etcdCA)
+        etcdCert = try c.decodeIfPresent(String.self, forKey: .etcdCert)
+        etcdKey = try c.decodeIfPresent(String.self, forKey: .etcdKey)
+        callTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .callTimeoutSeconds) ?? callTimeoutSeconds
+        embeddedPath = try c.decodeIfPresent(String.self, forKey: .embeddedPath) ?? embeddedPath
+    }
+}
+
+/// Node lease and self-fencing timing.
+public struct MembershipSettings: Codable, Sendable, Equatable {
+    /// The node lease's time to live, seconds. Host failure is detected this long after the last renewal.
+    public var leaseTTLSeconds: Int = 5
+    /// How often the lease is renewed, seconds.
+    public var keepAliveIntervalSeconds: Double = 1
+    /// How long before the lease could expire this node stops its HA domains when it cannot renew.
+    public var selfFenceMarginSeconds: Double = 1.5
+    /// Extra wait after a node's lease expired before its groups start elsewhere.
+    public var fencingMarginSeconds: Double = 2
+
+    enum CodingKeys: String, CodingKey {
+        case leaseTTLSeconds = "lease_ttl_seconds", keepAliveIntervalSeconds = "keepalive_interval_seconds"
+        case selfFenceMarginSeconds = "self_fence_margin_seconds", fencingMarginSeconds = "fencing_margin_seconds"
+    }
+
+    public init() {}
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        leaseTTLSeconds = try c.decodeIfPresent(Int.self, forKey: .leaseTTLSeconds) ?? leaseTTLSeconds
+        keepAliveIntervalSeconds = try c.decodeIfPresent(Double.self, forKey: .keepAliveIntervalSeconds) ?? keepAliveIntervalSeconds
+        selfFenceMarginSeconds = try c.decodeIfPresent(Double.self, forKey: .selfFenceMarginSeconds) ?? selfFenceMarginSeconds
+        fencingMarginSeconds = try c.decodeIfPresent(Double.self, forKey: .fencingMarginSeconds) ?? fencingMarginSeconds
+    }
+}
+
+/// Health checks: libvirt events (looksAlive) plus a slow reconcile, and an optional in-guest probe (isAlive).
+public struct HealthSettings: Codable, Sendable, Equatable {
+    /// Seconds between full reconciles of domains against assignments (a safety net behind events).
+    public var reconcileIntervalSeconds: Double = 10
+    /// A command run as `COMMAND DOMAIN-NAME`; exit status 0 means the guest is alive. Empty: no probe.
+    public var probeCommand: [String] = []
+    /// Seconds between probes of each running HA domain.
+    public var probeIntervalSeconds: Double = 2
+    /// Consecutive failed probes that make a resource failed.
+    public var probeFailures: Int = 3
+    /// Grace after a start before probes count, seconds (the guest boots).
+    public var probeStartGraceSeconds: Double = 20
+    /// How long an orderly shutdown may take before the domain is destroyed, seconds.
+    public var shutdownDeadlineSeconds: Double = 30
+
+    enum CodingKeys: String, CodingKey {
+        case reconcileIntervalSeconds = "reconcile_interval_seconds", probeCommand = "probe_command"
+        case probeIntervalSeconds = "probe_interval_seconds", probeFailures = "probe_failures"
+        case probeStartGraceSeconds = "probe_start_grace_seconds", shutdownDeadlineSeconds = "shutdown_deadline_seconds"
+    }
+
+    public init() {}
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        reconcileIntervalSeconds = try c.decodeIfPresent(Double.self, forKey: .reconcileIntervalSeconds) ?? reconcileIntervalSeconds
+        probeCommand = try c.decodeIfPresent([String].self, forKey: .probeCommand) ?? probeCommand
+        probeIntervalSeconds = try c.decodeIfPresent(Double.self, forKey: .probeIntervalSeconds) ?? probeIntervalSeconds
+        probeFailures = try c.decodeIfPresent(Int.self, forKey: .probeFailures) ?? probeFailures
+        probeStartGraceSeconds = try c.decodeIfPresent(Double.self, forKey: .probeStartGraceSeconds) ?? probeStartGraceSeconds
+        shutdownDeadlineSeconds = try c.decodeIfPresent(Double.self, forKey: .shutdownDeadlineSeconds) ?? shutdownDeadlineSeconds
+    }
+}
+
+/// Live migration settings.
+public struct MigrationSettings: Codable, Sendable, Equatable {
+    /// Pass libvirt's unsafe flag: needed where libvirt cannot tell the storage is shared (the lab).
+    public var allowUnsafe: Bool = false
+    /// Bandwidth cap, MiB/s; absent for none.
+    public var bandwidthMiBps: UInt64?
+    /// Longest switch-over pause, milliseconds.
+    public var maxDowntimeMilliseconds: UInt64 = 300
+
+    enum CodingKeys: String, CodingKey {
+        case allowUnsafe = "allow_unsafe", bandwidthMiBps = "bandwidth_mibps", maxDowntimeMilliseconds = "max_downtime_ms"
+    }
+
+    public init() {}
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        allowUnsafe = try c.decodeIfPresent(Bool.self, forKey: .allowUnsafe) ?? allowUnsafe
+        bandwidthMiBps = try c.decodeIfPresent(UInt64.self, forKey: .bandwidthMiBps)
+        maxDowntimeMilliseconds = try c.decodeIfPresent(UInt64.self, forKey: .maxDowntimeMilliseconds) ?? maxDowntimeMilliseconds
+    }
+}
+
+/// Where the agent answers the CLI and Prometheus.
+public struct APISettings: Codable, Sendable, Equatable {
+    /// The unix socket the CLI uses (root only: mode 0600).
+    public var socket: String = "/run/vigil/vigild.sock"
+    /// Address:port for Prometheus metrics (`/metrics`); empty to disable.
+    public var metricsListen: String = "127.0.0.1:9477"
+
+    enum CodingKeys: String, CodingKey { case socket, metricsListen = "metrics_listen" }
+
+    public init() {}
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        socket = try c.decodeIfPresent(String.self, forKey: .socket) ?? socket
+        metricsListen = try c.decodeIfPresent(String.self, forKey: .metricsListen) ?? metricsListen
+    }
+}
+
+/// What this host offers HA guests; by default what libvirt reports, minus a reserve.
+public struct CapacitySettings: Codable, Sendable, Equatable {
+    /// Memory for guests, MiB; absent: the host's memory.
+    public var memoryMiB: Int?
+    /// vCPUs for guests; absent: the host's CPUs.
+    public var vcpus: Int?
+    /// Memory kept back for the host, MiB.
+    public var reservedMemoryMiB: Int = 1024
+
+    enum CodingKeys: String, CodingKey { case memoryMiB = "memory_mib", vcpus, reservedMemoryMiB = "reserved_memory_mib" }
+
+    public init() {}
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        memoryMiB = try c.decodeIfPresent(Int.self, forKey: .memoryMiB)
+        vcpus = try c.decodeIfPresent(Int.self, forKey: .vcpus)
+        reservedMemoryMiB = try c.decodeIfPresent(Int.self, forKey: .reservedMemoryMiB) ?? reservedMemoryMiB
+    }
+}
+
+/// A configuration file that cannot be used, with the setting or line at fault.
+public enum ConfigurationFileError: Error, Sendable, Equatable, CustomStringConvertible {
+    case missing(String)
+    case invalid(setting: String, problem: String)
+    case unreadable(path: String, problem: String)
+
+    public var description: String {
+        switch self {
+        case .missing(let key): "required setting \(key) is missing"
+        case let .invalid(setting, problem): "setting \(setting): \(problem)"
+        case let .unreadable(path, problem): "cannot use configuration file \(path): \(problem)"
+        }
+    }
+}
