@@ -27,6 +27,12 @@ public struct InvariantChecker: Sendable {
         return now >= lost + selfFenceDelay
     }
 
+    /// An operator's move or start request clears a group's failure history (as the coordinator does).
+    mutating func operatorRequest(_ g: GroupID) {
+        failovers[g] = nil
+        restarts = restarts.filter { !$0.key.hasPrefix("\(g)@") }
+    }
+
     /// Checks a directive when it is issued.
     mutating func onDirective(_ d: Directive, world: World, at now: Timestamp) {
         switch d.action {

@@ -21,8 +21,7 @@ extension Simulation {
             queue.push(.leaseExpiry(n, leaseEpoch: node.leaseEpoch), at: now + ttl)
         case .heal(let n): heal(n)
         case .crashVM(let vm):
-            guard let g = world.groupOfVM[vm], !world.migrating.contains(g),
-                  let n = world.hosts(of: vm).first else { return }
+            guard let n = world.hosts(of: vm).first else { return }
             crashVM(vm, on: n)
         case .breakVM(let vm, let n):
             world.broken[vm] = n
@@ -42,7 +41,9 @@ extension Simulation {
         case .drain(let n): deliver(.drainRequested(n))
         case .abortDrain(let n): deliver(.drainAborted(n))
         case .resume(let n): deliver(.resumeRequested(n))
-        case .move(let g, let to): deliver(.moveRequested(g, to: to))
+        case .move(let g, let to):
+            checker.operatorRequest(g)
+            deliver(.moveRequested(g, to: to))
         }
     }
 
@@ -113,11 +114,7 @@ extension Simulation {
     }
 
     mutating func execute(_ action: Directive.Action, on n: NodeID, epoch: Int) {
-        guard world.nodes[n]!.alive, world.nodes[n]!.epoch == epoch else {
-            if case .liveMigrate(let g, _, _) = action { world.migrating.remove(g) }
-            if case .quickMigrate(let g, _, _) = action { world.migrating.remove(g) }
-            return
-        }
+        guard world.nodes[n]!.alive, world.nodes[n]!.epoch == epoch else { return }
         switch action {
         case .bringOnline(let g, _, _, _):
             for vm in world.vmNames(g) { start(vm, on: n) }
@@ -143,9 +140,9 @@ extension Simulation {
     }
 
     private mutating func migrate(_ g: GroupID, from a: NodeID, to b: NodeID, _ method: MoveMethod) {
-        world.migrating.remove(g)
         let vms = world.vmNames(g)
         let runs = vms.allSatisfy { world.nodes[a]!.running.contains($0) }
+        let anyRuns = vms.contains { world.nodes[a]!.running.contains($0) }
         let targetOK = world.nodes[b]!.connected && !world.nodes[a]!.partitioned
         let injected = world.failMigrationsLeft > 0
         if injected { world.failMigrationsLeft -= 1 }
@@ -155,7 +152,7 @@ extension Simulation {
         }
         guard runs, targetOK, !injected else {
             note("world", "\(method) migration of \(g) \(a)->\(b) fails")
-            return report(a, .moveFailed(g, method, runningOn: method == .live && runs ? a : nil))
+            return report(a, .moveFailed(g, method, from: a, runningOn: method == .live && anyRuns ? a : nil))
         }
         for vm in vms {
             world.nodes[a]!.running.remove(vm)

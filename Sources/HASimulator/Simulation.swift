@@ -109,8 +109,7 @@ public struct Simulation {
         switch action {
         case .bringOnline(_, let n, _, _), .restartResource(_, _, let n): send(action, to: n, after: w.startTime)
         case .takeOffline(_, let n, _): send(action, to: n, after: w.stopTime)
-        case .liveMigrate(let g, let a, _), .quickMigrate(let g, let a, _):
-            world.migrating.insert(g)
+        case .liveMigrate(_, let a, _), .quickMigrate(_, let a, _):
             send(action, to: a, after: world.slowMigrations ? w.migrationTime * 10 : w.migrationTime)
         case .fenceNode(let n): if w.fenceDevice { queue.push(.fenceDone(n), at: now + w.fenceDelay) }
         case .waitUntil(let t): queue.push(.deliver(.timerFired), at: t)

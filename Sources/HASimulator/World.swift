@@ -43,8 +43,6 @@ struct World {
     var failMigrationsLeft = 0
     var slowMigrations = false
     var storeUp = true
-    /// Groups with a migration under way (their guests are not crashed by faults meanwhile).
-    var migrating: Set<GroupID> = []
 
     init(nodes: [Node], groups: [GroupDefinition]) {
         self.nodes = Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, SimNode(capacity: $0.capacity)) })

@@ -26,7 +26,7 @@ final class RandomScheduleTests: XCTestCase {
                     \(result.violations.prefix(5).joined(separator: "\n"))
                     --- schedule (replay: save as Scenarios/<name>.scenario) ---
                     \(ScenarioScript.render(scenario))--- last log lines ---
-                    \(log.suffix(60).joined(separator: "\n"))
+                    \(log.suffix(Int(ProcessInfo.processInfo.environment["VIGIL_SIM_LOG_LINES"] ?? "") ?? 60).joined(separator: "\n"))
                     """)
             }
         }

@@ -4,7 +4,8 @@ extension ClusterCoordinator {
         var s = states[g]!
         switch s.status {
         case .online(n), .restarting(n, _), .starting(n): break
-        default: return  // stale, or a migration (its outcome arrives as moveFailed)
+        case .migrating(n, _, _): states[g]!.failedDuringMove = r; return  // handled when the move ends
+        default: return  // stale
         }
         let policy = definitions[g]!.policy.restart
         var window = s.restarts[n] ?? SlidingWindow()
@@ -43,6 +44,7 @@ extension ClusterCoordinator {
         }
         s.status = .online(n)
         s.possibleHosts = [n]
+        s.failedDuringMove = nil
         s.recovering = false
         s.moveFloor = nil
         s.lastAlert = nil
@@ -69,8 +71,12 @@ extension ClusterCoordinator {
         states[g] = s
     }
 
-    mutating func moveFailed(_ g: GroupID, _ m: MoveMethod, _ running: NodeID?, _ out: inout Decisions) {
-        guard case .migrating(let from, let to, m) = states[g]!.status else { return }
+    mutating func moveFailed(_ g: GroupID, _ m: MoveMethod, _ source: NodeID, _ running: NodeID?, _ out: inout Decisions) {
+        guard case .migrating(let from, let to, m) = states[g]!.status, from == source else {
+            // A migration we had given up on (its target was fenced) stopped the guest after all.
+            if running == nil, states[g]!.status == .online(source) { groupOffline(g, source, &out) }
+            return
+        }
         let next = definitions[g]!.moveLadder.first { $0 > m } ?? .cold
         states[g]!.moveFloor = next
         switch running {
@@ -85,6 +91,10 @@ extension ClusterCoordinator {
         case let n?:
             states[g]!.status = .online(n)
             states[g]!.possibleHosts = [n]
+            if let r = states[g]!.failedDuringMove, n == from {
+                states[g]!.failedDuringMove = nil
+                return resourceFailed(g, r, n, &out)
+            }
             guard n == from, nodes[to]?.acceptsGroups == true else { return }
             startMove(g, from: from, to: to, "\(m) migration of \(g) \(from)->\(to) failed: falling back to \(next)", &out)
         }
@@ -92,13 +102,13 @@ extension ClusterCoordinator {
 
     mutating func moveRequested(_ g: GroupID, _ to: NodeID?, _ out: inout Decisions) {
         if let t = to, nodes[t] == nil { return out.add(.raiseAlert(.warning), "move of \(g) to unknown node \(t) refused") }
+        states[g]!.failovers.reset()  // an operator's request clears the failure history
+        states[g]!.restarts = [:]
         var s = states[g]!
         switch s.status {
         case .failed, .offline:
             s.status = .offline
             s.recovering = false
-            s.failovers.reset()
-            s.restarts = [:]
             s.startRequested = true
             s.requestedTarget = to
             s.lastAlert = nil

@@ -15,7 +15,11 @@ extension ClusterCoordinator {
     /// What every group commits to each node, from the groups' statuses.
     func clusterLoad() -> ClusterLoad {
         var load = ClusterLoad(nodes: Array(nodes.values))
-        for (id, s) in states { for n in s.status.nodes { load.add(definitions[id]!, to: n) } }
+        for (id, s) in states {
+            // An offline group that may still run somewhere holds its capacity there.
+            let held = s.status == .offline ? s.possibleHosts.sorted() : s.status.nodes
+            for n in held { load.add(definitions[id]!, to: n) }
+        }
         return load
     }
 
@@ -69,6 +73,7 @@ extension ClusterCoordinator {
             }
             let cause: StartCause = s.recovering ? .failover : .start
             if s.recovering { s.failovers.record(out.now) }
+            if !s.possibleHosts.contains(target) { load.add(def, to: target) }
             s.status = .starting(target)
             s.possibleHosts.insert(target)
             s.avoid = nil
@@ -76,7 +81,6 @@ extension ClusterCoordinator {
             s.startRequested = false
             s.lastAlert = nil
             states[id] = s
-            load.add(def, to: target)
             let what = cause == .failover ? "fail over \(id) (failover \(s.failovers.times.count) of \(def.policy.failover.threshold) within \(def.policy.failover.period))" : "start \(id)"
             out.add(.bringOnline(id, on: target, order: def.onlineOrder, cause: cause), "\(what): \(decision.reason)")
         }
@@ -86,18 +90,24 @@ extension ClusterCoordinator {
         if let here = s.possibleHosts.sorted().first {
             return .placed(here, reason: "it may still run on \(here), so it can only be started there")
         }
+        var note = ""
         if let t = s.requestedTarget, let node = nodes[t] {
-            if let why = Placement.rejection(of: node, for: def, in: load, excluding: []) {
-                return .unplaced(reason: "requested node \(t) \(why)")
+            guard let why = Placement.rejection(of: node, for: def, in: load, excluding: []) else {
+                return .placed(t, reason: "operator chose \(t)")
             }
-            return .placed(t, reason: "operator chose \(t)")
+            note = "requested node \(t) \(why), so "
         }
         let options = configuration.placement
+        var decision = Placement.choose(for: def, in: load, options: options)
         if let avoid = s.avoid {
-            let first = Placement.choose(for: def, in: load, excluding: [avoid], options: options)
-            if first.node != nil { return first }
+            let elsewhere = Placement.choose(for: def, in: load, excluding: [avoid], options: options)
+            if elsewhere.node != nil { decision = elsewhere }
         }
-        return Placement.choose(for: def, in: load, options: options)
+        if note.isEmpty { return decision }
+        switch decision {
+        case .placed(let n, let why): return .placed(n, reason: note + why)
+        case .unplaced(let why): return .unplaced(reason: note + why)
+        }
     }
 
     private mutating func drain(_ n: NodeID, _ load: inout ClusterLoad, _ out: inout Decisions) {

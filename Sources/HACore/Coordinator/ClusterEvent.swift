@@ -15,8 +15,9 @@ public enum ClusterEvent: Hashable, Codable, Sendable {
     case groupOnline(GroupID, on: NodeID)
     /// Every resource of the group is offline on the node.
     case groupOffline(GroupID, on: NodeID)
-    /// A migration failed; the group still runs on `runningOn` (nil: nowhere, e.g. saved by a quick migration).
-    case moveFailed(GroupID, MoveMethod, runningOn: NodeID?)
+    /// A migration from `from` failed; the group still runs on `runningOn` (nil: nowhere, e.g. saved
+    /// by a quick migration).
+    case moveFailed(GroupID, MoveMethod, from: NodeID, runningOn: NodeID?)
     /// An operator asked to move (or start, or clear a failed) group, to a node or wherever fits best.
     case moveRequested(GroupID, to: NodeID?)
     /// An operator asked to drain a node: move every group away, then pause it.
@@ -39,7 +40,7 @@ extension ClusterEvent: CustomStringConvertible {
         case .resourceOnline(let g, let r, let n): return "resource-online \(g)/\(r) on \(n)"
         case .groupOnline(let g, let n): return "group-online \(g) on \(n)"
         case .groupOffline(let g, let n): return "group-offline \(g) on \(n)"
-        case .moveFailed(let g, let m, let n): return "move-failed \(g) \(m) running-on=\(n?.rawValue ?? "none")"
+        case .moveFailed(let g, let m, let a, let n): return "move-failed \(g) \(m) from \(a) running-on=\(n?.rawValue ?? "none")"
         case .moveRequested(let g, let n): return "move-requested \(g) to=\(n?.rawValue ?? "best")"
         case .drainRequested(let n): return "drain-requested \(n)"
         case .drainAborted(let n): return "drain-aborted \(n)"

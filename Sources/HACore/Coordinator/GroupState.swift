@@ -41,6 +41,8 @@ public struct GroupState: Hashable, Codable, Sendable {
     public var avoid: NodeID?
     /// After a failed migration: the first move method to try next.
     public var moveFloor: MoveMethod?
+    /// A resource that failed on the source while a migration was under way (handled once it ends).
+    public var failedDuringMove: ResourceID?
     /// An operator asked to start the group (needed for `noAutoStart` groups).
     public var startRequested = false
     /// An operator's requested target for the next placement.
