@@ -68,6 +68,10 @@ public enum Fault: Hashable, Sendable {
     case abortDrain(NodeID)
     case resume(NodeID)
     case move(GroupID, to: NodeID?)
+    /// Logs the capacity planner's answer to "can the cluster lose any `count` nodes?" and the headroom.
+    case planLoss(Int)
+    /// Logs where the groups of these nodes would go if they failed now.
+    case whatIf([NodeID])
 }
 
 /// A fault at a time.

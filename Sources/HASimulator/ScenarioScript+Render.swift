@@ -18,6 +18,8 @@ extension Fault: CustomStringConvertible {
         case .abortDrain(let n): return "abort-drain \(n)"
         case .resume(let n): return "resume \(n)"
         case .move(let g, let to): return "move \(g)" + (to.map { " \($0)" } ?? "")
+        case .planLoss(let k): return "plan-loss \(k)"
+        case .whatIf(let nodes): return "what-if " + nodes.map(\.rawValue).joined(separator: ",")
         }
     }
 }

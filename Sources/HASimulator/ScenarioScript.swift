@@ -15,6 +15,7 @@ public struct ScenarioScriptError: Error, CustomStringConvertible {
 ///           possible=n1,n2 restart=1/15m failover=2/6h failback=window:1-5 anti-affinity=sql moves=live,cold
 ///     at 1m crash n1 | recover n1 | partition n1 | heal n1 | crash-vm web1 | break-vm web1 n1 | fix-vm web1
 ///        | fail-migrations 2 | slow-migrations on | store down | drain n1 | abort-drain n1 | resume n1 | move web [n2]
+///        | plan-loss 1 | what-if n1,n2
 ///     run 10m
 public enum ScenarioScript {
     public static func parse(_ text: String) throws -> Scenario {
@@ -110,6 +111,8 @@ public enum ScenarioScript {
         case "abort-drain": return .abortDrain(NodeID(try arg(1)))
         case "resume": return .resume(NodeID(try arg(1)))
         case "move": return .move(GroupID(try arg(1)), to: w.count > 2 ? NodeID(w[2]) : nil)
+        case "plan-loss": return .planLoss(try int(try arg(1)))
+        case "what-if": return .whatIf(list(try arg(1)).map { NodeID($0) })
         default: throw ParseFailure(message: "unknown fault \(w[0])")
         }
     }

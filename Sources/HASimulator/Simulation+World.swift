@@ -44,6 +44,8 @@ extension Simulation {
         case .move(let g, let to):
             checker.operatorRequest(g)
             deliver(.moveRequested(g, to: to))
+        case .planLoss(let k): logPlan(lose: k)
+        case .whatIf(let nodes): logWhatIf(coordinator.capacityPlanner.whatIf(failing: Set(nodes)))
         }
     }
 

@@ -124,9 +124,10 @@ extension ClusterCoordinator {
                 decision = Placement.choose(for: definitions[g]!, in: clusterLoad(), excluding: [n],
                                             options: configuration.placement)
             }
-            guard let target = decision.node, target != n else {
+            guard let target = decision.node else {
                 return out.add(.raiseAlert(.warning), "move of \(g) refused: \(decision.reason)")
             }
+            guard target != n else { return out.add(.raiseAlert(.info), "move of \(g) ignored: it already runs on \(n)") }
             startMove(g, from: n, to: target, "operator asked to move \(g): \(decision.reason)", &out)
         default:
             out.add(.raiseAlert(.warning), "move of \(g) refused: it is busy (\(s.status))")
