@@ -44,6 +44,8 @@ let package = Package(
             .product(name: "NIOFoundationCompat", package: "swift-nio"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // Child process of the embedded store's kill -9 test: writes in a loop until killed.
+        .executableTarget(name: "vigil-store-crash-helper", dependencies: ["HACoordination"], path: "Tests/StoreCrashHelper"),
         // The host agent's shells: resource layer (storage, VM configuration, VM), health, coordination.
         .target(name: "HAAgent", dependencies: [
             "Libvirt", "DomainXML", "HACore", "HACoordination",
@@ -57,7 +59,7 @@ let package = Package(
         .testTarget(name: "LibvirtTests", dependencies: ["Libvirt"]),
         .testTarget(name: "DomainXMLTests", dependencies: ["DomainXML"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HACoreTests", dependencies: ["HACore", "HASimulator"], resources: [.copy("Scenarios")]),
-        .testTarget(name: "HACoordinationTests", dependencies: ["HACoordination"]),
+        .testTarget(name: "HACoordinationTests", dependencies: ["HACoordination", "vigil-store-crash-helper"]),
         .testTarget(name: "HAAgentTests", dependencies: ["HAAgent", "HACore", "Libvirt"]),
         .testTarget(name: "LabTests", dependencies: ["Libvirt", "LabSupport"]),
 

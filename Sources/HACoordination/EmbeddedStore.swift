@@ -39,6 +39,11 @@ public actor EmbeddedStore: CoordinationStore {
 
     deinit { sweeper.value?.cancel() }
 
+    /// SQLite's own integrity check of the database file: empty when sound, else its complaints.
+    public func integrityCheck() throws -> [String] {
+        try readSync { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }.filter { $0 != "ok" }
+    }
+
     /// Stops the sweeper and ends every watch.
     public func close() {
         sweeper.value?.cancel()
@@ -67,10 +72,12 @@ public actor EmbeddedStore: CoordinationStore {
 
     // MARK: writes
 
+    @discardableResult
     public func put(_ key: String, _ value: [UInt8], lease: LeaseID?) async throws -> Revision {
         try await transaction(Transaction(compare: [], success: [.put(key, value, lease: lease)])).revision
     }
 
+    @discardableResult
     public func delete(_ key: String) async throws -> Bool {
         try expireDue()
         return try commit(Transaction(compare: [], success: [.delete(key)])).deleted > 0
@@ -137,6 +144,7 @@ public actor EmbeddedStore: CoordinationStore {
         return Lease(id: LeaseID(id), ttlSeconds: ttl)
     }
 
+    @discardableResult
     public func keepAlive(_ lease: LeaseID) async throws -> Int64 {
         try expireDue()
         let now = clock()

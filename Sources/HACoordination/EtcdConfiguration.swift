@@ -11,6 +11,8 @@ public struct EtcdConfiguration: Sendable {
     public var tls: EtcdTLS?
     /// Deadline of one call, failover between members included (an etcd leader election takes ~2 s).
     public var requestTimeout: Duration
+    /// Deadline of one attempt on one member, after which an idempotent call tries the next one.
+    public var attemptTimeout: Duration
     /// A watch that has received nothing for this long is reopened (from its last revision).
     public var watchIdleTimeout: Duration
     /// Pause before a broken watch reconnects to the next member.
@@ -18,11 +20,13 @@ public struct EtcdConfiguration: Sendable {
     public var logger: Logger
 
     public init(endpoints: [String], prefix: String = "/vigil/", tls: EtcdTLS? = nil,
-                requestTimeout: Duration = .seconds(3), watchIdleTimeout: Duration = .seconds(60),
+                requestTimeout: Duration = .seconds(5), attemptTimeout: Duration = .seconds(1),
+                watchIdleTimeout: Duration = .seconds(60),
                 watchRetryDelay: Duration = .milliseconds(200),
                 logger: Logger = Logger(label: "vigil.coordination.etcd")) {
         self.endpoints = endpoints; self.prefix = prefix; self.tls = tls
-        self.requestTimeout = requestTimeout; self.watchIdleTimeout = watchIdleTimeout
+        self.requestTimeout = requestTimeout; self.attemptTimeout = attemptTimeout
+        self.watchIdleTimeout = watchIdleTimeout
         self.watchRetryDelay = watchRetryDelay; self.logger = logger
     }
 }

@@ -3,8 +3,6 @@ import Foundation
 import Logging
 import NIOCore
 import NIOFoundationCompat
-import NIOHTTP1
-import NIOSSL
 
 /// JSON calls to etcd's v3 gateway with member failover, per-call deadlines and optional TLS.
 final class EtcdGateway: Sendable {
@@ -20,13 +18,11 @@ final class EtcdGateway: Sendable {
         conf.connectionPool.retryConnectionEstablishment = false
         conf.timeout.connect = .milliseconds(Int64(Self.millis(config.requestTimeout)))
         if let tls = config.tls {
-            var t = TLSConfiguration.makeClientConfiguration()
-            if let ca = tls.caFile { t.trustRoots = .file(ca) }
-            if let cert = tls.certificateFile {
-                t.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
-            }
-            if let key = tls.keyFile { t.privateKey = .file(key) }
-            conf.tlsConfiguration = t
+            // NIOSSL's TLSConfiguration, reached through async-http-client's configuration.
+            conf.tlsConfiguration = .makeClientConfiguration()
+            if let ca = tls.caFile { conf.tlsConfiguration?.trustRoots = .file(ca) }
+            if let cert = tls.certificateFile { conf.tlsConfiguration?.certificateChain = [.file(cert)] }
+            if let key = tls.keyFile { conf.tlsConfiguration?.privateKey = .file(key) }
         }
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: conf)
         self.config = config
@@ -60,19 +56,24 @@ final class EtcdGateway: Sendable {
     }
 
     /// Calls `path` on one member after another until one answers, for at most `requestTimeout`
-    /// in all. Errors that prove the request was not applied (refused connection, no leader) move
-    /// on to the next member, and round after round (an etcd leader election takes ~2 s); a timeout
-    /// moves on only for `idempotent` calls. Throws `StoreError` naming the members' errors.
+    /// in all and `attemptTimeout` per member. Errors that prove the request was not applied
+    /// (refused connection, no leader) move on to the next member, round after round (an etcd
+    /// leader election takes ~2 s). A member that does not answer in time (a proposal stuck
+    /// behind a dead leader) moves on only for `idempotent` calls; for others the outcome is
+    /// unknown and the call throws `.timeout` at once, so the caller re-reads before retrying.
+    /// When an attempt timed out the final error is `.timeout` too: the write may still be
+    /// applied once quorum returns. Otherwise it is `.unavailable`, naming each member's error.
     func call(_ path: String, _ body: [String: Any], idempotent: Bool) async throws -> [String: Any] {
         let clock = ContinuousClock()
         let end = clock.now + config.requestTimeout
         var failures: [String: String] = [:]
+        var outcomeUnknown = false
         while true {
             for endpoint in endpointOrder {
                 let remaining = end - clock.now
                 guard remaining > .zero else { break }
                 do {
-                    let json = try await callOnce(endpoint, path, body, timeout: remaining)
+                    let json = try await callOnce(endpoint, path, body, timeout: min(remaining, config.attemptTimeout))
                     markGood(endpoint)
                     return json
                 } catch let e as GatewayFailure {
@@ -81,8 +82,9 @@ final class EtcdGateway: Sendable {
                         "etcd.endpoint": "\(endpoint)", "etcd.path": "\(path)", "error": "\(e.message)"])
                     switch e.kind {
                     case .retryable: continue
-                    case .timeout where idempotent: continue
-                    case .timeout: throw StoreError.timeout("\(path) on \(endpoint): \(e.message)")
+                    case .timeout where idempotent: outcomeUnknown = true; continue
+                    case .timeout:
+                        throw StoreError.timeout("\(path) on \(endpoint): \(e.message); outcome unknown, re-read before retrying")
                     case .final(let err): throw err
                     }
                 }
@@ -92,6 +94,10 @@ final class EtcdGateway: Sendable {
             try await Task.sleep(for: .milliseconds(100))
         }
         let detail = failures.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
+        if outcomeUnknown {
+            throw StoreError.timeout("no etcd member confirmed \(path) within \(config.requestTimeout); outcome unknown, "
+                                     + "it may still be applied when quorum returns (\(detail))")
+        }
         throw StoreError.unavailable("no etcd member answered \(path) within \(config.requestTimeout) (\(detail))")
     }
 

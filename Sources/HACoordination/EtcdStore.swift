@@ -32,6 +32,7 @@ public final class EtcdStore: CoordinationStore {
         return (kvs, EtcdJSON.revision(json))
     }
 
+    @discardableResult
     public func put(_ key: String, _ value: [UInt8], lease: LeaseID?) async throws -> Revision {
         let json = try await leaseChecked(lease) {
             try await gateway.call("/v3/kv/put", EtcdJSON.put(prefix + key, value, lease), idempotent: true)
@@ -39,9 +40,11 @@ public final class EtcdStore: CoordinationStore {
         return EtcdJSON.revision(json)
     }
 
+    @discardableResult
     public func delete(_ key: String) async throws -> Bool {
+        // Retried after a timeout, a delete that was applied answers "not deleted": harmless.
         let json = try await gateway.call("/v3/kv/deleterange", ["key": EtcdJSON.b64(prefix + key)],
-                                          idempotent: false)
+                                          idempotent: true)
         return EtcdJSON.int(json["deleted"]) > 0
     }
 
@@ -75,12 +78,14 @@ public final class EtcdStore: CoordinationStore {
 
     public func grantLease(ttlSeconds: Int64) async throws -> Lease {
         // Capital "TTL": etcd ignores "ttl" silently (see etcd-notes).
-        let json = try await gateway.call("/v3/lease/grant", ["TTL": String(ttlSeconds)], idempotent: false)
+        // Retried after a timeout, a grant may leave an unused lease behind; it expires on its own.
+        let json = try await gateway.call("/v3/lease/grant", ["TTL": String(ttlSeconds)], idempotent: true)
         let id = EtcdJSON.int(json["ID"])
         guard id != 0 else { throw StoreError.protocolError("lease grant answered without an ID: \(json)") }
         return Lease(id: LeaseID(id), ttlSeconds: EtcdJSON.int(json["TTL"]))
     }
 
+    @discardableResult
     public func keepAlive(_ lease: LeaseID) async throws -> Int64 {
         let json = try await gateway.call("/v3/lease/keepalive", ["ID": String(lease.rawValue)], idempotent: true)
         let ttl = EtcdJSON.int((json["result"] as? [String: Any])?["TTL"])

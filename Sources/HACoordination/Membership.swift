@@ -67,6 +67,9 @@ public actor Membership {
     private var tasks: [Task<Void, Never>] = []
     /// True while the domains are being stopped: no rejoin before they are.
     private var fencing = false
+    /// The lease given up by the last fence: revoked on rejoin, so that the cluster need not
+    /// wait for it to expire (this node's domains are stopped by then).
+    private var fencedLease: LeaseID?
     /// The lease currently held (nil before `start` and after a fence until rejoined).
     public private(set) var lease: LeaseID?
     /// Every self-fence so far.
@@ -82,6 +85,12 @@ public actor Membership {
 
     /// Seconds since this membership was created, monotonic.
     public func now() -> Duration { ContinuousClock.now - origin }
+
+    /// The lease deadline's state (held with its last confirmed renewal, fenced, unheld).
+    public var leaseState: LeaseDeadline.State { deadline.state }
+
+    /// The monotonic instant of a time given as an offset from this membership's start.
+    public func instant(_ offset: Duration) -> ContinuousClock.Instant { origin + offset }
 
     /// Whether the node is fenced (its lease is not confirmed; it must run no HA domain).
     public var isFenced: Bool { if case .fenced = deadline.state { true } else { false } }
@@ -107,6 +116,12 @@ public actor Membership {
         deadline.released()
     }
 
+    /// Stops renewing without revoking or stopping anything: what a crashed host does (tests).
+    func abandon() {
+        for t in tasks { t.cancel() }
+        tasks = []
+    }
+
     /// Changes the node's administrative state (up, paused, draining) in its record.
     public func update(state: NodeState) async throws {
         record.state = state
@@ -115,6 +130,10 @@ public actor Membership {
     }
 
     private func join() async throws {
+        if let old = fencedLease {
+            do { try await store.revokeLease(old) } catch StoreError.leaseNotFound {}
+            fencedLease = nil
+        }
         let sentAt = now()
         let granted = try await store.grantLease(ttlSeconds: configuration.ttlSeconds)
         record.lastHeartbeat = .wallClockNow
@@ -178,6 +197,7 @@ public actor Membership {
         logger.critical("self-fencing: stopping HA domains before the cluster can consider them free", metadata: [
             "node": "\(record.id)", "reason": "\(reason)", "lease": "\(lease.map { "\($0)" } ?? "-")",
             "fence.deadline": "\(fenceDeadline)", "lease.earliestExpiry": "\(lastSend + ttl)", "now": "\(firedAt)"])
+        fencedLease = lease
         lease = nil
         fencing = true
         await selfFence.stopHADomains(reason: reason)

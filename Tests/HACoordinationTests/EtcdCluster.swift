@@ -45,7 +45,7 @@ final class EtcdCluster: @unchecked Sendable {
 
     /// A store on this cluster (all members as endpoints) with a unique prefix.
     func store(prefix: String = "/vigil-test/\(UUID().uuidString)/", endpoints: [String]? = nil,
-               requestTimeout: Duration = .seconds(3)) throws -> EtcdStore {
+               requestTimeout: Duration = .seconds(5)) throws -> EtcdStore {
         try EtcdStore(EtcdConfiguration(endpoints: endpoints ?? self.endpoints, prefix: prefix,
                                         requestTimeout: requestTimeout, watchIdleTimeout: .seconds(20)))
     }

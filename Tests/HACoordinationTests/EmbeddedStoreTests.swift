@@ -1,0 +1,109 @@
+import Foundation
+import HACoordination
+import Testing
+
+/// What only the embedded store needs beyond the conformance suite: durability across restarts
+/// and `kill -9`, and expiry by its real clock.
+@Suite struct EmbeddedStoreTests {
+    @Test func stateAndRevisionsSurviveReopening() async throws {
+        let dir = try TempDir()
+        let clock = ManualClock()
+        var store: EmbeddedStore? = try EmbeddedStore(path: dir.file("s.sqlite"), clock: clock.storeClock, sweepInterval: nil)
+        let lease = try await store!.grantLease(ttlSeconds: 10)
+        try await store!.put("a", [1])
+        let r = try await store!.put("b", [2], lease: lease.id)
+        await store!.close()
+        store = nil
+
+        let reopened = try EmbeddedStore(path: dir.file("s.sqlite"), clock: clock.storeClock, sweepInterval: nil)
+        #expect(try await reopened.get("a")?.value == [1])
+        #expect(try await reopened.get("b")?.lease == lease.id, "leases survive a restart of the agent")
+        #expect(try await reopened.put("c", [3]) == r + 1, "revisions continue where they stopped")
+        let events = WatchRecorder(reopened.watch(prefix: "", fromRevision: r))
+        #expect(try await events.waitFor(count: 2).map(\.revision) == [r, r + 1], "history survives too")
+        events.cancel()
+        clock.advance(by: 11)
+        #expect(try await reopened.get("b") == nil, "a lease past its deadline is gone even without a sweep")
+        let next = try await reopened.grantLease(ttlSeconds: 5)
+        #expect(next.id != lease.id, "lease IDs are never reused")
+        await reopened.close()
+    }
+
+    @Test func theSweeperExpiresLeasesByTheRealClock() async throws {
+        let dir = try TempDir()
+        let store = try EmbeddedStore(path: dir.file("s.sqlite"), sweepInterval: .milliseconds(50))
+        let lease = try await store.grantLease(ttlSeconds: 1)
+        try await store.put("n", [1], lease: lease.id)
+        let watch = WatchRecorder(store.watch(prefix: "n", fromRevision: 1))
+        let start = ContinuousClock.now
+        let events = try await watch.waitFor(count: 2, timeout: .seconds(10))
+        watch.cancel()
+        #expect(events.count == 2)
+        if case .delete(let key, _)? = events.last { #expect(key == "n") } else { Issue.record("no expiry event: \(events)") }
+        print("[embedded] lease TTL 1 s: expiry seen by a watcher after \(seconds(ContinuousClock.now - start))")
+        await store.close()
+    }
+
+    @Test func killNineLosesNoAcknowledgedWriteAndLeavesNothingHalfWritten() async throws {
+        let helper = try Self.helperPath()
+        let dir = try TempDir()
+        let path = dir.file("crash.sqlite")
+        var acked: [Int] = []
+        for round in 0..<3 {
+            let first = (acked.last ?? -1) + 1
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: helper)
+            p.arguments = [path, String(first)]
+            let out = Pipe()
+            p.standardOutput = out
+            try p.run()
+            // Let it write for a while (more each round), then kill it mid-write.
+            let target = first + 50 * (round + 1)
+            var text = ""
+            while !text.contains("ack \(target)\n") {
+                let chunk = out.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                text += String(decoding: chunk, as: UTF8.self)
+            }
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            text += String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(p.terminationReason == .uncaughtSignal, "the helper must have been killed, not have exited")
+            let acks = text.split(separator: "\n").compactMap { Int($0.dropFirst(4)) }
+            #expect(acks.first == first && acks == Array(first..<(first + acks.count)))
+            acked += acks
+
+            let store = try EmbeddedStore(path: path, sweepInterval: nil)
+            #expect(try await store.integrityCheck().isEmpty)
+            let crash = Dictionary(uniqueKeysWithValues: try await store.list(prefix: "crash/").kvs.map { ($0.key, $0.value) })
+            for i in acked {
+                #expect(crash["crash/\(i)"] == Array(repeating: UInt8(i % 251), count: 512 + i % 512),
+                        "acknowledged write \(i) lost or damaged after kill -9 (round \(round))")
+            }
+            // Beyond the acknowledged ones, at most the single write in flight may have landed, and whole.
+            #expect(crash.count <= acked.count + 1)
+            let pairs = try await store.list(prefix: "pair/").kvs
+            var byIndex: [String: Int] = [:]
+            for kv in pairs { byIndex[String(kv.key.split(separator: "/")[1]), default: 0] += 1 }
+            #expect(byIndex.values.allSatisfy { $0 == 2 }, "a transaction was half-applied: \(byIndex.filter { $0.value != 2 })")
+            #expect(byIndex.count >= acked.count)
+            await store.close()
+            print("[embedded] kill -9 round \(round): \(acks.count) writes acknowledged, all present after reopen")
+        }
+    }
+
+    /// The helper executable sits next to the test bundle in the build directory.
+    static func helperPath() throws -> String {
+        var candidates: [URL] = []
+        if let b = Bundle.main.executableURL { candidates.append(b.deletingLastPathComponent()) }
+        let arg0 = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        candidates.append(arg0.deletingLastPathComponent())
+        candidates.append(arg0.deletingLastPathComponent().deletingLastPathComponent())
+        for c in candidates {
+            let p = c.appendingPathComponent("vigil-store-crash-helper").path
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        throw StoreError.rejected("vigil-store-crash-helper not found next to the test binary (looked in \(candidates.map(\.path)));"
+                                  + " build it with `swift build --build-tests`")
+    }
+}

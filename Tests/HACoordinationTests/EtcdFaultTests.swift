@@ -1,0 +1,191 @@
+import Foundation
+@testable import HACoordination
+import HACore
+import Testing
+
+/// Fault tests against a real 3-member etcd on loopback, started and killed by PID here.
+@Suite(.serialized) struct EtcdFaultTests {
+    @Test func losingOneMemberChangesNothing() async throws {
+        let cluster = try await EtcdCluster(size: 3)
+        defer { cluster.stop() }
+        try await withCleanup { cleanup in
+            let store = await cleanup.store(try cluster.store())
+            let fence = RecordingFence()
+            let membership = await cleanup.membership(Membership(store: store, record: node("node-a"), selfFence: fence))
+            try await membership.start()
+            let election = Election(store: store, candidate: "node-a")
+            let lease = try #require(await membership.lease)
+            let token = try #require(try await election.tryAcquire(lease: lease))
+            let from = try await store.list(prefix: "f/").revision + 1
+            let watch = await cleanup.watch(WatchRecorder(store.watch(prefix: "f/", fromRevision: from)))
+
+            // Kill the raft leader: the worst single member to lose.
+            let victim = try #require(cluster.leaderIndex(), "no etcd leader found")
+            let killedAt = ContinuousClock.now
+            cluster.kill(victim)
+            var firstWrite: Duration?
+            for i in 0..<10 {
+                try await store.put("f/\(i)", Array("\(i)".utf8))
+                if firstWrite == nil { firstWrite = ContinuousClock.now - killedAt }
+            }
+            print("[etcd] killed raft leader m\(victim): first write succeeded after \(seconds(firstWrite ?? .zero))")
+            let seen = try await watch.waitFor(count: 10)
+            watch.cancel()
+            #expect(seen.map { if case .put(let kv) = $0 { kv.key } else { "?" } } == (0..<10).map { "f/\($0)" })
+            #expect(try await Ownership(store: store).assign("vm-1", to: "node-a", token: token) != nil)
+            try await Task.sleep(for: .seconds(2))
+            #expect(await membership.fences.isEmpty, "one member down must not fence anyone")
+            #expect(fence.calls.isEmpty)
+            #expect(await membership.lease == lease)
+            await membership.stop()
+        }
+    }
+
+    @Test func losingQuorumFencesThenRecoversWithoutMissedEvents() async throws {
+        let cluster = try await EtcdCluster(size: 3)
+        defer { cluster.stop() }
+        try await withCleanup { cleanup in
+            let store = await cleanup.store(try cluster.store())
+            let watcherStore = await cleanup.store(try cluster.store(prefix: store.configuration.prefix))
+            let fence = RecordingFence()
+            let membership = await cleanup.membership(Membership(store: store, record: node("node-a"), selfFence: fence))
+            try await membership.start()
+            let election = Election(store: store, candidate: "node-a")
+            await membership.onFence { reason in await election.stepDown(reason: reason) }
+            let oldLease = try #require(await membership.lease)
+            let oldToken = try #require(try await election.tryAcquire(lease: oldLease))
+
+            let from = try await store.list(prefix: "q/").revision + 1
+            let watch = await cleanup.watch(WatchRecorder(watcherStore.watch(prefix: "q/", fromRevision: from)))
+            for i in 1...3 { try await store.put("q/\(i)", [UInt8(i)]) }
+
+            // Two of three members die: no quorum. Member 0 is where both clients talk first.
+            cluster.kill(0)
+            cluster.kill(1)
+            // A write at once: the survivor may still take the proposal (it can be the raft leader),
+            // so the outcome may be unknown (.timeout) — or the write is refused (.unavailable).
+            let failStart = ContinuousClock.now
+            var uncertainWrite = false
+            do {
+                try await store.put("q/lost", [0])
+                Issue.record("a write without quorum must fail")
+            } catch StoreError.timeout(let message) {
+                uncertainWrite = true
+                print("[etcd] write right after losing quorum: outcome unknown after \(seconds(ContinuousClock.now - failStart)): \(message)")
+            } catch StoreError.unavailable(let message) {
+                print("[etcd] write right after losing quorum refused after \(seconds(ContinuousClock.now - failStart)): \(message)")
+            }
+
+            #expect(await eventually(timeout: .seconds(10)) { await !membership.fences.isEmpty },
+                    "the node must fence itself when it cannot renew its lease")
+            let fences = await membership.fences
+            let event = try #require(fences.first)
+            #expect(fences.count == 1)
+            #expect(fence.calls.count == 1)
+            #expect(event.stoppedAt < event.earliestExpiry,
+                    "HA domains must be stopped before the store may expire the lease")
+            #expect(event.firedAt <= event.deadline + .milliseconds(500), "the fence fires at its deadline")
+            print("[etcd] self-fence: last confirmed renewal sent at \(seconds(event.lastConfirmedSend)), deadline "
+                  + "\(seconds(event.deadline)), fired \(seconds(event.firedAt)), domains stopped \(seconds(event.stoppedAt)), "
+                  + "earliest lease expiry \(seconds(event.earliestExpiry)) (margin \(seconds(event.earliestExpiry - event.stoppedAt)))")
+            #expect(await election.token == nil, "the leader steps down when it fences")
+            #expect(await membership.isFenced)
+
+            // By now the survivor knows it has no leader: writes fail fast with a clear error.
+            let refusedStart = ContinuousClock.now
+            do {
+                try await store.put("q/refused", [0])
+                Issue.record("a write without quorum must fail")
+            } catch StoreError.unavailable(let message) {
+                print("[etcd] write without quorum refused after \(seconds(ContinuousClock.now - refusedStart)): \(message)")
+                #expect(message.contains("no leader"), "the error must say the cluster has no leader: \(message)")
+            }
+
+            // Quorum comes back: the node rejoins with a new lease, may lead again with a larger token,
+            // and the watch opened before the faults has every event exactly once.
+            try cluster.start(0)
+            try cluster.start(1)
+            let restarted = ContinuousClock.now
+            #expect(await eventually(timeout: .seconds(30)) {
+                let fenced = await membership.isFenced
+                return await membership.lease != nil && !fenced
+            },
+                    "the node must rejoin once quorum is back")
+            print("[etcd] quorum restored: node rejoined after \(seconds(ContinuousClock.now - restarted))")
+            for i in 4...6 { try await store.put("q/\(i)", [UInt8(i)]) }
+            try await store.put("q/end", [])
+            #expect(await eventually(timeout: .seconds(20)) {
+                watch.all.contains { if case .put(let kv) = $0 { kv.key == "q/end" } else { false } }
+            }, "the watch must deliver the writes made after recovery")
+            let keys = watch.all.map { if case .put(let kv) = $0 { kv.key } else { "?" } }
+            #expect(keys.filter { $0 != "q/lost" } == (1...6).map { "q/\($0)" } + ["q/end"],
+                    "no missed or repeated watch events across the outage")
+            #expect(keys.filter { $0 == "q/lost" }.count <= (uncertainWrite ? 1 : 0),
+                    "only a write whose outcome was reported unknown may appear, once")
+            #expect(!keys.contains("q/refused"))
+            watch.cancel()
+            let newLease = try #require(await membership.lease)
+            #expect(newLease != oldLease)
+            let campaignStart = ContinuousClock.now
+            let newToken = try await election.campaign(lease: newLease)
+            print("[etcd] re-elected after recovery in \(seconds(ContinuousClock.now - campaignStart))")
+            #expect(newToken > oldToken)
+            await #expect(throws: StoreError.fencingTokenRejected(token: oldToken.revision, key: "leader")) {
+                try await Ownership(store: store).assign("vm-1", to: "node-a", token: oldToken)
+            }
+        }
+    }
+
+    @Test func leaseExpiryIsSeenByOtherNodes() async throws {
+        let cluster = try await EtcdCluster(size: 3)
+        defer { cluster.stop() }
+        try await withCleanup { cleanup in
+            let observerStore = await cleanup.store(try cluster.store(endpoints: Array(cluster.endpoints.dropFirst())))
+            let prefix = observerStore.configuration.prefix
+            let ttls: [Int64] = [2, 3, 5]
+            var nodes: [(ttl: Int64, store: EtcdStore, membership: Membership)] = []
+            for ttl in ttls {
+                let store = await cleanup.store(try cluster.store(prefix: prefix, endpoints: [cluster.endpoints[0]]))
+                let m = await cleanup.membership(Membership(store: store, record: node("ttl-\(ttl)"),
+                                   configuration: MembershipConfiguration(ttlSeconds: ttl, fenceMargin: .milliseconds(500)),
+                                   selfFence: RecordingFence()))
+                try await m.start()
+                nodes.append((ttl, store, m))
+            }
+            let (records, rev) = try await observerStore.list(prefix: NodeRecord.nodesPrefix)
+            #expect(Set(records.map(\.key)) == Set(ttls.map { "nodes/ttl-\($0)" }))
+            let decoded = try await observerStore.nodes()
+            #expect(decoded.allSatisfy { $0.state == .up && $0.capacity.vcpus == 8 && $0.version == "test" })
+            let watch = await cleanup.watch(WatchRecorder(observerStore.watch(prefix: NodeRecord.nodesPrefix, fromRevision: rev + 1)))
+
+            // The hosts "crash": they stop renewing, revoke nothing, stop nothing.
+            try await Task.sleep(for: .milliseconds(1200))
+            var lastRenewal: [String: ContinuousClock.Instant] = [:]
+            for n in nodes {
+                await n.membership.abandon()
+                guard case .held(let sent, _) = await n.membership.leaseState else {
+                    Issue.record("node ttl-\(n.ttl) holds no lease"); continue
+                }
+                lastRenewal["nodes/ttl-\(n.ttl)"] = await n.membership.instant(sent)
+            }
+            let crashedAt = ContinuousClock.now
+            var seenAt: [String: ContinuousClock.Instant] = [:]
+            _ = await eventually(timeout: .seconds(15)) {
+                for case .delete(let key, _) in watch.all where seenAt[key] == nil { seenAt[key] = ContinuousClock.now }
+                return seenAt.count == ttls.count
+            }
+            watch.cancel()
+            print("[etcd] lease-expiry detection latency (3 members, loopback; another member's watcher, ±50 ms polling):")
+            print("  TTL | since last renewal sent | since crash")
+            for ttl in ttls {
+                let key = "nodes/ttl-\(ttl)"
+                guard let seen = seenAt[key], let last = lastRenewal[key] else {
+                    Issue.record("the expiry of \(key) was not observed within 15 s"); continue
+                }
+                print("  \(ttl) s | \(seconds(seen - last)) | \(seconds(seen - crashedAt))")
+                #expect(seen - last >= .seconds(ttl) - .milliseconds(100), "a lease must not expire before its TTL")
+                #expect(seen - crashedAt <= .seconds(ttl) + .seconds(5), "expiry must be seen soon after the TTL")
+            }
+        }
+    }
+}

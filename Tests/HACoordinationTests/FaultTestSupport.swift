@@ -1,0 +1,86 @@
+import Foundation
+import HACoordination
+import HACore
+
+/// A `SelfFence` that records when it was asked to stop the HA domains (and takes a little time
+/// doing it, like stopping real domains would).
+final class RecordingFence: SelfFence, @unchecked Sendable {
+    private let lock = NSLock()
+    private var _calls: [(reason: String, at: ContinuousClock.Instant)] = []
+    let stopTime: Duration
+
+    init(stopTime: Duration = .milliseconds(100)) { self.stopTime = stopTime }
+
+    var calls: [(reason: String, at: ContinuousClock.Instant)] { lock.withLock { _calls } }
+
+    func stopHADomains(reason: String) async {
+        lock.withLock { _calls.append((reason, ContinuousClock.now)) }
+        try? await Task.sleep(for: stopTime)
+    }
+}
+
+extension EtcdCluster {
+    /// The index of the member that is the raft leader now (via etcdctl), if one is.
+    func leaderIndex() -> Int? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/etcdctl")
+        p.arguments = ["--endpoints", endpoints.joined(separator: ","), "--command-timeout=2s",
+                       "endpoint", "status", "-w", "table"]
+        p.environment = ["ETCDCTL_API": "3"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return nil }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            let cols = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            if cols.count > 4, cols[4] == "true", let i = endpoints.firstIndex(of: cols[0]) { return i }
+        }
+        return nil
+    }
+}
+
+/// Polls `condition` every 50 ms until it holds or `timeout` passes; returns whether it held.
+func eventually(timeout: Duration, _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let clock = ContinuousClock()
+    let end = clock.now + timeout
+    while clock.now < end {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+    return try await condition()
+}
+
+func seconds(_ d: Duration) -> String {
+    String(format: "%.2f s", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+}
+
+func node(_ name: String) -> NodeRecord {
+    NodeRecord(id: NodeID(name), capacity: NodeCapacity(memoryMiB: 8192, vcpus: 8), version: "test")
+}
+
+/// Teardown steps that run whether the test body succeeds or throws (stores closed, memberships
+/// stopped, watches cancelled), in reverse order of registration.
+actor Cleanup {
+    private var steps: [@Sendable () async -> Void] = []
+    func add(_ step: @escaping @Sendable () async -> Void) { steps.append(step) }
+    func run() async {
+        for step in steps.reversed() { await step() }
+        steps = []
+    }
+
+    func store(_ s: EtcdStore) -> EtcdStore { add { try? await s.close() }; return s }
+    func membership(_ m: Membership) -> Membership { add { await m.stop() }; return m }
+    func watch(_ w: WatchRecorder) -> WatchRecorder { add { w.cancel() }; return w }
+}
+
+/// Runs `body` with a fresh `Cleanup`, then runs the cleanup even if `body` threw.
+func withCleanup(_ body: (Cleanup) async throws -> Void) async throws {
+    let cleanup = Cleanup()
+    do { try await body(cleanup) } catch {
+        await cleanup.run()
+        throw error
+    }
+    await cleanup.run()
+}
