@@ -46,12 +46,33 @@ let package = Package(
         ]),
         // Child process of the embedded store's kill -9 test: writes in a loop until killed.
         .executableTarget(name: "vigil-store-crash-helper", dependencies: ["HACoordination"], path: "Tests/StoreCrashHelper"),
+        // The agent's API types, shared by vigild and the vigil CLI.
+        .target(name: "AgentAPI"),
         // The host agent's shells: resource layer (storage, VM configuration, VM), health, coordination.
         .target(name: "HAAgent", dependencies: [
-            "Libvirt", "DomainXML", "HACore", "HACoordination",
+            "Libvirt", "DomainXML", "HACore", "HACoordination", "AgentAPI",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        // vigild: the agent on every host.
+        .executableTarget(name: "vigild", dependencies: [
+            "HAAgent",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        ]),
+        // vigil: the operator's CLI, talking to the local agent.
+        .executableTarget(name: "vigil", dependencies: [
+            "AgentAPI",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         // Test support for the multi-host lab (deploy/lab): bring-up, faults, guest heartbeats.
         .target(name: "LabSupport", dependencies: ["Libvirt"]),

@@ -1,0 +1,142 @@
+/// The agent's API paths, shared by `vigild` and the `vigil` CLI.
+public enum AgentAPI {
+    public static let status = "/v1/status"
+    public static let vms = "/v1/vms"
+    public static let capacity = "/v1/capacity"
+    public static func group(_ name: String) -> String { "/v1/groups/\(name)" }
+    public static func move(_ group: String) -> String { "/v1/groups/\(group)/move" }
+    public static func node(_ name: String, _ action: NodeAction) -> String { "/v1/nodes/\(name)/\(action.rawValue)" }
+    /// The default unix socket of the local agent.
+    public static let defaultSocket = "/run/vigil/vigild.sock"
+}
+
+/// What an operator can ask of a node.
+public enum NodeAction: String, Codable, Sendable, CaseIterable {
+    /// Move every group away (live, then quick, then cold), then leave the node paused.
+    case drain
+    /// Stop starting new moves of a drain; moves under way finish.
+    case abortDrain = "abort-drain"
+    /// Return a paused, draining or quarantined node to service.
+    case resume
+}
+
+/// The cluster as the leader last stored it.
+public struct ClusterStatus: Codable, Sendable, Equatable {
+    public var leader: String?
+    public var nodes: [NodeView]
+    public var groups: [GroupView]
+
+    public init(leader: String?, nodes: [NodeView], groups: [GroupView]) {
+        self.leader = leader
+        self.nodes = nodes
+        self.groups = groups
+    }
+}
+
+/// One node in `ClusterStatus`.
+public struct NodeView: Codable, Sendable, Equatable {
+    public var name: String
+    /// up, down, paused, draining or quarantined.
+    public var state: String
+    /// Whether the node holds a lease right now.
+    public var member: Bool
+    public var memoryMiB: Int
+    public var vcpus: Int
+    public var groups: [String]
+
+    public init(name: String, state: String, member: Bool, memoryMiB: Int, vcpus: Int, groups: [String]) {
+        self.name = name
+        self.state = state
+        self.member = member
+        self.memoryMiB = memoryMiB
+        self.vcpus = vcpus
+        self.groups = groups
+    }
+}
+
+/// One group in `ClusterStatus`.
+public struct GroupView: Codable, Sendable, Equatable {
+    public var name: String
+    /// offline, starting, online, restarting, stopping, migrating or failed.
+    public var status: String
+    /// Nodes the group runs on or is moving between.
+    public var nodes: [String]
+    public var vms: [String]
+    public var priority: String
+
+    public init(name: String, status: String, nodes: [String], vms: [String], priority: String) {
+        self.name = name
+        self.status = status
+        self.nodes = nodes
+        self.vms = vms
+        self.priority = priority
+    }
+}
+
+/// Makes a VM highly available: its domain XML on shared storage becomes a configuration resource
+/// and the domain a VM resource, in a group of its own or an existing one.
+public struct AddVMRequest: Codable, Sendable, Equatable {
+    /// The domain name as in its XML.
+    public var domain: String
+    /// The domain XML file on shared storage.
+    public var xmlPath: String
+    /// The group to join or create (default: the domain name).
+    public var group: String?
+    /// high, medium, low or noAutoStart (default medium).
+    public var priority: String?
+    public var preferredOwners: [String]?
+    public var possibleOwners: [String]?
+    /// Allowed move methods, best first: live, quick, cold (default all three).
+    public var moveMethods: [String]?
+    public var antiAffinity: [String]?
+
+    public init(domain: String, xmlPath: String, group: String? = nil, priority: String? = nil, preferredOwners: [String]? = nil,
+                possibleOwners: [String]? = nil, moveMethods: [String]? = nil, antiAffinity: [String]? = nil) {
+        self.domain = domain
+        self.xmlPath = xmlPath
+        self.group = group
+        self.priority = priority
+        self.preferredOwners = preferredOwners
+        self.possibleOwners = possibleOwners
+        self.moveMethods = moveMethods
+        self.antiAffinity = antiAffinity
+    }
+}
+
+/// Asks to move a group (to a node, or wherever fits best), or to start or clear a failed one.
+public struct MoveRequest: Codable, Sendable, Equatable {
+    public var to: String?
+    public init(to: String?) { self.to = to }
+}
+
+/// Whether the cluster can lose `failures` nodes and still run every HA group.
+public struct CapacityReport: Codable, Sendable, Equatable {
+    public var failures: Int
+    public var survives: Bool
+    public var exhaustive: Bool
+    /// Groups that would not fit in at least one failure combination.
+    public var groupsAtRisk: [String]
+    /// Free memory (MiB) and vCPUs per node now.
+    public var headroom: [String: [String: Int]]
+
+    public init(failures: Int, survives: Bool, exhaustive: Bool, groupsAtRisk: [String], headroom: [String: [String: Int]]) {
+        self.failures = failures
+        self.survives = survives
+        self.exhaustive = exhaustive
+        self.groupsAtRisk = groupsAtRisk
+        self.headroom = headroom
+    }
+}
+
+/// The answer to a request that was accepted (a group stored, a request queued for the leader).
+public struct Accepted: Codable, Sendable, Equatable {
+    public var accepted: String
+    public init(_ accepted: String) { self.accepted = accepted }
+}
+
+/// The body of every error answer: what was wrong, naming it.
+public struct APIError: Codable, Sendable, Equatable, Error, CustomStringConvertible {
+    public var error: String
+    public init(_ error: String) { self.error = error }
+    public var description: String { error }
+}

@@ -1,0 +1,146 @@
+import AgentAPI
+import Foundation
+import HACoordination
+import HACore
+
+extension APIServer {
+    /// The leader's last stored view, with live membership.
+    func status() async throws -> ClusterStatus {
+        let coordinator = try await storedCoordinator()
+        let members = Dictionary(try await store.nodes().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let leader = try await store.get(ClusterKeys.leader)?.stringValue
+        let owners = coordinator?.states ?? [:]
+        var names = Set(members.keys)
+        names.formUnion(coordinator?.nodes.keys.map { $0 } ?? [])
+        let nodes = names.sorted().map { n -> NodeView in
+            let known = coordinator?.nodes[n]
+            let capacity = members[n]?.capacity ?? known?.capacity ?? NodeCapacity(memoryMiB: 0, vcpus: 0)
+            let groups = owners.filter { $0.value.status.nodes.contains(n) }.map(\.key.rawValue).sorted()
+            return NodeView(name: n.rawValue, state: known?.state.rawValue ?? members[n]?.state.rawValue ?? "unknown",
+                            member: members[n] != nil, memoryMiB: capacity.memoryMiB, vcpus: capacity.vcpus, groups: groups)
+        }
+        let specs = try await groupSpecs()
+        let groups = specs.keys.sorted().map { g -> GroupView in
+            let spec = specs[g]!
+            let state = owners[g]?.status ?? .offline
+            return GroupView(name: g.rawValue, status: state.name, nodes: state.nodes.map(\.rawValue),
+                             vms: spec.domainNames, priority: spec.definition.policy.priority.rawValue)
+        }
+        return ClusterStatus(leader: leader, nodes: nodes, groups: groups)
+    }
+
+    /// Validates the VM on this host (the configuration must come online here) and stores its group.
+    func addVM(_ request: AddVMRequest) async throws -> Accepted {
+        let storage = SharedStorage(root: configuration.sharedStorage)
+        let config = VMConfigurationResource(path: request.xmlPath, domainName: request.domain, storage: storage)
+        let loaded: VMConfiguration
+        do { loaded = try config.online() } catch { throw APIError("\(error)") }
+        let policy = try Self.policy(from: request)
+        let methods = try (request.moveMethods ?? MoveMethod.allCases.map(\.rawValue)).map { name in
+            guard let m = MoveMethod(rawValue: name) else { throw APIError("unknown move method '\(name)'; use live, quick or cold") }
+            return m
+        }
+        let groupID = GroupID(request.group ?? request.domain)
+        let configID = ResourceID("\(request.domain)-config")
+        let vm = Resource.vm(request.domain, memoryMiB: Int(loaded.definition.memoryKiB / 1024), vcpus: loaded.definition.vcpus, moveMethods: methods)
+        let specs = try await groupSpecs()
+        if let owner = specs.first(where: { $0.value.domainNames.contains(request.domain) }) {
+            throw APIError("VM \(request.domain) is already highly available in group \(owner.key)")
+        }
+        var resources = [Resource(id: configID, kind: .vmConfiguration(domainXMLPath: loaded.path)), vm]
+        var dependencies: [ResourceID: Set<ResourceID>] = [vm.id: [configID]]
+        var storageBindings: [String: StorageResource] = [:]
+        if let existing = specs[groupID] {
+            resources = existing.definition.resources + resources
+            dependencies.merge(existing.definition.dependencies) { a, b in a.union(b) }
+            storageBindings = existing.storage
+        }
+        let definition: GroupDefinition
+        do {
+            definition = try GroupDefinition(id: groupID, resources: resources, dependencies: dependencies,
+                                             policy: specs[groupID]?.definition.policy ?? policy)
+        } catch { throw APIError("\(error)") }
+        let key = ClusterKeys.group(groupID)
+        let expected = try await store.get(key)?.modRevision ?? 0
+        let result = try await store.transaction(Transaction(
+            compare: [.modRevision(key, equals: expected)],
+            success: [.put(key, try StoreCoding.encode(GroupSpec(definition: definition, storage: storageBindings)))]))
+        guard result.succeeded else { throw APIError("group \(groupID) changed meanwhile; try again") }
+        logger.notice("VM made highly available", metadata: ["vm.name": "\(request.domain)", "group": "\(groupID)"])
+        return Accepted("VM \(request.domain) is highly available in group \(groupID)")
+    }
+
+    static func policy(from request: AddVMRequest) throws -> GroupPolicy {
+        var policy = GroupPolicy()
+        if let p = request.priority {
+            guard let priority = GroupPriority(rawValue: p) else { throw APIError("unknown priority '\(p)'; use high, medium, low or noAutoStart") }
+            policy.priority = priority
+        }
+        policy.preferredOwners = (request.preferredOwners ?? []).map(NodeID.init)
+        policy.possibleOwners = Set((request.possibleOwners ?? []).map(NodeID.init))
+        policy.antiAffinityClasses = Set(request.antiAffinity ?? [])
+        return policy
+    }
+
+    /// Removes a group that runs nowhere.
+    func removeGroup(_ g: GroupID) async throws -> Accepted {
+        guard try await groupSpecs()[g] != nil else { throw APIError("no group named \(g)") }
+        if let state = try await storedCoordinator()?.states[g], !state.status.nodes.isEmpty {
+            throw APIError("group \(g) is \(state.status.name) on \(state.status.nodes.map(\.rawValue).joined(separator: ", ")); stop it first")
+        }
+        _ = try await store.delete(ClusterKeys.group(g))
+        return Accepted("group \(g) removed")
+    }
+
+    func requestMove(_ g: GroupID, to target: NodeID?) async throws -> Accepted {
+        guard try await groupSpecs()[g] != nil else { throw APIError("no group named \(g)") }
+        if let target, try await !knownNode(target) { throw APIError("no node named \(target)") }
+        try await send(.moveRequested(g, to: target))
+        return Accepted("move of \(g) to \(target?.rawValue ?? "the best node") requested")
+    }
+
+    func nodeRequest(_ n: NodeID, _ action: NodeAction) async throws -> Accepted {
+        guard try await knownNode(n) else { throw APIError("no node named \(n)") }
+        switch action {
+        case .drain: try await send(.drainRequested(n))
+        case .abortDrain: try await send(.drainAborted(n))
+        case .resume: try await send(.resumeRequested(n))
+        }
+        return Accepted("\(action.rawValue) of \(n) requested")
+    }
+
+    func capacity(failures: Int) async throws -> CapacityReport {
+        guard failures >= 0 else { throw APIError("failures must not be negative") }
+        guard let coordinator = try await storedCoordinator() else { throw APIError("no leader has stored the cluster state yet") }
+        let planner = coordinator.capacityPlanner
+        let report = planner.lossTolerance(count: failures)
+        let headroom = Dictionary(uniqueKeysWithValues: planner.headroom().map {
+            ($0.node.rawValue, ["freeMemoryMiB": $0.freeMemoryMiB, "freeVCPUs": $0.freeVCPUs])
+        })
+        return CapacityReport(failures: failures, survives: report.survives, exhaustive: report.exhaustive,
+                              groupsAtRisk: report.groupsAtRisk.map(\.rawValue).sorted(), headroom: headroom)
+    }
+
+    private func send(_ event: ClusterEvent) async throws {
+        let message = InboxMessage(sender: "api@\(node)", body: .event(event))
+        _ = try await store.put(ClusterKeys.inbox(message.id), try StoreCoding.encode(message))
+    }
+
+    private func knownNode(_ n: NodeID) async throws -> Bool {
+        if try await store.get(NodeRecord.key(n)) != nil { return true }
+        return try await storedCoordinator()?.nodes[n] != nil
+    }
+
+    func storedCoordinator() async throws -> ClusterCoordinator? {
+        guard let kv = try await store.get(ClusterKeys.coordinator) else { return nil }
+        return try StoreCoding.decode(ClusterCoordinator.self, kv.value, key: kv.key)
+    }
+
+    func groupSpecs() async throws -> [GroupID: GroupSpec] {
+        let kvs = try await store.list(prefix: ClusterKeys.groups).kvs
+        return Dictionary(try kvs.map { kv in
+            let spec = try StoreCoding.decode(GroupSpec.self, kv.value, key: kv.key)
+            return (spec.definition.id, spec)
+        }, uniquingKeysWith: { a, _ in a })
+    }
+}

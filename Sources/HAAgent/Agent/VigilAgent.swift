@@ -1,0 +1,103 @@
+import Foundation
+import HACoordination
+import HACore
+import Logging
+import ServiceLifecycle
+
+/// One host's whole agent as a service: checks the host, joins the cluster, runs the node agent,
+/// campaigns for and runs the coordinator, and answers the CLI.
+public struct VigilAgent: Service, CustomStringConvertible {
+    public let configuration: AgentConfiguration
+    public let metrics: AgentMetrics
+    let logger: Logger
+
+    public var description: String { "VigilAgent(node: \(configuration.node))" }
+
+    public init(configuration: AgentConfiguration, metrics: AgentMetrics = AgentMetrics(), logger: Logger) {
+        self.configuration = configuration
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try LockManagerCheck.verify(qemuConf: configuration.qemuConfPath)
+        let node = NodeID(configuration.node)
+        let hypervisor = try LibvirtHypervisor(uri: configuration.libvirtURI)
+        let store = try openStore()
+        let capacity = try hostCapacity(hypervisor)
+        let agent = NodeAgent(node: node, store: store, hypervisor: hypervisor, configuration: configuration,
+                              metrics: metrics, logger: logger)
+        let m = configuration.membership
+        let membership = Membership(
+            store: store,
+            record: NodeRecord(id: node, capacity: capacity, version: VigilVersion.current),
+            configuration: MembershipConfiguration(ttlSeconds: Int64(m.leaseTTLSeconds),
+                                                   keepAliveInterval: .seconds(m.keepAliveIntervalSeconds),
+                                                   fenceMargin: .seconds(m.selfFenceMarginSeconds)),
+            selfFence: NodeAgentFence(agent: agent), logger: logger)
+        let election = Election(store: store, candidate: node, key: ClusterKeys.leader, logger: logger)
+        await membership.onFence { reason in await election.stepDown(reason: reason) }
+        let leader = LeaderShell(node: node, store: store, election: election, membership: membership,
+                                 configuration: CoordinatorConfiguration(fencingMargin: .milliseconds(Int64(m.fencingMarginSeconds * 1000))),
+                                 metrics: metrics, logger: logger)
+        let api = APIServer(configuration: configuration, store: store, node: node, metrics: metrics, logger: logger)
+        try await joinWithRetry(membership)
+        logger.notice("vigild running", metadata: ["node": "\(node)", "cluster": "\(configuration.cluster)",
+                                                   "store": "\(configuration.store.etcdEndpoints.isEmpty ? "embedded" : "etcd")"])
+        try await withTaskCancellationOrGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await agent.run() }
+                group.addTask { await leader.run() }
+                group.addTask { try await watchRejoin(membership, agent) }
+                group.addTask { try await api.run() }
+                try await group.next()
+                group.cancelAll()
+            }
+        } onCancelOrGracefulShutdown: {
+            logger.notice("vigild stopping: HA domains keep running; the lease lapses unless the agent returns", metadata: ["node": "\(node)"])
+        }
+        try? await election.resign()
+    }
+
+    /// The store: etcd when endpoints are configured, else the embedded single-host store.
+    private func openStore() throws -> any CoordinationStore {
+        let s = configuration.store
+        if s.etcdEndpoints.isEmpty {
+            try FileManager.default.createDirectory(atPath: (s.embeddedPath as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true)
+            return try EmbeddedStore(path: s.embeddedPath)
+        }
+        let tls = (s.etcdCA != nil || s.etcdCert != nil) ? EtcdTLS(caFile: s.etcdCA, certificateFile: s.etcdCert, keyFile: s.etcdKey) : nil
+        return try EtcdStore(EtcdConfiguration(endpoints: s.etcdEndpoints, prefix: "/vigil/\(configuration.cluster)/", tls: tls,
+                                               requestTimeout: .milliseconds(Int64(s.callTimeoutSeconds * 1000))))
+    }
+
+    private func hostCapacity(_ hypervisor: LibvirtHypervisor) throws -> NodeCapacity {
+        let info = try hypervisor.connection.nodeInfo()
+        let c = configuration.capacity
+        let memory = c.memoryMiB ?? Int(info.memoryKiB / 1024)
+        return NodeCapacity(memoryMiB: memory, vcpus: c.vcpus ?? info.cpus, reservedMemoryMiB: c.reservedMemoryMiB)
+    }
+
+    private func joinWithRetry(_ membership: Membership) async throws {
+        while true {
+            do { return try await membership.start() } catch {
+                logger.error("cannot join the cluster; retrying", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    /// Lets the node agent run tasks again once the membership holds a lease after a self-fence.
+    private func watchRejoin(_ membership: Membership, _ agent: NodeAgent) async throws {
+        while true {
+            try await Task.sleep(for: .milliseconds(200))
+            if await !membership.isFenced, await membership.lease != nil { await agent.rejoined() }
+        }
+    }
+}
+
+/// Vigil's version, reported in node records.
+public enum VigilVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,102 @@
+import Foundation
+import HACoordination
+import HACore
+import Logging
+
+extension LeaderShell {
+    /// Turns one input into coordinator events and commits the outcome.
+    func handle(_ input: LeaderInput) async throws {
+        switch input {
+        case .nodeRecord(let record):
+            let known = coordinator.nodes[record.id]
+            guard known == nil || known!.state == .down || known!.capacity != record.capacity else { return }
+            try await feed([.nodeJoined(record.id, record.capacity)], consuming: nil)
+        case .nodeGone(let id):
+            guard let known = coordinator.nodes[id], known.state != .down else { return }
+            try await feed([.leaseLost(id)], consuming: nil)
+        case .groupDefined(let spec):
+            specs[spec.definition.id] = spec
+            rebuild()
+            try await feed([.timerFired], consuming: nil)
+        case .groupRemoved(let id):
+            specs.removeValue(forKey: id)
+            rebuild()
+            try await feed([.timerFired], consuming: nil)
+        case .inbox(let key, let message):
+            try await handle(message, key: key)
+        case .timer:
+            try await feed([.timerFired], consuming: nil)
+        case .resync(let what):
+            throw LeaderError.watchResync(what)
+        }
+    }
+
+    private func handle(_ message: InboxMessage, key: String) async throws {
+        switch message.body {
+        case .event(let event):
+            try await feed([event], consuming: key)
+        case .taskDone(let report):
+            let plan = TaskPlanner.plan(report) { g in self.coordinator.definitions[g]?.vms.first?.id }
+            if let failure = report.failure {
+                logger.warning("task failed on node", metadata: ["group": "\(report.task.group)", "node": "\(report.task.node)",
+                                                                 "task": "\(report.task.step.kind)", "error": "\(failure)"])
+            }
+            try await feed(plan.events, consuming: key, extraTasks: plan.next.map { [$0] } ?? [])
+        }
+    }
+
+    /// Rebuilds the coordinator over the current group definitions, keeping node and group states.
+    func rebuild() {
+        coordinator = ClusterCoordinator(configuration: configuration, nodes: Array(coordinator.nodes.values),
+                                         groups: specs.values.map(\.definition), states: coordinator.states)
+    }
+
+    /// Feeds events to the coordinator and commits its decisions with the inbox message consumed.
+    func feed(_ events: [ClusterEvent], consuming inboxKey: String?, extraTasks: [AgentTask] = []) async throws {
+        var tasks = extraTasks
+        for event in events {
+            let now = Timestamp.wallClockNow
+            let directives = coordinator.handle(event, at: now)
+            logger.info("event", metadata: ["event": "\(event)"])
+            for directive in directives {
+                metrics.directive(directive)
+                switch TaskPlanner.plan(directive) {
+                case .tasks(let planned):
+                    tasks += planned
+                    logger.notice("decision", metadata: ["directive": "\(directive.actionDescription)", "reason": "\(directive.reason)"])
+                case .timer(let at):
+                    schedule(at: at)
+                case .log(let severity):
+                    let metadata: Logger.Metadata = ["directive": "\(directive.actionDescription)", "reason": "\(directive.reason)"]
+                    switch severity {
+                    case .info: logger.info("decision", metadata: metadata)
+                    case .warning: logger.warning("decision", metadata: metadata)
+                    case .critical: logger.critical("decision", metadata: metadata)
+                    }
+                }
+            }
+        }
+        try await commit(tasks, consuming: inboxKey)
+        metrics.clusterView(coordinator)
+    }
+
+    /// One fenced transaction: the coordinator snapshot, the new tasks, and the consumed message.
+    func commit(_ tasks: [AgentTask], consuming inboxKey: String?) async throws {
+        guard let token else { throw LeaderError.deposed }
+        var ops: [TransactionOp] = [.put(ClusterKeys.coordinator, try StoreCoding.encode(coordinator))]
+        for task in tasks { ops.append(.put(ClusterKeys.task(task.node, task.group), try StoreCoding.encode(task))) }
+        if let inboxKey { ops.append(.delete(inboxKey)) }
+        _ = try await store.fencedTransaction(Transaction(compare: [], success: ops), token: token, leaderKey: ClusterKeys.leader)
+    }
+
+    /// Feeds `timerFired` at wall-clock time `at` (the coordinator's `waitUntil`), through the input
+    /// stream so that every coordinator step and its commit stay strictly ordered.
+    private func schedule(at: Timestamp) {
+        guard let inputs else { return }
+        let delay = max(0, at.milliseconds - Timestamp.wallClockNow.milliseconds)
+        timers.append(Task {
+            try? await Task.sleep(for: .milliseconds(delay + 5))
+            if !Task.isCancelled { inputs.yield(.timer) }
+        })
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import HACoordination
+import HACore
+import Logging
+
+/// The coordinator shell: on the node elected leader, feeds `ClusterCoordinator` with what the store
+/// shows (node leases, group definitions, the inbox of node reports and operator requests, timers)
+/// and performs its directives by writing node tasks, all in one transaction per event that carries
+/// the fencing token, so a deposed leader's late write fails. Holds no policy.
+public actor LeaderShell {
+    let node: NodeID
+    let store: any CoordinationStore
+    let election: Election
+    let membership: Membership
+    let configuration: CoordinatorConfiguration
+    let metrics: AgentMetrics
+    let logger: Logger
+    var coordinator: ClusterCoordinator
+    var specs: [GroupID: GroupSpec] = [:]
+    var token: FencingToken?
+    var timers: [Task<Void, Never>] = []
+    /// The running leadership's input stream (timers feed it too).
+    var inputs: AsyncStream<LeaderInput>.Continuation?
+
+    public init(node: NodeID, store: any CoordinationStore, election: Election, membership: Membership,
+                configuration: CoordinatorConfiguration, metrics: AgentMetrics, logger: Logger) {
+        self.node = node
+        self.store = store
+        self.election = election
+        self.membership = membership
+        self.configuration = configuration
+        self.metrics = metrics
+        self.logger = logger
+        self.coordinator = ClusterCoordinator(configuration: configuration, nodes: [], groups: [])
+    }
+
+    /// Campaigns while this node holds a lease; leads when elected, until leadership is lost.
+    public func run() async {
+        while !Task.isCancelled {
+            guard let lease = await membership.lease, await !membership.isFenced else {
+                try? await Task.sleep(for: .milliseconds(200))
+                continue
+            }
+            do {
+                let token = try await election.campaign(lease: lease)
+                try await lead(token)
+            } catch is CancellationError {
+                break
+            } catch {
+                logger.warning("leadership ended", metadata: ["node": "\(node)", "error": "\(error)"])
+            }
+            stopLeading()
+            await election.stepDown(reason: "leader loop ended")
+            try? await Task.sleep(for: .milliseconds(500))
+        }
+        stopLeading()
+    }
+
+    private func stopLeading() {
+        token = nil
+        inputs = nil
+        metrics.leader(false)
+        for t in timers { t.cancel() }
+        timers = []
+    }
+
+    /// Loads the stored state, catches up with the store and then follows it.
+    func lead(_ token: FencingToken) async throws {
+        self.token = token
+        metrics.leader(true)
+        logger.notice("leading the cluster", metadata: ["node": "\(node)", "fencing.token": "\(token.revision)"])
+        let (stream, continuation) = AsyncStream<LeaderInput>.makeStream()
+        inputs = continuation
+        let watchers = try await loadState(into: continuation)
+        defer { watchers.cancel() }
+        try await catchUp()
+        for await input in stream {
+            try Task.checkCancellation()
+            guard await election.token == token else { throw LeaderError.deposed }
+            try await handle(input)
+        }
+    }
+
+    /// Reads the snapshot, group definitions, node records and pending inbox; starts the watches.
+    private func loadState(into continuation: AsyncStream<LeaderInput>.Continuation) async throws -> Task<Void, Never> {
+        let (groupKVs, groupsRevision) = try await store.list(prefix: ClusterKeys.groups)
+        specs = Dictionary(groupKVs.compactMap { kv in try? StoreCoding.decode(GroupSpec.self, kv.value, key: kv.key) }
+            .map { ($0.definition.id, $0) }, uniquingKeysWith: { a, _ in a })
+        if let kv = try await store.get(ClusterKeys.coordinator) {
+            let stored = try StoreCoding.decode(ClusterCoordinator.self, kv.value, key: kv.key)
+            coordinator = ClusterCoordinator(configuration: configuration, nodes: Array(stored.nodes.values),
+                                             groups: specs.values.map(\.definition), states: stored.states)
+        } else {
+            coordinator = ClusterCoordinator(configuration: configuration, nodes: [], groups: specs.values.map(\.definition))
+        }
+        let (nodeKVs, nodesRevision) = try await store.list(prefix: NodeRecord.nodesPrefix)
+        let (inboxKVs, inboxRevision) = try await store.list(prefix: ClusterKeys.inbox)
+        let records = nodeKVs.compactMap { try? JSONDecoder().decode(NodeRecord.self, from: Data($0.value)) }
+        for record in records { continuation.yield(.nodeRecord(record)) }
+        for id in coordinator.nodes.keys where coordinator.nodes[id]!.state != .down && !records.contains(where: { $0.id == id }) {
+            continuation.yield(.nodeGone(id))
+        }
+        for kv in inboxKVs.sorted(by: { $0.modRevision < $1.modRevision }) { yieldInbox(kv, continuation) }
+        continuation.yield(.timer)
+        let store = self.store
+        return Task {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await Self.follow(store, NodeRecord.nodesPrefix, from: nodesRevision, continuation) { event in
+                    switch event {
+                    case .put(let kv): (try? JSONDecoder().decode(NodeRecord.self, from: Data(kv.value))).map { .nodeRecord($0) }
+                    case .delete(let key, _): .nodeGone(NodeID(String(key.dropFirst(NodeRecord.nodesPrefix.count))))
+                    case .resync: .resync("nodes")
+                    }
+                } }
+                group.addTask { await Self.follow(store, ClusterKeys.groups, from: groupsRevision, continuation) { event in
+                    switch event {
+                    case .put(let kv): (try? StoreCoding.decode(GroupSpec.self, kv.value, key: kv.key)).map { .groupDefined($0) }
+                    case .delete(let key, _): .groupRemoved(GroupID(String(key.dropFirst(ClusterKeys.groups.count))))
+                    case .resync: .resync("groups")
+                    }
+                } }
+                group.addTask { await Self.follow(store, ClusterKeys.inbox, from: inboxRevision, continuation) { event in
+                    switch event {
+                    case .put(let kv): (try? StoreCoding.decode(InboxMessage.self, kv.value, key: kv.key)).map { .inbox(key: kv.key, message: $0) }
+                    case .delete: nil
+                    case .resync: .resync("inbox")
+                    }
+                } }
+            }
+            continuation.finish()
+        }
+    }
+
+    private func yieldInbox(_ kv: KeyValue, _ continuation: AsyncStream<LeaderInput>.Continuation) {
+        if let message = try? StoreCoding.decode(InboxMessage.self, kv.value, key: kv.key) {
+            continuation.yield(.inbox(key: kv.key, message: message))
+        }
+    }
+
+    /// Follows one prefix and maps its events to leader inputs; ends the stream on error.
+    private static func follow(_ store: any CoordinationStore, _ prefix: String, from revision: Revision,
+                               _ continuation: AsyncStream<LeaderInput>.Continuation,
+                               map: @Sendable (WatchEvent) -> LeaderInput?) async {
+        do {
+            for try await event in store.watch(prefix: prefix, fromRevision: revision + 1) {
+                if let input = map(event) { continuation.yield(input) }
+            }
+        } catch {}
+        continuation.finish()
+    }
+
+    /// Stores the loaded state under this token before acting on anything new.
+    private func catchUp() async throws {
+        try await commit([], consuming: nil)
+    }
+}
+
+/// Why a leader stopped leading.
+enum LeaderError: Error, CustomStringConvertible {
+    case deposed
+    case watchResync(String)
+    var description: String {
+        switch self {
+        case .deposed: "another node holds the leader key now"
+        case .watchResync(let what): "the \(what) watch had to resync; reloading the stored state"
+        }
+    }
+}

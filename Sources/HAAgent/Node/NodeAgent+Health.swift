@@ -1,0 +1,162 @@
+import Foundation
+import HACoordination
+import HACore
+import Libvirt
+
+extension NodeAgent {
+    // MARK: looksAlive: libvirt lifecycle events
+
+    /// Turns unexpected stops of HA domains running here into `resourceFailed` within milliseconds.
+    func consume(_ events: AsyncStream<DomainEvent>) async {
+        for await event in events {
+            await handle(event)
+        }
+    }
+
+    func handle(_ event: DomainEvent) async {
+        guard event.kind == .stopped || event.kind == .crashed, let (g, r) = haResource(of: event.domainName) else { return }
+        if expectedStops.remove(event.domainName) != nil { return }
+        guard onlineHere.contains(g), !busy.contains(g), !fenced else { return }
+        logger.warning("HA domain stopped unexpectedly", metadata: [
+            "vm.name": "\(event.domainName)", "group": "\(g)", "event": "\(event.kind)", "detail": "\(event.detail)"])
+        metrics.resourceFailure()
+        onlineHere.remove(g)
+        await tellLeader(.event(.resourceFailed(g, r, on: node)))
+    }
+
+    // MARK: isAlive: in-guest probe
+
+    func probeLoop() async throws {
+        let interval = Duration.seconds(configuration.health.probeIntervalSeconds)
+        while true {
+            try await Task.sleep(for: interval)
+            await probeOnce()
+        }
+    }
+
+    private func probeOnce() async {
+        let grace = Duration.seconds(configuration.health.probeStartGraceSeconds)
+        for g in onlineHere where !busy.contains(g) {
+            guard let spec = specs[g] else { continue }
+            for domain in spec.domainNames {
+                if let started = startedAt[domain], ContinuousClock.now - started < grace { continue }
+                let alive = await Probe.run(configuration.health.probeCommand + [domain], timeout: .seconds(5))
+                probeFailures[domain] = alive ? 0 : probeFailures[domain, default: 0] + 1
+                guard probeFailures[domain, default: 0] >= configuration.health.probeFailures, onlineHere.contains(g) else { continue }
+                logger.warning("HA guest failed its health probe", metadata: [
+                    "vm.name": "\(domain)", "group": "\(g)", "failures": "\(probeFailures[domain, default: 0])"])
+                probeFailures[domain] = 0
+                metrics.resourceFailure()
+                onlineHere.remove(g)
+                await tellLeader(.event(.resourceFailed(g, ResourceID(haResource(of: domain)?.resource.rawValue ?? domain), on: node)))
+            }
+        }
+    }
+
+    // MARK: Reconcile: the safety net behind events
+
+    func reconcileLoop() async throws {
+        try await reconcile(startup: true)
+        while true {
+            try await Task.sleep(for: .seconds(configuration.health.reconcileIntervalSeconds))
+            try? await reconcile(startup: false)
+        }
+    }
+
+    /// Compares the domains on this host with what the coordinator believes: adopts HA domains it
+    /// places here, stops and undefines those it places elsewhere (a host back from the dead), and
+    /// reports HA domains that should run here but do not.
+    func reconcile(startup: Bool) async throws {
+        guard !fenced else { return }
+        let believed = try await believedPlacement()
+        let domains = try hypervisor.domains()
+        for domain in domains {
+            guard let (g, _) = haResource(of: domain.name), !busy.contains(g) else { continue }
+            let mine = believed[g]?.contains(node) ?? false
+            if domain.state.isActive, !onlineHere.contains(g) {
+                if mine {
+                    logger.notice("adopting HA domain running here", metadata: ["vm.name": "\(domain.name)", "group": "\(g)"])
+                    onlineHere.insert(g)
+                    await tellLeader(.event(.groupOnline(g, on: node)))
+                } else if believed[g] != nil || !startup {
+                    logger.warning("stopping HA domain that the cluster places elsewhere", metadata: [
+                        "vm.name": "\(domain.name)", "group": "\(g)", "owner": "\(believed[g]?.map(\.rawValue) ?? [])"])
+                    expect(stops: [domain.name])
+                    try? VMResource(domainName: domain.name, hypervisor: hypervisor).forceOffline()
+                }
+            } else if !domain.state.isActive, !mine {
+                // A stopped HA domain exists only on its owner.
+                try? hypervisor.undefine(domain.name)
+            }
+        }
+        let active = Set(domains.filter { $0.state.isActive }.map(\.name))
+        for g in onlineHere where !busy.contains(g) {
+            guard let spec = specs[g], let missing = spec.domainNames.first(where: { !active.contains($0) }) else { continue }
+            logger.warning("HA domain missing on its owner", metadata: ["vm.name": "\(missing)", "group": "\(g)"])
+            onlineHere.remove(g)
+            metrics.resourceFailure()
+            await tellLeader(.event(.resourceFailed(g, haResource(of: missing)?.resource ?? ResourceID(missing), on: node)))
+        }
+    }
+
+    /// Where the coordinator's last stored snapshot places each group (empty before any leader wrote one).
+    private func believedPlacement() async throws -> [GroupID: [NodeID]] {
+        guard let kv = try await store.get(ClusterKeys.coordinator) else { return [:] }
+        let coordinator = try StoreCoding.decode(ClusterCoordinator.self, kv.value, key: kv.key)
+        return coordinator.states.mapValues { $0.status.nodes }
+    }
+
+    // MARK: Self-fencing
+
+    /// Powers off and undefines every HA domain on this host, without the store (it may be
+    /// unreachable): the membership calls this before its lease could expire.
+    func fence(reason: String) async {
+        fenced = true
+        let names = Set(specs.values.flatMap(\.domainNames))
+        expect(stops: Array(names))
+        for domain in (try? hypervisor.domains()) ?? [] where names.contains(domain.name) {
+            do {
+                try VMResource(domainName: domain.name, hypervisor: hypervisor).forceOffline()
+                logger.critical("self-fence: HA domain powered off", metadata: ["vm.name": "\(domain.name)", "reason": "\(reason)"])
+            } catch {
+                logger.critical("self-fence: cannot power off HA domain", metadata: ["vm.name": "\(domain.name)", "error": "\(error)"])
+            }
+        }
+        onlineHere = []
+        queued = [:]
+        metrics.selfFenced()
+    }
+
+    /// The membership holds a lease again: tasks may run.
+    func rejoined() {
+        fenced = false
+    }
+}
+
+/// The membership's self-fence, wired to this node's agent.
+struct NodeAgentFence: SelfFence {
+    let agent: NodeAgent
+    func stopHADomains(reason: String) async { await agent.fence(reason: reason) }
+}
+
+/// Runs an in-guest health probe command; exit status 0 within the timeout means alive.
+enum Probe {
+    static func run(_ command: [String], timeout: Duration) async -> Bool {
+        guard let executable = command.first else { return true }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = Array(command.dropFirst())
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return false }
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            if ContinuousClock.now > deadline {
+                process.terminate()
+                return false
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return process.terminationStatus == 0
+    }
+}

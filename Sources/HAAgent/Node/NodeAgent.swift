@@ -1,0 +1,120 @@
+import HACoordination
+import HACore
+import Libvirt
+import Logging
+
+/// The host side of the agent (the local resource manager): performs the tasks the leader gives this
+/// node, watches its HA domains (libvirt events, in-guest probes, a periodic reconcile) and reports
+/// to the leader. Holds no policy: restart counting and failover are the coordinator's.
+public actor NodeAgent {
+    public let node: NodeID
+    let store: any CoordinationStore
+    let hypervisor: any Hypervisor
+    let runner: GroupRunner
+    let configuration: AgentConfiguration
+    let logger: Logger
+    let metrics: AgentMetrics
+    /// Group definitions as the store has them.
+    var specs: [GroupID: GroupSpec] = [:]
+    /// Groups whose VMs this agent started, adopted or received, and has not stopped since.
+    var onlineHere: Set<GroupID> = []
+    /// Groups with a task running, and the tasks waiting behind it (one task at a time per group).
+    var busy: Set<GroupID> = []
+    var queued: [GroupID: [(task: AgentTask, revision: Revision)]] = [:]
+    /// Domains this agent is stopping or moving: their stop events are not failures.
+    var expectedStops: Set<String> = []
+    /// Consecutive failed in-guest probes per domain, and when each domain was last started here.
+    var probeFailures: [String: Int] = [:]
+    var startedAt: [String: ContinuousClock.Instant] = [:]
+    /// True from a self-fence until the membership holds a lease again: no task runs meanwhile.
+    var fenced = false
+
+    public init(node: NodeID, store: any CoordinationStore, hypervisor: any Hypervisor, configuration: AgentConfiguration,
+                metrics: AgentMetrics, logger: Logger) {
+        self.node = node
+        self.store = store
+        self.hypervisor = hypervisor
+        self.configuration = configuration
+        self.metrics = metrics
+        self.logger = logger
+        self.runner = GroupRunner(hypervisor: hypervisor, storage: SharedStorage(root: configuration.sharedStorage))
+    }
+
+    /// Runs until cancelled: publishes how to reach this host, then watches group definitions, this
+    /// node's tasks and its domains' events, probes guests and reconciles periodically.
+    public func run() async throws {
+        let record = AgentRecord(node: node, migrationURI: configuration.migrationURI ?? configuration.libvirtURI)
+        _ = try await store.put(ClusterKeys.agent(node), try StoreCoding.encode(record))
+        let events = try hypervisor.events()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.watchGroups() }
+            group.addTask { try await self.watchTasks() }
+            group.addTask { await self.consume(events) }
+            group.addTask { try await self.reconcileLoop() }
+            if !configuration.health.probeCommand.isEmpty {
+                group.addTask { try await self.probeLoop() }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Sends an event or a task report to the leader's inbox.
+    func tellLeader(_ body: InboxMessage.Body) async {
+        let message = InboxMessage(sender: node.rawValue, body: body)
+        do {
+            _ = try await store.put(ClusterKeys.inbox(message.id), try StoreCoding.encode(message))
+        } catch {
+            logger.error("cannot reach the leader's inbox", metadata: ["error": "\(error)"])
+        }
+    }
+
+    // MARK: Group definitions
+
+    private func watchGroups() async throws {
+        try await followPrefix(ClusterKeys.groups) { kvs in
+            self.specs = [:]
+            for kv in kvs { self.apply(groupKey: kv.key, value: kv.value) }
+        } onPut: { kv in
+            self.apply(groupKey: kv.key, value: kv.value)
+        } onDelete: { key in
+            self.specs.removeValue(forKey: GroupID(String(key.dropFirst(ClusterKeys.groups.count))))
+        }
+    }
+
+    private func apply(groupKey key: String, value: [UInt8]) {
+        do {
+            let spec = try StoreCoding.decode(GroupSpec.self, value, key: key)
+            specs[spec.definition.id] = spec
+        } catch {
+            logger.error("ignoring unreadable group definition", metadata: ["key": "\(key)", "error": "\(error)"])
+        }
+    }
+
+    /// Lists `prefix`, then follows its changes from the next revision (the store's watch resumes
+    /// after reconnects and resyncs after compaction).
+    func followPrefix(_ prefix: String,
+                      onSnapshot: @escaping ([KeyValue]) async -> Void,
+                      onPut: @escaping (KeyValue) async -> Void,
+                      onDelete: @escaping (String) async -> Void) async throws {
+        let (kvs, revision) = try await store.list(prefix: prefix)
+        await onSnapshot(kvs)
+        for try await event in store.watch(prefix: prefix, fromRevision: revision + 1) {
+            switch event {
+            case .put(let kv): await onPut(kv)
+            case .delete(let key, _): await onDelete(key)
+            case .resync(let kvs, _): await onSnapshot(kvs)
+            }
+        }
+    }
+
+    /// The VM resource of a group that runs `domain`, if it is an HA domain.
+    func haResource(of domain: String) -> (group: GroupID, resource: ResourceID)? {
+        for (id, spec) in specs {
+            for vm in spec.definition.vms {
+                if case .virtualMachine(domain, _, _, _) = vm.kind { return (id, vm.id) }
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,58 @@
+import AgentAPI
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Talks HTTP to the local agent over its unix socket.
+struct AgentClient: Sendable {
+    let socket: String
+
+    /// Sends a request and returns the raw JSON body of a successful answer; an error answer throws
+    /// the agent's message.
+    func call(_ method: HTTPMethod, _ path: String, body: (some Encodable)? = Optional<Accepted>.none) async throws -> Data {
+        guard let url = URL(httpURLWithSocketPath: socket, uri: path)?.absoluteString else {
+            throw CLIError("invalid socket path \(socket)")
+        }
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        if let body {
+            request.body = .bytes(ByteBuffer(bytes: Array(try JSONEncoder().encode(body))))
+            request.headers.add(name: "Content-Type", value: "application/json")
+        }
+        let response: HTTPClientResponse
+        do {
+            response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        } catch {
+            throw CLIError("cannot reach the Vigil agent at \(socket) (is vigild running on this host, and are you root?): \(error)")
+        }
+        let data = Data(try await response.body.collect(upTo: 16 << 20).readableBytesView)
+        guard (200..<300).contains(response.status.code) else {
+            let message = (try? JSONDecoder().decode(APIError.self, from: data))?.error ?? String(decoding: data, as: UTF8.self)
+            throw CLIError(message)
+        }
+        return data
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, _ method: HTTPMethod, _ path: String, body: (some Encodable)? = Optional<Accepted>.none) async throws -> T {
+        try JSONDecoder().decode(type, from: try await call(method, path, body: body))
+    }
+}
+
+/// An error the CLI prints as is.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Prints a value as the chosen output format.
+func emit<T: Encodable>(_ value: T, _ format: OutputFormat, text: (T) -> String) throws {
+    switch format {
+    case .json:
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    case .text:
+        print(text(value))
+    }
+}

@@ -1,0 +1,124 @@
+import AgentAPI
+import ArgumentParser
+import Foundation
+import NIOHTTP1
+
+/// `vigil status`: nodes, groups and the leader.
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show nodes, groups and the leader.")
+    @OptionGroup var options: GlobalOptions
+
+    func run() async throws {
+        let status = try await options.client.decode(ClusterStatus.self, .GET, AgentAPI.status)
+        try emit(status, options.output) { s in
+            var lines = ["leader: \(s.leader ?? "none")", "", "NODE        STATE        MEMBER  MEMORY(MiB)  VCPUS  GROUPS"]
+            for n in s.nodes {
+                lines.append(pad(n.name, 12) + pad(n.state, 13) + pad(n.member ? "yes" : "no", 8) + pad("\(n.memoryMiB)", 13)
+                             + pad("\(n.vcpus)", 7) + n.groups.joined(separator: ","))
+            }
+            lines += ["", "GROUP       STATUS       NODES         PRIORITY  VMS"]
+            for g in s.groups {
+                lines.append(pad(g.name, 12) + pad(g.status, 13) + pad(g.nodes.joined(separator: "->"), 14) + pad(g.priority, 10)
+                             + g.vms.joined(separator: ","))
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+}
+
+/// `vigil vm add`: makes a VM highly available.
+struct VM: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Manage highly available VMs.", subcommands: [Add.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Make a VM highly available (its domain XML must be on shared storage).")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The domain name.") var domain: String
+        @Option(help: "The domain XML file on shared storage.") var xml: String
+        @Option(help: "The group to join or create (default: the domain name).") var group: String?
+        @Option(help: "high, medium, low or noAutoStart.") var priority: String?
+        @Option(help: "Preferred owners, most preferred first, comma-separated.") var preferred: String?
+        @Option(help: "Possible owners, comma-separated (default: every node).") var possible: String?
+        @Option(help: "Allowed move methods, best first: live,quick,cold.") var moveMethods: String?
+        @Option(help: "Anti-affinity class names, comma-separated.") var antiAffinity: String?
+
+        func run() async throws {
+            let request = AddVMRequest(domain: domain, xmlPath: xml, group: group, priority: priority, preferredOwners: list(preferred),
+                                       possibleOwners: list(possible), moveMethods: list(moveMethods), antiAffinity: list(antiAffinity))
+            let answer = try await options.client.decode(Accepted.self, .POST, AgentAPI.vms, body: request)
+            try emit(answer, options.output) { $0.accepted }
+        }
+    }
+}
+
+/// `vigil group move|remove`.
+struct Group: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Move, start or remove groups.", subcommands: [Move.self, Remove.self])
+
+    struct Move: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Move a group (or start a stopped or failed one).")
+        @OptionGroup var options: GlobalOptions
+        @Argument var group: String
+        @Option(help: "Target node (default: the best one).") var to: String?
+
+        func run() async throws {
+            let answer = try await options.client.decode(Accepted.self, .POST, AgentAPI.move(group), body: MoveRequest(to: to))
+            try emit(answer, options.output) { $0.accepted }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a group that runs nowhere.")
+        @OptionGroup var options: GlobalOptions
+        @Argument var group: String
+
+        func run() async throws {
+            let answer = try await options.client.decode(Accepted.self, .DELETE, AgentAPI.group(group))
+            try emit(answer, options.output) { $0.accepted }
+        }
+    }
+}
+
+/// `vigil node drain|resume|abort-drain NODE`.
+struct Node: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Drain a node for maintenance, or return it to service.")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "drain, abort-drain or resume.") var action: String
+    @Argument var node: String
+
+    func run() async throws {
+        guard let action = NodeAction(rawValue: action) else {
+            throw ValidationError("unknown action '\(action)'; use \(NodeAction.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let answer = try await options.client.decode(Accepted.self, .POST, AgentAPI.node(node, action))
+        try emit(answer, options.output) { $0.accepted }
+    }
+}
+
+/// `vigil capacity --failures N`: N+x planning.
+struct Capacity: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Can the cluster lose N nodes and still run every HA group?")
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "How many nodes may fail.") var failures = 1
+
+    func run() async throws {
+        let report = try await options.client.decode(CapacityReport.self, .GET, AgentAPI.capacity + "?failures=\(failures)")
+        try emit(report, options.output) { r in
+            var lines = [r.survives ? "yes: any \(r.failures) node(s) can fail and every HA group still fits"
+                                    : "no: losing \(r.failures) node(s) can leave these groups without room: \(r.groupsAtRisk.joined(separator: ", "))"]
+            if !r.exhaustive { lines.append("(not every combination was checked)") }
+            for (node, free) in r.headroom.sorted(by: { $0.key < $1.key }) {
+                lines.append("  \(node): \(free["freeMemoryMiB"] ?? 0) MiB and \(free["freeVCPUs"] ?? 0) vCPUs free")
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+}
+
+private func list(_ value: String?) -> [String]? {
+    value.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+}
+
+private func pad(_ s: String, _ width: Int) -> String {
+    s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
+}
