@@ -6,22 +6,54 @@ extension ClusterCoordinator {
                 fence(id, "fencing margin of \(id) passed (lease lost + \(configuration.fencingMargin))", &out)
             }
         }
-        var load = clusterLoad()
-        placeOfflineGroups(&load, &out)
-        for id in nodes.keys.sorted() where nodes[id]!.state == .draining { drain(id, &load, &out) }
-        failBack(&load, &out)
+        var survey = survey()
+        placeOfflineGroups(survey.offline, &survey.load, &out)
+        for id in survey.draining.keys.sorted() { drain(id, survey.draining[id]!, &survey.load, &out) }
+        failBack(survey.failback, &survey.load, &out)
+    }
+
+    /// What one drain has left: moves under way, groups still to move, and whether anything else holds the node.
+    struct DrainProgress {
+        var inFlight = 0
+        var remaining: [GroupID] = []
+        var busy = false
+    }
+
+    /// One pass over every group (one lookup each): the load per node, and the few groups that need a decision.
+    struct Survey {
+        var load: ClusterLoad
+        var offline: [GroupID] = []
+        var draining: [NodeID: DrainProgress] = [:]
+        var failback: [GroupID] = []
+    }
+
+    func survey() -> Survey {
+        var survey = Survey(load: ClusterLoad(nodes: Array(nodes.values)))
+        for n in nodes.values where n.state == .draining { survey.draining[n.id] = DrainProgress() }
+        for def in groupsInOrder {
+            let s = states[def.id]!
+            // An offline group that may still run somewhere holds its capacity there.
+            let held = s.status == .offline ? s.possibleHosts.sorted() : s.status.nodes
+            for n in held { survey.load.add(def, to: n) }
+            switch s.status {
+            case .offline: survey.offline.append(def.id)
+            case .online where def.policy.failback != .never && !def.policy.preferredOwners.isEmpty:
+                survey.failback.append(def.id)
+            default: break
+            }
+            guard !survey.draining.isEmpty else { continue }
+            switch s.status {
+            case .migrating(let a, _, _) where survey.draining[a] != nil: survey.draining[a]!.inFlight += 1
+            case .stopping(let a, _?) where survey.draining[a] != nil: survey.draining[a]!.inFlight += 1
+            case .online(let a) where survey.draining[a] != nil: survey.draining[a]!.remaining.append(def.id)
+            default: for n in held + s.possibleHosts where survey.draining[n] != nil { survey.draining[n]!.busy = true }
+            }
+        }
+        return survey
     }
 
     /// What every group commits to each node, from the groups' statuses.
-    func clusterLoad() -> ClusterLoad {
-        var load = ClusterLoad(nodes: Array(nodes.values))
-        for (id, s) in states {
-            // An offline group that may still run somewhere holds its capacity there.
-            let held = s.status == .offline ? s.possibleHosts.sorted() : s.status.nodes
-            for n in held { load.add(definitions[id]!, to: n) }
-        }
-        return load
-    }
+    func clusterLoad() -> ClusterLoad { survey().load }
 
     /// The node is known to run nothing: its groups become free to place.
     mutating func fence(_ n: NodeID, _ why: String, _ out: inout Decisions) {
@@ -50,8 +82,8 @@ extension ClusterCoordinator {
         s.possibleHosts.contains { nodes[$0]?.state == .down || nodes[$0]?.fenceDeadline != nil }
     }
 
-    private mutating func placeOfflineGroups(_ load: inout ClusterLoad, _ out: inout Decisions) {
-        for id in priorityOrder where states[id]!.status == .offline {
+    private mutating func placeOfflineGroups(_ offline: [GroupID], _ load: inout ClusterLoad, _ out: inout Decisions) {
+        for id in offline {
             let def = definitions[id]!
             var s = states[id]!
             if isWaitingForFence(s) { continue }
@@ -110,18 +142,8 @@ extension ClusterCoordinator {
         }
     }
 
-    private mutating func drain(_ n: NodeID, _ load: inout ClusterLoad, _ out: inout Decisions) {
-        var inFlight = 0
-        var remaining: [GroupID] = []
-        var busy = false
-        for id in priorityOrder {
-            switch states[id]!.status {
-            case .migrating(n, _, _), .stopping(n, _?): inFlight += 1
-            case .online(n): remaining.append(id)
-            case let st where st.nodes.contains(n) || states[id]!.possibleHosts.contains(n): busy = true
-            default: break
-            }
-        }
+    private mutating func drain(_ n: NodeID, _ progress: DrainProgress, _ load: inout ClusterLoad, _ out: inout Decisions) {
+        var (inFlight, remaining, busy) = (progress.inFlight, progress.remaining, progress.busy)
         if remaining.isEmpty && inFlight == 0 && !busy {
             nodes[n]!.state = .paused
             return out.add(.raiseAlert(.info), "drain of \(n) complete: every group left it; \(n) is paused")
@@ -139,8 +161,8 @@ extension ClusterCoordinator {
         }
     }
 
-    private mutating func failBack(_ load: inout ClusterLoad, _ out: inout Decisions) {
-        for id in priorityOrder {
+    private mutating func failBack(_ candidates: [GroupID], _ load: inout ClusterLoad, _ out: inout Decisions) {
+        for id in candidates {
             guard case .online(let here) = states[id]!.status else { continue }
             let policy = definitions[id]!.policy
             guard policy.failback != .never, nodes[here]?.state != .draining,

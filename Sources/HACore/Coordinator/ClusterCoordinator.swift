@@ -8,7 +8,8 @@ public struct ClusterCoordinator: Codable, Sendable {
     public let definitions: [GroupID: GroupDefinition]
     public internal(set) var states: [GroupID: GroupState]
     /// Groups in the order they are placed and drained: priority, then name.
-    let priorityOrder: [GroupID]
+    let groupsInOrder: [GroupDefinition]
+    var priorityOrder: [GroupID] { groupsInOrder.map(\.id) }
     /// `waitUntil` times already handed out and not yet reached.
     var wakeups: Set<Timestamp> = []
 
@@ -18,10 +19,30 @@ public struct ClusterCoordinator: Codable, Sendable {
         self.configuration = configuration
         self.nodes = Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, $0) })
         self.definitions = Dictionary(uniqueKeysWithValues: groups.map { ($0.id, $0) })
-        self.priorityOrder = groups.sorted { ($0.policy.priority, $0.id) < ($1.policy.priority, $1.id) }.map(\.id)
+        self.groupsInOrder = groups.sorted { ($0.policy.priority, $0.id) < ($1.policy.priority, $1.id) }
         var all = states
         for g in groups where all[g.id] == nil { all[g.id] = GroupState() }
         self.states = all
+    }
+
+    enum CodingKeys: String, CodingKey { case configuration, nodes, groups, states, wakeups }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(configuration: try c.decode(CoordinatorConfiguration.self, forKey: .configuration),
+                  nodes: Array(try c.decode([NodeID: Node].self, forKey: .nodes).values),
+                  groups: try c.decode([GroupDefinition].self, forKey: .groups),
+                  states: try c.decode([GroupID: GroupState].self, forKey: .states))
+        wakeups = try c.decode(Set<Timestamp>.self, forKey: .wakeups)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(configuration, forKey: .configuration)
+        try c.encode(nodes, forKey: .nodes)
+        try c.encode(groupsInOrder, forKey: .groups)
+        try c.encode(states, forKey: .states)
+        try c.encode(wakeups, forKey: .wakeups)
     }
 
     /// Handles one event observed at `now` and returns what to do, each with its reason.

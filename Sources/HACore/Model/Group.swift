@@ -55,6 +55,24 @@ public struct GroupDefinition: Hashable, Codable, Sendable {
         self.moveLadder = ladder
     }
 
+    enum CodingKeys: String, CodingKey { case id, resources, dependencies, policy }
+
+    /// Decodes and validates again (a stored definition with a cycle is rejected, not trusted).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(id: try c.decode(GroupID.self, forKey: .id), resources: try c.decode([Resource].self, forKey: .resources),
+                      dependencies: try c.decode([ResourceID: Set<ResourceID>].self, forKey: .dependencies),
+                      policy: try c.decode(GroupPolicy.self, forKey: .policy))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(resources, forKey: .resources)
+        try c.encode(dependencies, forKey: .dependencies)
+        try c.encode(policy, forKey: .policy)
+    }
+
     /// Resources in the order to take them offline: the reverse of `onlineOrder`.
     public var offlineOrder: [ResourceID] { onlineOrder.reversed() }
     /// The VM resources of the group.

@@ -58,7 +58,7 @@ public struct CapacityPlanner: Sendable {
         let cluster = load(without: [])
         return nodes.map { n in
             NodeHeadroom(node: n.id, freeMemoryMiB: cluster.freeMemoryMiB(n.id), freeVCPUs: cluster.freeVCPUs(n.id),
-                         groups: cluster.load[n.id]?.groups ?? 0)
+                         groups: cluster.load(of: n.id).groups)
         }
     }
 
@@ -83,7 +83,7 @@ public struct CapacityPlanner: Sendable {
     public func lossTolerance(count: Int, limit: Int = 10_000) -> LossToleranceReport {
         let cluster = load(without: [])
         let up = nodes.filter(\.acceptsGroups).map(\.id).sorted {
-            let (la, lb) = (cluster.load[$0]?.memoryMiB ?? 0, cluster.load[$1]?.memoryMiB ?? 0)
+            let (la, lb) = (cluster.load(of: $0).memoryMiB, cluster.load(of: $1).memoryMiB)
             return la != lb ? la > lb : $0 < $1
         }
         let total = Self.binomial(up.count, count)

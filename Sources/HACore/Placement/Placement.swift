@@ -27,19 +27,18 @@ public enum Placement {
     public static func choose(for group: GroupDefinition, in cluster: ClusterLoad, excluding: Set<NodeID> = [],
                               options: PlacementOptions = PlacementOptions()) -> PlacementDecision {
         var rejected: [String] = []
-        var clean: [NodeID] = []
-        var conflicting: [NodeID] = []
-        for id in cluster.nodeOrder {
-            let node = cluster.nodes[id]!
-            if let why = rejection(of: node, for: group, in: cluster, excluding: excluding) {
-                rejected.append("\(id) \(why)")
-            } else if cluster.conflicts(group, on: id).isEmpty {
-                clean.append(id)
+        var clean: [Int] = []
+        var conflicting: [Int] = []
+        for i in cluster.nodes.indices {
+            if let why = rejection(at: i, for: group, in: cluster, excluding: excluding) {
+                rejected.append("\(cluster.nodes[i].id) \(why)")
+            } else if cluster.conflicts(group, at: i).isEmpty {
+                clean.append(i)
             } else {
-                conflicting.append(id)
+                conflicting.append(i)
             }
         }
-        let avoided = conflicting.map { "\($0) (anti-affinity \(cluster.conflicts(group, on: $0).joined(separator: ",")))" }
+        let avoided = conflicting.map { "\(cluster.nodes[$0].id) (anti-affinity \(cluster.conflicts(group, at: $0).joined(separator: ",")))" }
         var candidates = clean
         var note = avoided.isEmpty ? "" : "; avoided \(summary(avoided))"
         if candidates.isEmpty && !options.strictAntiAffinity && !conflicting.isEmpty {
@@ -50,26 +49,33 @@ public enum Placement {
             let all = rejected + (options.strictAntiAffinity ? avoided : [])
             return .unplaced(reason: "no node can take \(group.id) (needs \(group.memoryMiB) MiB, \(group.vcpus) vCPUs): \(summary(all))")
         }
-        let eligible = Set(candidates)
-        for (rank, p) in group.policy.preferredOwners.enumerated() where eligible.contains(p) {
+        for (rank, p) in group.policy.preferredOwners.enumerated() {
+            guard let i = cluster.position(of: p), candidates.contains(i) else { continue }
             let what = rank == 0 ? "most preferred owner" : "preferred owner #\(rank + 1) (earlier ones unavailable)"
             return .placed(p, reason: "\(p) is the \(what)\(note)")
         }
-        let best = candidates.max { a, b in
-            let (fa, fb) = (cluster.freeMemoryMiB(a), cluster.freeMemoryMiB(b))
-            return fa != fb ? fa < fb : a > b
-        }!
-        return .placed(best, reason: "\(best) has the most free memory (\(cluster.freeMemoryMiB(best)) MiB) of \(candidates.count) eligible node(s)\(note)")
+        // Most free memory wins; on a tie, the first by name.
+        var best = candidates[0]
+        for i in candidates.dropFirst() where cluster.freeMemoryMiB(at: i) > cluster.freeMemoryMiB(at: best) { best = i }
+        let id = cluster.nodes[best].id
+        return .placed(id, reason: "\(id) has the most free memory (\(cluster.freeMemoryMiB(at: best)) MiB) of \(candidates.count) eligible node(s)\(note)")
     }
 
     /// Why `node` cannot take `group` at all, or nil if it can.
     static func rejection(of node: Node, for group: GroupDefinition, in cluster: ClusterLoad,
                           excluding: Set<NodeID>) -> String? {
-        if excluding.contains(node.id) { return "excluded" }
-        if !node.acceptsGroups { return node.state.rawValue }
+        guard let i = cluster.position(of: node.id) else { return "unknown" }
+        return rejection(at: i, for: group, in: cluster, excluding: excluding)
+    }
+
+    private static func rejection(at i: Int, for group: GroupDefinition, in cluster: ClusterLoad,
+                                  excluding: Set<NodeID>) -> String? {
+        let node = cluster.nodes[i]
+        if !excluding.isEmpty && excluding.contains(node.id) { return "excluded" }
+        if !node.acceptsGroups { return node.state == .up ? "awaits its fence" : node.state.rawValue }
         if !group.policy.allows(node.id) { return "not a possible owner" }
-        if cluster.freeMemoryMiB(node.id) < group.memoryMiB { return "has \(cluster.freeMemoryMiB(node.id)) MiB free" }
-        if cluster.freeVCPUs(node.id) < group.vcpus { return "has \(cluster.freeVCPUs(node.id)) vCPUs free" }
+        if cluster.freeMemoryMiB(at: i) < group.memoryMiB { return "has \(cluster.freeMemoryMiB(at: i)) MiB free" }
+        if cluster.freeVCPUs(at: i) < group.vcpus { return "has \(cluster.freeVCPUs(at: i)) vCPUs free" }
         return nil
     }
 
