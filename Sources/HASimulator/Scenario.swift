@@ -22,6 +22,7 @@ public struct WorldSettings: Hashable, Sendable {
 
 /// A group as a scenario declares it: VMs with demand, optional exclusive storage, and policy.
 public struct ScenarioGroup: Hashable, Sendable {
+    /// One VM of the group: name and demand.
     public struct VM: Hashable, Sendable {
         public var name: String
         public var memoryMiB: Int

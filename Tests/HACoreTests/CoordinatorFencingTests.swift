@@ -69,3 +69,20 @@ final class CoordinatorFencingTests: XCTestCase {
         XCTAssertEqual(c.states, before)
     }
 }
+
+/// Quarantine: a node that keeps losing its lease comes back quarantined until an operator resumes it.
+final class CoordinatorQuarantineTests: XCTestCase {
+    func testThirdLeaseLossWithinAnHourQuarantinesTheNode() {
+        var c = ClusterCoordinator(nodes: [Fixture.node("n1"), Fixture.node("n2")], groups: [])
+        let cap = NodeCapacity(memoryMiB: 8192, vcpus: 8)
+        for k in Int64(0)..<3 {
+            _ = c.handle(.leaseLost("n1"), at: Fixture.at(k * 600))
+            _ = c.handle(.nodeFenced("n1"), at: Fixture.at(k * 600 + 5))
+            let joined = c.handle(.nodeJoined("n1", cap), at: Fixture.at(k * 600 + 60))
+            XCTAssertEqual(c.nodes["n1"]!.state, k < 2 ? .up : .quarantined)
+            XCTAssertEqual(joined.count, k < 2 ? 0 : 1)
+        }
+        _ = c.handle(.resumeRequested("n1"), at: Fixture.at(2000))
+        XCTAssertEqual(c.nodes["n1"]!.state, .up)
+    }
+}

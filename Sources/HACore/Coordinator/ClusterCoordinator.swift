@@ -12,6 +12,8 @@ public struct ClusterCoordinator: Codable, Sendable {
     var priorityOrder: [GroupID] { groupsInOrder.map(\.id) }
     /// `waitUntil` times already handed out and not yet reached.
     var wakeups: Set<Timestamp> = []
+    /// Recent lease losses per node, for quarantine.
+    var leaseLosses: [NodeID: SlidingWindow] = [:]
 
     /// A coordinator for these nodes and groups; groups without a stored state start offline.
     public init(configuration: CoordinatorConfiguration = CoordinatorConfiguration(), nodes: [Node],
@@ -25,7 +27,7 @@ public struct ClusterCoordinator: Codable, Sendable {
         self.states = all
     }
 
-    enum CodingKeys: String, CodingKey { case configuration, nodes, groups, states, wakeups }
+    enum CodingKeys: String, CodingKey { case configuration, nodes, groups, states, wakeups, leaseLosses }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -34,6 +36,7 @@ public struct ClusterCoordinator: Codable, Sendable {
                   groups: try c.decode([GroupDefinition].self, forKey: .groups),
                   states: try c.decode([GroupID: GroupState].self, forKey: .states))
         wakeups = try c.decode(Set<Timestamp>.self, forKey: .wakeups)
+        leaseLosses = try c.decodeIfPresent([NodeID: SlidingWindow].self, forKey: .leaseLosses) ?? [:]
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -43,6 +46,7 @@ public struct ClusterCoordinator: Codable, Sendable {
         try c.encode(groupsInOrder, forKey: .groups)
         try c.encode(states, forKey: .states)
         try c.encode(wakeups, forKey: .wakeups)
+        try c.encode(leaseLosses, forKey: .leaseLosses)
     }
 
     /// Handles one event observed at `now` and returns what to do, each with its reason.
@@ -75,7 +79,7 @@ public struct ClusterCoordinator: Codable, Sendable {
 
     private mutating func apply(_ event: ClusterEvent, _ out: inout Decisions) {
         switch event {
-        case .nodeJoined(let n, let capacity): nodeJoined(n, capacity)
+        case .nodeJoined(let n, let capacity): nodeJoined(n, capacity, &out)
         case .leaseLost(let n): leaseLost(n, &out)
         case .nodeFenced(let n):
             if nodes[n] != nil { fence(n, "fencing of \(n) confirmed", &out) } else { unknown("node", n.rawValue, &out) }
@@ -111,10 +115,18 @@ public struct ClusterCoordinator: Codable, Sendable {
         nodes[n]!.state = state
     }
 
-    private mutating func nodeJoined(_ n: NodeID, _ capacity: NodeCapacity) {
+    private mutating func nodeJoined(_ n: NodeID, _ capacity: NodeCapacity, _ out: inout Decisions) {
         guard nodes[n] != nil else { nodes[n] = Node(id: n, capacity: capacity); return }
         nodes[n]!.capacity = capacity
-        if nodes[n]!.state == .down { nodes[n]!.state = .up }
+        guard nodes[n]!.state == .down else { return }
+        let q = configuration.quarantine
+        let losses = leaseLosses[n]?.count(within: q.period, at: out.now) ?? 0
+        if losses >= q.threshold {
+            nodes[n]!.state = .quarantined
+            out.add(.raiseAlert(.warning), "\(n) lost its lease \(losses) time(s) within \(q.period): quarantined, takes no groups until an operator resumes it")
+        } else {
+            nodes[n]!.state = .up
+        }
     }
 
     private mutating func leaseLost(_ n: NodeID, _ out: inout Decisions) {
@@ -123,6 +135,7 @@ public struct ClusterCoordinator: Codable, Sendable {
         let deadline = out.now + configuration.fencingMargin
         nodes[n]!.state = .down
         nodes[n]!.fenceDeadline = deadline
+        leaseLosses[n, default: SlidingWindow()].record(out.now)
         let waiting = priorityOrder.filter { states[$0]!.possibleHosts.contains(n) || states[$0]!.status.nodes.contains(n) }
         let list = waiting.isEmpty ? "no groups wait for it"
             : "\(waiting.count) group(s) wait for it (\(Placement.summary(waiting.map(\.rawValue))))"

@@ -6,12 +6,28 @@ public struct CoordinatorConfiguration: Hashable, Codable, Sendable {
     /// How many groups a drain moves at once.
     public var maxConcurrentMovesPerDrain: Int
     public var placement: PlacementOptions
+    /// A node that lost its lease this often within the period comes back quarantined (WSFC: 3 in 1h).
+    public var quarantine: ThresholdPolicy
 
     public init(fencingMargin: TimeSpan = .seconds(10), maxConcurrentMovesPerDrain: Int = 2,
-                placement: PlacementOptions = PlacementOptions()) {
+                placement: PlacementOptions = PlacementOptions(),
+                quarantine: ThresholdPolicy = ThresholdPolicy(threshold: 3, period: .hours(1))) {
         self.fencingMargin = fencingMargin
         self.maxConcurrentMovesPerDrain = max(1, maxConcurrentMovesPerDrain)
         self.placement = placement
+        self.quarantine = quarantine
+    }
+
+    enum CodingKeys: String, CodingKey { case fencingMargin, maxConcurrentMovesPerDrain, placement, quarantine }
+
+    /// Missing settings take their defaults (older stored configurations stay readable).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = CoordinatorConfiguration()
+        self.init(fencingMargin: try c.decodeIfPresent(TimeSpan.self, forKey: .fencingMargin) ?? d.fencingMargin,
+                  maxConcurrentMovesPerDrain: try c.decodeIfPresent(Int.self, forKey: .maxConcurrentMovesPerDrain) ?? d.maxConcurrentMovesPerDrain,
+                  placement: try c.decodeIfPresent(PlacementOptions.self, forKey: .placement) ?? d.placement,
+                  quarantine: try c.decodeIfPresent(ThresholdPolicy.self, forKey: .quarantine) ?? d.quarantine)
     }
 }
 
