@@ -24,6 +24,7 @@ public enum RandomScenario {
         s.groups = (1...Int.random(in: 4...9, using: &rng)).map { group($0, nodes: nodeIDs, &rng) }
         s.schedule = faults(s, nodes: nodeIDs, &rng).sorted { $0.at < $1.at }
         s.runUntil = Timestamp.zero + faultWindow + .minutes(5)
+        s.settle = .minutes(15)
         return s
     }
 

@@ -92,5 +92,7 @@ public struct Scenario: Hashable, Sendable {
     public var schedule: [ScheduledFault] = []
     /// When the scripted part ends.
     public var runUntil: Timestamp = Timestamp(milliseconds: 600_000)
+    /// If set, every fault is healed at `runUntil`, the cluster settles this long, and liveness is checked.
+    public var settle: TimeSpan?
     public init() {}
 }

@@ -37,6 +37,7 @@ extension ScenarioScript {
         for g in s.groups { lines.append(render(g)) }
         for f in s.schedule { lines.append("at \(t(TimeSpan(milliseconds: f.at.milliseconds))) \(f.fault)") }
         lines.append("run \(t(TimeSpan(milliseconds: s.runUntil.milliseconds)))")
+        if let settle = s.settle { lines.append("settle \(settle)") }
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -17,6 +17,7 @@ public struct ScenarioScriptError: Error, CustomStringConvertible {
 ///        | fail-migrations 2 | slow-migrations on | store down | drain n1 | abort-drain n1 | resume n1 | move web [n2]
 ///        | plan-loss 1 | what-if n1,n2
 ///     run 10m
+///     settle 15m      (optional: heal everything, settle, then check that every group that fits runs)
 public enum ScenarioScript {
     public static func parse(_ text: String) throws -> Scenario {
         var scenario = Scenario()
@@ -59,6 +60,9 @@ public enum ScenarioScript {
         case "run":
             try need(words, 2)
             s.runUntil = Timestamp(milliseconds: try span(words[1]).milliseconds)
+        case "settle":
+            try need(words, 2)
+            s.settle = try span(words[1])
         default: throw ParseFailure(message: "unknown command \(words[0])")
         }
     }

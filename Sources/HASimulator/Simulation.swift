@@ -36,6 +36,8 @@ public struct Simulation {
     /// liveness is checked; nil runs the script only.
     let settleTime: TimeSpan?
 
+    /// A simulation of `scenario`; `settleTime` overrides the scenario's own `settle`.
+
     public init(_ scenario: Scenario, logging: Bool = true, settleTime: TimeSpan? = nil,
                 coordinator: ClusterCoordinator? = nil) throws {
         self.scenario = scenario
@@ -44,7 +46,7 @@ public struct Simulation {
         self.world = World(nodes: scenario.nodes, groups: groups)
         self.checker = InvariantChecker(groups: groups, selfFenceDelay: scenario.world.selfFenceDelay)
         self.logging = logging
-        self.settleTime = settleTime
+        self.settleTime = settleTime ?? scenario.settle
     }
 
     /// Runs the whole scenario and returns the log and any invariant violations.

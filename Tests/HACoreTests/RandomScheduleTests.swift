@@ -13,18 +13,18 @@ final class RandomScheduleTests: XCTestCase {
         var steps = 0
         for seed in first..<(first + UInt64(count)) {
             let scenario = RandomScenario.make(seed: seed)
-            var sim = try Simulation(scenario, logging: false, settleTime: .minutes(15))
+            var sim = try Simulation(scenario, logging: false)
             let result = sim.run()
             steps += result.steps
             guard !result.violations.isEmpty else { continue }
             failures += 1
             if failures <= 3 {
-                var replay = try Simulation(scenario, logging: true, settleTime: .minutes(15))
+                var replay = try Simulation(scenario, logging: true)
                 let log = replay.run().log
                 XCTFail("""
                     seed \(seed): \(result.violations.count) violation(s):
                     \(result.violations.prefix(5).joined(separator: "\n"))
-                    --- schedule (replay: save as Scenarios/<name>.scenario) ---
+                    --- schedule (to replay: save as Tests/HACoreTests/Scenarios/<name>.scenario, run with VIGIL_UPDATE_GOLDEN=1) ---
                     \(ScenarioScript.render(scenario))--- last log lines ---
                     \(log.suffix(Int(ProcessInfo.processInfo.environment["VIGIL_SIM_LOG_LINES"] ?? "") ?? 60).joined(separator: "\n"))
                     """)
