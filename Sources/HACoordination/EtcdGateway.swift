@@ -82,7 +82,12 @@ final class EtcdGateway: Sendable {
                         "etcd.endpoint": "\(endpoint)", "etcd.path": "\(path)", "error": "\(e.message)"])
                     switch e.kind {
                     case .retryable: continue
-                    case .timeout where idempotent: outcomeUnknown = true; continue
+                    case .timeout where idempotent:
+                        // Asked again later: a member stuck behind a dead leader recovers after the
+                        // election. An idempotent write may so land more than once (same value,
+                        // later revisions) — harmless by definition.
+                        outcomeUnknown = true
+                        continue
                     case .timeout:
                         throw StoreError.timeout("\(path) on \(endpoint): \(e.message); outcome unknown, re-read before retrying")
                     case .final(let err): throw err

@@ -36,7 +36,8 @@ struct EtcdWatch: Sendable {
                     }
                 } catch {
                     if Task.isCancelled { break }
-                    logger.warning("etcd watch broken; reconnecting", metadata: [
+                    let idle = if case StoreError.timeout = error { true } else { false }
+                    logger.log(level: idle ? .debug : .warning, "etcd watch broken; reconnecting", metadata: [
                         "etcd.endpoint": "\(endpoint)", "etcd.prefix": "\(prefix)",
                         "etcd.nextRevision": "\(next.value)", "error": "\(error)"])
                     attempt += 1

@@ -23,9 +23,31 @@ import Testing
         let suite = StoreConformance(store: store, letTimePass: { seconds in
             try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
         }, expirySlack: 1.5)
-        do { try await suite.runAll() } catch { try await store.close(); throw error }
+        do {
+            try await suite.runAll()
+            try await idleWatchReconnectsWithoutLoss(cluster)
+        } catch { try await store.close(); throw error }
         try await store.close()
     }
+}
+
+/// A watch quiet for longer than its idle timeout is reopened from its last revision: the events
+/// after the quiet spell arrive exactly once.
+private func idleWatchReconnectsWithoutLoss(_ cluster: EtcdCluster) async throws {
+    let prefix = "/vigil-test/\(UUID().uuidString)/"
+    let store = try EtcdStore(EtcdConfiguration(endpoints: cluster.endpoints, prefix: prefix,
+                                                watchIdleTimeout: .seconds(1)))
+    let r = try await store.put("idle/a", [1])
+    let watch = WatchRecorder(store.watch(prefix: "idle/", fromRevision: r))
+    #expect(try await watch.waitFor(count: 1).count == 1)
+    try await Task.sleep(for: .milliseconds(2500))  // two idle timeouts: the stream is reopened
+    let r2 = try await store.put("idle/b", [2])
+    let seen = try await watch.waitFor(count: 2)
+    try await Task.sleep(for: .milliseconds(300))
+    #expect(watch.all.map(\.revision) == [r, r2], "after idle reconnects: \(watch.all)")
+    _ = seen
+    watch.cancel()
+    try await store.close()
 }
 
 /// A temporary directory removed when released.

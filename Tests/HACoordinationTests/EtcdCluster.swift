@@ -14,7 +14,8 @@ final class EtcdCluster: @unchecked Sendable {
         let peerPort: Int
         let dataDir: URL
         var process: Process?
-        var clientURL: String { "http://127.0.0.1:\(clientPort)" }
+        var scheme = "http"
+        var clientURL: String { "\(scheme)://127.0.0.1:\(clientPort)" }
     }
 
     let directory: URL
@@ -22,8 +23,9 @@ final class EtcdCluster: @unchecked Sendable {
     private let lock = NSLock()
     private let extraArguments: [String]
 
-    /// Starts `size` members and waits until the cluster accepts a write.
-    init(size: Int = 3, extraArguments: [String] = []) async throws {
+    /// Starts `size` members and waits until the cluster accepts a write (`probe`: with which TLS).
+    /// Client URLs are https when `extraArguments` turn on `--client-cert-auth`.
+    init(size: Int = 3, extraArguments: [String] = [], probeTLS: EtcdTLS? = nil) async throws {
         Self.killLeftovers()
         directory = Self.baseDirectory.appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -32,11 +34,12 @@ final class EtcdCluster: @unchecked Sendable {
         let dir = directory
         members = (0..<size).map { i in
             Member(name: "m\(i)", clientPort: ports[2 * i], peerPort: ports[2 * i + 1],
-                   dataDir: dir.appendingPathComponent("m\(i)"), process: nil)
+                   dataDir: dir.appendingPathComponent("m\(i)"), process: nil,
+                   scheme: extraArguments.contains("--client-cert-auth") ? "https" : "http")
         }
         try String(getpid()).write(to: directory.appendingPathComponent("owner"), atomically: true, encoding: .utf8)
         for i in members.indices { try start(i) }
-        try await waitUntilWritable()
+        try await waitUntilWritable(tls: probeTLS)
     }
 
     deinit { stop() }
@@ -45,8 +48,8 @@ final class EtcdCluster: @unchecked Sendable {
 
     /// A store on this cluster (all members as endpoints) with a unique prefix.
     func store(prefix: String = "/vigil-test/\(UUID().uuidString)/", endpoints: [String]? = nil,
-               requestTimeout: Duration = .seconds(5)) throws -> EtcdStore {
-        try EtcdStore(EtcdConfiguration(endpoints: endpoints ?? self.endpoints, prefix: prefix,
+               requestTimeout: Duration = .seconds(5), tls: EtcdTLS? = nil) throws -> EtcdStore {
+        try EtcdStore(EtcdConfiguration(endpoints: endpoints ?? self.endpoints, prefix: prefix, tls: tls,
                                         requestTimeout: requestTimeout, watchIdleTimeout: .seconds(20)))
     }
 
@@ -96,8 +99,8 @@ final class EtcdCluster: @unchecked Sendable {
     }
 
     /// Waits until a put through any member succeeds (at most 20 s).
-    func waitUntilWritable(timeout: Duration = .seconds(20)) async throws {
-        let store = try self.store(requestTimeout: .seconds(2))
+    func waitUntilWritable(timeout: Duration = .seconds(20), tls: EtcdTLS? = nil) async throws {
+        let store = try self.store(requestTimeout: .seconds(2), tls: tls)
         let clock = ContinuousClock()
         let end = clock.now + timeout
         var lastError: Error?
