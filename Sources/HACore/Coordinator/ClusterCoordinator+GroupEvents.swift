@@ -1,29 +1,28 @@
 /// Handlers for what shells report about groups, and operator move requests.
 extension ClusterCoordinator {
-    mutating func resourceFailed(_ g: GroupID, _ r: ResourceID, _ n: NodeID, _ out: inout Decisions) {
-        var s = states[g]!
-        switch s.status {
+    mutating func resourceFailed(_ g: GroupID, _ r: ResourceID, _ n: NodeID, exhausted: Bool = false,
+                                 _ out: inout Decisions) {
+        switch states[g]!.status {
         case .online(n), .restarting(n, _), .starting(n): break
         case .migrating(n, _, _): states[g]!.failedDuringMove = r; return  // handled when the move ends
         default: return  // stale
         }
         let policy = definitions[g]!.policy.restart
-        var window = s.restarts[n] ?? SlidingWindow()
-        if window.allowsAnother(policy, at: out.now) {
-            window.record(out.now)
-            s.restarts[n] = window
-            s.status = .restarting(n, r)
+        var window = states[g]!.restarts[n] ?? SlidingWindow()
+        let restart = exhausted ? nil : RestartBudget.take(&window, policy, at: out.now)
+        states[g]!.restarts[n] = window.times.isEmpty ? nil : window
+        if let k = restart {
+            states[g]!.status = .restarting(n, r)
             out.add(.restartResource(g, r, on: n),
-                    "\(r) of \(g) failed on \(n); restart \(window.times.count) of \(policy.threshold) allowed on \(n) within \(policy.period)")
+                    "\(r) of \(g) failed on \(n); restart \(k) of \(policy.threshold) allowed on \(n) within \(policy.period)")
         } else {
-            s.restarts[n] = window.times.isEmpty ? nil : window
-            s.status = .stopping(n, then: nil)
-            s.recovering = true
-            s.avoid = n
+            states[g]!.status = .stopping(n, then: nil)
+            states[g]!.recovering = true
+            states[g]!.avoid = n
+            let why = exhausted ? "its node's restarts are used up" : "\(policy.threshold) restart(s) there within \(policy.period)"
             out.add(.takeOffline(g, on: n, order: definitions[g]!.offlineOrder),
-                    "\(r) of \(g) failed on \(n) after \(policy.threshold) restart(s) there within \(policy.period): take it offline to fail over")
+                    "\(r) of \(g) failed on \(n) after \(why): take it offline to fail over")
         }
-        states[g] = s
     }
 
     mutating func groupOnline(_ g: GroupID, _ n: NodeID, _ out: inout Decisions) {

@@ -84,6 +84,7 @@ public struct ClusterCoordinator: Codable, Sendable {
         case .nodeFenced(let n):
             if nodes[n] != nil { fence(n, "fencing of \(n) confirmed", &out) } else { unknown("node", n.rawValue, &out) }
         case .resourceFailed(let g, let r, let n): if known(g, &out) { resourceFailed(g, r, n, &out) }
+        case .restartsExhausted(let g, let r, let n): if known(g, &out) { resourceFailed(g, r, n, exhausted: true, &out) }
         case .resourceOnline(let g, let r, let n):
             if case .restarting(n, r)? = states[g]?.status { states[g]!.status = .online(n) }
         case .groupOnline(let g, let n): if known(g, &out) { groupOnline(g, n, &out) }

@@ -9,6 +9,8 @@ public enum ClusterEvent: Hashable, Codable, Sendable {
     case nodeFenced(NodeID)
     /// A resource of a group failed on its node (guest crashed, health check failed, start failed).
     case resourceFailed(GroupID, ResourceID, on: NodeID)
+    /// A node's `LocalResourceManager` used up its in-place restarts for this resource: fail over.
+    case restartsExhausted(GroupID, ResourceID, on: NodeID)
     /// A restarted resource is online again.
     case resourceOnline(GroupID, ResourceID, on: NodeID)
     /// Every resource of the group is online on the node (start, migration or restore finished).
@@ -37,6 +39,7 @@ extension ClusterEvent: CustomStringConvertible {
         case .leaseLost(let n): return "lease-lost \(n)"
         case .nodeFenced(let n): return "node-fenced \(n)"
         case .resourceFailed(let g, let r, let n): return "resource-failed \(g)/\(r) on \(n)"
+        case .restartsExhausted(let g, let r, let n): return "restarts-exhausted \(g)/\(r) on \(n)"
         case .resourceOnline(let g, let r, let n): return "resource-online \(g)/\(r) on \(n)"
         case .groupOnline(let g, let n): return "group-online \(g) on \(n)"
         case .groupOffline(let g, let n): return "group-offline \(g) on \(n)"
