@@ -22,7 +22,7 @@ lab_hosts() { cat "$STATE/hosts" 2>/dev/null; }
 lab_is_up() { [ -s "$STATE/hosts" ] || ip netns list 2>/dev/null | grep -q "^$SW_NS\b"; }
 
 # The host's "init": a sleep that holds its mount/UTS/net namespaces for `exec`.
-host_anchor() { local p; p=$(cat "$(host_dir "$1")/run/anchor.pid" 2>/dev/null) && kill -0 "$p" 2>/dev/null && echo "$p"; }
+host_anchor() { local p; p=$(cat "$(host_dir "$1")/run/anchor.pid" 2>/dev/null) && pid_alive "$p" && echo "$p"; }
 
 need_host() {
   lab_is_up || die "the lab is not up (run: lab up)"

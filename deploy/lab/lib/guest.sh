@@ -56,6 +56,7 @@ guest_xml() {  # $1 name, $2 MiB, $3 disk, $4 accel
   cat <<XML
 <domain type='$4'>
   <name>$1</name>
+  <uuid>$(cat /proc/sys/kernel/random/uuid)</uuid>
   <memory unit='MiB'>$2</memory>
   <vcpu>1</vcpu>
   <os>

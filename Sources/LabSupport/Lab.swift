@@ -1,0 +1,137 @@
+import Foundation
+
+/// A running multi-host lab (`deploy/lab/lab`): its hosts, fault injection, guests, heartbeats.
+public final class Lab: Sendable {
+    /// One simulated host: its name (h1...), lab address and libvirt URI (usable from this process).
+    public struct Host: Sendable, Equatable {
+        public let name: String
+        public let address: String
+        public let uri: String
+        /// URI for a libvirtd inside the lab (e.g. a peer-to-peer migration destination).
+        public var tcpURI: String { "qemu+tcp://\(address)/system" }
+    }
+
+    /// A guest built on shared storage by `lab guest`.
+    public struct Guest: Sendable {
+        public let name: String
+        /// Directory on shared storage holding its disk and domain XML.
+        public let directory: String
+        public let domainXML: String
+    }
+
+    public let script: LabScript
+    public let hosts: [Host]
+    /// The lab's root directory (`$VIGIL_LAB_DIR`, default /var/lib/vigil-lab).
+    public let directory: String
+
+    /// Shared storage: the same path on every host.
+    public var sharedStorage: String { directory + "/shared" }
+    /// etcd client URLs of the members (on the first three hosts), reachable from this namespace.
+    public var etcdEndpoints: [String] { hosts.prefix(3).map { "http://\($0.address):2379" } }
+
+    private init(script: LabScript, hosts: [Host]) {
+        self.script = script
+        self.hosts = hosts
+        self.directory = ProcessInfo.processInfo.environment["VIGIL_LAB_DIR"] ?? "/var/lib/vigil-lab"
+    }
+
+    /// Starts a lab of `count` hosts. Throws `.hostUnsupported` when the machine cannot host it.
+    public static func up(hosts count: Int = 3, script: LabScript? = nil) throws(LabError) -> Lab {
+        let located: LabScript
+        if let script { located = script } else { located = try LabScript.locate() }
+        let out = try located.run(["up", String(count)])
+        let hosts = out.split(separator: "\n").compactMap { line -> Host? in
+            let f = line.split(separator: " ").map(String.init)
+            return f.count == 3 ? Host(name: f[0], address: f[1], uri: f[2]) : nil
+        }
+        return Lab(script: located, hosts: hosts)
+    }
+
+    /// Brings a lab up, runs `body`, and always runs `down` afterwards, even when `body` throws;
+    /// then checks that nothing of the lab is left (throws `.leftovers` otherwise).
+    public static func with<T>(hosts count: Int = 3, _ body: (Lab) async throws -> T) async throws -> T {
+        let script = try LabScript.locate()
+        try script.run(["down"])  // a crashed earlier run may have left a lab behind
+        let lab: Lab
+        do { lab = try up(hosts: count, script: script) } catch {
+            _ = try? script.run(["down"])
+            throw error
+        }
+        let result: Result<T, any Error>
+        do { result = .success(try await body(lab)) } catch { result = .failure(error) }
+        let pids = (try? lab.processIDs()) ?? []
+        try lab.down()
+        let left = Lab.leftovers(pids: pids)
+        let value = try result.get()
+        if !left.isEmpty { throw LabError.leftovers(left) }
+        return value
+    }
+
+    /// Stops everything the lab started and removes its namespaces; `purge` also drops images and caches.
+    public func down(purge: Bool = false) throws(LabError) { try script.run(purge ? ["down", "--purge"] : ["down"]) }
+
+    public func host(_ name: String) throws(LabError) -> Host {
+        guard let host = hosts.first(where: { $0.name == name }) else { throw .unknownHost(name) }
+        return host
+    }
+
+    /// Power loss: SIGKILL every process of the host (daemons, etcd member, QEMU guests).
+    public func kill(_ host: String) throws(LabError) { try script.run(["kill", host]) }
+    /// Boots a killed host again: daemons and etcd back, no VM auto-started.
+    public func start(_ host: String) throws(LabError) { try script.run(["start", host]) }
+    /// Cuts the host's network link (other hosts, their etcd, the root leg); its processes keep running.
+    public func partition(_ host: String) throws(LabError) { try script.run(["partition", host]) }
+    public func heal(_ host: String) throws(LabError) { try script.run(["heal", host]) }
+
+    /// Runs a command inside the host's namespaces; returns its standard output.
+    @discardableResult
+    public func exec(_ host: String, _ command: [String]) throws(LabError) -> String {
+        try script.run(["exec", host] + command)
+    }
+
+    /// Builds a guest (direct kernel boot, busybox initramfs, differencing qcow2) on shared storage.
+    public func guest(_ name: String, memoryMiB: Int = 128) throws(LabError) -> Guest {
+        let path = try script.run(["guest", name, "--memory", String(memoryMiB)])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let xml = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw .commandFailed(arguments: ["guest", name], status: 0, message: "cannot read \(path)")
+        }
+        return Guest(name: name, directory: (path as NSString).deletingLastPathComponent, domainXML: xml)
+    }
+
+    /// Every PID the lab runs now: all processes of every host, plus the heartbeat collector.
+    public func processIDs() throws(LabError) -> [Int32] {
+        let status = try script.run(["status"])
+        var pids = status.split(separator: "\n").flatMap { line -> [Int32] in
+            guard let field = line.split(separator: " ").first(where: { $0.hasPrefix("pids=") }) else { return [] }
+            return field.dropFirst(5).split(separator: ",").compactMap { Int32($0) }
+        }
+        if let text = try? String(contentsOfFile: directory + "/state/collector.pid", encoding: .utf8),
+           let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) { pids.append(pid) }
+        return pids
+    }
+
+    /// What of a lab is still present: live processes among `pids`, lab namespaces, the root leg,
+    /// and mounts of lab namespaces. Empty when everything is gone.
+    public static func leftovers(pids: [Int32]) -> [String] {
+        var left: [String] = []
+        for pid in pids where isRunning(pid) { left.append("process \(pid) (\(commandName(pid)))") }
+        let netns = (try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []
+        left += netns.filter { $0.hasPrefix("vlab-") }.map { "network namespace \($0)" }
+        if FileManager.default.fileExists(atPath: "/sys/class/net/vlab0") { left.append("root leg vlab0") }
+        let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
+        left += mounts.split(separator: "\n").filter { $0.contains("/netns/vlab-") }.map { "mount \($0)" }
+        return left
+    }
+
+    private static func isRunning(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        return !stat[close...].hasPrefix(") Z")  // a zombie holds nothing any more
+    }
+
+    private static func commandName(_ pid: Int32) -> String {
+        ((try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? "?")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
