@@ -168,7 +168,7 @@ public protocol CoordinationStore: Sendable {
     func revokeLease(_ lease: LeaseID) async throws
 
     /// Changes to keys starting with `prefix` from revision `fromRevision` on (inclusive), in
-    /// revision order, surviving reconnects without gaps. If that history was compacted, the
+    /// revision order, surviving reconnects without gaps (`fromRevision` 0: from now on). If that history was compacted, the
     /// stream starts with a `.resync` snapshot. The stream ends when the consumer stops.
     func watch(prefix: String, fromRevision: Revision) -> AsyncThrowingStream<WatchEvent, Error>
     /// Discards history before `revision` (watches from older revisions get a resync).

@@ -216,6 +216,8 @@ public actor EmbeddedStore: CoordinationStore {
                             _ continuation: AsyncThrowingStream<WatchEvent, Error>.Continuation) {
         do {
             let backlog = try readSync { db -> [WatchEvent] in
+                // As in etcd, a start revision of 0 (or less) means "from now on".
+                let from = from > 0 ? from : try EmbeddedStoreSchema.meta(db, EmbeddedStoreSchema.metaRevision) + 1
                 let compacted = try EmbeddedStoreSchema.meta(db, EmbeddedStoreSchema.metaCompactRevision)
                 if from < compacted {
                     let rev = try EmbeddedStoreSchema.meta(db, EmbeddedStoreSchema.metaRevision)

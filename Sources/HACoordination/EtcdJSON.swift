@@ -35,9 +35,9 @@ enum EtcdJSON {
     /// A key-value from the gateway, with the cluster prefix removed.
     static func keyValue(_ any: Any?, prefix: String) -> KeyValue? {
         guard let kv = any as? [String: Any] else { return nil }
-        let full = String(decoding: bytes(kv["key"]), as: UTF8.self)
+        let key = String(decoding: bytes(kv["key"]).dropFirst(prefix.utf8.count), as: UTF8.self)
         let lease = int(kv["lease"])
-        return KeyValue(key: String(full.dropFirst(prefix.count)), value: bytes(kv["value"]),
+        return KeyValue(key: key, value: bytes(kv["value"]),
                         createRevision: int(kv["create_revision"]), modRevision: int(kv["mod_revision"]),
                         version: int(kv["version"]), lease: lease == 0 ? nil : LeaseID(lease))
     }

@@ -105,6 +105,8 @@ struct EtcdWatch: Sendable {
             if compact > 0 { throw StoreError.compacted(compactRevision: compact) }
             throw StoreError.unavailable("watch canceled: \(result["cancel_reason"] ?? "no reason")")
         }
+        // A watch "from now" (0) is pinned to the revision it started at, so that a reconnect resumes there.
+        if next.value <= 0, (result["created"] as? Bool) == true { next.value = EtcdJSON.revision(result) + 1 }
         let events = EtcdJSON.events(result, prefix: store.configuration.prefix)
         for e in events { continuation.yield(e) }
         if let last = events.last { next.value = last.revision + 1 }

@@ -8,15 +8,17 @@ public protocol SelfFence: Sendable {
     func stopHADomains(reason: String) async
 }
 
-/// Membership timing. Default TTL 5 s, from the measurements in ../shared/etcd-notes.md (3 members
-/// on loopback, 2 cores): the other members see a 5 s lease's keys deleted 5.20–5.37 s after the
-/// last keepalive. A host that dies right after a keepalive is therefore declared gone ≤ ~5.4 s
+/// Membership timing. Default TTL 5 s, from measurements (3 etcd members on loopback, 2 cores;
+/// `EtcdFaultTests.leaseExpiryIsSeenByOtherNodes` prints them): another member's watcher sees a
+/// 5 s lease's keys deleted 5.2–5.4 s after the last keepalive was sent (2 s: 2.2–2.4 s; 3 s:
+/// 3.2 s). A host that dies right after a keepalive is therefore declared gone ≤ ~5.4 s
 /// later, leaving ≥ 4.6 s of the 10 s recovery budget for the coordinator to react and start its
 /// VMs elsewhere (7.2 s if the etcd leader dies at the same moment: still inside 10 s). Shorter
 /// TTLs buy little and risk false self-fencing: an etcd leader failover blocks renewals for ~2.1 s,
 /// and with TTL 5 s and a 1.5 s fence margin a node tolerates 3.5 s without a confirmed renewal
 /// (renewals every 1 s, retried every 250 ms after a failure). The measured detection latency is
-/// printed by the tests (`MembershipEtcdTests`).
+/// printed by the tests. Each renewal also rewrites the node record (its heartbeat): one etcd
+/// write per node per `keepAliveInterval`.
 public struct MembershipConfiguration: Sendable {
     public var ttlSeconds: Int64
     /// Time between renewals while they succeed.
@@ -80,6 +82,8 @@ public actor Membership {
                 selfFence: any SelfFence, logger: Logger = Logger(label: "vigil.membership")) {
         self.store = store; self.record = record; self.configuration = configuration
         self.selfFence = selfFence; self.logger = logger
+        precondition(configuration.fenceMargin < .seconds(configuration.ttlSeconds),
+                     "the fence margin must be shorter than the lease TTL")
         deadline = LeaseDeadline(fenceMargin: configuration.fenceMargin)
     }
 
@@ -125,7 +129,9 @@ public actor Membership {
     /// Changes the node's administrative state (up, paused, draining) in its record.
     public func update(state: NodeState) async throws {
         record.state = state
-        guard let lease else { throw StoreError.leaseNotFound(LeaseID(0)) }
+        guard let lease else {
+            throw StoreError.rejected("node \(record.id) holds no lease (not started, or fenced and not yet rejoined)")
+        }
         try await store.put(NodeRecord.key(record.id), try record.encoded(), lease: lease)
     }
 

@@ -21,6 +21,7 @@ struct StoreConformance {
         try await leaseExpiry()
         try await watchReplaysAndFollows()
         try await watchAfterCompactionResyncs()
+        try await watchFromNowSeesOnlyNewEvents()
         try await staleLeaderWriteIsRejected()
     }
 
@@ -164,6 +165,16 @@ struct StoreConformance {
         let more = try await events.waitFor(count: 2)
         #expect(more.last?.revision == after, "the watch continues after the resync")
         events.cancel()
+    }
+
+    func watchFromNowSeesOnlyNewEvents() async throws {
+        try await store.put("now/old", bytes("before"))
+        let events = WatchRecorder(store.watch(prefix: "now/", fromRevision: 0))
+        try await Task.sleep(for: .milliseconds(200))  // let the watch start
+        let r = try await store.put("now/new", bytes("after"))
+        let seen = try await events.waitFor(count: 1)
+        events.cancel()
+        #expect(seen.map(\.revision) == [r])
     }
 
     func staleLeaderWriteIsRejected() async throws {
