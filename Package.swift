@@ -81,7 +81,12 @@ let package = Package(
         .testTarget(name: "DomainXMLTests", dependencies: ["DomainXML"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HACoreTests", dependencies: ["HACore", "HASimulator"], resources: [.copy("Scenarios")]),
         .testTarget(name: "HACoordinationTests", dependencies: ["HACoordination", "vigil-store-crash-helper"]),
-        .testTarget(name: "HAAgentTests", dependencies: ["HAAgent", "HACore", "Libvirt"]),
+        .testTarget(name: "HAAgentTests", dependencies: [
+            "HAAgent", "HACore", "Libvirt", "AgentAPI",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         .testTarget(name: "LabTests", dependencies: ["Libvirt", "LabSupport"]),
 
         // Benchmarks: run in release by `make bench`, never as timed assertions in tests.

@@ -58,7 +58,10 @@ extension DecodingError {
         case .typeMismatch(let type, let context): return "\(path(context))expected \(type)"
         case .valueNotFound(let type, let context): return "\(path(context))missing \(type) value"
         case .keyNotFound(let key, let context): return "\(path(context))missing \(key.stringValue)"
-        case .dataCorrupted(let context): return "\(path(context))\(context.debugDescription)"
+        case .dataCorrupted(let context):
+            if let inner = context.underlyingError as? ConfigurationFileError { return inner.description }
+            if let inner = context.underlyingError { return "\(path(context))\(context.debugDescription): \(inner)" }
+            return "\(path(context))\(context.debugDescription)"
         @unknown default: return "\(self)"
         }
     }

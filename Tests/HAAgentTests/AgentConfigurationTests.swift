@@ -1,0 +1,71 @@
+import Foundation
+import XCTest
+@testable import HAAgent
+
+/// Loading and validating vigild's YAML configuration.
+final class AgentConfigurationTests: XCTestCase {
+    private func load(_ yaml: String) throws -> AgentConfiguration {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigild-\(UUID().uuidString).yaml").path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try AgentConfiguration.load(path: path)
+    }
+
+    func testMinimalFileGetsDefaults() throws {
+        let c = try load("shared_storage: /srv/vigil\n")
+        XCTAssertEqual(c.sharedStorage, "/srv/vigil")
+        XCTAssertEqual(c.libvirtURI, "qemu:///system")
+        XCTAssertEqual(c.membership.leaseTTLSeconds, 5)
+        XCTAssertEqual(c.store.etcdEndpoints, [])
+        XCTAssertFalse(c.node.isEmpty)
+    }
+
+    func testEverySettingIsRead() throws {
+        let c = try load("""
+        node: h1
+        cluster: lab
+        libvirt_uri: qemu:///system
+        migration_uri: qemu+tcp://10.77.0.11/system
+        shared_storage: /srv/vigil
+        store: {etcd_endpoints: [http://10.77.0.11:2379], call_timeout_seconds: 1.5}
+        membership: {lease_ttl_seconds: 6, keepalive_interval_seconds: 1, self_fence_margin_seconds: 2, fencing_margin_seconds: 3}
+        health: {probe_command: [/usr/local/bin/probe], probe_failures: 2, reconcile_interval_seconds: 5}
+        migration: {allow_unsafe: true, max_downtime_ms: 200}
+        api: {socket: /run/v.sock, metrics_listen: "127.0.0.1:1"}
+        capacity: {memory_mib: 4096, vcpus: 4, reserved_memory_mib: 512}
+        log_level: debug
+        """)
+        XCTAssertEqual(c.node, "h1")
+        XCTAssertEqual(c.migrationURI, "qemu+tcp://10.77.0.11/system")
+        XCTAssertEqual(c.store.callTimeoutSeconds, 1.5)
+        XCTAssertEqual(c.membership.fencingMarginSeconds, 3)
+        XCTAssertEqual(c.health.probeCommand, ["/usr/local/bin/probe"])
+        XCTAssertTrue(c.migration.allowUnsafe)
+        XCTAssertEqual(c.capacity.memoryMiB, 4096)
+    }
+
+    func testErrorsNameTheSetting() {
+        func message(_ yaml: String) -> String {
+            do { _ = try load(yaml); return "no error" } catch { return "\(error)" }
+        }
+        let missing = message("node: h1\n")
+        XCTAssertTrue(missing.contains("shared_storage"), missing)
+        let typo = message("shared_storage: /s\nmembership: {lease_ttl_seconds: many}\n")
+        XCTAssertTrue(typo.contains("lease_ttl_seconds"), typo)
+        XCTAssertTrue(message("shared_storage: /s\nmembership: {lease_ttl_seconds: 4, self_fence_margin_seconds: 5}\n").contains("self_fence_margin_seconds"))
+        XCTAssertTrue(message("shared_storage: /s\nstore: {etcd_endpoints: [10.0.0.1:2379]}\n").contains("must start with http"))
+        XCTAssertTrue(message("shared_storage: relative\n").contains("absolute"))
+        XCTAssertTrue(message("shared_storage: [unclosed\n").contains("cannot use configuration file"))
+    }
+
+    func testLockManagerIsRequired() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("qemu-\(UUID().uuidString).conf").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "#lock_manager = \"lockd\"\n".write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try LockManagerCheck.verify(qemuConf: path)) { XCTAssertTrue("\($0)".contains("no lock_manager setting"), "\($0)") }
+        try "lock_manager = \"sanlock\"\n".write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try LockManagerCheck.verify(qemuConf: path)) { XCTAssertTrue("\($0)".contains("sanlock"), "\($0)") }
+        try "user = \"root\"\nlock_manager = \"lockd\"  # required by Vigil\n".write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertNoThrow(try LockManagerCheck.verify(qemuConf: path))
+    }
+}

@@ -1,0 +1,121 @@
+import AgentAPI
+import Foundation
+import Libvirt
+import NIOHTTP1
+import XCTest
+@testable import HAAgent
+
+/// The whole agent on one host (embedded store, libvirt's test driver): making a VM highly available,
+/// restart after a crash, failing a group whose restarts are exhausted, adoption after an agent
+/// restart, and API errors that name the problem. Failover between hosts is proven in the lab.
+final class AgentEndToEndTests: XCTestCase {
+    private func unique(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.prefix(6).lowercased())" }
+
+    private func groupStatus(_ h: AgentHarness, _ g: String) async throws -> String? {
+        try await h.status().groups.first { $0.name == g }?.status
+    }
+
+    func testVMBecomesHighlyAvailableAndIsRestartedAfterACrash() async throws {
+        let h = try AgentHarness()
+        h.start()
+        defer { Task { await h.stop() } }
+        try await h.waitForAPI()
+        let vm = unique("web")
+        let add = AddVMRequest(domain: vm, xmlPath: try h.writeDomain(vm))
+        let answer = try await h.call(.POST, AgentAPI.vms, body: try JSONEncoder().encode(add))
+        XCTAssertEqual(answer.status, 201, String(decoding: answer.body, as: UTF8.self))
+        try await h.waitUntil("\(vm) online") { try await self.groupStatus(h, vm) == "online" }
+        let libvirt = try Connection(uri: "test:///default")
+        let domain = try libvirt.lookup(name: vm)
+        XCTAssertEqual(try domain.state().state, .running)
+
+        // A crash (QEMU gone) is seen through libvirt events and restarted in place.
+        try domain.destroy()
+        try await h.waitUntil("\(vm) restarted") { try libvirt.lookup(name: vm).state().state == .running }
+        try await h.waitUntil("\(vm) online after restart") { try await self.groupStatus(h, vm) == "online" }
+        XCTAssertTrue(h.metrics.render().contains("vigil_restarts_total 1"), h.metrics.render())
+
+        // A second crash within the restart period exceeds the threshold (1 in 15 min): the group is
+        // taken offline and failed over; with one node, it starts here again (as WSFC does). After the
+        // failover threshold (2 in 6 h) the group is left failed, stopped and undefined.
+        var crashes = 1
+        while try await groupStatus(h, vm) != "failed", crashes < 8 {
+            try await h.waitUntil("\(vm) running before crash \(crashes + 1)") {
+                let status = try await self.groupStatus(h, vm)
+                let running = try libvirt.domainIfExists(name: vm)?.state().state == .running
+                return status == "failed" || (status == "online" && running)
+            }
+            guard try await groupStatus(h, vm) != "failed" else { break }
+            try libvirt.lookup(name: vm).destroy()
+            crashes += 1
+            let failoversBefore = h.metrics.render()
+            try await h.waitUntil("\(vm) reacted to crash \(crashes)") {
+                let status = try await self.groupStatus(h, vm)
+                return status != "online" || h.metrics.render() != failoversBefore
+            }
+        }
+        try await h.waitUntil("\(vm) failed") { try await self.groupStatus(h, vm) == "failed" }
+        XCTAssertEqual(crashes, 4, "1 restart, then 2 failovers, then failed")
+        XCTAssertTrue(h.metrics.render().contains("vigil_failovers_total 2"), h.metrics.render())
+        XCTAssertNil(try libvirt.domainIfExists(name: vm), "a failed group leaves no definition on the host")
+        await h.stop()
+    }
+
+    func testRestartedAgentAdoptsItsRunningVM() async throws {
+        let h = try AgentHarness()
+        h.start()
+        try await h.waitForAPI()
+        let vm = unique("db")
+        _ = try await h.call(.POST, AgentAPI.vms, body: try JSONEncoder().encode(AddVMRequest(domain: vm, xmlPath: try h.writeDomain(vm))))
+        try await h.waitUntil("\(vm) online") { try await self.groupStatus(h, vm) == "online" }
+        let libvirt = try Connection(uri: "test:///default")
+        let before = try libvirt.lookup(name: vm).id
+
+        await h.stop()
+        XCTAssertEqual(try libvirt.lookup(name: vm).state().state, .running, "the VM outlives its agent")
+        h.start()
+        try await h.waitForAPI()
+        try await Task.sleep(for: .seconds(2))  // a reconcile pass
+        let adopted = try await groupStatus(h, vm)
+        XCTAssertEqual(adopted, "online")
+        XCTAssertEqual(try libvirt.lookup(name: vm).id, before, "adopted, not restarted")
+        await h.stop()
+        try? libvirt.lookup(name: vm).destroy()
+        try? libvirt.lookup(name: vm).undefine()
+    }
+
+    func testBadRequestsAreNamed() async throws {
+        let h = try AgentHarness()
+        h.start()
+        defer { Task { await h.stop() } }
+        try await h.waitForAPI()
+        func error(_ method: HTTPMethod, _ path: String, _ body: Data?) async throws -> (Int, String) {
+            let (status, data) = try await h.call(method, path, body: body)
+            return (status, (try? JSONDecoder().decode(APIError.self, from: data))?.error ?? String(decoding: data, as: UTF8.self))
+        }
+        let outside = AddVMRequest(domain: "x", xmlPath: "/etc/hostname")
+        var (status, message) = try await error(.POST, AgentAPI.vms, try JSONEncoder().encode(outside))
+        XCTAssertEqual(status, 400)
+        XCTAssertTrue(message.contains("/etc/hostname") && message.contains("not on shared storage"), message)
+
+        (status, message) = try await error(.POST, AgentAPI.vms, Data("{\"domain\": 3}".utf8))
+        XCTAssertEqual(status, 400)
+        XCTAssertTrue(message.contains("malformed request body"), message)
+
+        (status, message) = try await error(.POST, AgentAPI.move("nosuch"), nil)
+        XCTAssertEqual(status, 400)
+        XCTAssertEqual(message, "no group named nosuch")
+
+        (status, message) = try await error(.POST, AgentAPI.node("ghost", .drain), nil)
+        XCTAssertEqual(message, "no node named ghost")
+
+        let vm = unique("dup")
+        let add = try JSONEncoder().encode(AddVMRequest(domain: vm, xmlPath: try h.writeDomain(vm), priority: "urgent"))
+        (status, message) = try await error(.POST, AgentAPI.vms, add)
+        XCTAssertTrue(message.contains("unknown priority 'urgent'"), message)
+
+        (status, message) = try await error(.GET, "/v2/nothing", nil)
+        XCTAssertEqual(status, 404)
+        await h.stop()
+    }
+}

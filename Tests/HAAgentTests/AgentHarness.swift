@@ -1,0 +1,97 @@
+import AgentAPI
+import AsyncHTTPClient
+import Foundation
+import Libvirt
+import NIOHTTP1
+import Logging
+import NIOCore
+import XCTest
+@testable import HAAgent
+
+/// A whole `VigilAgent` in this process: embedded SQLite store, libvirt's test driver, its API on a
+/// unix socket in a temporary directory. Real parts throughout except QEMU (proven in the lab tests).
+final class AgentHarness: @unchecked Sendable {
+    let directory: String
+    let configuration: AgentConfiguration
+    let metrics = AgentMetrics()
+    private var task: Task<Void, Error>?
+
+    init(node: String = "solo", reconcileSeconds: Double = 1) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-agent-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory + "/shared/vms", withIntermediateDirectories: true)
+        try "lock_manager = \"lockd\"\n".write(toFile: directory + "/qemu.conf", atomically: true, encoding: .utf8)
+        var settings = AgentConfiguration(node: node, libvirtURI: "test:///default", sharedStorage: directory + "/shared",
+                                          qemuConfPath: directory + "/qemu.conf", logLevel: "warning")
+        settings.store.embeddedPath = directory + "/state.sqlite"
+        settings.api.socket = directory + "/vigild.sock"
+        settings.api.metricsListen = ""
+        settings.health.reconcileIntervalSeconds = reconcileSeconds
+        settings.health.shutdownDeadlineSeconds = 1
+        configuration = settings
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+    func start() {
+        var logger = Logger(label: "vigild-test")
+        logger.logLevel = ProcessInfo.processInfo.environment["VIGIL_TEST_LOG"] == nil ? .warning : .info
+        let agent = VigilAgent(configuration: configuration, metrics: metrics, logger: logger)
+        task = Task { try await agent.run() }
+    }
+
+    /// Stops the agent as a crash would, from the domains' point of view: they keep running.
+    func stop() async {
+        task?.cancel()
+        _ = await task?.result
+        task = nil
+    }
+
+    /// Writes a test-driver domain with one disk on shared storage; returns its XML path.
+    func writeDomain(_ name: String) throws -> String {
+        let disk = "\(directory)/shared/vms/\(name).img"
+        _ = FileManager.default.createFile(atPath: disk, contents: Data(count: 4096))
+        let xml = """
+        <domain type='test'>
+          <name>\(name)</name>
+          <uuid>\(UUID().uuidString.lowercased())</uuid>
+          <memory unit='MiB'>128</memory>
+          <vcpu>1</vcpu>
+          <os><type>hvm</type></os>
+          <devices>
+            <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='\(disk)'/><target dev='vda' bus='virtio'/></disk>
+          </devices>
+        </domain>
+        """
+        let path = "\(directory)/shared/vms/\(name).xml"
+        try xml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// One API call over the unix socket: status code and body.
+    func call(_ method: HTTPMethod, _ path: String, body: Data? = nil) async throws -> (status: Int, body: Data) {
+        var request = HTTPClientRequest(url: URL(httpURLWithSocketPath: configuration.api.socket, uri: path)!.absoluteString)
+        request.method = method
+        if let body { request.body = .bytes(ByteBuffer(bytes: Array(body))) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        return (Int(response.status.code), Data(try await response.body.collect(upTo: 1 << 20).readableBytesView))
+    }
+
+    func status() async throws -> ClusterStatus {
+        try JSONDecoder().decode(ClusterStatus.self, from: try await call(.GET, AgentAPI.status).body)
+    }
+
+    /// Polls until `condition` holds, failing with `what` after `timeout` seconds.
+    func waitUntil(_ what: String, timeout: Double = 15, _ condition: () async throws -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if (try? await condition()) == true { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        XCTFail("timed out after \(timeout) s waiting for: \(what)")
+        throw CancellationError()
+    }
+
+    func waitForAPI() async throws {
+        try await waitUntil("the agent's API to answer with a leader") { try await self.status().leader != nil }
+    }
+}
