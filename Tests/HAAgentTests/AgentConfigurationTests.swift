@@ -20,6 +20,13 @@ final class AgentConfigurationTests: XCTestCase {
         XCTAssertFalse(c.node.isEmpty)
     }
 
+    func testDocumentedExampleMatchesTheDefaults() throws {
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        var example = try AgentConfiguration.load(path: repo.appendingPathComponent("deploy/vigild.yaml").path)
+        example.node = AgentConfiguration.defaultNodeName
+        XCTAssertEqual(example, AgentConfiguration(sharedStorage: "/srv/vigil"), "deploy/vigild.yaml documents the defaults")
+    }
+
     func testEverySettingIsRead() throws {
         let c = try load("""
         node: h1
