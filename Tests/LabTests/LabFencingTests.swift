@@ -84,3 +84,25 @@ extension LabTests {
         }
     }
 }
+
+extension LabTests {
+    /// Without the privileges to create namespaces the lab must fail with its reason, not skip.
+    @Suite("Multi-host lab without privileges")
+    struct LabPrivilegeTests {
+        @Test("without CAP_SYS_ADMIN, `up` fails with a clear hostUnsupported error")
+        func upWithoutNamespaces() throws {
+            let real = try LabScript.locate()
+            let wrapper = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-lab-nocap-\(UUID().uuidString)")
+            try "exec setpriv --bounding-set=-sys_admin /bin/bash '\(real.path)' \"$@\"\n"
+                .write(to: wrapper, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(at: wrapper) }
+            let error = #expect(throws: LabError.self) { try LabScript(path: wrapper.path).run(["up"]) }
+            guard case .hostUnsupported(let message)? = error else {
+                Issue.record("expected hostUnsupported, got \(String(describing: error))")
+                return
+            }
+            print("[lab] without CAP_SYS_ADMIN: \(LabError.hostUnsupported(message: message))")
+            #expect(message.contains("namespaces"), "the message must name the missing capability")
+        }
+    }
+}
