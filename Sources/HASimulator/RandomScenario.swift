@@ -18,6 +18,7 @@ public enum RandomScenario {
         s.world.leaseTTL = .seconds(Int64.random(in: 5...15, using: &rng))
         s.world.selfFenceDelay = .seconds(Int64.random(in: 2...5, using: &rng))
         s.world.fenceDevice = Bool.random(using: &rng)
+        s.world.localRestarts = Bool.random(using: &rng)
         s.coordinator = CoordinatorConfiguration(
             fencingMargin: s.world.selfFenceDelay + .seconds(Int64.random(in: 1...10, using: &rng)),
             maxConcurrentMovesPerDrain: Int.random(in: 1...3, using: &rng))

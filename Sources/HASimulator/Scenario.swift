@@ -17,6 +17,9 @@ public struct WorldSettings: Hashable, Sendable {
     public var migrationTime: TimeSpan = .seconds(5)
     /// A broken guest crashes this long after each start on its bad node.
     public var brokenCrashDelay: TimeSpan = .seconds(1)
+    /// Whether each node restarts its failed guests itself (`LocalResourceManager`) and only escalates
+    /// exhausted restarts, or reports every failure to the coordinator.
+    public var localRestarts = false
     public init() {}
 }
 

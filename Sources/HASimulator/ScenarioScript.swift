@@ -44,6 +44,7 @@ public enum ScenarioScript {
             if let v = opts["self-fence-delay"] { s.world.selfFenceDelay = try span(v) }
             if let v = opts["max-moves"] { s.coordinator.maxConcurrentMovesPerDrain = try int(v) }
             if let v = opts["fence-device"] { s.world.fenceDevice = v == "yes" }
+            if let v = opts["local-restarts"] { s.world.localRestarts = v == "yes" }
             if let v = opts["strict-anti-affinity"] { s.coordinator.placement.strictAntiAffinity = v == "yes" }
         case "node":
             try need(words, 2)

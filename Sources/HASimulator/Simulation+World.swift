@@ -52,7 +52,18 @@ extension Simulation {
     mutating func crashVM(_ vm: String, on n: NodeID) {
         world.nodes[n]!.running.remove(vm)
         let g = world.groupOfVM[vm]!
-        report(n, .resourceFailed(g, ResourceID(vm), on: n))
+        guard scenario.world.localRestarts else { return report(n, .resourceFailed(g, ResourceID(vm), on: n)) }
+        world.nodes[n]!.local.groupArrived(g, restartPolicy: world.groups[g]!.policy.restart)
+        switch world.nodes[n]!.local.resourceFailed(g, ResourceID(vm), at: now) {
+        case .restart(_, _, _, let reason):
+            note("local", "\(n) restarts \(vm) in place -- \(reason)")
+            checker.onLocalRestart(g, on: n, at: now)
+            let ge = world.nodes[n]!.groupEpoch[g, default: 0]
+            queue.push(.localRestart(vm, n, groupEpoch: ge), at: now + scenario.world.startTime)
+        case .escalate(let event, let reason):
+            note("local", "\(n) escalates \(vm) -- \(reason)")
+            report(n, event)
+        }
     }
 
     private mutating func rejoin(_ n: NodeID) {
@@ -116,16 +127,19 @@ extension Simulation {
     }
 
     mutating func execute(_ action: Directive.Action, on n: NodeID, epoch: Int) {
+        if case .liveMigrate(let g, _, _) = action { world.nodes[n]!.local.moveEnded(g) }
+        if case .quickMigrate(let g, _, _) = action { world.nodes[n]!.local.moveEnded(g) }
         guard world.nodes[n]!.alive, world.nodes[n]!.epoch == epoch else { return }
         switch action {
         case .bringOnline(let g, _, _, _):
             for vm in world.vmNames(g) { start(vm, on: n) }
             report(n, .groupOnline(g, on: n))
         case .takeOffline(let g, _, _):
-            for vm in world.vmNames(g) { world.nodes[n]!.running.remove(vm) }
+            world.leave(g, n)
             checker.lastHost[g] = nil
             report(n, .groupOffline(g, on: n))
         case .restartResource(let g, let r, _):
+            world.nodes[n]!.local.restartOrdered(g, at: now)
             if world.groupOfVM[r.rawValue] != nil { start(r.rawValue, on: n) }
             report(n, .resourceOnline(g, r, on: n))
         case .liveMigrate(let g, _, let b): migrate(g, from: n, to: b, .live)
@@ -134,7 +148,7 @@ extension Simulation {
         }
     }
 
-    private mutating func start(_ vm: String, on n: NodeID) {
+    mutating func start(_ vm: String, on n: NodeID) {
         world.nodes[n]!.running.insert(vm)
         if world.broken[vm] == n {
             queue.push(.vmCrash(vm, n, epoch: world.nodes[n]!.epoch), at: now + scenario.world.brokenCrashDelay)
@@ -149,17 +163,15 @@ extension Simulation {
         let injected = world.failMigrationsLeft > 0
         if injected { world.failMigrationsLeft -= 1 }
         if method == .quick {
-            for vm in vms { world.nodes[a]!.running.remove(vm) }
+            world.leave(g, a)
             checker.lastHost[g] = nil
         }
         guard runs, targetOK, !injected else {
             note("world", "\(method) migration of \(g) \(a)->\(b) fails")
             return report(a, .moveFailed(g, method, from: a, runningOn: method == .live && anyRuns ? a : nil))
         }
-        for vm in vms {
-            world.nodes[a]!.running.remove(vm)
-            start(vm, on: b)
-        }
+        world.leave(g, a)
+        for vm in vms { start(vm, on: b) }
         report(b, .groupOnline(g, on: b))
     }
 

@@ -19,6 +19,7 @@ public struct Simulation {
         case leaseExpiry(NodeID, leaseEpoch: Int)
         case selfFence(NodeID, epoch: Int)
         case vmCrash(String, NodeID, epoch: Int)
+        case localRestart(String, NodeID, groupEpoch: Int)
         case fenceDone(NodeID)
         case settle
     }
@@ -85,6 +86,8 @@ public struct Simulation {
         case .vmCrash(let vm, let n, let epoch):
             if world.nodes[n]!.epoch == epoch, world.broken[vm] == n { crashVM(vm, on: n) }
         case .fenceDone(let n): fenceDone(n)
+        case .localRestart(let vm, let n, let ge):
+            if world.nodes[n]!.alive, world.nodes[n]!.groupEpoch[world.groupOfVM[vm]!, default: 0] == ge { start(vm, on: n) }
         case .settle: settle()
         }
     }
@@ -111,7 +114,8 @@ public struct Simulation {
         switch action {
         case .bringOnline(_, let n, _, _), .restartResource(_, _, let n): send(action, to: n, after: w.startTime)
         case .takeOffline(_, let n, _): send(action, to: n, after: w.stopTime)
-        case .liveMigrate(_, let a, _), .quickMigrate(_, let a, _):
+        case .liveMigrate(let g, let a, _), .quickMigrate(let g, let a, _):
+            world.nodes[a]!.local.moveStarted(g)
             send(action, to: a, after: world.slowMigrations ? w.migrationTime * 10 : w.migrationTime)
         case .fenceNode(let n): if w.fenceDevice { queue.push(.fenceDone(n), at: now + w.fenceDelay) }
         case .waitUntil(let t): queue.push(.deliver(.timerFired), at: t)

@@ -16,6 +16,10 @@ struct SimNode {
     var fenceConfirmedAt: Timestamp?
     /// VM names running here.
     var running: Set<String> = []
+    /// The node agent's restart-in-place instance (kept on local disk, so it survives crashes).
+    var local: LocalResourceManager
+    /// Bumped per group whenever the group leaves this node, so pending local restarts are dropped.
+    var groupEpoch: [GroupID: Int] = [:]
     /// Reports held back while cut off from the store.
     var outbox: [ClusterEvent] = []
     /// Directives held back while cut off from the store.
@@ -26,6 +30,7 @@ struct SimNode {
     /// The node loses every guest (crash, watchdog or power-off).
     mutating func killGuests() {
         running.removeAll()
+        groupEpoch = groupEpoch.mapValues { $0 + 1 }
         epoch += 1
         outbox.removeAll()
         inbox.removeAll()
@@ -45,7 +50,7 @@ struct World {
     var storeUp = true
 
     init(nodes: [Node], groups: [GroupDefinition]) {
-        self.nodes = Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, SimNode(capacity: $0.capacity)) })
+        self.nodes = Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, SimNode(capacity: $0.capacity, local: LocalResourceManager(node: $0.id))) })
         self.groups = Dictionary(uniqueKeysWithValues: groups.map { ($0.id, $0) })
         var map: [String: GroupID] = [:]
         for g in groups { for vm in g.vms { map[vm.id.rawValue] = g.id } }
@@ -53,6 +58,12 @@ struct World {
     }
 
     func vmNames(_ g: GroupID) -> [String] { groups[g]!.vms.map(\.id.rawValue) }
+
+    /// The group's guests leave node `n` (stopped, saved or migrated away).
+    mutating func leave(_ g: GroupID, _ n: NodeID) {
+        for vm in vmNames(g) { nodes[n]!.running.remove(vm) }
+        nodes[n]!.groupEpoch[g, default: 0] += 1
+    }
 
     /// Nodes (alive, possibly cut off) on which `vm` runs.
     func hosts(of vm: String) -> [NodeID] {

@@ -24,6 +24,21 @@ final class LocalResourceManagerTests: XCTestCase {
         XCTAssertEqual(failover, [.bringOnline("g", on: "n2", order: ["g-vm"], cause: .failover)])
     }
 
+    func testFailuresDuringAMigrationAreLeftToTheCoordinatorWithTheBudgetLeft() {
+        var local = LocalResourceManager(node: "n1")
+        local.groupArrived("g", restartPolicy: ThresholdPolicy(threshold: 1, period: .minutes(10)))
+        local.moveStarted("g")
+        guard case .escalate(.resourceFailed("g", "x", on: "n1"), _) = local.resourceFailed("g", "x", at: .zero) else {
+            return XCTFail("a failure during a migration is the coordinator's")
+        }
+        local.restartOrdered("g", at: Fixture.at(1))
+        guard case .escalate(.restartsExhausted("g", "x", on: "n1"), _) = local.resourceFailed("g", "x", at: Fixture.at(2)) else {
+            return XCTFail("the coordinator's restart used the budget up")
+        }
+        local.moveEnded("g")
+        guard case .escalate(.restartsExhausted, _) = local.resourceFailed("g", "x", at: Fixture.at(3)) else { return XCTFail() }
+    }
+
     func testAGroupNotKnownHereIsLeftToTheCoordinator() {
         var local = LocalResourceManager(node: "n1")
         guard case .escalate(.resourceFailed("g", "x", on: "n1"), _) = local.resourceFailed("g", "x", at: .zero) else {

@@ -4,7 +4,10 @@ extension ClusterCoordinator {
                                  _ out: inout Decisions) {
         switch states[g]!.status {
         case .online(n), .restarting(n, _), .starting(n): break
-        case .migrating(n, _, _): states[g]!.failedDuringMove = r; return  // handled when the move ends
+        case .migrating(n, _, _):  // handled when the move ends
+            states[g]!.failedDuringMove = r
+            states[g]!.failedDuringMoveExhausted = exhausted
+            return
         default: return  // stale
         }
         let policy = definitions[g]!.policy.restart
@@ -92,7 +95,7 @@ extension ClusterCoordinator {
             states[g]!.possibleHosts = [n]
             if let r = states[g]!.failedDuringMove, n == from {
                 states[g]!.failedDuringMove = nil
-                return resourceFailed(g, r, n, &out)
+                return resourceFailed(g, r, n, exhausted: states[g]!.failedDuringMoveExhausted, &out)
             }
             guard n == from, nodes[to]?.acceptsGroups == true else { return }
             startMove(g, from: from, to: to, "\(m) migration of \(g) \(from)->\(to) failed: falling back to \(next)", &out)

@@ -43,6 +43,8 @@ public struct GroupState: Hashable, Codable, Sendable {
     public var moveFloor: MoveMethod?
     /// A resource that failed on the source while a migration was under way (handled once it ends).
     public var failedDuringMove: ResourceID?
+    /// The node had used up its restarts when that resource failed (see `restartsExhausted`).
+    public var failedDuringMoveExhausted = false
     /// An operator asked to start the group (needed for `noAutoStart` groups).
     public var startRequested = false
     /// An operator's requested target for the next placement.

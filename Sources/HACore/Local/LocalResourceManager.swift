@@ -14,6 +14,8 @@ public struct LocalResourceManager: Codable, Sendable {
     /// Restart policy of each group this node runs.
     public private(set) var policies: [GroupID: ThresholdPolicy] = [:]
     private var windows: [GroupID: SlidingWindow] = [:]
+    /// Groups being migrated away from this node: their failures are the coordinator's to handle.
+    private var moving: Set<GroupID> = []
 
     public init(node: NodeID) { self.node = node }
 
@@ -23,6 +25,15 @@ public struct LocalResourceManager: Codable, Sendable {
     /// The group left this node; its restart history here is kept until it expires.
     public mutating func groupLeft(_ g: GroupID) { policies[g] = nil }
 
+    /// A migration of the group away from this node started (never restart it here meanwhile:
+    /// the coordinator may start it on the target).
+    public mutating func moveStarted(_ g: GroupID) { moving.insert(g) }
+    /// The migration ended, whatever its outcome.
+    public mutating func moveEnded(_ g: GroupID) { moving.remove(g) }
+
+    /// The coordinator ordered a restart here (after an escalated failure): it counts against the same budget.
+    public mutating func restartOrdered(_ g: GroupID, at now: Timestamp) { windows[g, default: SlidingWindow()].record(now) }
+
     /// A resource of a group running here failed at `now`.
     public mutating func resourceFailed(_ g: GroupID, _ r: ResourceID, at now: Timestamp) -> Decision {
         guard let policy = policies[g] else {
@@ -30,6 +41,11 @@ public struct LocalResourceManager: Codable, Sendable {
         }
         var window = windows[g] ?? SlidingWindow()
         defer { windows[g] = window }
+        if moving.contains(g) {
+            let room = window.allowsAnother(policy, at: now)
+            return .escalate(room ? .resourceFailed(g, r, on: node) : .restartsExhausted(g, r, on: node),
+                             reason: "\(g) is being migrated away: the coordinator decides")
+        }
         if let k = RestartBudget.take(&window, policy, at: now) {
             return .restart(g, r, number: k, reason: "\(r) of \(g) failed on \(node); restart \(k) of \(policy.threshold) allowed within \(policy.period)")
         }
