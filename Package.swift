@@ -80,7 +80,9 @@ let package = Package(
         .testTarget(name: "LibvirtTests", dependencies: ["Libvirt"]),
         .testTarget(name: "DomainXMLTests", dependencies: ["DomainXML"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HACoreTests", dependencies: ["HACore", "HASimulator"], resources: [.copy("Scenarios")]),
-        .testTarget(name: "HACoordinationTests", dependencies: ["HACoordination", "vigil-store-crash-helper"]),
+        .testTarget(name: "HACoordinationTests", dependencies: [
+            "HACoordination", "vigil-store-crash-helper", .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "HAAgentTests", dependencies: [
             "HAAgent", "HACore", "Libvirt", "AgentAPI",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

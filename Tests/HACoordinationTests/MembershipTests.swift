@@ -33,9 +33,10 @@ import Testing
         let dir = try TempDir()
         let store = try EmbeddedStore(path: dir.file("m.sqlite"), sweepInterval: .milliseconds(50))
         let fence = RecordingFence()
+        let log = LogCapture()
         let membership = Membership(store: store, record: node("host-1"),
                                     configuration: MembershipConfiguration(ttlSeconds: 3, keepAliveInterval: .milliseconds(200)),
-                                    selfFence: fence)
+                                    selfFence: fence, logger: log.logger)
         let election = Election(store: store, candidate: "host-1")
         await membership.onFence { reason in await election.stepDown(reason: reason) }
         try await membership.start()
@@ -47,6 +48,8 @@ import Testing
         let fences = await membership.fences
         #expect(fence.calls.first?.reason.contains("expired or was revoked") == true, "\(fences)")
         #expect(await election.token == nil)
+        #expect(log.entries.contains { $0.level == .critical && $0.message.contains("self-fencing") },
+                "the node says in its log that it fences itself")
         #expect(await eventually(timeout: .seconds(3)) {
             let l = await membership.lease
             return l != nil && l != lease
