@@ -1,3 +1,4 @@
+import Foundation
 import HACore
 import HASimulator
 
@@ -52,6 +53,11 @@ func coordinatorRows(nodes: Int, vms: Int) -> [Row] {
     var fits = false
     let tPlan = seconds { fits = plan.lossTolerance(count: 1, limit: 20).survives }
     out.append(Row(scenario: "N+1 check (20 node sets)", size: size, time: tPlan / 20, detail: "per set, survives: \(fits)", rss: peakRSSMiB()))
+
+    var bytes = 0
+    let tEncode = seconds { bytes = (try? JSONEncoder().encode(d))?.count ?? -1 }
+    out.append(Row(scenario: "stored state: encode as JSON", size: size, time: tEncode,
+                   detail: "\(format2(Double(bytes) / 1_048_576)) MiB of JSON", rss: peakRSSMiB()))
     return out
 }
 
