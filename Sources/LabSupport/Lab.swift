@@ -48,8 +48,11 @@ public final class Lab: Sendable {
     }
 
     /// Brings a lab up, runs `body`, and always runs `down` afterwards, even when `body` throws;
-    /// then checks that nothing of the lab is left (throws `.leftovers` otherwise).
+    /// then checks that nothing of the lab is left (throws `.leftovers` otherwise). Labs of this
+    /// machine take turns (see `LabLock`): a second caller waits until the first one is down.
     public static func with<T>(hosts count: Int = 3, _ body: (Lab) async throws -> T) async throws -> T {
+        let lock = try await LabLock.acquire()
+        defer { lock.release() }
         let script = try LabScript.locate()
         try script.run(["down"])  // a crashed earlier run may have left a lab behind
         let lab: Lab

@@ -67,19 +67,13 @@ extension LabTests {
 
         @Test("down removes every lab process, namespace and mount, even with guests running")
         func downLeavesNothing() async throws {
-            try LabScript.locate().run(["down"])  // a crashed earlier run may have left a lab behind
-            let lab = try Lab.up()
-            var pids: [Int32] = []
-            do {
-                let guest = try lab.guest("vm-down")
-                _ = try await LabGuest.boot(guest, on: try lab.host("h1"), lab: lab)
-                pids = try lab.processIDs()
-            } catch {
-                try? lab.down()
-                throw error
+            var hostCount = 0
+            let pids = try await Lab.with { lab in
+                hostCount = lab.hosts.count
+                _ = try await LabGuest.boot(try lab.guest("vm-down"), on: try lab.host("h1"), lab: lab)
+                return try lab.processIDs()
             }
-            try lab.down()
-            #expect(pids.count > 4 * lab.hosts.count, "expected daemons, etcd and QEMU among \(pids)")
+            #expect(pids.count > 4 * hostCount, "expected daemons, etcd and QEMU among \(pids)")
             #expect(Lab.leftovers(pids: pids).isEmpty, "left behind: \(Lab.leftovers(pids: pids))")
         }
     }
