@@ -15,10 +15,16 @@ public actor EmbeddedStore: CoordinationStore {
         let continuation: AsyncThrowingStream<WatchEvent, Error>.Continuation
     }
 
+    /// Watch history kept behind the current revision; older history is compacted automatically
+    /// (a heartbeat a second would otherwise grow the file forever). Watches from before it resync.
+    public let historyRetention: Int64
+
     /// Opens (creating if needed) the store at `path`. With `sweepInterval` set, a background task
     /// ends expired leases that often; every call also ends expired leases first.
     public init(path: String, clock: @escaping StoreClock = systemStoreClock,
-                sweepInterval: Duration? = .milliseconds(250)) throws {
+                sweepInterval: Duration? = .milliseconds(250), historyRetention: Int64 = 10_000) throws {
+        precondition(historyRetention > 0, "historyRetention must be positive")
+        self.historyRetention = historyRetention
         var config = Configuration()
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -116,6 +122,7 @@ public actor EmbeddedStore: CoordinationStore {
                     batch.events)
         }
         publish(events)
+        compactIfDue(outcome.0.revision)
         return outcome
     }
 
@@ -191,7 +198,11 @@ public actor EmbeddedStore: CoordinationStore {
                 _ = try batch.finish()
                 return batch.events
             }
-            if let events { any = true; publish(events) }
+            if let events {
+                any = true
+                publish(events)
+                if let r = events.last?.revision { compactIfDue(r) }
+            }
         }
         return any
     }
@@ -254,7 +265,18 @@ public actor EmbeddedStore: CoordinationStore {
         }
     }
 
-    public func compact(revision: Revision) async throws {
+    /// Every `historyRetention / 10` revisions, drops the history older than `historyRetention`.
+    /// Runs after a commit, so it never fails the call: what it cannot do now it does next time
+    /// (and a revision already compacted by hand is simply skipped).
+    private func compactIfDue(_ revision: Revision) {
+        let step = max(historyRetention / 10, 1)
+        guard revision % step == 0, revision - historyRetention > 0 else { return }
+        try? compactSync(revision - historyRetention)
+    }
+
+    public func compact(revision: Revision) async throws { try compactSync(revision) }
+
+    private func compactSync(_ revision: Revision) throws {
         try writeSync { db in
             let current = try EmbeddedStoreSchema.meta(db, EmbeddedStoreSchema.metaRevision)
             let old = try EmbeddedStoreSchema.meta(db, EmbeddedStoreSchema.metaCompactRevision)

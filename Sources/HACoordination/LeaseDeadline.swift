@@ -14,13 +14,14 @@
 /// confirmed; fence deadline known), `.fenced` (deadline passed; domains stopped; only a new
 /// lease leaves this state).
 public struct LeaseDeadline: Sendable, Hashable {
+    /// Where the lease stands, as this node knows it.
     public enum State: Sendable, Hashable {
         case unheld
         case held(lastConfirmedSend: Duration, ttl: Duration)
         case fenced(at: Duration)
     }
 
-    /// What the shell must do.
+    /// What the shell must do after an event.
     public enum Action: Sendable, Hashable {
         case none
         /// Stop the HA domains now: the lease may expire soon and others would take them.

@@ -37,4 +37,13 @@ public struct Ownership: Sendable {
             success: [.put(key, [UInt8](value))]), token: token, leaderKey: leaderKey)
         return r.succeeded ? r.revision : nil
     }
+
+    /// Removes the ownership record of `group` (fenced like `assign`). Returns whether it existed.
+    @discardableResult
+    public func remove(_ group: String, token: FencingToken) async throws -> Bool {
+        let key = Self.prefix + group
+        let r = try await store.fencedTransaction(Transaction(
+            compare: [], success: [.get(key), .delete(key)]), token: token, leaderKey: leaderKey)
+        return r.reads.first.map { $0 != nil } ?? false
+    }
 }

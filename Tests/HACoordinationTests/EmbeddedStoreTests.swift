@@ -29,6 +29,24 @@ import Testing
         await reopened.close()
     }
 
+    @Test func historyIsCompactedAutomatically() async throws {
+        let dir = try TempDir()
+        let store = try EmbeddedStore(path: dir.file("h.sqlite"), sweepInterval: nil, historyRetention: 20)
+        var last: Revision = 0
+        for i in 0..<100 { last = try await store.put("h/\(i % 3)", [UInt8(i)]) }
+        let recent = WatchRecorder(store.watch(prefix: "h/", fromRevision: last - 9))
+        #expect(try await recent.waitFor(count: 10).map(\.revision) == Array((last - 9)...last), "recent history is kept")
+        recent.cancel()
+        let old = WatchRecorder(store.watch(prefix: "h/", fromRevision: 2))
+        let first = try await old.waitFor(count: 1).first
+        old.cancel()
+        guard case .resync(let kvs, let rev)? = first else { Issue.record("expected a resync, got \(String(describing: first))"); return }
+        #expect(kvs.count == 3 && rev == last)
+        try await store.compact(revision: last - 5)  // by hand, past the automatic point
+        for i in 0..<10 { try await store.put("h/x", [UInt8(i)]) }  // automatic compaction must not fail writes
+        await store.close()
+    }
+
     @Test func theSweeperExpiresLeasesByTheRealClock() async throws {
         let dir = try TempDir()
         let store = try EmbeddedStore(path: dir.file("s.sqlite"), sweepInterval: .milliseconds(50))

@@ -202,6 +202,12 @@ struct StoreConformance {
         #expect(try await owners.assign("vm-1", to: "node-b", token: tokenB, expectedModRevision: current.modRevision) != nil)
         #expect(try await owners.assign("vm-1", to: "node-b", token: tokenB, expectedModRevision: current.modRevision) == nil,
                 "an ownership CAS on a stale record revision fails without throwing")
+        await #expect(throws: StoreError.fencingTokenRejected(token: tokenA.revision, key: "el/leader")) {
+            try await owners.remove("vm-1", token: tokenA)
+        }
+        #expect(try await owners.remove("vm-1", token: tokenB) == true)
+        #expect(try await owners.remove("vm-1", token: tokenB) == false)
+        #expect(try await owners.owner(of: "vm-1") == nil)
         try await b.resign()
         #expect(try await b.leader() == nil)
         try await store.revokeLease(leaseB.id)
