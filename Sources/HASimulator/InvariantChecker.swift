@@ -8,10 +8,12 @@ public struct InvariantChecker: Sendable {
     /// Restart times per group and node (the threshold applies per node).
     private var restarts: [String: [Timestamp]] = [:]
     private var failovers: [GroupID: [Timestamp]] = [:]
-    /// Where each group's guests last ran, unless they were stopped cleanly since.
-    var lastHost: [GroupID: NodeID] = [:]
+    /// Where (node and lease) each group's guests last ran, unless they were stopped cleanly since.
+    var lastHost: [GroupID: (node: NodeID, lease: Int)] = [:]
     let policies: [GroupID: GroupPolicy]
     let selfFenceDelay: TimeSpan
+    /// With strict anti-affinity, a node holding a group of the same class does not count as room.
+    var strictAntiAffinity = false
 
     init(groups: [GroupDefinition], selfFenceDelay: TimeSpan) {
         policies = Dictionary(uniqueKeysWithValues: groups.map { ($0.id, $0.policy) })
@@ -20,9 +22,10 @@ public struct InvariantChecker: Sendable {
 
     mutating func fail(_ now: Timestamp, _ what: String) { violations.append("\(now) \(what)") }
 
-    /// True if node `n` is known to run nothing: fenced by the device, or its watchdog surely fired.
-    static func knownFenced(_ node: SimNode, at now: Timestamp, selfFenceDelay: TimeSpan) -> Bool {
-        guard let lost = node.leaseLostAt else { return false }
+    /// True if what `node` ran under lease `lease` is known gone: that lease was lost and then the
+    /// fence device confirmed, or the watchdog surely fired.
+    static func knownFenced(_ node: SimNode, lease: Int, at now: Timestamp, selfFenceDelay: TimeSpan) -> Bool {
+        guard let lost = node.leaseLosses[lease] else { return false }
         if let f = node.fenceConfirmedAt, f >= lost { return true }
         return now >= lost + selfFenceDelay
     }
@@ -52,8 +55,9 @@ public struct InvariantChecker: Sendable {
                     fail(now, "\(g) brought online on \(target) while \(vm) still runs on \(h)")
                 }
             }
-            if let a = lastHost[g], a != target, let node = world.nodes[a], !node.connected,
-               !Self.knownFenced(node, at: now, selfFenceDelay: selfFenceDelay) {
+            if let (a, lease) = lastHost[g], a != target, let node = world.nodes[a],
+               !node.connected || node.leaseLosses[lease] != nil,
+               !Self.knownFenced(node, lease: lease, at: now, selfFenceDelay: selfFenceDelay) {
                 fail(now, "\(g) moved to \(target) before its source \(a) was fenced")
             }
         case .markFailed(let g):
@@ -77,7 +81,7 @@ public struct InvariantChecker: Sendable {
             for vm in node.running {
                 let hosts = world.hosts(of: vm)
                 if hosts.count > 1 && hosts.first == n { fail(now, "\(vm) runs on \(hosts.map(\.rawValue).joined(separator: " and "))") }
-                lastHost[world.groupOfVM[vm]!] = n
+                lastHost[world.groupOfVM[vm]!] = (n, node.leaseEpoch)
             }
             let used = world.usedMemory(n)
             if used.memory > node.capacity.memoryMiB - node.capacity.reservedMemoryMiB || used.vcpus > node.capacity.vcpus {
@@ -96,6 +100,8 @@ public struct InvariantChecker: Sendable {
             let fitting = world.nodes.keys.sorted().filter { n in
                 let node = world.nodes[n]!
                 let used = world.usedMemory(n)
+                let classes = Set(node.running.flatMap { policies[world.groupOfVM[$0]!]!.antiAffinityClasses })
+                if strictAntiAffinity && !classes.isDisjoint(with: def.policy.antiAffinityClasses) { return false }
                 return node.connected && def.policy.allows(n)
                     && node.capacity.memoryMiB - node.capacity.reservedMemoryMiB - used.memory >= def.memoryMiB
                     && node.capacity.vcpus - used.vcpus >= def.vcpus

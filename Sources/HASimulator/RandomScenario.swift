@@ -21,7 +21,8 @@ public enum RandomScenario {
         s.world.localRestarts = Bool.random(using: &rng)
         s.coordinator = CoordinatorConfiguration(
             fencingMargin: s.world.selfFenceDelay + .seconds(Int64.random(in: 1...10, using: &rng)),
-            maxConcurrentMovesPerDrain: Int.random(in: 1...3, using: &rng))
+            maxConcurrentMovesPerDrain: Int.random(in: 1...3, using: &rng),
+            placement: PlacementOptions(strictAntiAffinity: chance(0.2, &rng)))
         s.groups = (1...Int.random(in: 4...9, using: &rng)).map { group($0, nodes: nodeIDs, &rng) }
         s.schedule = faults(s, nodes: nodeIDs, &rng).sorted { $0.at < $1.at }
         s.runUntil = Timestamp.zero + faultWindow + .minutes(5)

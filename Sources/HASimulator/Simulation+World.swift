@@ -100,6 +100,7 @@ extension Simulation {
         let node = world.nodes[n]!
         guard node.leaseEpoch == leaseEpoch, !node.connected, node.leaseLostAt == nil else { return }
         world.nodes[n]!.leaseLostAt = now
+        world.nodes[n]!.leaseLosses[leaseEpoch] = now
         queue.push(.deliver(.leaseLost(n)), at: now)
         if node.alive {
             queue.push(.selfFence(n, epoch: node.epoch), at: now + scenario.world.selfFenceDelay)

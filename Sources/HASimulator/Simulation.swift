@@ -46,6 +46,7 @@ public struct Simulation {
         self.coordinator = coordinator ?? ClusterCoordinator(configuration: scenario.coordinator, nodes: scenario.nodes, groups: groups)
         self.world = World(nodes: scenario.nodes, groups: groups)
         self.checker = InvariantChecker(groups: groups, selfFenceDelay: scenario.world.selfFenceDelay)
+        self.checker.strictAntiAffinity = scenario.coordinator.placement.strictAntiAffinity
         self.logging = logging
         self.settleTime = settleTime ?? scenario.settle
     }

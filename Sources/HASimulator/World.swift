@@ -10,6 +10,8 @@ struct SimNode {
     /// Bumped whenever the node renews its lease after a cut; pending expiries of older leases are void.
     var leaseEpoch = 0
     var leaseLostAt: Timestamp?
+    /// When each of the node's leases (by `leaseEpoch`) was lost.
+    var leaseLosses: [Int: Timestamp] = [:]
     var selfFenced = false
     var rejoinPending = false
     /// When the fence device last confirmed this node runs nothing.

@@ -33,7 +33,7 @@ extension ClusterCoordinator {
         for def in groupsInOrder {
             let s = states[def.id]!
             // An offline group that may still run somewhere holds its capacity there.
-            let held = s.status == .offline ? s.possibleHosts.sorted() : s.status.nodes
+            let held = s.status == .offline || s.status == .failed ? s.possibleHosts.sorted() : s.status.nodes
             for n in held { survey.load.add(def, to: n) }
             switch s.status {
             case .offline: survey.offline.append(def.id)
@@ -91,7 +91,9 @@ extension ClusterCoordinator {
                 if s.recovering { alert(id, "held", .warning, "\(id) is not started automatically (priority: no auto start)", &out) }
                 continue
             }
-            if s.recovering && !s.failovers.allowsAnother(def.policy.failover, at: out.now) {
+            // A group that may still run on a node (a migration cut short) is confirmed there, not failed over.
+            let stillThere = !s.possibleHosts.isEmpty
+            if s.recovering && !stillThere && !s.failovers.allowsAnother(def.policy.failover, at: out.now) {
                 s.status = .failed
                 s.recovering = false
                 states[id] = s
@@ -103,8 +105,8 @@ extension ClusterCoordinator {
                 alert(id, "unplaced", .warning, "\(id) stays offline: \(decision.reason)", &out)
                 continue
             }
-            let cause: StartCause = s.recovering ? .failover : .start
-            if s.recovering { s.failovers.record(out.now) }
+            let cause: StartCause = stillThere ? .move : s.recovering ? .failover : .start
+            if cause == .failover { s.failovers.record(out.now) }
             if !s.possibleHosts.contains(target) { load.add(def, to: target) }
             s.status = .starting(target)
             s.possibleHosts.insert(target)
@@ -113,7 +115,12 @@ extension ClusterCoordinator {
             s.startRequested = false
             s.lastAlert = nil
             states[id] = s
-            let what = cause == .failover ? "fail over \(id) (failover \(s.failovers.times.count) of \(def.policy.failover.threshold) within \(def.policy.failover.period))" : "start \(id)"
+            let what: String
+            switch cause {
+            case .failover: what = "fail over \(id) (failover \(s.failovers.times.count) of \(def.policy.failover.threshold) within \(def.policy.failover.period))"
+            case .move: what = "make sure \(id) runs after its migration was cut short"
+            case .start: what = "start \(id)"
+            }
             out.add(.bringOnline(id, on: target, order: def.onlineOrder, cause: cause), "\(what): \(decision.reason)")
         }
     }
