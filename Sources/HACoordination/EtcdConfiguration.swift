@@ -15,18 +15,21 @@ public struct EtcdConfiguration: Sendable {
     public var attemptTimeout: Duration
     /// A watch that has received nothing for this long is reopened (from its last revision).
     public var watchIdleTimeout: Duration
+    /// While a watch is quiet, its member is probed this often (a linearizable read); a member
+    /// that fails the probe (down, hung, no leader) is left for the next one.
+    public var watchProbeInterval: Duration
     /// Pause before a broken watch reconnects to the next member.
     public var watchRetryDelay: Duration
     public var logger: Logger
 
     public init(endpoints: [String], prefix: String = "/vigil/", tls: EtcdTLS? = nil,
                 requestTimeout: Duration = .seconds(5), attemptTimeout: Duration = .seconds(1),
-                watchIdleTimeout: Duration = .seconds(60),
+                watchIdleTimeout: Duration = .seconds(60), watchProbeInterval: Duration = .seconds(2),
                 watchRetryDelay: Duration = .milliseconds(200),
                 logger: Logger = Logger(label: "vigil.coordination.etcd")) {
         self.endpoints = endpoints; self.prefix = prefix; self.tls = tls
         self.requestTimeout = requestTimeout; self.attemptTimeout = attemptTimeout
-        self.watchIdleTimeout = watchIdleTimeout
+        self.watchIdleTimeout = watchIdleTimeout; self.watchProbeInterval = watchProbeInterval
         self.watchRetryDelay = watchRetryDelay; self.logger = logger
     }
 }

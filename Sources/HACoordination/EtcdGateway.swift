@@ -106,6 +106,17 @@ final class EtcdGateway: Sendable {
         throw StoreError.unavailable("no etcd member answered \(path) within \(config.requestTimeout) (\(detail))")
     }
 
+    /// Checks that `endpoint` answers a linearizable read (so it is up and has a leader) within
+    /// `attemptTimeout`. Throws `StoreError.unavailable` naming the problem otherwise.
+    func probe(_ endpoint: String, key: String) async throws {
+        do {
+            _ = try await callOnce(endpoint, "/v3/kv/range", ["key": EtcdJSON.b64(key), "limit": "1", "keys_only": true],
+                                   timeout: config.attemptTimeout)
+        } catch let e as GatewayFailure {
+            throw StoreError.unavailable("\(endpoint) failed its liveness probe: \(e.message)")
+        }
+    }
+
     struct GatewayFailure: Error {
         enum Kind { case retryable, timeout, final(StoreError) }
         var kind: Kind

@@ -78,11 +78,20 @@ struct EtcdWatch: Sendable {
                 throw StoreError.unavailable("watch stream from \(endpoint) ended")
             }
             // The request deadline no longer applies once headers arrive: watch for silence here.
+            // A quiet stream may be a quiet prefix or a member that stopped answering (paused,
+            // partitioned without a reset): probe the member while quiet, move on if it fails.
+            let probeEvery = store.configuration.watchProbeInterval
             group.addTask {
+                var lastProbe = ContinuousClock.now
                 while true {
-                    try await Task.sleep(for: .milliseconds(500))
-                    if ContinuousClock.now - lastActivity.value > idle {
+                    try await Task.sleep(for: .milliseconds(250))
+                    let now = ContinuousClock.now
+                    if now - lastActivity.value > idle {
                         throw StoreError.timeout("watch on \(endpoint) idle for \(idle)")
+                    }
+                    if now - lastActivity.value > probeEvery, now - lastProbe > probeEvery {
+                        try await gateway.probe(endpoint, key: full)
+                        lastProbe = ContinuousClock.now
                     }
                 }
             }

@@ -92,6 +92,15 @@ final class EtcdCluster: @unchecked Sendable {
         p.waitUntilExit()
     }
 
+    /// Freezes member `i` (SIGSTOP): its sockets stay open but nothing answers, like a hung host.
+    func pause(_ i: Int) { signal(i, SIGSTOP) }
+    /// Thaws member `i` (SIGCONT).
+    func resume(_ i: Int) { signal(i, SIGCONT) }
+
+    private func signal(_ i: Int, _ sig: Int32) {
+        if let p = lock.withLock({ members[i].process }), p.isRunning { Foundation.kill(p.processIdentifier, sig) }
+    }
+
     /// Kills every member and removes the data directory.
     func stop() {
         for i in members.indices { kill(i) }
@@ -137,10 +146,14 @@ final class EtcdCluster: @unchecked Sendable {
         }
     }
 
-    /// A run directory records the PID of the test process that created it.
+    /// A run directory records the PID of the test process that created it. A directory without
+    /// that record is being created right now by a parallel test — unless it is old.
     private static func ownerIsDead(_ run: URL) -> Bool {
         guard let text = try? String(contentsOf: run.appendingPathComponent("owner"), encoding: .utf8),
-              let pid = Int32(text) else { return true }
+              let pid = Int32(text) else {
+            let created = (try? FileManager.default.attributesOfItem(atPath: run.path)[.modificationDate]) as? Date
+            return (created ?? .distantPast) < Date(timeIntervalSinceNow: -600)
+        }
         return Foundation.kill(pid, 0) != 0
     }
 }

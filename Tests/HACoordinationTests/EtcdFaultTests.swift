@@ -41,6 +41,32 @@ import Testing
         }
     }
 
+    @Test func aHungMemberIsLeftForTheOthers() async throws {
+        let cluster = try await EtcdCluster(size: 3)
+        defer { cluster.stop() }
+        try await withCleanup { cleanup in
+            let leader = try #require(cluster.leaderIndex(), "no etcd leader found")
+            let hung = (leader + 1) % 3  // a follower: the cluster keeps its quorum and leader
+            let order = [hung] + (0..<3).filter { $0 != hung }
+            let store = await cleanup.store(try cluster.store(endpoints: order.map { cluster.endpoints[$0] }))
+            await cleanup.add { cluster.resume(hung) }
+            let watch = await cleanup.watch(WatchRecorder(store.watch(prefix: "h/", fromRevision: 0)))
+            try await Task.sleep(for: .milliseconds(300))
+            try await store.put("h/0", [0])
+            #expect(try await watch.waitFor(count: 1).count == 1)
+
+            cluster.pause(hung)
+            let start = ContinuousClock.now
+            try await store.put("h/1", [1])
+            let written = ContinuousClock.now - start
+            #expect(await eventually(timeout: .seconds(15)) { watch.all.count == 2 },
+                    "the watch must leave the hung member and deliver the write")
+            print("[etcd] member m\(hung) hung (SIGSTOP): write answered by another member after \(seconds(written)), "
+                  + "watch delivered it after \(seconds(ContinuousClock.now - start))")
+            #expect(watch.all.map(\.revision) == watch.all.map(\.revision).sorted() && watch.all.count == 2)
+        }
+    }
+
     @Test func losingQuorumFencesThenRecoversWithoutMissedEvents() async throws {
         let cluster = try await EtcdCluster(size: 3)
         defer { cluster.stop() }
