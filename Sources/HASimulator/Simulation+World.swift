@@ -116,12 +116,12 @@ extension Simulation {
         world.nodes[n]!.selfFenced = true
     }
 
+    /// The fence device power-cycles the node (whatever incarnation runs there); it boots again later.
     mutating func fenceDone(_ n: NodeID) {
-        if world.nodes[n]!.alive && world.nodes[n]!.partitioned {
-            note("world", "fence device powers \(n) off")
-            world.nodes[n]!.killGuests()
-            world.nodes[n]!.alive = false
-            world.nodes[n]!.partitioned = false
+        if world.nodes[n]!.alive {
+            note("world", "fence device power-cycles \(n)")
+            apply(.crashNode(n))
+            queue.push(.fault(.recoverNode(n)), at: now + .minutes(1))
         }
         world.nodes[n]!.fenceConfirmedAt = now
         queue.push(.deliver(.nodeFenced(n)), at: now + scenario.world.reportLatency)

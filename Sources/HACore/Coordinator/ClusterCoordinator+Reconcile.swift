@@ -55,15 +55,26 @@ extension ClusterCoordinator {
     /// What every group commits to each node, from the groups' statuses.
     func clusterLoad() -> ClusterLoad { survey().load }
 
-    /// The node is known to run nothing: its groups become free to place.
+    /// What the node ran under its lost lease is gone: its groups become free to place. If the node
+    /// has already rejoined, directives sent before its loss was known may have reached the new
+    /// incarnation, so groups that may be there are stopped there first and placed once confirmed.
     mutating func fence(_ n: NodeID, _ why: String, _ out: inout Decisions) {
         nodes[n]!.fenceDeadline = nil
+        let rejoined = nodes[n]!.state != .down
         var freed = 0
         for id in priorityOrder {
             var s = states[id]!
             guard s.possibleHosts.contains(n) || s.status.nodes.contains(n) else { continue }
-            s.possibleHosts.remove(n)
             freed += 1
+            if rejoined && s.possibleHosts.contains(n) {
+                s.status = .stopping(n, then: nil)
+                s.recovering = true
+                states[id] = s
+                out.add(.takeOffline(id, on: n, order: definitions[id]!.offlineOrder),
+                        "\(n) rejoined before its fence: make sure \(id) does not run there before placing it")
+                continue
+            }
+            s.possibleHosts.remove(n)
             switch s.status {
             case .stopping(let a, n) where a != n:
                 s.status = .stopping(a, then: nil)
