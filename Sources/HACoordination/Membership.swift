@@ -72,6 +72,8 @@ public actor Membership {
     /// The lease given up by the last fence: revoked on rejoin, so that the cluster need not
     /// wait for it to expire (this node's domains are stopped by then).
     private var fencedLease: LeaseID?
+    /// Set by `stop()`: an in-flight renewal must not rejoin afterwards.
+    private var stopped = false
     /// The lease currently held (nil before `start` and after a fence until rejoined).
     public private(set) var lease: LeaseID?
     /// Every self-fence so far.
@@ -105,6 +107,7 @@ public actor Membership {
     /// Joins: grants the lease, writes the record, then renews in the background. Throws if the
     /// store cannot be reached.
     public func start() async throws {
+        stopped = false
         try await join()
         let renew = Task { [weak self] in await self?.renewLoop() ?? () }
         let check = Task { [weak self] in await self?.checkLoop() ?? () }
@@ -113,6 +116,7 @@ public actor Membership {
 
     /// Leaves on purpose: stops renewing and revokes the lease (the caller stopped its domains).
     public func stop() async {
+        stopped = true
         for t in tasks { t.cancel() }
         tasks = []
         if let lease { try? await store.revokeLease(lease) }
@@ -144,6 +148,10 @@ public actor Membership {
         let granted = try await store.grantLease(ttlSeconds: configuration.ttlSeconds)
         record.lastHeartbeat = .wallClockNow
         try await store.put(NodeRecord.key(record.id), try record.encoded(), lease: granted.id)
+        if stopped {  // stop() ran while this join was under way
+            try? await store.revokeLease(granted.id)
+            return
+        }
         lease = granted.id
         deadline.confirmed(sentAt: sentAt, ttl: .seconds(granted.ttlSeconds), newLease: true)
         logger.info("joined cluster", metadata: ["node": "\(record.id)", "lease": "\(granted.id)",
