@@ -45,6 +45,15 @@ public actor EmbeddedStore: CoordinationStore {
 
     deinit { sweeper.value?.cancel() }
 
+    /// Where a single host keeps its cluster state when nothing is configured.
+    public static let defaultDirectory = "/var/lib/vigil"
+
+    /// Zero configuration: opens `<directory>/cluster.sqlite`, creating the directory if needed.
+    public static func openDefault(directory: String = defaultDirectory) throws -> EmbeddedStore {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return try EmbeddedStore(path: (directory as NSString).appendingPathComponent("cluster.sqlite"))
+    }
+
     /// SQLite's own integrity check of the database file: empty when sound, else its complaints.
     public func integrityCheck() throws -> [String] {
         try readSync { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }.filter { $0 != "ok" }

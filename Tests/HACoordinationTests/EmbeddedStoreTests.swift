@@ -29,6 +29,18 @@ import Testing
         await reopened.close()
     }
 
+    @Test func zeroConfigurationCreatesItsDirectory() async throws {
+        let dir = try TempDir()
+        let nested = dir.file("var/lib/vigil")
+        let store = try EmbeddedStore.openDefault(directory: nested)
+        try await store.put("k", [1])
+        await store.close()
+        #expect(FileManager.default.fileExists(atPath: nested + "/cluster.sqlite"))
+        let again = try EmbeddedStore.openDefault(directory: nested)
+        #expect(try await again.get("k")?.value == [1])
+        await again.close()
+    }
+
     @Test func historyIsCompactedAutomatically() async throws {
         let dir = try TempDir()
         let store = try EmbeddedStore(path: dir.file("h.sqlite"), sweepInterval: nil, historyRetention: 20)
