@@ -41,9 +41,7 @@ extension Simulation {
         case .drain(let n): deliver(.drainRequested(n))
         case .abortDrain(let n): deliver(.drainAborted(n))
         case .resume(let n): deliver(.resumeRequested(n))
-        case .move(let g, let to):
-            checker.operatorRequest(g)
-            deliver(.moveRequested(g, to: to))
+        case .move(let g, let to): deliver(.moveRequested(g, to: to))
         case .planLoss(let k): logPlan(lose: k)
         case .whatIf(let nodes): logWhatIf(coordinator.capacityPlanner.whatIf(failing: Set(nodes)))
         }

@@ -97,6 +97,7 @@ public struct Simulation {
     mutating func deliver(_ event: ClusterEvent) {
         guard world.storeUp else { storeBuffer.append(event); return }
         note("event", "\(event)")
+        if case .moveRequested(let g, _) = event { checker.operatorRequest(g) }
         for d in coordinator.handle(event, at: now) {
             note("->", "\(d)")
             checker.onDirective(d, world: world, at: now)
