@@ -3,7 +3,10 @@
 ///
 /// Timing argument. A keepalive *sent* at local time `s` that succeeds makes the store extend
 /// the lease to at least `s + ttl` in the store's time: the store processed it after we sent it,
-/// and an etcd leader change only re-arms leases later, never earlier. Nobody can take this
+/// and an etcd leader change only re-arms leases later, never earlier. (etcd 3.4 renews leases on
+/// its leader without consensus, so a partitioned old leader may renew for up to one election
+/// timeout after a new one took over; the new leader re-arms every lease with TTL + one election
+/// timeout when it is promoted, which covers exactly that window.) Nobody can take this
 /// node's groups before the lease expires, so if the node has stopped its HA domains by
 /// `s + ttl - fenceMargin` (local monotonic time; `fenceMargin` covers stopping the domains plus
 /// clock-rate drift), no VM ever runs twice. Hence the deadline is computed from the *send* time
