@@ -57,7 +57,7 @@ extension Simulation {
             note("local", "\(n) restarts \(vm) in place -- \(reason)")
             checker.onLocalRestart(g, on: n, at: now)
             let ge = world.nodes[n]!.groupEpoch[g, default: 0]
-            queue.push(.localRestart(vm, n, groupEpoch: ge), at: now + scenario.world.startTime)
+            queue.push(.localRestart(vm, n, epoch: world.nodes[n]!.epoch, groupEpoch: ge), at: now + scenario.world.startTime)
         case .escalate(let event, let reason):
             note("local", "\(n) escalates \(vm) -- \(reason)")
             report(n, event)
@@ -91,7 +91,7 @@ extension Simulation {
         world.nodes[n]!.outbox = []
         world.nodes[n]!.inbox = []
         for e in outbox { report(n, e) }
-        for a in inbox { queue.push(.execute(a, n, epoch: world.nodes[n]!.epoch), at: now + scenario.world.startTime) }
+        for a in inbox { send(a, to: n) }
     }
 
     mutating func leaseExpired(_ n: NodeID, _ leaseEpoch: Int) {

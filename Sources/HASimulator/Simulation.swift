@@ -19,7 +19,7 @@ public struct Simulation {
         case leaseExpiry(NodeID, leaseEpoch: Int)
         case selfFence(NodeID, epoch: Int)
         case vmCrash(String, NodeID, epoch: Int)
-        case localRestart(String, NodeID, groupEpoch: Int)
+        case localRestart(String, NodeID, epoch: Int, groupEpoch: Int)
         case fenceDone(NodeID)
         case settle
     }
@@ -32,6 +32,8 @@ public struct Simulation {
     var now = Timestamp.zero
     var log: [String] = []
     var storeBuffer: [ClusterEvent] = []
+    /// Per group and node: when the agent finishes what it was already asked to do.
+    var agentBusyUntil: [String: Timestamp] = [:]
     let logging: Bool
     /// How long after the scripted part the cluster gets to settle (with every fault healed) before
     /// liveness is checked; nil runs the script only.
@@ -85,10 +87,11 @@ public struct Simulation {
         case .selfFence(let n, let epoch):
             if world.nodes[n]!.epoch == epoch && world.nodes[n]!.partitioned { selfFence(n) }
         case .vmCrash(let vm, let n, let epoch):
-            if world.nodes[n]!.epoch == epoch, world.broken[vm] == n { crashVM(vm, on: n) }
+            if world.nodes[n]!.epoch == epoch, world.broken[vm] == n, world.nodes[n]!.running.contains(vm) { crashVM(vm, on: n) }
         case .fenceDone(let n): fenceDone(n)
-        case .localRestart(let vm, let n, let ge):
-            if world.nodes[n]!.alive, world.nodes[n]!.groupEpoch[world.groupOfVM[vm]!, default: 0] == ge { start(vm, on: n) }
+        case .localRestart(let vm, let n, let epoch, let ge):
+            let node = world.nodes[n]!
+            if node.alive, node.epoch == epoch, node.groupEpoch[world.groupOfVM[vm]!, default: 0] == ge { start(vm, on: n) }
         case .settle: settle()
         }
     }
@@ -112,23 +115,44 @@ public struct Simulation {
     }
 
     private mutating func dispatch(_ action: Directive.Action) {
-        let w = scenario.world
         switch action {
-        case .bringOnline(_, let n, _, _), .restartResource(_, _, let n): send(action, to: n, after: w.startTime)
-        case .takeOffline(_, let n, _): send(action, to: n, after: w.stopTime)
+        case .bringOnline(_, let n, _, _), .restartResource(_, _, let n), .takeOffline(_, let n, _): send(action, to: n)
         case .liveMigrate(let g, let a, _), .quickMigrate(let g, let a, _):
             world.nodes[a]!.local.moveStarted(g)
-            send(action, to: a, after: world.slowMigrations ? w.migrationTime * 10 : w.migrationTime)
-        case .fenceNode(let n): if w.fenceDevice { queue.push(.fenceDone(n), at: now + w.fenceDelay) }
+            send(action, to: a)
+        case .fenceNode(let n): if scenario.world.fenceDevice { queue.push(.fenceDone(n), at: now + scenario.world.fenceDelay) }
         case .waitUntil(let t): queue.push(.deliver(.timerFired), at: t)
         case .markFailed, .raiseAlert: break
         }
     }
 
-    private mutating func send(_ action: Directive.Action, to n: NodeID, after delay: TimeSpan) {
+    /// How long a node takes to carry out an action.
+    private func duration(of action: Directive.Action) -> TimeSpan {
+        let w = scenario.world
+        switch action {
+        case .takeOffline: return w.stopTime
+        case .liveMigrate, .quickMigrate: return world.slowMigrations ? w.migrationTime * 10 : w.migrationTime
+        default: return w.startTime
+        }
+    }
+
+    /// The group an action is about, if any.
+    private func group(of action: Directive.Action) -> GroupID? {
+        switch action {
+        case .bringOnline(let g, _, _, _), .takeOffline(let g, _, _), .restartResource(let g, _, _),
+             .liveMigrate(let g, _, _), .quickMigrate(let g, _, _), .markFailed(let g): return g
+        case .fenceNode, .waitUntil, .raiseAlert: return nil
+        }
+    }
+
+    /// Hands an action to a node's agent, which works on one group's actions one after the other.
+    mutating func send(_ action: Directive.Action, to n: NodeID) {
         let node = world.nodes[n]!
         guard node.alive else { return }
         if node.partitioned { world.nodes[n]!.inbox.append(action); return }
-        queue.push(.execute(action, n, epoch: node.epoch), at: now + delay)
+        let key = "\(group(of: action)?.rawValue ?? "")@\(n)"
+        let done = max(now, agentBusyUntil[key] ?? now) + duration(of: action)
+        agentBusyUntil[key] = done
+        queue.push(.execute(action, n, epoch: node.epoch), at: done)
     }
 }
