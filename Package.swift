@@ -89,6 +89,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
+        .testTarget(name: "AgentLabTests", dependencies: [
+            "LabSupport", "Libvirt", "AgentAPI",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         .testTarget(name: "LabTests", dependencies: ["Libvirt", "LabSupport"]),
 
         // Benchmarks: run in release by `make bench`, never as timed assertions in tests.

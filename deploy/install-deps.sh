@@ -11,7 +11,7 @@ PACKAGES=(
   # coordination
   etcd-server etcd-client
   # the multi-host lab: namespaces, bridge, guest initramfs
-  iproute2 util-linux busybox-static cpio gzip procps psmisc curl
+  iproute2 util-linux busybox-static cpio gzip procps psmisc curl python3 e2fsprogs
 )
 
 missing=()

@@ -57,6 +57,8 @@ public struct VigilAgent: Service, CustomStringConvertible {
             logger.notice("vigild stopping: HA domains keep running; the lease lapses unless the agent returns", metadata: ["node": "\(node)"])
         }
         try? await election.resign()
+        if let etcd = store as? EtcdStore { try? await etcd.close() }
+        if let embedded = store as? EmbeddedStore { await embedded.close() }
     }
 
     /// The store: etcd when endpoints are configured, else the embedded single-host store.
@@ -69,7 +71,7 @@ public struct VigilAgent: Service, CustomStringConvertible {
         }
         let tls = (s.etcdCA != nil || s.etcdCert != nil) ? EtcdTLS(caFile: s.etcdCA, certificateFile: s.etcdCert, keyFile: s.etcdKey) : nil
         return try EtcdStore(EtcdConfiguration(endpoints: s.etcdEndpoints, prefix: "/vigil/\(configuration.cluster)/", tls: tls,
-                                               requestTimeout: .milliseconds(Int64(s.callTimeoutSeconds * 1000))))
+                                               attemptTimeout: .milliseconds(Int64(s.callTimeoutSeconds * 1000)), logger: logger))
     }
 
     private func hostCapacity(_ hypervisor: LibvirtHypervisor) throws -> NodeCapacity {

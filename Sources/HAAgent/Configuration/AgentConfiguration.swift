@@ -82,7 +82,7 @@ public struct StoreSettings: Codable, Sendable, Equatable {
     public var etcdCA: String?
     public var etcdCert: String?
     public var etcdKey: String?
-    /// Per-call timeout for etcd requests, seconds.
+    /// Timeout of one attempt at one etcd member, seconds; a call then tries the next member (5 s in all).
     public var callTimeoutSeconds: Double = 2
     /// The embedded store's database file.
     public var embeddedPath: String = "/var/lib/vigil/state.sqlite"

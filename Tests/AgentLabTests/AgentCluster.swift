@@ -1,0 +1,179 @@
+import AgentAPI
+import AsyncHTTPClient
+import Foundation
+import LabSupport
+import Libvirt
+import NIOCore
+import NIOHTTP1
+import XCTest
+
+/// vigild running on every host of a lab, as an operator would run it: one agent per host inside the
+/// host's namespaces, a 3-member etcd, the lab's shared storage, the guests' heartbeat as isAlive probe.
+final class AgentCluster: @unchecked Sendable {
+    let lab: Lab
+    let repository: URL
+    private(set) var agentPIDs: [String: Int32] = [:]
+    let started = Date()
+
+    init(lab: Lab) throws {
+        self.lab = lab
+        repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        guard FileManager.default.isExecutableFile(atPath: vigild) else {
+            throw XCTSkip("no vigild binary at \(vigild): build first (make test builds it)")
+        }
+        try FileManager.default.createDirectory(atPath: agentDirectory, withIntermediateDirectories: true)
+    }
+
+    var vigild: String { repository.appendingPathComponent(".build/debug/vigild").path }
+    var agentDirectory: String { lab.directory + "/agents" }
+
+    /// The host's private /run directory, seen from this (root) namespace.
+    func runDirectory(_ host: String) throws -> String {
+        let uri = try lab.host(host).uri
+        guard let socket = uri.split(separator: "=").last else { return "" }
+        return URL(fileURLWithPath: String(socket)).deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
+    func socket(_ host: String) throws -> String { try runDirectory(host) + "/vigil/vigild.sock" }
+    func log(_ host: String) -> String { "\(agentDirectory)/\(host).log" }
+
+    /// Writes the host's configuration and starts vigild inside the host; returns its PID.
+    @discardableResult
+    func startAgent(on host: String) throws -> Int32 {
+        let h = try lab.host(host)
+        let probe = "a=$(\(repository.path)/deploy/lab/lab heartbeat \"$0\" 2>/dev/null | cut -d' ' -f4); [ -n \"$a\" ] && [ \"${a%.*}\" -lt 10 ]"
+        let config = """
+        node: \(host)
+        cluster: lab
+        libvirt_uri: qemu:///system
+        migration_uri: \(h.tcpURI)
+        shared_storage: \(lab.sharedStorage)
+        log_level: info
+        store:
+          etcd_endpoints: [\(lab.etcdEndpoints.joined(separator: ", "))]
+          call_timeout_seconds: 1
+        membership:
+          lease_ttl_seconds: 5
+          keepalive_interval_seconds: 1
+          self_fence_margin_seconds: 1.5
+          fencing_margin_seconds: 2
+        health:
+          reconcile_interval_seconds: 3
+          probe_command: ["/bin/sh", "-c", \(jsonString(probe))]
+          probe_interval_seconds: 2
+          probe_failures: 4
+          probe_start_grace_seconds: 40
+          shutdown_deadline_seconds: 5
+        migration:
+          allow_unsafe: true
+        api:
+          metrics_listen: "127.0.0.1:9477"
+        capacity:
+          reserved_memory_mib: 256
+        """
+        let path = "\(agentDirectory)/\(host).yaml"
+        try config.write(toFile: path, atomically: true, encoding: .utf8)
+        let out = try lab.exec(host, ["/bin/sh", "-c", "setsid \(vigild) --config \(path) </dev/null >>\(log(host)) 2>&1 & echo $!"])
+        guard let pid = Int32(out.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw LabError.commandFailed(arguments: ["start vigild on", host], status: 0, message: out)
+        }
+        agentPIDs[host] = pid
+        return pid
+    }
+
+    /// kill -9 of the agent alone; its guests keep running.
+    func killAgent(on host: String) {
+        if let pid = agentPIDs.removeValue(forKey: host) { Foundation.kill(pid, SIGKILL) }
+    }
+
+    /// Forgets an agent that died with its host (lab kill).
+    func agentDied(on host: String) { agentPIDs.removeValue(forKey: host) }
+
+    func stopAgents() {
+        for pid in agentPIDs.values { Foundation.kill(pid, SIGKILL) }
+        agentPIDs = [:]
+    }
+
+    // MARK: The API, as `vigil` uses it
+
+    func call(_ host: String, _ method: HTTPMethod, _ path: String, body: Data? = nil) async throws -> (status: Int, body: Data) {
+        var request = HTTPClientRequest(url: URL(httpURLWithSocketPath: try socket(host), uri: path)!.absoluteString)
+        request.method = method
+        if let body { request.body = .bytes(ByteBuffer(bytes: Array(body))) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        return (Int(response.status.code), Data(try await response.body.collect(upTo: 1 << 20).readableBytesView))
+    }
+
+    func status(via host: String) async throws -> ClusterStatus {
+        try JSONDecoder().decode(ClusterStatus.self, from: try await call(host, .GET, AgentAPI.status).body)
+    }
+
+    /// Builds a lab guest and makes it highly available through `host`'s agent.
+    func addVM(_ name: String, via host: String, possibleOwners: [String]? = nil) async throws {
+        let guest = try lab.guest(name)
+        let xmlPath = guest.directory + "/" + (try FileManager.default.contentsOfDirectory(atPath: guest.directory).first { $0.hasSuffix(".xml") } ?? "")
+        let request = AddVMRequest(domain: name, xmlPath: xmlPath, possibleOwners: possibleOwners)
+        let (status, body) = try await call(host, .POST, AgentAPI.vms, body: try JSONEncoder().encode(request))
+        guard status == 201 else { throw LabError.commandFailed(arguments: ["vm add", name], status: Int32(status), message: String(decoding: body, as: UTF8.self)) }
+    }
+
+    // MARK: Observing the hosts directly
+
+    /// The hosts on which `domain` is running now, asked of each host's libvirtd (a dead host runs nothing).
+    func runningHosts(of domain: String) -> [String] {
+        lab.hosts.compactMap { h in
+            guard let c = try? Connection(uri: h.uri), let d = try? c.domainIfExists(name: domain),
+                  (try? d.state().state) == .running else { return nil }
+            return h.name
+        }
+    }
+
+    /// Polls until `condition` holds; fails the test with `what` and the agents' last log lines otherwise.
+    func waitUntil(_ what: String, timeout: Double, _ condition: () async throws -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if (try? await condition()) == true { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let logs = lab.hosts.map { "--- \($0.name)\n" + tail(log($0.name), lines: 15) }.joined(separator: "\n")
+        XCTFail("timed out after \(timeout) s waiting for: \(what)\n\(logs)")
+        throw CancellationError()
+    }
+
+    func tail(_ path: String, lines: Int) -> String {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
+    }
+
+    func seconds(since: Date) -> String { String(format: "%.2f s", Date().timeIntervalSince(since)) }
+
+    private func jsonString(_ s: String) -> String {
+        String(decoding: try! JSONEncoder().encode(s), as: UTF8.self)
+    }
+}
+
+/// Samples every HA domain's running copies while a scenario runs: the "never on two hosts" check.
+final class DuplicateWatch: @unchecked Sendable {
+    private let lock = NSLock()
+    private var worst: [String: [String]] = [:]
+    private var task: Task<Void, Never>?
+
+    func start(_ cluster: AgentCluster, domains: [String]) {
+        task = Task.detached {
+            while !Task.isCancelled {
+                for d in domains {
+                    let hosts = cluster.runningHosts(of: d)
+                    self.lock.withLock { if hosts.count > (self.worst[d]?.count ?? 0) { self.worst[d] = hosts } }
+                }
+                try? await Task.sleep(for: .milliseconds(250))
+            }
+        }
+    }
+
+    /// Stops sampling and returns every domain seen running on more than one host, with the hosts.
+    func stop() async -> [String: [String]] {
+        task?.cancel()
+        await task?.value
+        return lock.withLock { worst.filter { $0.value.count > 1 } }
+    }
+}

@@ -1,0 +1,186 @@
+import AgentAPI
+import Foundation
+import LabSupport
+import XCTest
+
+/// vigild on real libvirtd + QEMU hosts with a real 3-member etcd (deploy/lab): restart in place,
+/// failover past the restart threshold, host power loss, partition with self-fencing, and an agent
+/// killed under its running guests. Each prints what it measured.
+final class AgentLabTests: XCTestCase {
+    override func setUp() {
+        continueAfterFailure = false
+    }
+
+    /// Brings up a lab with an agent on every host and waits for a leader.
+    private func withCluster(hosts: Int = 3, _ body: (AgentCluster) async throws -> Void) async throws {
+        try await Lab.with(hosts: hosts) { lab in
+            let cluster = try AgentCluster(lab: lab)
+            defer { cluster.stopAgents() }
+            for h in lab.hosts { try cluster.startAgent(on: h.name) }
+            try await cluster.waitUntil("a leader and every node a member", timeout: 60) {
+                let s = try await cluster.status(via: "h1")
+                return s.leader != nil && s.nodes.filter(\.member).count == hosts
+            }
+            try await body(cluster)
+        }
+    }
+
+    private func owner(_ cluster: AgentCluster, _ vm: String, via host: String = "h1") async throws -> String? {
+        let g = try await cluster.status(via: host).groups.first { $0.name == vm }
+        return g?.status == "online" ? g?.nodes.first : nil
+    }
+
+    private func qemuPID(_ vm: String) -> Int32? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
+        p.arguments = ["-f", "guest=\(vm),"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try? p.run()
+        p.waitUntilExit()
+        return Int32(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").first ?? "")
+    }
+
+    func testCrashedGuestIsRestartedInPlaceThenFailedOverPastTheThreshold() async throws {
+        try await withCluster { c in
+            try await c.addVM("vm1", via: "h1")
+            try await c.waitUntil("vm1 online", timeout: 60) { try await self.owner(c, "vm1") != nil }
+            let home = try await owner(c, "vm1")!
+            _ = try await c.lab.waitForHeartbeat(of: "vm1", after: labNow())
+
+            // 1. kill -9 of the guest's QEMU: looksAlive (libvirt event) → restart on the same host.
+            let crash = Date()
+            kill(try XCTUnwrap(qemuPID("vm1")), SIGKILL)
+            try await c.waitUntil("vm1 restarted on \(home)", timeout: 60) { c.runningHosts(of: "vm1") == [home] && self.qemuPID("vm1") != nil }
+            let restarted = c.seconds(since: crash)
+            _ = try await c.lab.waitForHeartbeat(of: "vm1", after: crash.timeIntervalSince1970)
+            print("restart in place on \(home): QEMU killed → running again \(restarted), → first heartbeat \(c.seconds(since: crash))")
+            XCTAssertEqual(c.runningHosts(of: "vm1"), [home])
+
+            // 2. A second crash within the restart period (threshold 1 in 15 min) → failover.
+            try await c.waitUntil("vm1 online again", timeout: 30) { try await self.owner(c, "vm1") == home }
+            let second = Date()
+            kill(try XCTUnwrap(qemuPID("vm1")), SIGKILL)
+            try await c.waitUntil("vm1 failed over away from \(home)", timeout: 90) {
+                let hosts = c.runningHosts(of: "vm1")
+                return hosts.count == 1 && hosts != [home]
+            }
+            let moved = c.seconds(since: second)
+            _ = try await c.lab.waitForHeartbeat(of: "vm1", after: second.timeIntervalSince1970)
+            print("failover past the restart threshold: \(home) → \(c.runningHosts(of: "vm1")[0]) running \(moved), first heartbeat \(c.seconds(since: second))")
+        }
+    }
+
+    func testHostPowerLossRecoversEveryGuestExactlyOnce() async throws {
+        try await withCluster { c in
+            let vms = (1...5).map { "vm\($0)" }
+            for vm in vms { try await c.addVM(vm, via: "h1") }
+            try await c.waitUntil("all 5 guests online", timeout: 120) {
+                let s = try await c.status(via: "h1")
+                return vms.allSatisfy { vm in s.groups.first { $0.name == vm }?.status == "online" }
+            }
+            let placement = Dictionary(grouping: vms) { c.runningHosts(of: $0).first ?? "?" }
+            let victim = placement.filter { $0.key != "h1" }.max { $0.value.count < $1.value.count }?.key ?? "h2"
+            let victims = placement[victim] ?? []
+            print("placement before power loss: \(placement.mapValues { $0.sorted() }); powering off \(victim) with \(victims)")
+            for vm in vms { _ = try await c.lab.waitForHeartbeat(of: vm, after: labNow() - 1, timeout: 120) }
+
+            let watch = DuplicateWatch()
+            watch.start(c, domains: vms)
+            let loss = Date()
+            try c.lab.kill(victim)
+            c.agentDied(on: victim)
+            try await c.waitUntil("\(victim) seen down", timeout: 30) {
+                try await c.status(via: "h1").nodes.first { $0.name == victim }?.state == "down"
+            }
+            let detected = c.seconds(since: loss)
+            try await c.waitUntil("every guest running on a survivor", timeout: 90) {
+                vms.allSatisfy { vm in let h = c.runningHosts(of: vm); return h.count == 1 && h != [victim] }
+            }
+            let started = c.seconds(since: loss)
+            for vm in victims { _ = try await c.lab.waitForHeartbeat(of: vm, after: loss.timeIntervalSince1970, timeout: 90) }
+            print("power loss of \(victim): detected (lease expired) \(detected), its \(victims.count) guest(s) running elsewhere \(started), all heartbeats back \(c.seconds(since: loss))")
+            for vm in victims {
+                if let gap = c.lab.largestGap(of: vm, from: loss.timeIntervalSince1970 - 1, to: labNow()) {
+                    print("  \(vm): heartbeat gap \(String(format: "%.2f", gap.seconds)) s, now on \(c.runningHosts(of: vm))")
+                }
+            }
+
+            // The host comes back: its old domains stay stopped (not owned by it); nothing runs twice.
+            try c.lab.start(victim)
+            try c.startAgent(on: victim)
+            try await c.waitUntil("\(victim) a member again", timeout: 60) {
+                try await c.status(via: "h1").nodes.first { $0.name == victim }?.member == true
+            }
+            try await Task.sleep(for: .seconds(5))
+            let duplicates = await watch.stop()
+            XCTAssertEqual(duplicates, [:], "a guest ran on two hosts at once")
+            for vm in vms { XCTAssertEqual(c.runningHosts(of: vm).count, 1, "\(vm) runs exactly once") }
+        }
+    }
+
+    func testPartitionedHostSelfFencesAndItsGuestsRunElsewhereOnce() async throws {
+        try await withCluster { c in
+            let vms = ["vm1", "vm2"]
+            for vm in vms { try await c.addVM(vm, via: "h1", possibleOwners: ["h2", "h3"]) }
+            try await c.waitUntil("guests online", timeout: 90) {
+                let s = try await c.status(via: "h1")
+                return vms.allSatisfy { vm in s.groups.first { $0.name == vm }?.status == "online" }
+            }
+            let victim = c.runningHosts(of: "vm1").first!
+            let victims = vms.filter { c.runningHosts(of: $0) == [victim] }
+            for vm in victims { _ = try await c.lab.waitForHeartbeat(of: vm, after: labNow() - 1, timeout: 90) }
+
+            let watch = DuplicateWatch()
+            watch.start(c, domains: vms)
+            let cut = Date()
+            try c.lab.partition(victim)
+            print("partitioned \(victim), which runs \(victims)")
+            try await c.waitUntil("\(victim) fenced itself (its guests stopped)", timeout: 30) {
+                victims.allSatisfy { vm in !c.runningHosts(of: vm).contains(victim) }
+            }
+            let fenced = c.seconds(since: cut)
+            try await c.waitUntil("its guests running on the other host", timeout: 90) {
+                victims.allSatisfy { vm in let h = c.runningHosts(of: vm); return h.count == 1 && h != [victim] }
+            }
+            let moved = c.seconds(since: cut)
+            for vm in victims { _ = try await c.lab.waitForHeartbeat(of: vm, after: cut.timeIntervalSince1970, timeout: 90) }
+            print("partition of \(victim): self-fenced \(fenced) (lease TTL 5 s, margin 1.5 s), guests running elsewhere \(moved), heartbeats back \(c.seconds(since: cut))")
+            XCTAssertTrue(c.tail(c.log(victim), lines: 400).contains("self-fence"), "the fenced host says so in its log")
+
+            try c.lab.heal(victim)
+            try await c.waitUntil("\(victim) rejoined", timeout: 60) {
+                try await c.status(via: "h1").nodes.first { $0.name == victim }?.member == true
+            }
+            try await Task.sleep(for: .seconds(5))
+            let duplicates = await watch.stop()
+            XCTAssertEqual(duplicates, [:], "a guest ran on two hosts at once")
+            for vm in vms { XCTAssertEqual(c.runningHosts(of: vm).count, 1, "\(vm) runs exactly once after the heal") }
+        }
+    }
+
+    func testKilledAgentLeavesItsGuestRunningAndResumesOwnership() async throws {
+        try await withCluster { c in
+            try await c.addVM("vm1", via: "h1")
+            try await c.waitUntil("vm1 online", timeout: 60) { try await self.owner(c, "vm1") != nil }
+            let home = try await owner(c, "vm1")!
+            let before = try await c.lab.waitForHeartbeat(of: "vm1", after: labNow())
+            let qemu = qemuPID("vm1")
+
+            let killed = Date()
+            c.killAgent(on: home)
+            try await Task.sleep(for: .seconds(1))
+            XCTAssertEqual(c.runningHosts(of: "vm1"), [home], "the guest outlives its agent")
+            try c.startAgent(on: home)
+            try await Task.sleep(for: .seconds(8))  // past the old lease's TTL
+            let via = c.lab.hosts.map(\.name).first { $0 != home }!
+            let after = try await owner(c, "vm1", via: via)
+            print("agent on \(home) killed and restarted: guest kept running; owner after \(c.seconds(since: killed)): \(after ?? "none")")
+            XCTAssertEqual(after, home, "the restarted agent resumed ownership")
+            XCTAssertEqual(qemuPID("vm1"), qemu, "the same QEMU: never restarted")
+            let latest = try XCTUnwrap(c.lab.lastHeartbeat(of: "vm1"))
+            XCTAssertEqual(latest.boot, before.boot, "the guest did not reboot")
+            XCTAssertGreaterThan(latest.time, killed.timeIntervalSince1970 + 5, "heartbeats continued throughout")
+        }
+    }
+}
