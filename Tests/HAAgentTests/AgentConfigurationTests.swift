@@ -1,4 +1,5 @@
 import Foundation
+import NIOHTTP1
 import XCTest
 @testable import HAAgent
 
@@ -62,7 +63,23 @@ final class AgentConfigurationTests: XCTestCase {
         XCTAssertTrue(message("shared_storage: /s\nmembership: {lease_ttl_seconds: 4, self_fence_margin_seconds: 5}\n").contains("self_fence_margin_seconds"))
         XCTAssertTrue(message("shared_storage: /s\nstore: {etcd_endpoints: [10.0.0.1:2379]}\n").contains("must start with http"))
         XCTAssertTrue(message("shared_storage: relative\n").contains("absolute"))
+        XCTAssertTrue(message("shared_storage: /s\napi: {tcp_listen: \"0.0.0.0:7480\"}\n").contains("api.secret_file"))
         XCTAssertTrue(message("shared_storage: [unclosed\n").contains("cannot use configuration file"))
+    }
+
+    func testClusterSecretIsCheckedInConstantTimeAndFileModeEnforced() throws {
+        let secret = ClusterSecret(secret: "0123456789abcdef-cluster")
+        XCTAssertTrue(secret.authorizes(["Authorization": "Bearer 0123456789abcdef-cluster"]))
+        XCTAssertFalse(secret.authorizes(["Authorization": "Bearer 0123456789abcdef-clusteR"]))
+        XCTAssertFalse(secret.authorizes(["Authorization": "Basic 0123456789abcdef-cluster"]))
+        XCTAssertFalse(secret.authorizes([:]))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("secret-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "0123456789abcdef-cluster\n".write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o644)
+        XCTAssertThrowsError(try ClusterSecret(path: path)) { XCTAssertTrue("\($0)".contains("chmod 600"), "\($0)") }
+        chmod(path, 0o600)
+        XCTAssertTrue(try ClusterSecret(path: path).authorizes(["Authorization": "Bearer 0123456789abcdef-cluster"]))
     }
 
     func testLockManagerIsRequired() throws {

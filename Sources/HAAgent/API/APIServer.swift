@@ -39,6 +39,17 @@ public struct APIServer: Sendable {
                     }.run()
                 }
             }
+            if let (host, port) = Self.hostPort(configuration.api.tcpListen), let secretFile = configuration.api.secretFile {
+                let secret = try ClusterSecret(path: secretFile)
+                group.addTask {
+                    try await HTTPServer(address: .tcp(host: host, port: port), logger: logger) { request in
+                        guard secret.authorizes(request.headers) else {
+                            return .error(.unauthorized, "missing or wrong cluster secret (Authorization: Bearer ...)")
+                        }
+                        return await self.route(request)
+                    }.run()
+                }
+            }
             try await group.next()
             group.cancelAll()
         }

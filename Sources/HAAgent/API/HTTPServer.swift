@@ -8,6 +8,7 @@ import NIOPosix
 public struct HTTPRequest: Sendable {
     public var method: HTTPMethod
     public var path: String
+    public var headers: HTTPHeaders
     public var body: [UInt8]
 }
 
@@ -106,7 +107,7 @@ public struct HTTPServer: Sendable {
                     case .end:
                         let response: HTTPResponse
                         if let h = head {
-                            response = await handler(HTTPRequest(method: h.method, path: h.uri, body: body))
+                            response = await handler(HTTPRequest(method: h.method, path: h.uri, headers: h.headers, body: body))
                         } else {
                             response = .error(.payloadTooLarge, "request body over \(maxBody) bytes")
                         }

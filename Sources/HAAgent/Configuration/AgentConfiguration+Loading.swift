@@ -41,6 +41,10 @@ extension AgentConfiguration {
         for endpoint in store.etcdEndpoints where !(endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://")) {
             throw .invalid(setting: "store.etcd_endpoints", problem: "'\(endpoint)' must start with http:// or https://")
         }
+        if !api.tcpListen.isEmpty {
+            guard APIServer.hostPort(api.tcpListen) != nil else { throw .invalid(setting: "api.tcp_listen", problem: "'\(api.tcpListen)' is not address:port") }
+            guard api.secretFile != nil else { throw .invalid(setting: "api.secret_file", problem: "the TCP API needs a cluster secret") }
+        }
         if (store.etcdCert == nil) != (store.etcdKey == nil) {
             throw .invalid(setting: "store.etcd_cert", problem: "a client certificate needs its key (etcd_key) and the other way round")
         }

@@ -191,14 +191,20 @@ public struct APISettings: Codable, Sendable, Equatable {
     public var socket: String = "/run/vigil/vigild.sock"
     /// Address:port for Prometheus metrics (`/metrics`); empty to disable.
     public var metricsListen: String = "127.0.0.1:9477"
+    /// Address:port where other hosts and remote CLIs reach the API; empty to disable. Needs `secret_file`.
+    public var tcpListen: String = ""
+    /// A file holding the cluster secret that TCP callers must present (`Authorization: Bearer <secret>`).
+    public var secretFile: String?
 
-    enum CodingKeys: String, CodingKey { case socket, metricsListen = "metrics_listen" }
+    enum CodingKeys: String, CodingKey { case socket, metricsListen = "metrics_listen", tcpListen = "tcp_listen", secretFile = "secret_file" }
 
     public init() {}
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         socket = try c.decodeIfPresent(String.self, forKey: .socket) ?? socket
         metricsListen = try c.decodeIfPresent(String.self, forKey: .metricsListen) ?? metricsListen
+        tcpListen = try c.decodeIfPresent(String.self, forKey: .tcpListen) ?? tcpListen
+        secretFile = try c.decodeIfPresent(String.self, forKey: .secretFile)
     }
 }
 
