@@ -32,8 +32,9 @@ extension ClusterCoordinator {
         for n in nodes.values where n.state == .draining { survey.draining[n.id] = DrainProgress() }
         for def in groupsInOrder {
             let s = states[def.id]!
-            // An offline group that may still run somewhere holds its capacity there.
-            let held = s.status == .offline || s.status == .failed ? s.possibleHosts.sorted() : s.status.nodes
+            // A group holds capacity where its status puts it and wherever it may still run.
+            var held = s.status.nodes
+            for n in s.possibleHosts where !held.contains(n) { held.append(n) }
             for n in held { survey.load.add(def, to: n) }
             switch s.status {
             case .offline: survey.offline.append(def.id)
