@@ -84,6 +84,31 @@ final class AgentEndToEndTests: XCTestCase {
         try? libvirt.lookup(name: vm).undefine()
     }
 
+    func testOperatorChangeIsWrittenBackToSharedStorage() async throws {
+        let h = try AgentHarness()
+        h.start()
+        defer { Task { await h.stop() } }
+        try await h.waitForAPI()
+        let vm = unique("cfg")
+        let path = try h.writeDomain(vm)
+        _ = try await h.call(.POST, AgentAPI.vms, body: try JSONEncoder().encode(AddVMRequest(domain: vm, xmlPath: path)))
+        try await h.waitUntil("\(vm) online") { try await self.groupStatus(h, vm) == "online" }
+        try await Task.sleep(for: .milliseconds(2500))  // changes right after a start are the agent's own
+        let libvirt = try Connection(uri: "test:///default")
+        let changed = try libvirt.lookup(name: vm).xmlDescription(.inactive)
+            .replacingOccurrences(of: "<memory unit='KiB'>131072</memory>", with: "<memory unit='KiB'>262144</memory>")
+        XCTAssertTrue(changed.contains("262144"), "the test changes the memory size")
+        _ = try libvirt.define(xml: changed)
+        try await h.waitUntil("the new memory size in \(path)") {
+            (try String(contentsOfFile: path, encoding: .utf8)).contains("262144")
+        }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent).filter { $0.hasSuffix(".tmp") }
+        XCTAssertEqual(leftovers, [], "written atomically: no temporary file left")
+        await h.stop()
+        try? libvirt.lookup(name: vm).destroy()
+        try? libvirt.lookup(name: vm).undefine()
+    }
+
     func testBadRequestsAreNamed() async throws {
         let h = try AgentHarness()
         h.start()

@@ -41,6 +41,14 @@ public struct GroupSpec: Codable, Sendable, Equatable {
         Dictionary(uniqueKeysWithValues: storage.map { (ResourceID($0.key), $0.value) })
     }
 
+    /// The domain XML path of the configuration resource a VM resource depends on.
+    public func configurationPath(of vm: ResourceID) -> String? {
+        for dependency in definition.dependencies[vm, default: []].sorted() {
+            if case .vmConfiguration(let path)? = definition.resources.first(where: { $0.id == dependency })?.kind { return path }
+        }
+        return nil
+    }
+
     /// The domain names of the group's VMs.
     public var domainNames: [String] {
         definition.vms.compactMap { if case .virtualMachine(let d, _, _, _) = $0.kind { d } else { nil } }

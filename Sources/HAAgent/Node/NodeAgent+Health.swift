@@ -14,6 +14,7 @@ extension NodeAgent {
     }
 
     func handle(_ event: DomainEvent) async {
+        if event.kind == .defined { return writeBack(event) }
         guard event.kind == .stopped || event.kind == .crashed, let (g, r) = haResource(of: event.domainName) else { return }
         if expectedStops.remove(event.domainName) != nil { return }
         guard onlineHere.contains(g), !busy.contains(g), !fenced else { return }
@@ -22,6 +23,22 @@ extension NodeAgent {
         metrics.resourceFailure()
         onlineHere.remove(g)
         await tellLeader(.event(.resourceFailed(g, r, on: node)))
+    }
+
+    /// Writes an operator's change to a running HA domain's definition back to its XML on shared
+    /// storage (atomically), as Hyper-V keeps its configuration resource current.
+    private func writeBack(_ event: DomainEvent) {
+        let updated: Int32 = 1  // VIR_DOMAIN_EVENT_DEFINED_UPDATED
+        guard event.detail == updated, let (g, vm) = haResource(of: event.domainName), onlineHere.contains(g), !busy.contains(g),
+              let started = startedAt[event.domainName], ContinuousClock.now - started > .seconds(2),
+              let spec = specs[g], let configPath = spec.configurationPath(of: vm) else { return }
+        do {
+            let xml = try hypervisor.persistentXML(of: event.domainName)
+            try VMConfigurationResource(path: configPath, domainName: event.domainName, storage: runner.storage).writeBack(xml: xml)
+            logger.notice("definition change written back to shared storage", metadata: ["vm.name": "\(event.domainName)", "path": "\(configPath)"])
+        } catch {
+            logger.error("cannot write the changed definition back", metadata: ["vm.name": "\(event.domainName)", "error": "\(error)"])
+        }
     }
 
     // MARK: isAlive: in-guest probe
