@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import NIOSSL
 import Foundation
 import Logging
 import NIOCore
@@ -21,8 +22,16 @@ final class EtcdGateway: Sendable {
             // NIOSSL's TLSConfiguration, reached through async-http-client's configuration.
             conf.tlsConfiguration = .makeClientConfiguration()
             if let ca = tls.caFile { conf.tlsConfiguration?.trustRoots = .file(ca) }
-            if let cert = tls.certificateFile { conf.tlsConfiguration?.certificateChain = [.file(cert)] }
-            if let key = tls.keyFile { conf.tlsConfiguration?.privateKey = .file(key) }
+            if let cert = tls.certificateFile {
+                do { conf.tlsConfiguration?.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) } } catch {
+                    throw StoreError.rejected("cannot load the etcd client certificate chain \(cert): \(error)")
+                }
+            }
+            if let key = tls.keyFile {
+                do { conf.tlsConfiguration?.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)) } catch {
+                    throw StoreError.rejected("cannot load the etcd client key \(key): \(error)")
+                }
+            }
         }
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: conf)
         self.config = config
