@@ -76,6 +76,8 @@ public actor Membership {
     private var stopped = false
     /// The lease currently held (nil before `start` and after a fence until rejoined).
     public private(set) var lease: LeaseID?
+    /// How long the last successful renewal took, from send to confirmation.
+    public private(set) var lastRenewLatency: Duration?
     /// Every self-fence so far.
     public private(set) var fences: [FenceEvent] = []
 
@@ -179,6 +181,7 @@ public actor Membership {
         let sentAt = now()
         do {
             let ttl = try await store.keepAlive(lease)
+            lastRenewLatency = now() - sentAt
             deadline.confirmed(sentAt: sentAt, ttl: .seconds(ttl), newLease: false)
             if self.lease == lease, !isFenced {
                 record.lastHeartbeat = .wallClockNow

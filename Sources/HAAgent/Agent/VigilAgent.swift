@@ -90,11 +90,13 @@ public struct VigilAgent: Service, CustomStringConvertible {
         }
     }
 
-    /// Lets the node agent run tasks again once the membership holds a lease after a self-fence.
+    /// Lets the node agent run tasks again once the membership holds a lease after a self-fence, and
+    /// publishes the lease renewal latency.
     private func watchRejoin(_ membership: Membership, _ agent: NodeAgent) async throws {
         while true {
             try await Task.sleep(for: .milliseconds(200))
             if await !membership.isFenced, await membership.lease != nil { await agent.rejoined() }
+            if let latency = await membership.lastRenewLatency { metrics.leaseRenewed(seconds: latency.seconds) }
         }
     }
 }
