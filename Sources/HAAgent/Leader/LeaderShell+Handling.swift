@@ -13,7 +13,9 @@ extension LeaderShell {
             try await feed([.nodeJoined(record.id, record.capacity)], consuming: nil)
         case .nodeGone(let id):
             guard let known = coordinator.nodes[id], known.state != .down else { return }
-            try await feed([.leaseLost(id)], consuming: nil)
+            // Tasks given to the node before it lost its lease must never run after it rejoins.
+            let stale = try await store.list(prefix: ClusterKeys.tasks(of: id)).kvs.map(\.key)
+            try await feed([.leaseLost(id)], consuming: nil, deleting: stale)
         case .groupDefined(let spec):
             specs[spec.definition.id] = spec
             rebuild()
@@ -52,7 +54,7 @@ extension LeaderShell {
     }
 
     /// Feeds events to the coordinator and commits its decisions with the inbox message consumed.
-    func feed(_ events: [ClusterEvent], consuming inboxKey: String?, extraTasks: [AgentTask] = []) async throws {
+    func feed(_ events: [ClusterEvent], consuming inboxKey: String?, extraTasks: [AgentTask] = [], deleting stale: [String] = []) async throws {
         var tasks = extraTasks
         for event in events {
             let now = Timestamp.wallClockNow
@@ -76,15 +78,25 @@ extension LeaderShell {
                 }
             }
         }
-        try await commit(tasks, consuming: inboxKey)
+        try await commit(tasks, consuming: inboxKey, deleting: stale)
         metrics.clusterView(coordinator)
     }
 
     /// One fenced transaction: the coordinator snapshot, the new tasks, and the consumed message.
-    func commit(_ tasks: [AgentTask], consuming inboxKey: String?) async throws {
+    func commit(_ tasks: [AgentTask], consuming inboxKey: String?, deleting stale: [String] = []) async throws {
         guard let token else { throw LeaderError.deposed }
-        var ops: [TransactionOp] = [.put(ClusterKeys.coordinator, try StoreCoding.encode(coordinator))]
-        for task in tasks { ops.append(.put(ClusterKeys.task(task.node, task.group), try StoreCoding.encode(task))) }
+        // One key per node and group: a later task in the same batch replaces an earlier one.
+        var latest: [String: AgentTask] = [:]
+        for task in tasks {
+            let key = ClusterKeys.task(task.node, task.group)
+            if let replaced = latest[key] {
+                logger.warning("task replaced within one decision", metadata: ["group": "\(task.group)", "replaced": "\(replaced.step)", "by": "\(task.step)"])
+            }
+            latest[key] = task
+        }
+        var ops: [TransactionOp] = stale.filter { latest[$0] == nil }.map { .delete($0) }
+        ops.append(.put(ClusterKeys.coordinator, try StoreCoding.encode(coordinator)))
+        for (key, task) in latest.sorted(by: { $0.key < $1.key }) { ops.append(.put(key, try StoreCoding.encode(task))) }
         if let inboxKey { ops.append(.delete(inboxKey)) }
         _ = try await store.fencedTransaction(Transaction(compare: [], success: ops), token: token, leaderKey: ClusterKeys.leader)
     }
