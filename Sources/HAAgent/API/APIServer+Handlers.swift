@@ -132,8 +132,8 @@ extension APIServer {
     }
 
     func storedCoordinator() async throws -> ClusterCoordinator? {
-        guard let kv = try await store.get(ClusterKeys.coordinator) else { return nil }
-        return try StoreCoding.decode(ClusterCoordinator.self, kv.value, key: kv.key)
+        guard let stored = try await StoredCoordinator.load(from: store) else { return nil }
+        return stored.coordinator(configuration: CoordinatorConfiguration(), groups: try await groupSpecs().values.map(\.definition))
     }
 
     func groupSpecs() async throws -> [GroupID: GroupSpec] {

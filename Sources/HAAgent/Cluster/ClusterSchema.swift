@@ -7,7 +7,8 @@ import HACore
 /// - `leader`: the elected coordinator, bound to its lease; its create revision is the fencing token.
 /// - `agents/<node>`: how other hosts reach this one (live migration URI).
 /// - `groups/<group>`: a group's definition and storage bindings (written by the API).
-/// - `coordinator`: the leader's `ClusterCoordinator` snapshot (written with the fencing token).
+/// - `coordinator/nodes`, `coordinator/groups/<group>`: the coordinator's state (`StoredCoordinator`),
+///   written with the fencing token.
 /// - `tasks/<node>/<group>`: work the leader gives a node (written with the fencing token).
 /// - `inbox/<id>`: events and task reports from nodes and operators, consumed by the leader.
 public enum ClusterKeys {
@@ -15,7 +16,6 @@ public enum ClusterKeys {
     public static let agents = "agents/"
     public static let tasks = "tasks/"
     public static let inbox = "inbox/"
-    public static let coordinator = "coordinator"
     public static let leader = "leader"
 
     public static func group(_ id: GroupID) -> String { groups + id.rawValue }

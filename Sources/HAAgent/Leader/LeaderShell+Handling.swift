@@ -49,8 +49,7 @@ extension LeaderShell {
 
     /// Rebuilds the coordinator over the current group definitions, keeping node and group states.
     func rebuild() {
-        coordinator = ClusterCoordinator(configuration: configuration, nodes: Array(coordinator.nodes.values),
-                                         groups: specs.values.map(\.definition), states: coordinator.states)
+        coordinator = StoredCoordinator(coordinator).coordinator(configuration: configuration, groups: specs.values.map(\.definition))
     }
 
     /// Feeds events to the coordinator and commits its decisions with the inbox message consumed.
@@ -94,11 +93,13 @@ extension LeaderShell {
             }
             latest[key] = task
         }
+        let next = StoredCoordinator(coordinator)
         var ops: [TransactionOp] = stale.filter { latest[$0] == nil }.map { .delete($0) }
-        ops.append(.put(ClusterKeys.coordinator, try StoreCoding.encode(coordinator)))
+        ops += try committed.writes(toReach: next)
         for (key, task) in latest.sorted(by: { $0.key < $1.key }) { ops.append(.put(key, try StoreCoding.encode(task))) }
         if let inboxKey { ops.append(.delete(inboxKey)) }
         _ = try await store.fencedTransaction(Transaction(compare: [], success: ops), token: token, leaderKey: ClusterKeys.leader)
+        committed = next
     }
 
     /// Feeds `timerFired` at wall-clock time `at` (the coordinator's `waitUntil`), through the input

@@ -17,6 +17,8 @@ public actor LeaderShell {
     let logger: Logger
     var coordinator: ClusterCoordinator
     var specs: [GroupID: GroupSpec] = [:]
+    /// The coordinator state as last committed to the store.
+    var committed = StoredCoordinator()
     var token: FencingToken?
     var timers: [Task<Void, Never>] = []
     /// The running leadership's input stream (timers feed it too).
@@ -86,13 +88,9 @@ public actor LeaderShell {
         let (groupKVs, groupsRevision) = try await store.list(prefix: ClusterKeys.groups)
         specs = Dictionary(groupKVs.compactMap { kv in try? StoreCoding.decode(GroupSpec.self, kv.value, key: kv.key) }
             .map { ($0.definition.id, $0) }, uniquingKeysWith: { a, _ in a })
-        if let kv = try await store.get(ClusterKeys.coordinator) {
-            let stored = try StoreCoding.decode(ClusterCoordinator.self, kv.value, key: kv.key)
-            coordinator = ClusterCoordinator(configuration: configuration, nodes: Array(stored.nodes.values),
-                                             groups: specs.values.map(\.definition), states: stored.states)
-        } else {
-            coordinator = ClusterCoordinator(configuration: configuration, nodes: [], groups: specs.values.map(\.definition))
-        }
+        let stored = try await StoredCoordinator.load(from: store)
+        committed = stored ?? StoredCoordinator()
+        coordinator = committed.coordinator(configuration: configuration, groups: specs.values.map(\.definition))
         let (nodeKVs, nodesRevision) = try await store.list(prefix: NodeRecord.nodesPrefix)
         let (inboxKVs, inboxRevision) = try await store.list(prefix: ClusterKeys.inbox)
         let records = nodeKVs.compactMap { try? JSONDecoder().decode(NodeRecord.self, from: Data($0.value)) }

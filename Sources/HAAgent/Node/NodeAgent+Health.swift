@@ -118,9 +118,8 @@ extension NodeAgent {
 
     /// Where the coordinator's last stored snapshot places each group (empty before any leader wrote one).
     private func believedPlacement() async throws -> [GroupID: [NodeID]] {
-        guard let kv = try await store.get(ClusterKeys.coordinator) else { return [:] }
-        let coordinator = try StoreCoding.decode(ClusterCoordinator.self, kv.value, key: kv.key)
-        return coordinator.states.mapValues { $0.status.nodes }
+        guard let stored = try await StoredCoordinator.load(from: store) else { return [:] }
+        return stored.states.mapValues { $0.status.nodes }
     }
 
     // MARK: Self-fencing
