@@ -2,15 +2,20 @@
 # guest-init.sh, a base qcow2 plus a per-VM differencing qcow2, and the domain XML.
 IMAGES=$SHARED/images
 
+cloud_kernel_pkg() { apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}'; }
+fetch_deb() { [ -n "$1" ] && ( cd "$CACHE/debs" && apt-get download -q -o APT::Sandbox::User=root "$1" >&2 ); }
+
 kernel_deb() {  # prints the cached kernel .deb, downloading it once (apt-get update only if needed)
   local deb; deb=$(ls "$CACHE"/debs/linux-image-*-cloud-amd64_*.deb 2>/dev/null | head -n1)
   if [ -z "$deb" ]; then
-    local pkg; pkg=$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-/ {print $2; exit}')
-    [ -n "$pkg" ] || die "cannot resolve the cloud kernel package (apt-cache depends linux-image-cloud-amd64)"
     mkdir -p "$CACHE/debs"
-    say "downloading $pkg"
-    ( cd "$CACHE/debs" && { apt-get download -q -o APT::Sandbox::User=root "$pkg" >&2 || { apt-get update -q >&2 && apt-get download -q -o APT::Sandbox::User=root "$pkg" >&2; }; } ) \
-      || die "cannot download $pkg"
+    local pkg; pkg=$(cloud_kernel_pkg)
+    say "downloading ${pkg:-the cloud kernel}"
+    if ! fetch_deb "$pkg"; then
+      apt-get update -q >&2 || true
+      pkg=$(cloud_kernel_pkg)
+      fetch_deb "$pkg" || die "cannot download the cloud kernel '${pkg:-?}' (apt-cache depends linux-image-cloud-amd64)"
+    fi
     deb=$(ls "$CACHE"/debs/linux-image-*-cloud-amd64_*.deb | head -n1)
   fi
   echo "$deb"
@@ -43,7 +48,7 @@ build_images() {  # kernel, initramfs and base disk on shared storage, once
 guest_accel() {
   [ -s "$CACHE/accel" ] && { cat "$CACHE/accel"; return; }
   local accel=qemu
-  if [ -w /dev/kvm ] && timeout 10 qemu-system-x86_64 -accel kvm -m 128 -nodefaults -display none \
+  if [ -w /dev/kvm ] && timeout -k 2 10 qemu-system-x86_64 -accel kvm -m 128 -nodefaults -display none \
        -no-reboot -serial stdio -kernel "$IMAGES/vmlinuz" -initrd "$IMAGES/initrd.img" \
        -append "console=ttyS0 quiet panic=-1 vigil.name=probe" </dev/null 2>/dev/null | grep -q -m1 VIGIL-UP; then
     accel=kvm
