@@ -63,9 +63,11 @@ public final class Lab: Sendable {
         let result: Result<T, any Error>
         do { result = .success(try await body(lab)) } catch { result = .failure(error) }
         let pids = (try? lab.processIDs()) ?? []
-        try lab.down()
+        let downFailure: LabError?
+        do { try lab.down(); downFailure = nil } catch { downFailure = error }
+        let value = try result.get()  // the body's own failure comes first
+        if let downFailure { throw downFailure }
         let left = Lab.leftovers(pids: pids)
-        let value = try result.get()
         if !left.isEmpty { throw LabError.leftovers(left) }
         return value
     }

@@ -89,6 +89,8 @@ public enum LabError: Error, CustomStringConvertible, Equatable {
     case noHeartbeat(guest: String, seconds: Double)
     /// `down` finished but lab namespaces, mounts or processes remain.
     case leftovers([String])
+    /// Another process (PID `holder`) kept the machine's lab for `seconds`.
+    case busy(holder: String, seconds: Double)
 
     public var description: String {
         switch self {
@@ -100,6 +102,8 @@ public enum LabError: Error, CustomStringConvertible, Equatable {
         case .unknownHost(let name): return "no lab host named \(name)"
         case .noHeartbeat(let guest, let seconds): return "no heartbeat from guest \(guest) within \(seconds) s"
         case .leftovers(let items): return "lab down left things behind: \(items.joined(separator: "; "))"
+        case .busy(let holder, let seconds):
+            return "the lab stayed in use by process \(holder) for \(Int(seconds)) s (\(LabLock.path))"
         }
     }
 }
