@@ -21,6 +21,7 @@ final class AgentCluster: @unchecked Sendable {
         guard FileManager.default.isExecutableFile(atPath: vigild) else {
             throw XCTSkip("no vigild binary at \(vigild): build first (make test builds it)")
         }
+        try? FileManager.default.removeItem(atPath: agentDirectory)  // logs of an earlier lab
         try FileManager.default.createDirectory(atPath: agentDirectory, withIntermediateDirectories: true)
     }
 

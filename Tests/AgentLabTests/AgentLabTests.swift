@@ -101,9 +101,11 @@ final class AgentLabTests: XCTestCase {
             for vm in victims { _ = try await c.lab.waitForHeartbeat(of: vm, after: loss.timeIntervalSince1970, timeout: 90) }
             print("power loss of \(victim): detected (lease expired) \(detected), its \(victims.count) guest(s) running elsewhere \(started), all heartbeats back \(c.seconds(since: loss))")
             for vm in victims {
-                if let gap = c.lab.largestGap(of: vm, from: loss.timeIntervalSince1970 - 1, to: labNow()) {
-                    print("  \(vm): heartbeat gap \(String(format: "%.2f", gap.seconds)) s, now on \(c.runningHosts(of: vm))")
-                }
+                let beats = c.lab.heartbeats(of: vm)
+                let last = try XCTUnwrap(beats.last { $0.time < loss.timeIntervalSince1970 }, "\(vm) beat before the power loss")
+                let next = try XCTUnwrap(beats.first { $0.time > loss.timeIntervalSince1970 && $0.boot != last.boot },
+                                         "\(vm) booted again elsewhere")
+                print("  \(vm): boot \(last.boot) → \(next.boot), heartbeat gap \(String(format: "%.2f", next.time - last.time)) s, now on \(c.runningHosts(of: vm))")
             }
 
             // The host comes back: its old domains stay stopped (not owned by it); nothing runs twice.

@@ -78,7 +78,7 @@ public struct VigilAgent: Service, CustomStringConvertible {
         let info = try hypervisor.connection.nodeInfo()
         let c = configuration.capacity
         let memory = c.memoryMiB ?? Int(info.memoryKiB / 1024)
-        return NodeCapacity(memoryMiB: memory, vcpus: c.vcpus ?? info.cpus, reservedMemoryMiB: c.reservedMemoryMiB)
+        return NodeCapacity(memoryMiB: memory, vcpus: c.vcpus ?? info.cpus * c.vcpuOvercommit, reservedMemoryMiB: c.reservedMemoryMiB)
     }
 
     private func joinWithRetry(_ membership: Membership) async throws {

@@ -36,6 +36,7 @@ extension AgentConfiguration {
             throw .invalid(setting: "membership.self_fence_margin_seconds", problem: "must be positive and less than the lease TTL")
         }
         guard m.fencingMarginSeconds >= 0 else { throw .invalid(setting: "membership.fencing_margin_seconds", problem: "must not be negative") }
+        guard capacity.vcpuOvercommit >= 1 else { throw .invalid(setting: "capacity.vcpu_overcommit", problem: "must be at least 1") }
         guard health.probeFailures >= 1 else { throw .invalid(setting: "health.probe_failures", problem: "must be at least 1") }
         guard health.reconcileIntervalSeconds > 0 else { throw .invalid(setting: "health.reconcile_interval_seconds", problem: "must be positive") }
         for endpoint in store.etcdEndpoints where !(endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://")) {

@@ -212,18 +212,23 @@ public struct APISettings: Codable, Sendable, Equatable {
 public struct CapacitySettings: Codable, Sendable, Equatable {
     /// Memory for guests, MiB; absent: the host's memory.
     public var memoryMiB: Int?
-    /// vCPUs for guests; absent: the host's CPUs.
+    /// vCPUs for guests; absent: the host's CPUs times `vcpuOvercommit`.
     public var vcpus: Int?
+    /// Guest vCPUs per host CPU when `vcpus` is absent.
+    public var vcpuOvercommit: Int = 4
     /// Memory kept back for the host, MiB.
     public var reservedMemoryMiB: Int = 1024
 
-    enum CodingKeys: String, CodingKey { case memoryMiB = "memory_mib", vcpus, reservedMemoryMiB = "reserved_memory_mib" }
+    enum CodingKeys: String, CodingKey {
+        case memoryMiB = "memory_mib", vcpus, vcpuOvercommit = "vcpu_overcommit", reservedMemoryMiB = "reserved_memory_mib"
+    }
 
     public init() {}
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         memoryMiB = try c.decodeIfPresent(Int.self, forKey: .memoryMiB)
         vcpus = try c.decodeIfPresent(Int.self, forKey: .vcpus)
+        vcpuOvercommit = try c.decodeIfPresent(Int.self, forKey: .vcpuOvercommit) ?? vcpuOvercommit
         reservedMemoryMiB = try c.decodeIfPresent(Int.self, forKey: .reservedMemoryMiB) ?? reservedMemoryMiB
     }
 }
