@@ -161,6 +161,46 @@ final class AgentLabTests: XCTestCase {
         }
     }
 
+    func testDrainLiveMigratesEveryGuestAwayWithoutReboot() async throws {
+        try await withCluster { c in
+            let vms = ["vm1", "vm2"]
+            for vm in vms { try await c.addVM(vm, via: "h1", possibleOwners: ["h2", "h3"]) }
+            try await c.waitUntil("guests online", timeout: 90) {
+                let s = try await c.status(via: "h1")
+                return vms.allSatisfy { vm in s.groups.first { $0.name == vm }?.status == "online" }
+            }
+            let host = c.runningHosts(of: "vm1").first!
+            let moving = vms.filter { c.runningHosts(of: $0) == [host] }
+            var boots: [String: Int] = [:]
+            for vm in moving { boots[vm] = try await c.lab.waitForHeartbeat(of: vm, after: labNow(), timeout: 90).boot }
+
+            let start = Date()
+            let (status, body) = try await c.call("h1", .POST, AgentAPI.node(host, .drain))
+            XCTAssertEqual(status, 202, String(decoding: body, as: UTF8.self))
+            try await c.waitUntil("\(host) drained", timeout: 120) {
+                let s = try await c.status(via: "h1")
+                return s.nodes.first { $0.name == host }?.state == "paused" && moving.allSatisfy { vm in
+                    let g = s.groups.first { $0.name == vm }
+                    return g?.status == "online" && g?.nodes.first != host
+                }
+            }
+            print("drain of \(host) (\(moving)): done in \(c.seconds(since: start))")
+            for vm in moving {
+                XCTAssertEqual(c.runningHosts(of: vm).count, 1)
+                XCTAssertNotEqual(c.runningHosts(of: vm), [host])
+                let after = try await c.lab.waitForHeartbeat(of: vm, after: labNow(), timeout: 30)
+                XCTAssertEqual(after.boot, boots[vm], "\(vm) moved live: the guest did not reboot")
+                let gap = c.lab.largestGap(of: vm, from: start.timeIntervalSince1970, to: labNow())
+                print("  \(vm): live, heartbeat gap \(String(format: "%.2f", gap?.seconds ?? 0)) s, now on \(c.runningHosts(of: vm))")
+            }
+            let resumed = try await c.call("h1", .POST, AgentAPI.node(host, .resume))
+            XCTAssertEqual(resumed.status, 202)
+            try await c.waitUntil("\(host) back in service", timeout: 30) {
+                try await c.status(via: "h1").nodes.first { $0.name == host }?.state == "up"
+            }
+        }
+    }
+
     func testKilledAgentLeavesItsGuestRunningAndResumesOwnership() async throws {
         try await withCluster { c in
             try await c.addVM("vm1", via: "h1")
