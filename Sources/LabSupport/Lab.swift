@@ -140,3 +140,20 @@ public final class Lab: Sendable {
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
+
+extension Lab {
+    /// The PID of the QEMU process running `guest` on any host (the hosts share one PID namespace),
+    /// found by its `-name guest=NAME,` argument in /proc.
+    public static func qemuPID(of guest: String) -> Int32? {
+        let needle = Array("guest=\(guest),".utf8)
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for entry in entries {
+            guard let pid = Int32(entry), let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { continue }
+            let bytes = Array(data)
+            if bytes.count >= needle.count, (0...(bytes.count - needle.count)).contains(where: { bytes[$0..<($0 + needle.count)].elementsEqual(needle) }) {
+                return pid
+            }
+        }
+        return nil
+    }
+}

@@ -30,16 +30,7 @@ final class AgentLabTests: XCTestCase {
         return g?.status == "online" ? g?.nodes.first : nil
     }
 
-    private func qemuPID(_ vm: String) -> Int32? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
-        p.arguments = ["-f", "guest=\(vm),"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try? p.run()
-        p.waitUntilExit()
-        return Int32(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").first ?? "")
-    }
+    private func qemuPID(_ vm: String) -> Int32? { Lab.qemuPID(of: vm) }
 
     func testCrashedGuestIsRestartedInPlaceThenFailedOverPastTheThreshold() async throws {
         try await withCluster { c in
@@ -185,9 +176,10 @@ final class AgentLabTests: XCTestCase {
                 }
             }
             print("drain of \(host) (\(moving)): done in \(c.seconds(since: start))")
+            let logs = c.lab.hosts.map { "--- \($0.name)\n" + c.tail(c.log($0.name), lines: 25) }.joined(separator: "\n")
             for vm in moving {
-                XCTAssertEqual(c.runningHosts(of: vm).count, 1)
-                XCTAssertNotEqual(c.runningHosts(of: vm), [host])
+                XCTAssertEqual(c.runningHosts(of: vm).count, 1, logs)
+                XCTAssertNotEqual(c.runningHosts(of: vm), [host], logs)
                 let after = try await c.lab.waitForHeartbeat(of: vm, after: labNow(), timeout: 30)
                 XCTAssertEqual(after.boot, boots[vm], "\(vm) moved live: the guest did not reboot")
                 let gap = c.lab.largestGap(of: vm, from: start.timeIntervalSince1970, to: labNow())

@@ -85,23 +85,26 @@ extension NodeAgent {
     /// reports HA domains that should run here but do not.
     func reconcile(startup: Bool) async throws {
         guard !fenced else { return }
-        let believed = try await believedPlacement()
+        let believed = try await believedStatus()
         let domains = try hypervisor.domains()
         for domain in domains {
             guard let (g, _) = haResource(of: domain.name), !busy.contains(g) else { continue }
-            let mine = believed[g]?.contains(node) ?? false
+            let status = believed[g]
+            // A move under way is the moving nodes' business: the source reports how it ended.
+            if case .migrating? = status { continue }
+            let mine = status?.nodes == [node]
             if domain.state.isActive, !onlineHere.contains(g) {
                 if mine {
                     logger.notice("adopting HA domain running here", metadata: ["vm.name": "\(domain.name)", "group": "\(g)"])
                     onlineHere.insert(g)
                     await tellLeader(.event(.groupOnline(g, on: node)))
-                } else if believed[g] != nil || !startup {
+                } else if status != nil || !startup {
                     logger.warning("stopping HA domain that the cluster places elsewhere", metadata: [
-                        "vm.name": "\(domain.name)", "group": "\(g)", "owner": "\(believed[g]?.map(\.rawValue) ?? [])"])
+                        "vm.name": "\(domain.name)", "group": "\(g)", "owner": "\(status?.nodes.map(\.rawValue) ?? [])"])
                     expect(stops: [domain.name])
                     try? VMResource(domainName: domain.name, hypervisor: hypervisor).forceOffline()
                 }
-            } else if !domain.state.isActive, !mine {
+            } else if !domain.state.isActive, status?.nodes.contains(node) != true {
                 // A stopped HA domain exists only on its owner.
                 try? hypervisor.undefine(domain.name)
             }
@@ -116,10 +119,10 @@ extension NodeAgent {
         }
     }
 
-    /// Where the coordinator's last stored snapshot places each group (empty before any leader wrote one).
-    private func believedPlacement() async throws -> [GroupID: [NodeID]] {
+    /// Each group's status in the coordinator's last stored state (empty before any leader wrote one).
+    private func believedStatus() async throws -> [GroupID: GroupStatus] {
         guard let stored = try await StoredCoordinator.load(from: store) else { return [:] }
-        return stored.states.mapValues { $0.status.nodes }
+        return stored.states.mapValues(\.status)
     }
 
     // MARK: Self-fencing
