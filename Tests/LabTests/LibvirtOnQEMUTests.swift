@@ -9,7 +9,7 @@ extension LabTests {
     /// managed save, client-managed migration and aborting a migration job.
     @Suite("Libvirt wrapper on real QEMU")
     struct LibvirtOnQEMUTests {
-        @Test("events: defined, started, then stopped within a second of QEMU being killed")
+        @Test("events: defined, started (QEMU also reports resumed), then stopped as failed when QEMU is killed")
         func lifecycleEvents() async throws {
             try await Lab.with(hosts: 1) { lab in
                 let guest = try lab.guest("vm-events")
@@ -24,8 +24,10 @@ extension LabTests {
                     seen.append(event)
                     if event.kind == .stopped { break }
                 }
+                // libvirtd notices at once but waits for the dead QEMU to be reaped; this sandbox's PID 1
+                // reaps slowly, so expect about 2 s here and milliseconds on a host with a real init.
                 print("[lab] QEMU killed → stopped event after \(LabGuest.seconds(Date().timeIntervalSince(killed)))")
-                #expect(seen.map(\.kind) == [.defined, .started, .stopped])
+                #expect(seen.map(\.kind).filter { $0 != .resumed } == [.defined, .started, .stopped], "\(seen)")
                 #expect(seen.last?.stoppedDetail == .failed, "a killed QEMU is a failure, not a shutdown")
                 #expect(try domain.state().shutOffReason == .crashed || (try domain.state().shutOffReason) == .failed)
             }
