@@ -89,9 +89,13 @@ public struct AddVMRequest: Codable, Sendable, Equatable {
     /// Allowed move methods, best first: live, quick, cold (default all three).
     public var moveMethods: [String]?
     public var antiAffinity: [String]?
+    /// Storage the VM needs, online before its configuration. A VM naming storage that another
+    /// group already has joins that group (VMs on one exclusive volume move together).
+    public var storage: [StorageRequest]?
 
     public init(domain: String, xmlPath: String, group: String? = nil, priority: String? = nil, preferredOwners: [String]? = nil,
-                possibleOwners: [String]? = nil, moveMethods: [String]? = nil, antiAffinity: [String]? = nil) {
+                possibleOwners: [String]? = nil, moveMethods: [String]? = nil, antiAffinity: [String]? = nil,
+                storage: [StorageRequest]? = nil) {
         self.domain = domain
         self.xmlPath = xmlPath
         self.group = group
@@ -100,6 +104,26 @@ public struct AddVMRequest: Codable, Sendable, Equatable {
         self.possibleOwners = possibleOwners
         self.moveMethods = moveMethods
         self.antiAffinity = antiAffinity
+        self.storage = storage
+    }
+}
+
+/// A storage resource of a group: exclusive (a device mounted on the owner only) or shared (a path
+/// every host has).
+public struct StorageRequest: Codable, Sendable, Equatable {
+    /// The resource's name, unique in the cluster.
+    public var name: String
+    /// Exclusive: the image file or block device, and where the owner mounts it.
+    public var device: String?
+    public var mountPoint: String?
+    /// Shared: a directory present on every host.
+    public var path: String?
+
+    public init(name: String, device: String? = nil, mountPoint: String? = nil, path: String? = nil) {
+        self.name = name
+        self.device = device
+        self.mountPoint = mountPoint
+        self.path = path
     }
 }
 

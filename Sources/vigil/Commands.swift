@@ -41,10 +41,15 @@ struct VM: AsyncParsableCommand {
         @Option(help: "Possible owners, comma-separated (default: every node).") var possible: String?
         @Option(help: "Allowed move methods, best first: live,quick,cold.") var moveMethods: String?
         @Option(help: "Anti-affinity class names, comma-separated.") var antiAffinity: String?
+        @Option(help: "Exclusive storage the VM needs, NAME=DEVICE:MOUNTPOINT (mounted on the owner only; repeatable).")
+        var exclusive: [String] = []
+        @Option(help: "Shared storage the VM needs, NAME=PATH (present on every host; repeatable).")
+        var shared: [String] = []
 
         func run() async throws {
             let request = AddVMRequest(domain: domain, xmlPath: xml, group: group, priority: priority, preferredOwners: list(preferred),
-                                       possibleOwners: list(possible), moveMethods: list(moveMethods), antiAffinity: list(antiAffinity))
+                                       possibleOwners: list(possible), moveMethods: list(moveMethods), antiAffinity: list(antiAffinity),
+                                       storage: try storageRequests(exclusive: exclusive, shared: shared))
             let answer = try await options.client.decode(Accepted.self, .POST, AgentAPI.vms, body: request)
             try emit(answer, options.output) { $0.accepted }
         }
@@ -121,4 +126,21 @@ private func list(_ value: String?) -> [String]? {
 
 private func pad(_ s: String, _ width: Int) -> String {
     s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
+}
+
+/// Parses `NAME=DEVICE:MOUNTPOINT` (exclusive) and `NAME=PATH` (shared) storage options.
+func storageRequests(exclusive: [String], shared: [String]) throws -> [StorageRequest]? {
+    var requests: [StorageRequest] = []
+    for item in exclusive {
+        let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+        let target = parts.count == 2 ? parts[1].split(separator: ":", maxSplits: 1).map(String.init) : []
+        guard target.count == 2 else { throw ValidationError("--exclusive takes NAME=DEVICE:MOUNTPOINT, not '\(item)'") }
+        requests.append(StorageRequest(name: parts[0], device: target[0], mountPoint: target[1]))
+    }
+    for item in shared {
+        let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { throw ValidationError("--shared takes NAME=PATH, not '\(item)'") }
+        requests.append(StorageRequest(name: parts[0], path: parts[1]))
+    }
+    return requests.isEmpty ? nil : requests
 }

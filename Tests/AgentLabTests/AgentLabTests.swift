@@ -1,6 +1,7 @@
 import AgentAPI
 import Foundation
 import LabSupport
+import Libvirt
 import XCTest
 
 /// vigild on real libvirtd + QEMU hosts with a real 3-member etcd (deploy/lab): restart in place,
@@ -109,6 +110,10 @@ final class AgentLabTests: XCTestCase {
             let duplicates = await watch.stop()
             XCTAssertEqual(duplicates, [:], "a guest ran on two hosts at once")
             for vm in vms { XCTAssertEqual(c.runningHosts(of: vm).count, 1, "\(vm) runs exactly once") }
+            let back = try Connection(uri: try c.lab.host(victim).uri)
+            for vm in victims {
+                XCTAssertNil(try back.domainIfExists(name: vm), "\(victim) came back and left \(vm) undefined: it is owned elsewhere")
+            }
         }
     }
 

@@ -61,6 +61,35 @@ final class AgentEndToEndTests: XCTestCase {
         await h.stop()
     }
 
+    func testFailingInGuestProbeRestartsTheVM() async throws {
+        // isAlive: the probe runs as COMMAND DOMAIN; here it checks a marker file the test controls.
+        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-alive-\(UUID().uuidString)").path
+        let h = try AgentHarness(probe: ["/bin/sh", "-c", "test -e \(marker)-$0"])
+        h.start()
+        defer { Task { await h.stop() } }
+        try await h.waitForAPI()
+        let vm = unique("probe")
+        FileManager.default.createFile(atPath: "\(marker)-\(vm)", contents: nil)
+        _ = try await h.call(.POST, AgentAPI.vms, body: try JSONEncoder().encode(AddVMRequest(domain: vm, xmlPath: try h.writeDomain(vm))))
+        try await h.waitUntil("\(vm) online") { try await self.groupStatus(h, vm) == "online" }
+        let libvirt = try Connection(uri: "test:///default")
+        let firstID = try libvirt.lookup(name: vm).id
+        try await Task.sleep(for: .seconds(1))
+        XCTAssertEqual(try libvirt.lookup(name: vm).id, firstID, "a passing probe changes nothing")
+
+        try FileManager.default.removeItem(atPath: "\(marker)-\(vm)")  // the guest stops answering
+        try await h.waitUntil("the restart decision") { h.metrics.render().contains("vigil_restarts_total 1") }
+        FileManager.default.createFile(atPath: "\(marker)-\(vm)", contents: nil)
+        try await h.waitUntil("\(vm) running again after the probe failures") {
+            try await self.groupStatus(h, vm) == "online" && (try libvirt.lookup(name: vm).state().state) == .running
+        }
+        XCTAssertTrue(h.metrics.render().contains("vigil_resource_failures_total 1"), h.metrics.render())
+        await h.stop()
+        try? libvirt.lookup(name: vm).destroy()
+        try? libvirt.lookup(name: vm).undefine()
+        try? FileManager.default.removeItem(atPath: "\(marker)-\(vm)")
+    }
+
     func testRestartedAgentAdoptsItsRunningVM() async throws {
         let h = try AgentHarness()
         h.start()
@@ -107,6 +136,38 @@ final class AgentEndToEndTests: XCTestCase {
         await h.stop()
         try? libvirt.lookup(name: vm).destroy()
         try? libvirt.lookup(name: vm).undefine()
+    }
+
+    func testVMsOnOneExclusiveVolumeShareAGroupThatMountsIt() async throws {
+        let h = try AgentHarness()
+        h.start()
+        defer { Task { await h.stop() } }
+        try await h.waitForAPI()
+        let image = "\(h.directory)/shared/lun-\(UUID().uuidString.prefix(6)).img"
+        let mountPoint = "\(h.directory)/mnt/lun"
+        _ = FileManager.default.createFile(atPath: image, contents: nil)
+        try FileHandle(forWritingAtPath: image)!.truncate(atOffset: 16 << 20)
+        try Command.run("/usr/sbin/mkfs.ext4", "-q", "-F", image)
+        let lun = StorageRequest(name: "lun-\(UUID().uuidString.prefix(6))", device: image, mountPoint: mountPoint)
+        let (a, b) = (unique("ex-a"), unique("ex-b"))
+        for vm in [a, b] {
+            let answer = try await h.call(.POST, AgentAPI.vms, body: try JSONEncoder().encode(AddVMRequest(domain: vm, xmlPath: try h.writeDomain(vm), storage: [lun])))
+            XCTAssertEqual(answer.status, 201, String(decoding: answer.body, as: UTF8.self))
+        }
+        let status = try await h.status()
+        XCTAssertEqual(status.groups.first { $0.name == a }?.vms.sorted(), [a, b].sorted(), "the second VM joined the first one's group")
+        XCTAssertNil(status.groups.first { $0.name == b })
+        try await h.waitUntil("the group online with its volume mounted") {
+            try await self.groupStatus(h, a) == "online" && (try StorageResource.exclusive(device: image, mountPoint: mountPoint).isOnline())
+        }
+        let c = unique("ex-c")
+        let bad = try await h.call(.POST, AgentAPI.vms, body: try JSONEncoder().encode(
+            AddVMRequest(domain: c, xmlPath: try h.writeDomain(c), storage: [StorageRequest(name: "half", device: "/dev/x")])))
+        XCTAssertTrue(String(decoding: bad.body, as: UTF8.self).contains("give a device and a mount point"), String(decoding: bad.body, as: UTF8.self))
+        await h.stop()
+        let libvirt = try Connection(uri: "test:///default")
+        for vm in [a, b] { try? libvirt.lookup(name: vm).destroy(); try? libvirt.lookup(name: vm).undefine() }
+        try StorageResource.exclusive(device: image, mountPoint: mountPoint).offline()
     }
 
     func testBadRequestsAreNamed() async throws {

@@ -16,7 +16,7 @@ final class AgentHarness: @unchecked Sendable {
     let metrics = AgentMetrics()
     private var task: Task<Void, Error>?
 
-    init(node: String = "solo", reconcileSeconds: Double = 1) throws {
+    init(node: String = "solo", reconcileSeconds: Double = 1, probe: [String] = []) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-agent-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory + "/shared/vms", withIntermediateDirectories: true)
         try "lock_manager = \"lockd\"\n".write(toFile: directory + "/qemu.conf", atomically: true, encoding: .utf8)
@@ -27,6 +27,10 @@ final class AgentHarness: @unchecked Sendable {
         settings.api.metricsListen = ""
         settings.health.reconcileIntervalSeconds = reconcileSeconds
         settings.health.shutdownDeadlineSeconds = 1
+        settings.health.probeCommand = probe
+        settings.health.probeIntervalSeconds = 0.2
+        settings.health.probeFailures = 2
+        settings.health.probeStartGraceSeconds = 0
         configuration = settings
     }
 

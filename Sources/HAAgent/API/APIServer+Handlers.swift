@@ -29,10 +29,11 @@ extension APIServer {
         return ClusterStatus(leader: leader, nodes: nodes, groups: groups)
     }
 
-    /// Validates the VM on this host (the configuration must come online here) and stores its group.
+    /// Validates the VM on this host (its configuration must come online here: its storage must be
+    /// online here too) and stores its group.
     func addVM(_ request: AddVMRequest) async throws -> Accepted {
-        let storage = SharedStorage(root: configuration.sharedStorage)
-        let config = VMConfigurationResource(path: request.xmlPath, domainName: request.domain, storage: storage)
+        let shared = SharedStorage(root: configuration.sharedStorage)
+        let config = VMConfigurationResource(path: request.xmlPath, domainName: request.domain, storage: shared)
         let loaded: VMConfiguration
         do { loaded = try config.online() } catch { throw APIError("\(error)") }
         let policy = try Self.policy(from: request)
@@ -40,20 +41,30 @@ extension APIServer {
             guard let m = MoveMethod(rawValue: name) else { throw APIError("unknown move method '\(name)'; use live, quick or cold") }
             return m
         }
-        let groupID = GroupID(request.group ?? request.domain)
-        let configID = ResourceID("\(request.domain)-config")
-        let vm = Resource.vm(request.domain, memoryMiB: Int(loaded.definition.memoryKiB / 1024), vcpus: loaded.definition.vcpus, moveMethods: methods)
         let specs = try await groupSpecs()
         if let owner = specs.first(where: { $0.value.domainNames.contains(request.domain) }) {
             throw APIError("VM \(request.domain) is already highly available in group \(owner.key)")
         }
+        let storage = try (request.storage ?? []).map(Self.storageResource)
+        // VMs on the same storage share a group: join the group that already has it.
+        let sharing = specs.first { spec in storage.contains { s in spec.value.storage[s.name] != nil } }?.key
+        if let sharing, let asked = request.group, asked != sharing.rawValue {
+            throw APIError("the VM's storage belongs to group \(sharing), not \(asked): VMs on one volume move together")
+        }
+        let groupID = sharing ?? GroupID(request.group ?? request.domain)
+        let configID = ResourceID("\(request.domain)-config")
+        let vm = Resource.vm(request.domain, memoryMiB: Int(loaded.definition.memoryKiB / 1024), vcpus: loaded.definition.vcpus, moveMethods: methods)
         var resources = [Resource(id: configID, kind: .vmConfiguration(domainXMLPath: loaded.path)), vm]
-        var dependencies: [ResourceID: Set<ResourceID>] = [vm.id: [configID]]
+        var dependencies: [ResourceID: Set<ResourceID>] = [vm.id: [configID], configID: Set(storage.map { ResourceID($0.name) })]
         var storageBindings: [String: StorageResource] = [:]
+        for s in storage {
+            storageBindings[s.name] = s.binding
+            if specs[groupID]?.storage[s.name] == nil { resources.append(Resource(id: ResourceID(s.name), kind: .storage(s.sharing))) }
+        }
         if let existing = specs[groupID] {
             resources = existing.definition.resources + resources
             dependencies.merge(existing.definition.dependencies) { a, b in a.union(b) }
-            storageBindings = existing.storage
+            storageBindings.merge(existing.storage) { new, _ in new }
         }
         let definition: GroupDefinition
         do {
@@ -68,6 +79,20 @@ extension APIServer {
         guard result.succeeded else { throw APIError("group \(groupID) changed meanwhile; try again") }
         logger.notice("VM made highly available", metadata: ["vm.name": "\(request.domain)", "group": "\(groupID)"])
         return Accepted("VM \(request.domain) is highly available in group \(groupID)")
+    }
+
+    /// A storage request as the resource kind and this host's binding, validated.
+    static func storageResource(_ r: StorageRequest) throws -> (name: String, sharing: StorageSharing, binding: StorageResource) {
+        switch (r.device, r.mountPoint, r.path) {
+        case let (device?, mount?, nil):
+            guard device.hasPrefix("/"), mount.hasPrefix("/") else { throw APIError("storage \(r.name): device and mount point must be absolute paths") }
+            return (r.name, .exclusive, .exclusive(device: device, mountPoint: mount))
+        case let (nil, nil, path?):
+            guard path.hasPrefix("/") else { throw APIError("storage \(r.name): path must be absolute") }
+            return (r.name, .shared, .shared(path: path))
+        default:
+            throw APIError("storage \(r.name): give a device and a mount point (exclusive), or a path (shared)")
+        }
     }
 
     static func policy(from request: AddVMRequest) throws -> GroupPolicy {

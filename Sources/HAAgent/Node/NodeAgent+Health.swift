@@ -34,7 +34,7 @@ extension NodeAgent {
               let spec = specs[g], let configPath = spec.configurationPath(of: vm) else { return }
         do {
             let xml = try hypervisor.persistentXML(of: event.domainName)
-            try VMConfigurationResource(path: configPath, domainName: event.domainName, storage: runner.storage).writeBack(xml: xml)
+            try VMConfigurationResource(path: configPath, domainName: event.domainName, storage: sharedStorage).writeBack(xml: xml)
             logger.notice("definition change written back to shared storage", metadata: ["vm.name": "\(event.domainName)", "path": "\(configPath)"])
         } catch {
             logger.error("cannot write the changed definition back", metadata: ["vm.name": "\(event.domainName)", "error": "\(error)"])

@@ -71,9 +71,9 @@ extension NodeAgent {
             case .quickSave:
                 expect(stops: domains)
                 onlineHere.remove(g)
-                try await blocking { [runner] in try runner.saveForQuickMigration(spec.definition) }
+                try await blocking { [runner = runner(for: spec)] in try runner.saveForQuickMigration(spec.definition) }
             case .quickRestore:
-                try await blocking { [runner] in try runner.restoreFromQuickMigration(spec.definition) }
+                try await blocking { [runner = runner(for: spec)] in try runner.restoreFromQuickMigration(spec.definition) }
                 markStarted(spec)
             }
             metrics.taskSucceeded(task, seconds: (clock.now - started).seconds)
@@ -91,7 +91,7 @@ extension NodeAgent {
 
     private func bringOnline(_ spec: GroupSpec) async throws {
         expectedStops.subtract(spec.domainNames)
-        try await blocking { [runner] in try runner.online(spec.definition) }
+        try await blocking { [runner = runner(for: spec)] in try runner.online(spec.definition) }
         markStarted(spec)
     }
 
@@ -100,12 +100,12 @@ extension NodeAgent {
         onlineHere.remove(spec.definition.id)
         let deadline = Duration.seconds(configuration.health.shutdownDeadlineSeconds)
         do {
-            try await runner.offline(spec.definition, deadline: deadline)
+            try await runner(for: spec).offline(spec.definition, deadline: deadline)
         } catch {
             // An orderly stop failed: power the VMs off so the group can move; storage is retried.
             logger.warning("orderly offline failed; forcing", metadata: ["group": "\(spec.definition.id)", "error": "\(error)"])
             for domain in spec.domainNames { try VMResource(domainName: domain, hypervisor: hypervisor).forceOffline() }
-            try await runner.offline(spec.definition, deadline: .zero)
+            try await runner(for: spec).offline(spec.definition, deadline: .zero)
         }
     }
 

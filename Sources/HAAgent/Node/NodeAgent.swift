@@ -10,7 +10,8 @@ public actor NodeAgent {
     public let node: NodeID
     let store: any CoordinationStore
     let hypervisor: any Hypervisor
-    let runner: GroupRunner
+    /// The shared storage every host mounts at the same path.
+    let sharedStorage: SharedStorage
     let configuration: AgentConfiguration
     let logger: Logger
     let metrics: AgentMetrics
@@ -37,7 +38,7 @@ public actor NodeAgent {
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
-        self.runner = GroupRunner(hypervisor: hypervisor, storage: SharedStorage(root: configuration.sharedStorage))
+        self.sharedStorage = SharedStorage(root: configuration.sharedStorage)
     }
 
     /// Runs until cancelled: publishes how to reach this host, then watches group definitions, this
@@ -106,6 +107,11 @@ public actor NodeAgent {
             case .resync(let kvs, _): await onSnapshot(kvs)
             }
         }
+    }
+
+    /// Brings `spec`'s resources online and offline on this host, with its storage bindings.
+    func runner(for spec: GroupSpec) -> GroupRunner {
+        GroupRunner(hypervisor: hypervisor, storage: sharedStorage, storageBindings: spec.storageBindings)
     }
 
     /// The VM resource of a group that runs `domain`, if it is an HA domain.
