@@ -57,7 +57,7 @@ final class AgentCluster: @unchecked Sendable {
           lease_ttl_seconds: 5
           keepalive_interval_seconds: 1
           self_fence_margin_seconds: 1.5
-          fencing_margin_seconds: 2
+          fencing_margin_seconds: 1
         health:
           reconcile_interval_seconds: 3
           probe_command: ["/bin/sh", "-c", \(jsonString(probe))]

@@ -112,8 +112,10 @@ public struct MembershipSettings: Codable, Sendable, Equatable {
     public var keepAliveIntervalSeconds: Double = 1
     /// How long before the lease could expire this node stops its HA domains when it cannot renew.
     public var selfFenceMarginSeconds: Double = 1.5
-    /// Extra wait after a node's lease expired before its groups start elsewhere.
-    public var fencingMarginSeconds: Double = 2
+    /// Extra wait after a node's lease expired before its groups start elsewhere. The node itself
+    /// stopped them `selfFenceMarginSeconds` before the earliest expiry, so this only covers clock-rate
+    /// drift and a slow stop: 1 s keeps recovery near 10 s even when the lost host was etcd's leader.
+    public var fencingMarginSeconds: Double = 1
 
     enum CodingKeys: String, CodingKey {
         case leaseTTLSeconds = "lease_ttl_seconds", keepAliveIntervalSeconds = "keepalive_interval_seconds"
