@@ -13,7 +13,7 @@ cleanup() { say "cleaning up"; "$LAB" down >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
 run_dir() { local uri; uri=$("$LAB" uri "$1"); uri=${uri#*socket=}; dirname "$(dirname "$uri")"; }
-vigil() { local h=$1; shift; "$BIN/vigil" --socket "$(run_dir "$h")/vigil/vigild.sock" "$@"; }
+vigil() { local h=$1; shift; VIGIL_SOCKET="$(run_dir "$h")/vigil/vigild.sock" "$BIN/vigil" "$@"; }
 
 "$LAB" down >/dev/null 2>&1 || true
 say "bringing up 3 lab hosts (libvirtd + virtlogd + virtlockd + etcd member each)"
@@ -47,6 +47,9 @@ for i in $(seq 1 90); do
 done
 vigil h1 status
 vigil h1 capacity --failures 1
+for vm in web db cache; do
+  for i in $(seq 1 60); do "$LAB" heartbeat "$vm" >/dev/null 2>&1 && break; sleep 0.5; done
+done
 
 victim=$(vigil h1 status --output json | python3 -c 'import json,sys; s=json.load(sys.stdin); print(max((n for n in s["nodes"] if n["name"]!="h1"), key=lambda n: len(n["groups"]))["name"])')
 say "powering off $victim (SIGKILL of every process in it: agent, etcd member, QEMU guests)"
@@ -62,5 +65,13 @@ sys.exit(0 if ok else 1)' "$victim" && break
 done
 python3 -c 'import sys,time; print("every guest online on the survivors %.1f s after the power loss" % (time.time()-float(sys.argv[1])))' "$start"
 vigil h1 status
-for vm in web db cache; do echo "$vm heartbeat: $("$LAB" heartbeat "$vm")"; done
+say "each guest's serial heartbeat (unix-time boot sequence age-seconds): alive, and booted again if it moved"
+for vm in web db cache; do
+  for i in $(seq 1 60); do
+    hb=$("$LAB" heartbeat "$vm" 2>/dev/null || true)
+    [ -n "$hb" ] && python3 -c 'import sys; t=float(sys.argv[1].split()[0]); sys.exit(0 if t > float(sys.argv[2]) else 1)' "$hb" "$start" && break
+    sleep 0.5
+  done
+  echo "$vm: ${hb:-no heartbeat}"
+done
 say "demo done"

@@ -1,5 +1,6 @@
 import AgentAPI
 import ArgumentParser
+import Foundation
 
 /// `vigil`: drives a Vigil cluster through the local agent.
 @main
@@ -12,8 +13,8 @@ struct Vigil: AsyncParsableCommand {
 
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
-    @Option(help: "The local agent's unix socket.")
-    var socket: String = AgentAPI.defaultSocket
+    @Option(help: "The local agent's unix socket (default: $VIGIL_SOCKET, else \(AgentAPI.defaultSocket)).")
+    var socket: String = ProcessInfo.processInfo.environment["VIGIL_SOCKET"] ?? AgentAPI.defaultSocket
 
     @Option(help: "Output format: text or json.")
     var output: OutputFormat = .text
