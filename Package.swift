@@ -86,7 +86,7 @@ let package = Package(
             "HACoordination", "vigil-store-crash-helper", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "HAAgentTests", dependencies: [
-            "HAAgent", "HACore", "Libvirt", "AgentAPI",
+            "HAAgent", "HACore", "Libvirt", "AgentAPI", "LabSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -42,7 +42,7 @@ public struct LabScript: Sendable {
     /// Runs a program to completion; output goes through temporary files, never pipes, so daemons
     /// the command leaves running cannot hold us up. Uses posix_spawn and waitpid directly:
     /// Foundation's `Process.waitUntilExit` was seen to hang in async tests with the child reaped never.
-    static func execute(_ command: [String]) throws -> (status: Int32, out: String, err: String) {
+    public static func execute(_ command: [String]) throws -> (status: Int32, out: String, err: String) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-lab-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -20,13 +20,23 @@ struct AgentClient: Sendable {
             request.body = .bytes(ByteBuffer(bytes: Array(try JSONEncoder().encode(body))))
             request.headers.add(name: "Content-Type", value: "application/json")
         }
-        let response: HTTPClientResponse
+        var configuration = HTTPClient.Configuration()
+        // A missing agent must be reported at once, not retried until the deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(2)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let result: Result<(HTTPClientResponse, Data), any Error>
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            let response = try await client.execute(request, timeout: .seconds(30))
+            result = .success((response, Data(try await response.body.collect(upTo: 16 << 20).readableBytesView)))
         } catch {
+            result = .failure(error)
+        }
+        try? await client.shutdown()
+        let (response, data): (HTTPClientResponse, Data)
+        do { (response, data) = try result.get() } catch {
             throw CLIError("cannot reach the Vigil agent at \(socket) (is vigild running on this host, and are you root?): \(error)")
         }
-        let data = Data(try await response.body.collect(upTo: 16 << 20).readableBytesView)
         guard (200..<300).contains(response.status.code) else {
             let message = (try? JSONDecoder().decode(APIError.self, from: data))?.error ?? String(decoding: data, as: UTF8.self)
             throw CLIError(message)
