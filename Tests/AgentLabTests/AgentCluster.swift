@@ -110,15 +110,23 @@ final class AgentCluster: @unchecked Sendable {
     }
 
     /// Builds a lab guest and makes it highly available through `host`'s agent.
-    func addVM(_ name: String, via host: String, possibleOwners: [String]? = nil) async throws {
+    func addVM(_ name: String, via host: String, possibleOwners: [String]? = nil, storage: [StorageRequest]? = nil) async throws {
         let guest = try lab.guest(name)
         let xmlPath = guest.directory + "/" + (try FileManager.default.contentsOfDirectory(atPath: guest.directory).first { $0.hasSuffix(".xml") } ?? "")
-        let request = AddVMRequest(domain: name, xmlPath: xmlPath, possibleOwners: possibleOwners)
+        let request = AddVMRequest(domain: name, xmlPath: xmlPath, possibleOwners: possibleOwners, storage: storage)
         let (status, body) = try await call(host, .POST, AgentAPI.vms, body: try JSONEncoder().encode(request))
         guard status == 201 else { throw LabError.commandFailed(arguments: ["vm add", name], status: Int32(status), message: String(decoding: body, as: UTF8.self)) }
     }
 
     // MARK: Observing the hosts directly
+
+    /// The hosts whose mount namespace has something mounted at `path`.
+    func hostsMounting(_ path: String) -> [String] {
+        lab.hosts.compactMap { h in
+            let mounts = (try? lab.exec(h.name, ["cat", "/proc/self/mounts"])) ?? ""
+            return mounts.split(separator: "\n").contains { $0.split(separator: " ").dropFirst().first.map(String.init) == path } ? h.name : nil
+        }
+    }
 
     /// The hosts on which `domain` is running now, asked of each host's libvirtd (a dead host runs nothing).
     func runningHosts(of domain: String) -> [String] {

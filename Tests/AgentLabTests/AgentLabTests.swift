@@ -63,6 +63,35 @@ final class AgentLabTests: XCTestCase {
         }
     }
 
+    func testExclusiveVolumeIsMountedOnlyOnTheOwnerAndMovesWithItsGroup() async throws {
+        try await withCluster { c in
+            let image = c.lab.sharedStorage + "/lun1.img"
+            let mountPoint = c.lab.directory + "/mnt/lun1"
+            _ = try LabScript.execute(["/usr/bin/truncate", "-s", "32M", image])
+            _ = try LabScript.execute(["/usr/sbin/mkfs.ext4", "-q", "-F", image])
+            try await c.addVM("vm1", via: "h1", storage: [StorageRequest(name: "lun1", device: image, mountPoint: mountPoint)])
+            try await c.waitUntil("vm1 online with lun1 mounted on its owner", timeout: 60) {
+                guard let owner = try await self.owner(c, "vm1") else { return false }
+                return c.hostsMounting(mountPoint) == [owner]
+            }
+            let first = try await owner(c, "vm1")!
+            print("exclusive volume lun1 mounted on \(first) only")
+            // Two crashes within the restart period: the group fails over, and the volume goes with it.
+            for round in 1...2 {
+                try await c.waitUntil("vm1 running before crash \(round)", timeout: 60) {
+                    try await self.owner(c, "vm1") != nil && Lab.qemuPID(of: "vm1") != nil
+                }
+                kill(try XCTUnwrap(Lab.qemuPID(of: "vm1")), SIGKILL)
+                try await Task.sleep(for: .seconds(1))
+            }
+            try await c.waitUntil("vm1 and lun1 together on another host", timeout: 90) {
+                guard let owner = try await self.owner(c, "vm1"), owner != first else { return false }
+                return c.hostsMounting(mountPoint) == [owner] && c.runningHosts(of: "vm1") == [owner]
+            }
+            print("after failover: vm1 and lun1 on \(try await owner(c, "vm1")!), unmounted on \(first)")
+        }
+    }
+
     func testHostPowerLossRecoversEveryGuestExactlyOnce() async throws {
         try await withCluster { c in
             let vms = (1...5).map { "vm\($0)" }
