@@ -28,11 +28,12 @@ struct Vigild: AsyncParsableCommand {
         LogLevelSwitch.shared.set(settings.logLevel)
         LoggingSystem.bootstrap { label in SwitchableLogHandler(label: label) }
         let logger = Logger(label: "vigild")
-        let agent = VigilAgent(configuration: settings, logger: logger)
+        let reloads = ConfigurationReloads()
+        let agent = VigilAgent(configuration: settings, reloads: reloads, logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [
                 .init(service: agent),
-                .init(service: ReloadOnHangup(path: config, running: settings, logger: logger)),
+                .init(service: ReloadOnHangup(path: config, reloads: reloads, logger: logger)),
                 .init(service: SystemdNotifier(logger: logger)),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],

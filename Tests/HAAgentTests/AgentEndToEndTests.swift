@@ -69,7 +69,7 @@ final class AgentEndToEndTests: XCTestCase {
         defer { Task { await h.stop() } }
         try await h.waitForAPI()
         let vm = unique("probe")
-        FileManager.default.createFile(atPath: "\(marker)-\(vm)", contents: nil)
+        _ = FileManager.default.createFile(atPath: "\(marker)-\(vm)", contents: nil)
         _ = try await h.call(.POST, AgentAPI.vms, body: try JSONEncoder().encode(AddVMRequest(domain: vm, xmlPath: try h.writeDomain(vm))))
         try await h.waitUntil("\(vm) online") { try await self.groupStatus(h, vm) == "online" }
         let libvirt = try Connection(uri: "test:///default")
@@ -79,7 +79,7 @@ final class AgentEndToEndTests: XCTestCase {
 
         try FileManager.default.removeItem(atPath: "\(marker)-\(vm)")  // the guest stops answering
         try await h.waitUntil("the restart decision") { h.metrics.render().contains("vigil_restarts_total 1") }
-        FileManager.default.createFile(atPath: "\(marker)-\(vm)", contents: nil)
+        _ = FileManager.default.createFile(atPath: "\(marker)-\(vm)", contents: nil)
         try await h.waitUntil("\(vm) running again after the probe failures") {
             try await self.groupStatus(h, vm) == "online" && (try libvirt.lookup(name: vm).state().state) == .running
         }
@@ -88,6 +88,30 @@ final class AgentEndToEndTests: XCTestCase {
         try? libvirt.lookup(name: vm).destroy()
         try? libvirt.lookup(name: vm).undefine()
         try? FileManager.default.removeItem(atPath: "\(marker)-\(vm)")
+    }
+
+    func testReloadedHealthSettingsTakeEffectWithoutARestart() async throws {
+        let h = try AgentHarness()
+        h.start()
+        defer { Task { await h.stop() } }
+        try await h.waitForAPI()
+        let vm = unique("reload")
+        _ = try await h.call(.POST, AgentAPI.vms, body: try JSONEncoder().encode(AddVMRequest(domain: vm, xmlPath: try h.writeDomain(vm))))
+        try await h.waitUntil("\(vm) online") { try await self.groupStatus(h, vm) == "online" }
+        try await Task.sleep(for: .seconds(1))
+        XCTAssertTrue(h.metrics.render().contains("vigil_restarts_total 0"), "no probe configured: nothing to fail")
+        var fresh = h.configuration
+        fresh.health.probeCommand = ["/bin/false"]  // SIGHUP with a probe that says the guest is dead
+        h.reloads.submit(fresh)
+        try await h.waitUntil("a restart decided by the reloaded probe") { h.metrics.render().contains("vigil_restarts_total 1") }
+        XCTAssertEqual(fresh.restartOnlyChanges(from: h.configuration), [])
+        var moved = fresh
+        moved.sharedStorage = "/elsewhere"
+        XCTAssertEqual(moved.restartOnlyChanges(from: h.configuration), ["shared_storage"])
+        await h.stop()
+        let libvirt = try Connection(uri: "test:///default")
+        try? libvirt.lookup(name: vm).destroy()
+        try? libvirt.lookup(name: vm).undefine()
     }
 
     func testRestartedAgentAdoptsItsRunningVM() async throws {

@@ -14,6 +14,7 @@ final class AgentHarness: @unchecked Sendable {
     let directory: String
     let configuration: AgentConfiguration
     let metrics = AgentMetrics()
+    private(set) var reloads = ConfigurationReloads()
     private var task: Task<Void, Error>?
 
     init(node: String = "solo", reconcileSeconds: Double = 1, probe: [String] = []) throws {
@@ -39,7 +40,8 @@ final class AgentHarness: @unchecked Sendable {
     func start() {
         var logger = Logger(label: "vigild-test")
         logger.logLevel = ProcessInfo.processInfo.environment["VIGIL_TEST_LOG"] == nil ? .warning : .info
-        let agent = VigilAgent(configuration: configuration, metrics: metrics, logger: logger)
+        reloads = ConfigurationReloads()  // one stream per agent run
+        let agent = VigilAgent(configuration: configuration, metrics: metrics, reloads: reloads, logger: logger)
         task = Task { try await agent.run() }
     }
 

@@ -9,13 +9,17 @@ import ServiceLifecycle
 public struct VigilAgent: Service, CustomStringConvertible {
     public let configuration: AgentConfiguration
     public let metrics: AgentMetrics
+    /// Configurations re-read on SIGHUP.
+    public let reloads: ConfigurationReloads
     let logger: Logger
 
     public var description: String { "VigilAgent(node: \(configuration.node))" }
 
-    public init(configuration: AgentConfiguration, metrics: AgentMetrics = AgentMetrics(), logger: Logger) {
+    public init(configuration: AgentConfiguration, metrics: AgentMetrics = AgentMetrics(), reloads: ConfigurationReloads = ConfigurationReloads(),
+                logger: Logger) {
         self.configuration = configuration
         self.metrics = metrics
+        self.reloads = reloads
         self.logger = logger
     }
 
@@ -44,21 +48,30 @@ public struct VigilAgent: Service, CustomStringConvertible {
         try await joinWithRetry(membership)
         logger.notice("vigild running", metadata: ["node": "\(node)", "cluster": "\(configuration.cluster)",
                                                    "store": "\(configuration.store.etcdEndpoints.isEmpty ? "embedded" : "etcd")"])
-        try await withTaskCancellationOrGracefulShutdownHandler {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await agent.run() }
-                group.addTask { await leader.run() }
-                group.addTask { try await watchRejoin(membership, agent) }
-                group.addTask { try await api.run() }
-                try await group.next()
-                group.cancelAll()
+        // SIGTERM (graceful shutdown) cancels the agent's work; the domains keep running.
+        var failure: (any Error)?
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await agent.run() }
+                    group.addTask { await leader.run() }
+                    group.addTask { try await watchRejoin(membership, agent) }
+                    group.addTask { try await api.run() }
+                    group.addTask { await applyReloads(to: agent) }
+                    try await group.next()
+                    group.cancelAll()
+                }
             }
-        } onCancelOrGracefulShutdown: {
-            logger.notice("vigild stopping: HA domains keep running; the lease lapses unless the agent returns", metadata: ["node": "\(node)"])
+        } catch is CancellationError {
+        } catch {
+            failure = error
+            logger.error("vigild failed", metadata: ["error": "\(error)"])
         }
+        logger.notice("vigild stopping: HA domains keep running; the lease lapses unless the agent returns", metadata: ["node": "\(node)"])
         try? await election.resign()
         if let etcd = store as? EtcdStore { try? await etcd.close() }
         if let embedded = store as? EmbeddedStore { await embedded.close() }
+        if let failure { throw failure }
     }
 
     /// The store: etcd when endpoints are configured, else the embedded single-host store.
@@ -88,6 +101,21 @@ public struct VigilAgent: Service, CustomStringConvertible {
                 try await Task.sleep(for: .seconds(1))
             }
         }
+    }
+
+    /// Applies each reloaded configuration to the node agent and says what still needs a restart.
+    private func applyReloads(to agent: NodeAgent) async {
+        for await fresh in reloads.updates {
+            let pending = await agent.reload(fresh)
+            if pending.isEmpty {
+                logger.notice("configuration reloaded", metadata: ["applied": "\(AgentConfiguration.reloadableSettings)"])
+            } else {
+                logger.warning("configuration reloaded; some changes need a restart", metadata: [
+                    "applied": "\(AgentConfiguration.reloadableSettings)", "restart.needed": "\(pending)"])
+            }
+        }
+        // No more reloads can come; the agent itself keeps running until it is cancelled.
+        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
     }
 
     /// Lets the node agent run tasks again once the membership holds a lease after a self-fence, and

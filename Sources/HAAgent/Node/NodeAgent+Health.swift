@@ -43,11 +43,11 @@ extension NodeAgent {
 
     // MARK: isAlive: in-guest probe
 
+    /// Probes every HA guest running here (the probe and its interval may change on reload).
     func probeLoop() async throws {
-        let interval = Duration.seconds(configuration.health.probeIntervalSeconds)
         while true {
-            try await Task.sleep(for: interval)
-            await probeOnce()
+            try await Task.sleep(for: .seconds(configuration.health.probeIntervalSeconds))
+            if !configuration.health.probeCommand.isEmpty { await probeOnce() }
         }
     }
 

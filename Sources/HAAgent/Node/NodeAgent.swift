@@ -12,7 +12,8 @@ public actor NodeAgent {
     let hypervisor: any Hypervisor
     /// The shared storage every host mounts at the same path.
     let sharedStorage: SharedStorage
-    let configuration: AgentConfiguration
+    /// The running configuration; health and migration settings change on reload.
+    private(set) var configuration: AgentConfiguration
     let logger: Logger
     let metrics: AgentMetrics
     /// Group definitions as the store has them.
@@ -52,12 +53,19 @@ public actor NodeAgent {
             group.addTask { try await self.watchTasks() }
             group.addTask { await self.consume(events) }
             group.addTask { try await self.reconcileLoop() }
-            if !configuration.health.probeCommand.isEmpty {
-                group.addTask { try await self.probeLoop() }
-            }
+            group.addTask { try await self.probeLoop() }
             try await group.next()
             group.cancelAll()
         }
+    }
+
+    /// Applies a reloaded configuration's health and migration settings; returns the changed
+    /// settings that need a restart.
+    func reload(_ fresh: AgentConfiguration) -> [String] {
+        configuration.health = fresh.health
+        configuration.migration = fresh.migration
+        configuration.logLevel = fresh.logLevel
+        return fresh.restartOnlyChanges(from: configuration)
     }
 
     /// Sends an event or a task report to the leader's inbox.
