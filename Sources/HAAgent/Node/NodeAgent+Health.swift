@@ -15,14 +15,18 @@ extension NodeAgent {
 
     func handle(_ event: DomainEvent) async {
         if event.kind == .defined { return writeBack(event) }
+        if event.kind == .started, event.startedDetail == .migrated, let (g, _) = haResource(of: event.domainName) {
+            // A live migration brought this group here: watch it from now on.
+            onlineHere.insert(g)
+            startedAt[event.domainName] = ContinuousClock.now
+            return
+        }
         guard event.kind == .stopped || event.kind == .crashed, let (g, r) = haResource(of: event.domainName) else { return }
         if expectedStops.remove(event.domainName) != nil { return }
         guard onlineHere.contains(g), !busy.contains(g), !fenced else { return }
         logger.warning("HA domain stopped unexpectedly", metadata: [
             "vm.name": "\(event.domainName)", "group": "\(g)", "event": "\(event.kind)", "detail": "\(event.detail)"])
-        metrics.resourceFailure()
-        onlineHere.remove(g)
-        await tellLeader(.event(.resourceFailed(g, r, on: node)))
+        await reportFailure(g, r)
     }
 
     /// Writes an operator's change to a running HA domain's definition back to its XML on shared
@@ -39,6 +43,15 @@ extension NodeAgent {
         } catch {
             logger.error("cannot write the changed definition back", metadata: ["vm.name": "\(event.domainName)", "error": "\(error)"])
         }
+    }
+
+    /// Tells the leader that a resource failed here, once: until the leader's next task for the
+    /// group, further signs of the same failure (event, probe, reconcile) are not counted again.
+    func reportFailure(_ g: GroupID, _ r: ResourceID) async {
+        onlineHere.remove(g)
+        guard reported.insert(g).inserted else { return }
+        metrics.resourceFailure()
+        await tellLeader(.event(.resourceFailed(g, r, on: node)))
     }
 
     // MARK: isAlive: in-guest probe
@@ -63,9 +76,7 @@ extension NodeAgent {
                 logger.warning("HA guest failed its health probe", metadata: [
                     "vm.name": "\(domain)", "group": "\(g)", "failures": "\(probeFailures[domain, default: 0])"])
                 probeFailures[domain] = 0
-                metrics.resourceFailure()
-                onlineHere.remove(g)
-                await tellLeader(.event(.resourceFailed(g, ResourceID(haResource(of: domain)?.resource.rawValue ?? domain), on: node)))
+                await reportFailure(g, haResource(of: domain)?.resource ?? ResourceID(domain))
             }
         }
     }
@@ -110,12 +121,20 @@ extension NodeAgent {
             }
         }
         let active = Set(domains.filter { $0.state.isActive }.map(\.name))
+        // Groups the cluster believes online here: watched from now on, whoever started them.
+        for (g, status) in believed where status == .online(node) && !busy.contains(g) && !onlineHere.contains(g) && !reported.contains(g) {
+            guard let spec = specs[g] else { continue }
+            if spec.domainNames.allSatisfy(active.contains) {
+                onlineHere.insert(g)
+            } else {
+                logger.warning("HA group the cluster places here is not running", metadata: ["group": "\(g)"])
+                await reportFailure(g, spec.definition.vms.first?.id ?? ResourceID(g.rawValue))
+            }
+        }
         for g in onlineHere where !busy.contains(g) {
             guard let spec = specs[g], let missing = spec.domainNames.first(where: { !active.contains($0) }) else { continue }
             logger.warning("HA domain missing on its owner", metadata: ["vm.name": "\(missing)", "group": "\(g)"])
-            onlineHere.remove(g)
-            metrics.resourceFailure()
-            await tellLeader(.event(.resourceFailed(g, haResource(of: missing)?.resource ?? ResourceID(missing), on: node)))
+            await reportFailure(g, haResource(of: missing)?.resource ?? ResourceID(missing))
         }
     }
 
@@ -142,6 +161,7 @@ extension NodeAgent {
             }
         }
         onlineHere = []
+        reported = []
         queued = [:]
         metrics.selfFenced()
     }

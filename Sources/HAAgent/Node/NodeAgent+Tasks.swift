@@ -27,6 +27,7 @@ extension NodeAgent {
         let (task, revision) = waiting.removeFirst()
         queued[group] = waiting
         busy.insert(group)
+        reported.remove(group)
         Task {
             let report = await self.perform(task)
             await self.finish(report, revision: revision)

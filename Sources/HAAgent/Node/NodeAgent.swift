@@ -23,6 +23,8 @@ public actor NodeAgent {
     /// Groups with a task running, and the tasks waiting behind it (one task at a time per group).
     var busy: Set<GroupID> = []
     var queued: [GroupID: [(task: AgentTask, revision: Revision)]] = [:]
+    /// Groups reported failed to the leader and not given a task since.
+    var reported: Set<GroupID> = []
     /// Domains this agent is stopping or moving: their stop events are not failures.
     var expectedStops: Set<String> = []
     /// Consecutive failed in-guest probes per domain, and when each domain was last started here.
