@@ -119,13 +119,18 @@ final class AgentLabTests: XCTestCase {
                 vms.allSatisfy { vm in let h = c.runningHosts(of: vm); return h.count == 1 && h != [victim] }
             }
             let started = c.seconds(since: loss)
-            for vm in victims { _ = try await c.lab.waitForHeartbeat(of: vm, after: loss.timeIntervalSince1970, timeout: 90) }
+            // A beat stamped just after the loss may still be the dead guest's, in flight: wait for a new boot.
+            var lastBefore: [String: Heartbeat] = [:]
+            for vm in victims {
+                lastBefore[vm] = try XCTUnwrap(c.lab.heartbeats(of: vm).last { $0.time < loss.timeIntervalSince1970 }, "\(vm) beat before the power loss")
+                try await c.waitUntil("\(vm) heartbeating from a new boot", timeout: 90) {
+                    c.lab.heartbeats(of: vm).contains { $0.time > loss.timeIntervalSince1970 && $0.boot != lastBefore[vm]!.boot }
+                }
+            }
             print("power loss of \(victim): detected (lease expired) \(detected), its \(victims.count) guest(s) running elsewhere \(started), all heartbeats back \(c.seconds(since: loss))")
             for vm in victims {
-                let beats = c.lab.heartbeats(of: vm)
-                let last = try XCTUnwrap(beats.last { $0.time < loss.timeIntervalSince1970 }, "\(vm) beat before the power loss")
-                let next = try XCTUnwrap(beats.first { $0.time > loss.timeIntervalSince1970 && $0.boot != last.boot },
-                                         "\(vm) booted again elsewhere")
+                let last = lastBefore[vm]!
+                let next = c.lab.heartbeats(of: vm).first { $0.time > loss.timeIntervalSince1970 && $0.boot != last.boot }!
                 print("  \(vm): boot \(last.boot) → \(next.boot), heartbeat gap \(String(format: "%.2f", next.time - last.time)) s, now on \(c.runningHosts(of: vm))")
             }
 

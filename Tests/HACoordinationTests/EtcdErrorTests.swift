@@ -7,7 +7,7 @@ import Testing
     @Test func deadEndpointsAreNamedInTheError() async throws {
         let ports = try FreePorts.take(2)  // nothing listens there
         let endpoints = ports.map { "http://127.0.0.1:\($0)" }
-        let store = try EtcdStore(EtcdConfiguration(endpoints: endpoints, requestTimeout: .seconds(1)))
+        let store = try EtcdStore(EtcdConfiguration(endpoints: endpoints, requestTimeout: .seconds(3)))
         let start = ContinuousClock.now
         do {
             _ = try await store.get("x")
@@ -16,7 +16,7 @@ import Testing
             #expect(endpoints.allSatisfy { message.contains($0) }, "the error names every member tried: \(message)")
             #expect(message.contains("refused"))
         }
-        #expect(ContinuousClock.now - start < .seconds(5), "bounded by the call deadline")
+        #expect(ContinuousClock.now - start < .seconds(6), "bounded by the call deadline (3 s, plus slack for a loaded machine)")
         try await store.close()
     }
 
