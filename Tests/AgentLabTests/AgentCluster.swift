@@ -118,6 +118,15 @@ final class AgentCluster: @unchecked Sendable {
         guard status == 201 else { throw LabError.commandFailed(arguments: ["vm add", name], status: Int32(status), message: String(decoding: body, as: UTF8.self)) }
     }
 
+    /// Makes every guest highly available through h1 and waits until the cluster runs them all.
+    func addOnline(_ vms: [String], possibleOwners: [String]? = nil) async throws {
+        for vm in vms { try await addVM(vm, via: "h1", possibleOwners: possibleOwners) }
+        try await waitUntil("\(vms) online", timeout: 120) {
+            let s = try await self.status(via: "h1")
+            return vms.allSatisfy { vm in s.groups.first { $0.name == vm }?.status == "online" }
+        }
+    }
+
     // MARK: Observing the hosts directly
 
     /// The hosts whose mount namespace has something mounted at `path`.

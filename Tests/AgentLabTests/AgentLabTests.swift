@@ -95,11 +95,7 @@ final class AgentLabTests: XCTestCase {
     func testHostPowerLossRecoversEveryGuestExactlyOnce() async throws {
         try await withCluster { c in
             let vms = (1...5).map { "vm\($0)" }
-            for vm in vms { try await c.addVM(vm, via: "h1") }
-            try await c.waitUntil("all 5 guests online", timeout: 120) {
-                let s = try await c.status(via: "h1")
-                return vms.allSatisfy { vm in s.groups.first { $0.name == vm }?.status == "online" }
-            }
+            try await c.addOnline(vms)
             let placement = Dictionary(grouping: vms) { c.runningHosts(of: $0).first ?? "?" }
             let victim = placement.filter { $0.key != "h1" }.max { $0.value.count < $1.value.count }?.key ?? "h2"
             let victims = placement[victim] ?? []
@@ -154,11 +150,7 @@ final class AgentLabTests: XCTestCase {
     func testPartitionedHostSelfFencesAndItsGuestsRunElsewhereOnce() async throws {
         try await withCluster { c in
             let vms = ["vm1", "vm2"]
-            for vm in vms { try await c.addVM(vm, via: "h1", possibleOwners: ["h2", "h3"]) }
-            try await c.waitUntil("guests online", timeout: 90) {
-                let s = try await c.status(via: "h1")
-                return vms.allSatisfy { vm in s.groups.first { $0.name == vm }?.status == "online" }
-            }
+            try await c.addOnline(vms, possibleOwners: ["h2", "h3"])
             let victim = c.runningHosts(of: "vm1").first!
             let victims = vms.filter { c.runningHosts(of: $0) == [victim] }
             for vm in victims { _ = try await c.lab.waitForHeartbeat(of: vm, after: labNow() - 1, timeout: 90) }
@@ -187,18 +179,16 @@ final class AgentLabTests: XCTestCase {
             try await Task.sleep(for: .seconds(5))
             let duplicates = await watch.stop()
             XCTAssertEqual(duplicates, [:], "a guest ran on two hosts at once")
-            for vm in vms { XCTAssertEqual(c.runningHosts(of: vm).count, 1, "\(vm) runs exactly once after the heal") }
+            try await c.waitUntil("every guest running exactly once after the heal", timeout: 60) {
+                vms.allSatisfy { c.runningHosts(of: $0).count == 1 }
+            }
         }
     }
 
     func testDrainLiveMigratesEveryGuestAwayWithoutReboot() async throws {
         try await withCluster { c in
             let vms = ["vm1", "vm2"]
-            for vm in vms { try await c.addVM(vm, via: "h1", possibleOwners: ["h2", "h3"]) }
-            try await c.waitUntil("guests online", timeout: 90) {
-                let s = try await c.status(via: "h1")
-                return vms.allSatisfy { vm in s.groups.first { $0.name == vm }?.status == "online" }
-            }
+            try await c.addOnline(vms, possibleOwners: ["h2", "h3"])
             let host = c.runningHosts(of: "vm1").first!
             let moving = vms.filter { c.runningHosts(of: $0) == [host] }
             var boots: [String: Int] = [:]

@@ -20,11 +20,14 @@ virtlockd -d
 libvirtd -d --listen
 
 cluster=$(cat "$STATE/etcd-cluster")
+# --pre-vote: a member coming back from a partition must not force an election (its term grew while
+# it was cut off); without it the healed cluster loses its leader for seconds and lease renewals fail.
 if [[ ",$cluster" == *",$h="* ]]; then
   setsid etcd --name "$h" --data-dir "$d/etcd" \
     --listen-peer-urls "http://$ip:2380" --initial-advertise-peer-urls "http://$ip:2380" \
     --listen-client-urls "http://$ip:2379,http://127.0.0.1:2379" --advertise-client-urls "http://$ip:2379" \
     --initial-cluster "$cluster" --initial-cluster-token vigil-lab --initial-cluster-state new \
+    --pre-vote \
     </dev/null >>"$d/etcd.log" 2>&1 &
   echo $! > /run/etcd.pid
 fi
