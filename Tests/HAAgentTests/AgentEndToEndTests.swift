@@ -70,8 +70,7 @@ final class AgentEndToEndTests: XCTestCase {
         try await h.waitForAPI()
         let vm = unique("probe")
         _ = FileManager.default.createFile(atPath: "\(marker)-\(vm)", contents: nil)
-        _ = try await h.call(.POST, AgentAPI.vms, body: try JSONEncoder().encode(AddVMRequest(domain: vm, xmlPath: try h.writeDomain(vm))))
-        try await h.waitUntil("\(vm) online") { try await self.groupStatus(h, vm) == "online" }
+        try await h.addOnline(vm)
         let libvirt = try Connection(uri: "test:///default")
         let firstID = try libvirt.lookup(name: vm).id
         try await Task.sleep(for: .seconds(1))
@@ -85,8 +84,7 @@ final class AgentEndToEndTests: XCTestCase {
         }
         XCTAssertTrue(h.metrics.render().contains("vigil_resource_failures_total 1"), h.metrics.render())
         await h.stop()
-        try? libvirt.lookup(name: vm).destroy()
-        try? libvirt.lookup(name: vm).undefine()
+        AgentHarness.remove(vm)
         try? FileManager.default.removeItem(atPath: "\(marker)-\(vm)")
     }
 
@@ -96,8 +94,7 @@ final class AgentEndToEndTests: XCTestCase {
         defer { Task { await h.stop() } }
         try await h.waitForAPI()
         let vm = unique("reload")
-        _ = try await h.call(.POST, AgentAPI.vms, body: try JSONEncoder().encode(AddVMRequest(domain: vm, xmlPath: try h.writeDomain(vm))))
-        try await h.waitUntil("\(vm) online") { try await self.groupStatus(h, vm) == "online" }
+        try await h.addOnline(vm)
         try await Task.sleep(for: .seconds(1))
         XCTAssertTrue(h.metrics.render().contains("vigil_restarts_total 0"), "no probe configured: nothing to fail")
         var fresh = h.configuration
@@ -109,9 +106,7 @@ final class AgentEndToEndTests: XCTestCase {
         moved.sharedStorage = "/elsewhere"
         XCTAssertEqual(moved.restartOnlyChanges(from: h.configuration), ["shared_storage"])
         await h.stop()
-        let libvirt = try Connection(uri: "test:///default")
-        try? libvirt.lookup(name: vm).destroy()
-        try? libvirt.lookup(name: vm).undefine()
+        AgentHarness.remove(vm)
     }
 
     func testRestartedAgentAdoptsItsRunningVM() async throws {
@@ -119,8 +114,7 @@ final class AgentEndToEndTests: XCTestCase {
         h.start()
         try await h.waitForAPI()
         let vm = unique("db")
-        _ = try await h.call(.POST, AgentAPI.vms, body: try JSONEncoder().encode(AddVMRequest(domain: vm, xmlPath: try h.writeDomain(vm))))
-        try await h.waitUntil("\(vm) online") { try await self.groupStatus(h, vm) == "online" }
+        try await h.addOnline(vm)
         let libvirt = try Connection(uri: "test:///default")
         let before = try libvirt.lookup(name: vm).id
 
@@ -133,8 +127,7 @@ final class AgentEndToEndTests: XCTestCase {
         XCTAssertEqual(adopted, "online")
         XCTAssertEqual(try libvirt.lookup(name: vm).id, before, "adopted, not restarted")
         await h.stop()
-        try? libvirt.lookup(name: vm).destroy()
-        try? libvirt.lookup(name: vm).undefine()
+        AgentHarness.remove(vm)
     }
 
     func testOperatorChangeIsWrittenBackToSharedStorage() async throws {
@@ -158,8 +151,7 @@ final class AgentEndToEndTests: XCTestCase {
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent).filter { $0.hasSuffix(".tmp") }
         XCTAssertEqual(leftovers, [], "written atomically: no temporary file left")
         await h.stop()
-        try? libvirt.lookup(name: vm).destroy()
-        try? libvirt.lookup(name: vm).undefine()
+        AgentHarness.remove(vm)
     }
 
     func testVMsOnOneExclusiveVolumeShareAGroupThatMountsIt() async throws {

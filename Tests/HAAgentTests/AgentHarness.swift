@@ -73,6 +73,20 @@ final class AgentHarness: @unchecked Sendable {
         return path
     }
 
+    /// Makes a fresh test-driver domain highly available and waits until its group is online.
+    func addOnline(_ vm: String) async throws {
+        let answer = try await call(.POST, AgentAPI.vms, body: try JSONEncoder().encode(AddVMRequest(domain: vm, xmlPath: try writeDomain(vm))))
+        XCTAssertEqual(answer.status, 201, String(decoding: answer.body, as: UTF8.self))
+        try await waitUntil("\(vm) online") { try await self.status().groups.first { $0.name == vm }?.status == "online" }
+    }
+
+    /// Removes a test domain from libvirt's process-wide test driver.
+    static func remove(_ vm: String) {
+        guard let libvirt = try? Connection(uri: "test:///default") else { return }
+        try? libvirt.lookup(name: vm).destroy()
+        try? libvirt.lookup(name: vm).undefine()
+    }
+
     /// One API call over the unix socket: status code and body.
     func call(_ method: HTTPMethod, _ path: String, body: Data? = nil) async throws -> (status: Int, body: Data) {
         var request = HTTPClientRequest(url: URL(httpURLWithSocketPath: configuration.api.socket, uri: path)!.absoluteString)
