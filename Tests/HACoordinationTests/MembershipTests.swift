@@ -35,7 +35,9 @@ import Testing
         let fence = RecordingFence()
         let log = LogCapture()
         let membership = Membership(store: store, record: node("host-1"),
-                                    configuration: MembershipConfiguration(ttlSeconds: 3, keepAliveInterval: .milliseconds(200)),
+                                    // A long TTL: the renewal deadline (15 s) cannot fire within this test,
+                                    // so only the store's "lease not found" can fence the node.
+                                    configuration: MembershipConfiguration(ttlSeconds: 30, keepAliveInterval: .milliseconds(200)),
                                     selfFence: fence, logger: log.logger)
         let election = Election(store: store, candidate: "host-1")
         await membership.onFence { reason in await election.stepDown(reason: reason) }
@@ -44,13 +46,15 @@ import Testing
         #expect(try await election.tryAcquire(lease: lease) != nil)
 
         try await store.revokeLease(lease)  // e.g. an operator evicted the node
-        #expect(await eventually(timeout: .seconds(3)) { await !membership.fences.isEmpty })
+        #expect(await eventually(timeout: .seconds(10)) { await !membership.fences.isEmpty })
         let fences = await membership.fences
         #expect(fence.calls.first?.reason.contains("expired or was revoked") == true, "\(fences)")
+        #expect(fences.first.map { $0.firedAt < $0.deadline } == true,
+                "fenced on the revocation, well before its renewal deadline: \(fences)")
         #expect(await election.token == nil)
         #expect(log.entries.contains { $0.level == .critical && $0.message.contains("self-fencing") },
                 "the node says in its log that it fences itself")
-        #expect(await eventually(timeout: .seconds(3)) {
+        #expect(await eventually(timeout: .seconds(10)) {
             let l = await membership.lease
             return l != nil && l != lease
         }, "a fenced node rejoins with a new lease when the store is reachable")

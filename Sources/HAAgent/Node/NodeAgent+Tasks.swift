@@ -137,10 +137,11 @@ extension NodeAgent {
         }
     }
 
-    /// Runs blocking libvirt work off the actor, so events and other groups' tasks go on meanwhile.
+    /// Runs blocking libvirt work on a thread of its own (see `BlockingCall`): off the actor, so
+    /// events and other groups' tasks go on, and off the cooperative pool, so lease renewals do too.
     @discardableResult
     func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await Task.detached { try work() }.value
+        try await BlockingCall.run("vigil-libvirt", work)
     }
 }
 
