@@ -36,10 +36,10 @@ public final class Lab: Sendable {
     }
 
     /// Starts a lab of `count` hosts. Throws `.hostUnsupported` when the machine cannot host it.
-    public static func up(hosts count: Int = 3, script: LabScript? = nil) throws(LabError) -> Lab {
+    public static func up(hosts count: Int = 3, script: LabScript? = nil) async throws(LabError) -> Lab {
         let located: LabScript
         if let script { located = script } else { located = try LabScript.locate() }
-        let out = try located.run(["up", String(count)])
+        let out = try await located.run(["up", String(count)])
         let hosts = out.split(separator: "\n").compactMap { line -> Host? in
             let f = line.split(separator: " ").map(String.init)
             return f.count == 3 ? Host(name: f[0], address: f[1], uri: f[2]) : nil
@@ -54,17 +54,17 @@ public final class Lab: Sendable {
         let lock = try await LabLock.acquire()
         defer { lock.release() }
         let script = try LabScript.locate()
-        try script.run(["down"])  // a crashed earlier run may have left a lab behind
+        try await script.run(["down"])  // a crashed earlier run may have left a lab behind
         let lab: Lab
-        do { lab = try up(hosts: count, script: script) } catch {
-            _ = try? script.run(["down"])
+        do { lab = try await up(hosts: count, script: script) } catch {
+            _ = try? await script.run(["down"])
             throw error
         }
         let result: Result<T, any Error>
         do { result = .success(try await body(lab)) } catch { result = .failure(error) }
-        let pids = (try? lab.processIDs()) ?? []
+        let pids = (try? await lab.processIDs()) ?? []
         let downFailure: LabError?
-        do { try lab.down(); downFailure = nil } catch { downFailure = error }
+        do { try await lab.down(); downFailure = nil } catch { downFailure = error }
         let value = try result.get()  // the body's own failure comes first
         if let downFailure { throw downFailure }
         let left = Lab.leftovers(pids: pids)
@@ -73,7 +73,7 @@ public final class Lab: Sendable {
     }
 
     /// Stops everything the lab started and removes its namespaces; `purge` also drops images and caches.
-    public func down(purge: Bool = false) throws(LabError) { try script.run(purge ? ["down", "--purge"] : ["down"]) }
+    public func down(purge: Bool = false) async throws(LabError) { try await script.run(purge ? ["down", "--purge"] : ["down"]) }
 
     public func host(_ name: String) throws(LabError) -> Host {
         guard let host = hosts.first(where: { $0.name == name }) else { throw .unknownHost(name) }
@@ -81,22 +81,22 @@ public final class Lab: Sendable {
     }
 
     /// Power loss: SIGKILL every process of the host (daemons, etcd member, QEMU guests).
-    public func kill(_ host: String) throws(LabError) { try script.run(["kill", host]) }
+    public func kill(_ host: String) async throws(LabError) { try await script.run(["kill", host]) }
     /// Boots a killed host again: daemons and etcd back, no VM auto-started.
-    public func start(_ host: String) throws(LabError) { try script.run(["start", host]) }
+    public func start(_ host: String) async throws(LabError) { try await script.run(["start", host]) }
     /// Cuts the host's network link (other hosts, their etcd, the root leg); its processes keep running.
-    public func partition(_ host: String) throws(LabError) { try script.run(["partition", host]) }
-    public func heal(_ host: String) throws(LabError) { try script.run(["heal", host]) }
+    public func partition(_ host: String) async throws(LabError) { try await script.run(["partition", host]) }
+    public func heal(_ host: String) async throws(LabError) { try await script.run(["heal", host]) }
 
     /// Runs a command inside the host's namespaces; returns its standard output.
     @discardableResult
-    public func exec(_ host: String, _ command: [String]) throws(LabError) -> String {
-        try script.run(["exec", host] + command)
+    public func exec(_ host: String, _ command: [String]) async throws(LabError) -> String {
+        try await script.run(["exec", host] + command)
     }
 
     /// Builds a guest (direct kernel boot, busybox initramfs, differencing qcow2) on shared storage.
-    public func guest(_ name: String, memoryMiB: Int = 128) throws(LabError) -> Guest {
-        let path = try script.run(["guest", name, "--memory", String(memoryMiB)])
+    public func guest(_ name: String, memoryMiB: Int = 128) async throws(LabError) -> Guest {
+        let path = try await script.run(["guest", name, "--memory", String(memoryMiB)])
             .trimmingCharacters(in: .whitespacesAndNewlines)
         guard let xml = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw .commandFailed(arguments: ["guest", name], status: 0, message: "cannot read \(path)")
@@ -105,8 +105,8 @@ public final class Lab: Sendable {
     }
 
     /// Every PID the lab runs now: all processes of every host, plus the heartbeat collector.
-    public func processIDs() throws(LabError) -> [Int32] {
-        let status = try script.run(["status"])
+    public func processIDs() async throws(LabError) -> [Int32] {
+        let status = try await script.run(["status"])
         var pids = status.split(separator: "\n").flatMap { line -> [Int32] in
             guard let field = line.split(separator: " ").first(where: { $0.hasPrefix("pids=") }) else { return [] }
             return field.dropFirst(5).split(separator: ",").compactMap { Int32($0) }

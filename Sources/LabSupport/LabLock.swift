@@ -1,5 +1,5 @@
-import Dispatch
 import Foundation
+import Libvirt
 
 /// An exclusive lock on "the lab" of this machine (`flock` on /run/lock/vigil-lab.lock), held from
 /// `up` to `down` by `Lab.with`: labs share namespace names, so concurrent test processes, or
@@ -13,12 +13,10 @@ final class LabLock: Sendable {
     /// Waits (off the cooperative pool, polling) until this process holds the lab; after `timeout`
     /// seconds it fails naming the holder's PID, recorded in the lock file.
     static func acquire(timeout: Double = 1200) async throws -> LabLock {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try acquireBlocking(timeout: timeout) }) }
-        }
+        try await BlockingCall.run("vigil-lab-lock") { () throws(LabError) -> LabLock in try acquireBlocking(timeout: timeout) }
     }
 
-    private static func acquireBlocking(timeout: Double) throws -> LabLock {
+    private static func acquireBlocking(timeout: Double) throws(LabError) -> LabLock {
         try? FileManager.default.createDirectory(atPath: "/run/lock", withIntermediateDirectories: true)
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw LabError.hostUnsupported(message: "cannot open \(path): errno \(errno)") }

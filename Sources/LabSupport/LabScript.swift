@@ -1,4 +1,5 @@
 import Foundation
+import Libvirt
 
 /// Runs `deploy/lab/lab` with stdin from /dev/null and captures its output (no TTY needed).
 public struct LabScript: Sendable {
@@ -24,11 +25,13 @@ public struct LabScript: Sendable {
         throw .scriptNotFound(searched: searched)
     }
 
-    /// Runs `lab arguments...`; returns its standard output, or throws with its standard error.
+    /// Runs `lab arguments...` (waiting on a thread of its own: lab commands take seconds); returns
+    /// its standard output, or throws with its standard error.
     @discardableResult
-    public func run(_ arguments: [String]) throws(LabError) -> String {
+    public func run(_ arguments: [String]) async throws(LabError) -> String {
+        let command = ["/bin/bash", path] + arguments
         let result: (status: Int32, out: String, err: String)
-        do { result = try Self.execute(["/bin/bash", path] + arguments) } catch {
+        do { result = try await BlockingCall.run("vigil-lab") { try Self.execute(command) } } catch {
             throw .commandFailed(arguments: arguments, status: -1, message: "\(error)")
         }
         switch result.status {

@@ -40,7 +40,7 @@ final class AgentCluster: @unchecked Sendable {
 
     /// Writes the host's configuration and starts vigild inside the host; returns its PID.
     @discardableResult
-    func startAgent(on host: String) throws -> Int32 {
+    func startAgent(on host: String) async throws -> Int32 {
         let h = try lab.host(host)
         let probe = "a=$(\(repository.path)/deploy/lab/lab heartbeat \"$0\" 2>/dev/null | cut -d' ' -f4); [ -n \"$a\" ] && [ \"${a%.*}\" -lt 10 ]"
         let config = """
@@ -74,7 +74,7 @@ final class AgentCluster: @unchecked Sendable {
         """
         let path = "\(agentDirectory)/\(host).yaml"
         try config.write(toFile: path, atomically: true, encoding: .utf8)
-        let out = try lab.exec(host, ["/bin/sh", "-c", "setsid \(vigild) --config \(path) </dev/null >>\(log(host)) 2>&1 & echo $!"])
+        let out = try await lab.exec(host, ["/bin/sh", "-c", "setsid \(vigild) --config \(path) </dev/null >>\(log(host)) 2>&1 & echo $!"])
         guard let pid = Int32(out.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw LabError.commandFailed(arguments: ["start vigild on", host], status: 0, message: out)
         }
@@ -111,7 +111,7 @@ final class AgentCluster: @unchecked Sendable {
 
     /// Builds a lab guest and makes it highly available through `host`'s agent.
     func addVM(_ name: String, via host: String, possibleOwners: [String]? = nil, storage: [StorageRequest]? = nil) async throws {
-        let guest = try lab.guest(name)
+        let guest = try await lab.guest(name)
         let xmlPath = guest.directory + "/" + (try FileManager.default.contentsOfDirectory(atPath: guest.directory).first { $0.hasSuffix(".xml") } ?? "")
         let request = AddVMRequest(domain: name, xmlPath: xmlPath, possibleOwners: possibleOwners, storage: storage)
         let (status, body) = try await call(host, .POST, AgentAPI.vms, body: try JSONEncoder().encode(request))
@@ -130,11 +130,15 @@ final class AgentCluster: @unchecked Sendable {
     // MARK: Observing the hosts directly
 
     /// The hosts whose mount namespace has something mounted at `path`.
-    func hostsMounting(_ path: String) -> [String] {
-        lab.hosts.compactMap { h in
-            let mounts = (try? lab.exec(h.name, ["cat", "/proc/self/mounts"])) ?? ""
-            return mounts.split(separator: "\n").contains { $0.split(separator: " ").dropFirst().first.map(String.init) == path } ? h.name : nil
+    func hostsMounting(_ path: String) async -> [String] {
+        var hosts: [String] = []
+        for h in lab.hosts {
+            let mounts = (try? await lab.exec(h.name, ["cat", "/proc/self/mounts"])) ?? ""
+            if mounts.split(separator: "\n").contains(where: { $0.split(separator: " ").dropFirst().first.map(String.init) == path }) {
+                hosts.append(h.name)
+            }
         }
+        return hosts
     }
 
     /// The hosts on which `domain` is running now, asked of each host's libvirtd (a dead host runs nothing).

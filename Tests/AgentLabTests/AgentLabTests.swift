@@ -17,7 +17,7 @@ final class AgentLabTests: XCTestCase {
         try await Lab.with(hosts: hosts) { lab in
             let cluster = try AgentCluster(lab: lab)
             defer { cluster.stopAgents() }
-            for h in lab.hosts { try cluster.startAgent(on: h.name) }
+            for h in lab.hosts { try await cluster.startAgent(on: h.name) }
             try await cluster.waitUntil("a leader and every node a member", timeout: 60) {
                 let s = try await cluster.status(via: "h1")
                 return s.leader != nil && s.nodes.filter(\.member).count == hosts
@@ -72,7 +72,7 @@ final class AgentLabTests: XCTestCase {
             try await c.addVM("vm1", via: "h1", storage: [StorageRequest(name: "lun1", device: image, mountPoint: mountPoint)])
             try await c.waitUntil("vm1 online with lun1 mounted on its owner", timeout: 60) {
                 guard let owner = try await self.owner(c, "vm1") else { return false }
-                return c.hostsMounting(mountPoint) == [owner]
+                return await c.hostsMounting(mountPoint) == [owner]
             }
             let first = try await owner(c, "vm1")!
             print("exclusive volume lun1 mounted on \(first) only")
@@ -86,7 +86,7 @@ final class AgentLabTests: XCTestCase {
             }
             try await c.waitUntil("vm1 and lun1 together on another host", timeout: 90) {
                 guard let owner = try await self.owner(c, "vm1"), owner != first else { return false }
-                return c.hostsMounting(mountPoint) == [owner] && c.runningHosts(of: "vm1") == [owner]
+                return await c.hostsMounting(mountPoint) == [owner] && c.runningHosts(of: "vm1") == [owner]
             }
             print("after failover: vm1 and lun1 on \(try await owner(c, "vm1")!), unmounted on \(first)")
         }
@@ -105,7 +105,7 @@ final class AgentLabTests: XCTestCase {
             let watch = DuplicateWatch()
             watch.start(c, domains: vms)
             let loss = Date()
-            try c.lab.kill(victim)
+            try await c.lab.kill(victim)
             c.agentDied(on: victim)
             try await c.waitUntil("\(victim) seen down", timeout: 30) {
                 try await c.status(via: "h1").nodes.first { $0.name == victim }?.state == "down"
@@ -131,8 +131,8 @@ final class AgentLabTests: XCTestCase {
             }
 
             // The host comes back: its old domains stay stopped (not owned by it); nothing runs twice.
-            try c.lab.start(victim)
-            try c.startAgent(on: victim)
+            try await c.lab.start(victim)
+            try await c.startAgent(on: victim)
             try await c.waitUntil("\(victim) a member again", timeout: 60) {
                 try await c.status(via: "h1").nodes.first { $0.name == victim }?.member == true
             }
@@ -158,7 +158,7 @@ final class AgentLabTests: XCTestCase {
             let watch = DuplicateWatch()
             watch.start(c, domains: vms)
             let cut = Date()
-            try c.lab.partition(victim)
+            try await c.lab.partition(victim)
             print("partitioned \(victim), which runs \(victims)")
             try await c.waitUntil("\(victim) fenced itself (its guests stopped)", timeout: 30) {
                 victims.allSatisfy { vm in !c.runningHosts(of: vm).contains(victim) }
@@ -172,7 +172,7 @@ final class AgentLabTests: XCTestCase {
             print("partition of \(victim): self-fenced \(fenced) (lease TTL 5 s, margin 1.5 s), guests running elsewhere \(moved), heartbeats back \(c.seconds(since: cut))")
             XCTAssertTrue(c.tail(c.log(victim), lines: 400).contains("self-fence"), "the fenced host says so in its log")
 
-            try c.lab.heal(victim)
+            try await c.lab.heal(victim)
             try await c.waitUntil("\(victim) rejoined", timeout: 60) {
                 try await c.status(via: "h1").nodes.first { $0.name == victim }?.member == true
             }
@@ -234,7 +234,7 @@ final class AgentLabTests: XCTestCase {
             c.killAgent(on: home)
             try await Task.sleep(for: .seconds(1))
             XCTAssertEqual(c.runningHosts(of: "vm1"), [home], "the guest outlives its agent")
-            try c.startAgent(on: home)
+            try await c.startAgent(on: home)
             try await Task.sleep(for: .seconds(8))  // past the old lease's TTL
             let via = c.lab.hosts.map(\.name).first { $0 != home }!
             let after = try await owner(c, "vm1", via: via)

@@ -12,13 +12,13 @@ extension LabTests {
         func lockManagerFencing() async throws {
             try await Lab.with { lab in
                 let (h1, h2) = (try lab.host("h1"), try lab.host("h2"))
-                let guest = try lab.guest("vm-lock")
+                let guest = try await lab.guest("vm-lock")
                 let (_, domain, _) = try await LabGuest.boot(guest, on: h1, lab: lab)
                 // A save image of the guest, then the guest running again on h1 from it.
                 let image = guest.directory + "/memory.save"
-                try domain.save(to: image)
+                try await BlockingCall.run { try domain.save(to: image) }
                 let resumed = labNow()
-                _ = try domain.connection.restore(from: image)
+                _ = try await BlockingCall.run { try domain.connection.restore(from: image) }
                 let onH1 = try await lab.waitForHeartbeat(of: guest.name, after: resumed)
 
                 let other = try Connection(uri: h2.uri)
@@ -32,13 +32,13 @@ extension LabTests {
                 #expect(stillH1.boot == onH1.boot, "the copy on h1 must keep running")
 
                 let killed = labNow()
-                try lab.kill("h1")
-                _ = try other.restore(from: image)
+                try await lab.kill("h1")
+                _ = try await BlockingCall.run { try other.restore(from: image) }
                 let onH2 = try await lab.waitForHeartbeat(of: guest.name, after: labNow())
                 print("[lab] h1 killed → guest restored on h2, first heartbeat after \(LabGuest.seconds(onH2.time - killed))")
                 #expect(try copy.state().state == .running)
 
-                try lab.start("h1")
+                try await lab.start("h1")
                 let rebooted = try Connection(uri: h1.uri)
                 let stale = try rebooted.lookup(name: guest.name)
                 #expect(try stale.state().state == .shutOff, "a restarted host must not start a second copy")
@@ -49,16 +49,16 @@ extension LabTests {
         func partitionAndHeal() async throws {
             try await Lab.with { lab in
                 let put = ["etcdctl", "--endpoints", "http://127.0.0.1:2379", "--command-timeout=2s", "put", "lab-key"]
-                try lab.exec("h3", put + ["before"])
-                let pidsBefore = try lab.processIDs()
-                try lab.partition("h3")
-                #expect(throws: LabError.self, "h3's member must lose quorum") { try lab.exec("h3", put + ["cut-off"]) }
-                try lab.exec("h1", put + ["majority"])  // the other two still form a quorum
-                #expect(try lab.processIDs() == pidsBefore, "a partitioned host's processes keep running")
-                try lab.heal("h3")
+                try await lab.exec("h3", put + ["before"])
+                let pidsBefore = try await lab.processIDs()
+                try await lab.partition("h3")
+                await #expect(throws: LabError.self, "h3's member must lose quorum") { try await lab.exec("h3", put + ["cut-off"]) }
+                try await lab.exec("h1", put + ["majority"])  // the other two still form a quorum
+                #expect(try await lab.processIDs() == pidsBefore, "a partitioned host's processes keep running")
+                try await lab.heal("h3")
                 var healed = false
                 for _ in 0..<30 where !healed {
-                    healed = (try? lab.exec("h3", put + ["after"])) != nil
+                    healed = (try? await lab.exec("h3", put + ["after"])) != nil
                     if !healed { try await Task.sleep(for: .milliseconds(500)) }
                 }
                 #expect(healed, "h3's member must rejoin after heal")
@@ -70,8 +70,8 @@ extension LabTests {
             var hostCount = 0
             let pids = try await Lab.with { lab in
                 hostCount = lab.hosts.count
-                _ = try await LabGuest.boot(try lab.guest("vm-down"), on: try lab.host("h1"), lab: lab)
-                return try lab.processIDs()
+                _ = try await LabGuest.boot(try await lab.guest("vm-down"), on: try lab.host("h1"), lab: lab)
+                return try await lab.processIDs()
             }
             #expect(pids.count > 4 * hostCount, "expected daemons, etcd and QEMU among \(pids)")
             #expect(Lab.leftovers(pids: pids).isEmpty, "left behind: \(Lab.leftovers(pids: pids))")

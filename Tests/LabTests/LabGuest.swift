@@ -17,17 +17,10 @@ enum LabGuest {
         let connection = try Connection(uri: host.uri)
         let domain = try connection.define(xml: guest.domainXML)
         let started = labNow()
-        try domain.create()
+        try await BlockingCall.run { try domain.create() }
         let first = try await lab.waitForHeartbeat(of: guest.name, after: started)
         print("[lab] \(guest.name) started on \(host.name): first heartbeat after \(seconds(first.time - started))")
         return (connection, domain, first)
-    }
-
-    /// Runs a blocking call (e.g. a migration) on a Dispatch thread, so polling can go on meanwhile.
-    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
-        }
     }
 
     static func seconds(_ value: Double) -> String { String(format: "%.3f s", value) }

@@ -13,18 +13,18 @@ extension LabTests {
         func quickMigration() async throws {
             try await Lab.with { lab in
                 let (h1, h2) = (try lab.host("h1"), try lab.host("h2"))
-                let guest = try lab.guest("vm-quick")
+                let guest = try await lab.guest("vm-quick")
                 let (source, domain, first) = try await LabGuest.boot(guest, on: h1, lab: lab)
 
                 let image = guest.directory + "/memory.save"
                 let begin = labNow()
                 let before = try #require(lab.lastHeartbeat(of: guest.name))
-                try domain.save(to: image)
+                try await BlockingCall.run { try domain.save(to: image) }
                 let saved = labNow()
                 try domain.undefine()
                 let target = try Connection(uri: h2.uri)
                 _ = try target.define(xml: guest.domainXML)
-                let restored = try target.restore(from: image)
+                let restored = try await BlockingCall.run { try target.restore(from: image) }
                 let done = labNow()
                 let next = try await lab.waitForHeartbeat(of: guest.name, after: saved)
                 let gap = try #require(lab.largestGap(of: guest.name, from: begin, to: next.time))
@@ -41,12 +41,12 @@ extension LabTests {
         func liveMigration() async throws {
             try await Lab.with { lab in
                 let (h2, h3) = (try lab.host("h2"), try lab.host("h3"))
-                let guest = try lab.guest("vm-live")
+                let guest = try await lab.guest("vm-live")
                 let (source, domain, first) = try await LabGuest.boot(guest, on: h2, lab: lab)
 
                 let done = DoneFlag()
                 let begin = labNow()
-                async let migration: Void = LabGuest.offPool {
+                async let migration: Void = BlockingCall.run {
                     defer { done.set() }
                     try domain.migrate(toURI: h3.tcpURI,
                                        flags: [.live, .peerToPeer, .persistDestination, .undefineSource, .unsafe])

@@ -12,7 +12,7 @@ extension LabTests {
         @Test("events: defined, started (QEMU also reports resumed), then stopped as failed when QEMU is killed")
         func lifecycleEvents() async throws {
             try await Lab.with(hosts: 1) { lab in
-                let guest = try lab.guest("vm-events")
+                let guest = try await lab.guest("vm-events")
                 let connection = try Connection(uri: try lab.host("h1").uri)
                 let events = try connection.domainEvents()
                 let (_, domain, _) = try await LabGuest.boot(guest, on: try lab.host("h1"), lab: lab)
@@ -37,20 +37,20 @@ extension LabTests {
         func saveRestoreOverrideAndShutdown() async throws {
             try await Lab.with(hosts: 1) { lab in
                 let h1 = try lab.host("h1")
-                let guest = try lab.guest("vm-override")
+                let guest = try await lab.guest("vm-override")
                 let (connection, domain, first) = try await LabGuest.boot(guest, on: h1, lab: lab)
                 let image = guest.directory + "/override.save"
-                try domain.save(to: image)
+                try await BlockingCall.run { try domain.save(to: image) }
                 let saved = try connection.saveImageXML(path: image, flags: .secure)
                 let changed = saved.replacingOccurrences(of: "</name>", with: "</name>\n  <description>restored by Vigil</description>")
-                let restored = try connection.restore(from: image, xml: changed, flags: .running)
+                let restored = try await BlockingCall.run { try connection.restore(from: image, xml: changed, flags: .running) }
                 #expect(try restored.xmlDescription().contains("restored by Vigil"), "the override's definition is the live one")
                 let next = try await lab.waitForHeartbeat(of: guest.name, after: labNow())
                 #expect(next.boot == first.boot, "restored, not rebooted")
 
-                try restored.managedSave()
+                try await BlockingCall.run { try restored.managedSave() }
                 #expect(try restored.hasManagedSaveImage())
-                try restored.create()  // resumes from the managed-save image
+                try await BlockingCall.run { try restored.create() }  // resumes from the managed-save image
                 let resumed = try await lab.waitForHeartbeat(of: guest.name, after: labNow())
                 #expect(resumed.boot == first.boot, "a managed save resumes the same boot")
 
@@ -83,7 +83,7 @@ extension LabTests {
         func clientManagedMigrationAndAbort() async throws {
             try await Lab.with(hosts: 2) { lab in
                 let (h1, h2) = (try lab.host("h1"), try lab.host("h2"))
-                let guest = try lab.guest("vm-client")
+                let guest = try await lab.guest("vm-client")
                 let (_, domain, first) = try await LabGuest.boot(guest, on: h1, lab: lab)
                 let target = try Connection(uri: h2.uri)
 
@@ -104,7 +104,7 @@ extension LabTests {
                 #expect(try target.domainIfExists(name: guest.name) == nil)
 
                 let begin = Date()
-                let moved = try await LabGuest.offPool {
+                let moved = try await BlockingCall.run {
                     try domain.migrate(to: target, flags: [.live, .persistDestination, .undefineSource, .unsafe],
                                        parameters: MigrationParameters(maxDowntimeMilliseconds: 300))
                 }
