@@ -94,9 +94,12 @@ public final class Lab: Sendable {
         try await script.run(["exec", host] + command)
     }
 
-    /// Builds a guest (direct kernel boot, busybox initramfs, differencing qcow2) on shared storage.
-    public func guest(_ name: String, memoryMiB: Int = 128) async throws(LabError) -> Guest {
-        let path = try await script.run(["guest", name, "--memory", String(memoryMiB)])
+    /// Builds a guest (direct kernel boot, busybox initramfs, differencing qcow2, a tiny guest
+    /// agent) on shared storage. With `hangAfterSeconds`, its OS hangs that long into its first
+    /// boot: heartbeats and guest agent stop while QEMU runs on.
+    public func guest(_ name: String, memoryMiB: Int = 128, hangAfterSeconds: Int? = nil) async throws(LabError) -> Guest {
+        let hang = hangAfterSeconds.map { ["--hang-after", String($0)] } ?? []
+        let path = try await script.run(["guest", name, "--memory", String(memoryMiB)] + hang)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         guard let xml = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw .commandFailed(arguments: ["guest", name], status: 0, message: "cannot read \(path)")

@@ -60,6 +60,7 @@ final class AgentCluster: @unchecked Sendable {
           fencing_margin_seconds: 1
         health:
           reconcile_interval_seconds: 3
+          guest_agent_timeout_seconds: 2
           probe_command: ["/bin/sh", "-c", \(jsonString(probe))]
           probe_interval_seconds: 2
           probe_failures: 4
@@ -110,8 +111,9 @@ final class AgentCluster: @unchecked Sendable {
     }
 
     /// Builds a lab guest and makes it highly available through `host`'s agent.
-    func addVM(_ name: String, via host: String, possibleOwners: [String]? = nil, storage: [StorageRequest]? = nil) async throws {
-        let guest = try await lab.guest(name)
+    func addVM(_ name: String, via host: String, possibleOwners: [String]? = nil, storage: [StorageRequest]? = nil,
+               hangAfterSeconds: Int? = nil) async throws {
+        let guest = try await lab.guest(name, hangAfterSeconds: hangAfterSeconds)
         let xmlPath = guest.directory + "/" + (try FileManager.default.contentsOfDirectory(atPath: guest.directory).first { $0.hasSuffix(".xml") } ?? "")
         let request = AddVMRequest(domain: name, xmlPath: xmlPath, possibleOwners: possibleOwners, storage: storage)
         let (status, body) = try await call(host, .POST, AgentAPI.vms, body: try JSONEncoder().encode(request))

@@ -33,6 +33,34 @@ final class AgentLabTests: XCTestCase {
 
     private func qemuPID(_ vm: String) -> Int32? { Lab.qemuPID(of: vm) }
 
+    func testHungGuestIsRestartedInPlaceThroughItsGuestAgent() async throws {
+        try await withCluster { c in
+            // The guest's OS hangs 20 s into its first boot: QEMU runs on, so libvirt sees nothing;
+            // only the in-guest probe (its guest agent, armed by its first answer) can tell.
+            try await c.addVM("vm-hang", via: "h1", hangAfterSeconds: 20)
+            try await c.waitUntil("vm-hang online", timeout: 60) { try await self.owner(c, "vm-hang") != nil }
+            let home = try await owner(c, "vm-hang")!
+            _ = try await c.lab.waitForHeartbeat(of: "vm-hang", after: 0)
+            try await c.waitUntil("vm-hang hung", timeout: 60) {
+                c.lab.lastHeartbeat(of: "vm-hang").map { labNow() - $0.time > 1.5 } ?? false
+            }
+            let hung = try XCTUnwrap(c.lab.lastHeartbeat(of: "vm-hang"))
+            XCTAssertEqual(hung.boot, 1)
+            let hungQEMU = try XCTUnwrap(qemuPID("vm-hang"), "QEMU of the hung guest still runs")
+            XCTAssertEqual(c.runningHosts(of: "vm-hang"), [home], "libvirt still reports the hung guest running")
+
+            let next = try await c.lab.waitForHeartbeat(of: "vm-hang", after: hung.time + 0.5, timeout: 120)
+            XCTAssertEqual(next.boot, 2, "the guest was restarted (a new boot), not resumed")
+            XCTAssertEqual(c.runningHosts(of: "vm-hang"), [home], "restarted in place")
+            XCTAssertNotEqual(qemuPID("vm-hang"), hungQEMU)
+            let log = try String(contentsOfFile: c.log(home), encoding: .utf8)
+            XCTAssertTrue(log.contains("HA guest failed its health probe") && log.contains("probe=guest-agent"),
+                          "the agent names the guest agent probe as what found the failure")
+            print(String(format: "hung guest on %@: last heartbeat → first heartbeat of its restart %.2f s",
+                         home, next.time - hung.time))
+        }
+    }
+
     func testCrashedGuestIsRestartedInPlaceThenFailedOverPastTheThreshold() async throws {
         try await withCluster { c in
             try await c.addVM("vm1", via: "h1")

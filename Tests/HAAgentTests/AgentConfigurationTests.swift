@@ -37,7 +37,7 @@ final class AgentConfigurationTests: XCTestCase {
         shared_storage: /srv/vigil
         store: {etcd_endpoints: [http://10.77.0.11:2379], call_timeout_seconds: 1.5}
         membership: {lease_ttl_seconds: 6, keepalive_interval_seconds: 1, self_fence_margin_seconds: 2, fencing_margin_seconds: 3}
-        health: {probe_command: [/usr/local/bin/probe], probe_failures: 2, reconcile_interval_seconds: 5}
+        health: {probe_command: [/usr/local/bin/probe], probe_failures: 2, reconcile_interval_seconds: 5, guest_agent: false, guest_agent_timeout_seconds: 9}
         migration: {allow_unsafe: true, max_downtime_ms: 200}
         api: {socket: /run/v.sock, metrics_listen: "127.0.0.1:1"}
         capacity: {memory_mib: 4096, vcpus: 4, reserved_memory_mib: 512}
@@ -48,6 +48,8 @@ final class AgentConfigurationTests: XCTestCase {
         XCTAssertEqual(c.store.callTimeoutSeconds, 1.5)
         XCTAssertEqual(c.membership.fencingMarginSeconds, 3)
         XCTAssertEqual(c.health.probeCommand, ["/usr/local/bin/probe"])
+        XCTAssertFalse(c.health.guestAgent)
+        XCTAssertEqual(c.health.guestAgentTimeoutSeconds, 9)
         XCTAssertTrue(c.migration.allowUnsafe)
         XCTAssertEqual(c.capacity.memoryMiB, 4096)
     }
@@ -65,6 +67,7 @@ final class AgentConfigurationTests: XCTestCase {
         XCTAssertTrue(message("shared_storage: relative\n").contains("absolute"))
         XCTAssertTrue(message("shared_storage: /s\napi: {tcp_listen: \"0.0.0.0:7480\"}\n").contains("api.secret_file"))
         XCTAssertTrue(message("shared_storage: [unclosed\n").contains("cannot use configuration file"))
+        XCTAssertTrue(message("shared_storage: /s\nhealth: {guest_agent_timeout_seconds: 0}\n").contains("guest_agent_timeout_seconds"))
     }
 
     func testClusterSecretIsCheckedInConstantTimeAndFileModeEnforced() throws {

@@ -82,6 +82,7 @@ final class AgentEndToEndTests: XCTestCase {
         try await h.waitUntil("\(vm) running again after the probe failures") {
             try await self.groupStatus(h, vm) == "online" && (try libvirt.lookup(name: vm).state().state) == .running
         }
+        XCTAssertNotEqual(try libvirt.lookup(name: vm).id, firstID, "a guest that still ran was powered off and started afresh")
         XCTAssertTrue(h.metrics.render().contains("vigil_resource_failures_total 1"), h.metrics.render())
         await h.stop()
         AgentHarness.remove(vm)

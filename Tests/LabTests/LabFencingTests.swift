@@ -84,13 +84,13 @@ extension LabTests {
     @Suite("Multi-host lab without privileges")
     struct LabPrivilegeTests {
         @Test("without CAP_SYS_ADMIN, `up` fails with a clear hostUnsupported error")
-        func upWithoutNamespaces() throws {
+        func upWithoutNamespaces() async throws {
             let real = try LabScript.locate()
             let wrapper = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-lab-nocap-\(UUID().uuidString)")
             try "exec setpriv --bounding-set=-sys_admin /bin/bash '\(real.path)' \"$@\"\n"
                 .write(to: wrapper, atomically: true, encoding: .utf8)
             defer { try? FileManager.default.removeItem(at: wrapper) }
-            let error = #expect(throws: LabError.self) { try LabScript(path: wrapper.path).run(["up"]) }
+            let error = await #expect(throws: LabError.self) { try await LabScript(path: wrapper.path).run(["up"]) }
             guard case .hostUnsupported(let message)? = error else {
                 Issue.record("expected hostUnsupported, got \(String(describing: error))")
                 return

@@ -5,8 +5,8 @@ import Testing
 
 extension LabTests {
     /// The Libvirt wrapper's calls that libvirt's test driver cannot show, on real libvirtd + QEMU:
-    /// lifecycle events, restore with an XML override, shutdown with a deadline, CPU comparison,
-    /// managed save, client-managed migration and aborting a migration job.
+    /// lifecycle events, restore with an XML override, shutdown with a deadline, the guest agent,
+    /// CPU comparison, managed save, client-managed migration and aborting a migration job.
     @Suite("Libvirt wrapper on real QEMU")
     struct LibvirtOnQEMUTests {
         @Test("events: defined, started (QEMU also reports resumed), then stopped as failed when QEMU is killed")
@@ -62,6 +62,34 @@ extension LabTests {
                 #expect(try restored.isActive() == false)
                 try restored.undefine([.managedSave])
                 #expect(try connection.domainIfExists(name: guest.name) == nil)
+            }
+        }
+
+        @Test("the guest agent answers with the guest's clock; once the guest OS hangs, the call fails within the set timeout")
+        func guestAgent() async throws {
+            try await Lab.with(hosts: 1) { lab in
+                let guest = try await lab.guest("vm-agent", hangAfterSeconds: 10)
+                let (_, domain, _) = try await LabGuest.boot(guest, on: try lab.host("h1"), lab: lab)
+                try domain.setGuestAgentTimeout(seconds: 2)
+                var answer: GuestTime?
+                let deadline = Date().addingTimeInterval(8)
+                while answer == nil, Date() < deadline {  // the agent connects a moment after boot
+                    answer = try? await BlockingCall.run { try domain.guestTime() }
+                    if answer == nil { try await Task.sleep(for: .milliseconds(200)) }
+                }
+                let time = try #require(answer, "the lab guest's agent answers within 8 s of its first heartbeat")
+                #expect(abs(Double(time.seconds) - Date().timeIntervalSince1970) < 5, "the guest's clock: \(time)")
+
+                while lab.lastHeartbeat(of: guest.name).map({ labNow() - $0.time < 1.5 }) ?? true {
+                    try await Task.sleep(for: .milliseconds(200))  // until the guest OS hangs
+                }
+                let asked = Date()
+                let error = await #expect(throws: LibvirtError.self) { try await BlockingCall.run { try domain.guestTime() } }
+                let waited = Date().timeIntervalSince(asked)
+                print("[lab] hung guest: guest agent call failed after \(LabGuest.seconds(waited)): \(error.map { "\($0)" } ?? "-")")
+                #expect(waited < 6, "bounded by the 2 s agent timeout (plus its sync), not blocked")
+                #expect(error?.code == .agentUnresponsive)
+                #expect(try domain.isActive(), "QEMU runs on: only the guest agent can tell")
             }
         }
 

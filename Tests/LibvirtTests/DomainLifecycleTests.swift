@@ -20,6 +20,20 @@ final class DomainLifecycleTests: XCTestCase {
         }
     }
 
+    func testGuestAgentCallsOnTheTestDriver() throws {
+        let (_, domain) = try TestDriver.definedDomain()
+        defer { try? domain.undefine() }
+        try domain.create()
+        defer { try? domain.destroy() }
+        // The test driver answers guest-agent time queries with a fixed clock of its own.
+        XCTAssertGreaterThan(try domain.guestTime().seconds, 0)
+        // It has no agent timeout; the error names the call (the agent probe then does not run).
+        XCTAssertThrowsError(try domain.setGuestAgentTimeout(seconds: 5)) { error in
+            XCTAssertEqual((error as! LibvirtError).code, .noSupport)
+            XCTAssertEqual((error as! LibvirtError).call, "Domain.setGuestAgentTimeout")
+        }
+    }
+
     func testStartStateInfoSuspendResumeDestroy() throws {
         let (_, domain) = try TestDriver.definedDomain(vcpus: 2)
         defer { try? domain.undefine() }

@@ -38,6 +38,9 @@ extension AgentConfiguration {
         guard m.fencingMarginSeconds >= 0 else { throw .invalid(setting: "membership.fencing_margin_seconds", problem: "must not be negative") }
         guard capacity.vcpuOvercommit >= 1 else { throw .invalid(setting: "capacity.vcpu_overcommit", problem: "must be at least 1") }
         guard health.probeFailures >= 1 else { throw .invalid(setting: "health.probe_failures", problem: "must be at least 1") }
+        guard (1...300).contains(health.guestAgentTimeoutSeconds) else {
+            throw .invalid(setting: "health.guest_agent_timeout_seconds", problem: "must be 1 to 300 seconds")
+        }
         guard health.reconcileIntervalSeconds > 0 else { throw .invalid(setting: "health.reconcile_interval_seconds", problem: "must be positive") }
         for endpoint in store.etcdEndpoints where !(endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://")) {
             throw .invalid(setting: "store.etcd_endpoints", problem: "'\(endpoint)' must start with http:// or https://")

@@ -136,19 +136,28 @@ public struct MembershipSettings: Codable, Sendable, Equatable {
 public struct HealthSettings: Codable, Sendable, Equatable {
     /// Seconds between full reconciles of domains against assignments (a safety net behind events).
     public var reconcileIntervalSeconds: Double = 10
-    /// A command run as `COMMAND DOMAIN-NAME`; exit status 0 means the guest is alive. Empty: no probe.
+    /// Probe guests that have a QEMU guest agent channel through their agent (`guest-get-time`). A
+    /// guest's agent counts only once it has answered since the guest started (one that is not
+    /// installed or not yet up is no failure); until then the probe command, if any, is used.
+    public var guestAgent: Bool = true
+    /// How long the guest agent may take to answer, seconds.
+    public var guestAgentTimeoutSeconds: Int = 5
+    /// A command run as `COMMAND DOMAIN-NAME`; exit status 0 means the guest is alive. Empty: none
+    /// (guests without a guest agent then have events and reconcile only).
     public var probeCommand: [String] = []
     /// Seconds between probes of each running HA domain.
     public var probeIntervalSeconds: Double = 2
     /// Consecutive failed probes that make a resource failed.
     public var probeFailures: Int = 3
-    /// Grace after a start before probes count, seconds (the guest boots).
+    /// Grace after a start before the probe command counts, seconds (the guest boots). A guest
+    /// agent needs none: it counts from its first answer.
     public var probeStartGraceSeconds: Double = 20
     /// How long an orderly shutdown may take before the domain is destroyed, seconds.
     public var shutdownDeadlineSeconds: Double = 30
 
     enum CodingKeys: String, CodingKey {
         case reconcileIntervalSeconds = "reconcile_interval_seconds", probeCommand = "probe_command"
+        case guestAgent = "guest_agent", guestAgentTimeoutSeconds = "guest_agent_timeout_seconds"
         case probeIntervalSeconds = "probe_interval_seconds", probeFailures = "probe_failures"
         case probeStartGraceSeconds = "probe_start_grace_seconds", shutdownDeadlineSeconds = "shutdown_deadline_seconds"
     }
@@ -157,6 +166,8 @@ public struct HealthSettings: Codable, Sendable, Equatable {
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         reconcileIntervalSeconds = try c.decodeIfPresent(Double.self, forKey: .reconcileIntervalSeconds) ?? reconcileIntervalSeconds
+        guestAgent = try c.decodeIfPresent(Bool.self, forKey: .guestAgent) ?? guestAgent
+        guestAgentTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .guestAgentTimeoutSeconds) ?? guestAgentTimeoutSeconds
         probeCommand = try c.decodeIfPresent([String].self, forKey: .probeCommand) ?? probeCommand
         probeIntervalSeconds = try c.decodeIfPresent(Double.self, forKey: .probeIntervalSeconds) ?? probeIntervalSeconds
         probeFailures = try c.decodeIfPresent(Int.self, forKey: .probeFailures) ?? probeFailures

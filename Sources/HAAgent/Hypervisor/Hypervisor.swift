@@ -25,6 +25,11 @@ public protocol Hypervisor: Sendable {
     func restore(from path: String, xml: String) throws
     /// Live-migrates a running domain to the host whose libvirt URI is `destinationURI`.
     func liveMigrate(_ name: String, to destinationURI: String, options: LiveMigrationOptions) throws
+    /// Whether the running domain has a QEMU guest agent channel.
+    func hasGuestAgentChannel(_ name: String) throws -> Bool
+    /// Asks the domain's guest agent to answer (a round trip into the guest OS) within `timeoutSeconds`;
+    /// throws when it is not connected or does not answer in time.
+    func pingGuestAgent(_ name: String, timeoutSeconds: Int32) throws
     /// Lifecycle events of this host's domains.
     func events() throws -> AsyncStream<DomainEvent>
 }

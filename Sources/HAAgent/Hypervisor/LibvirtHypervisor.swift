@@ -1,3 +1,4 @@
+import DomainXML
 import Libvirt
 
 /// The real hypervisor: libvirt on this host through Vigil's `Libvirt` wrapper.
@@ -46,6 +47,19 @@ public struct LibvirtHypervisor: Hypervisor {
 
     public func persistentXML(of name: String) throws -> String {
         try connection.lookup(name: name).xmlDescription([.inactive, .secure])
+    }
+
+    public func hasGuestAgentChannel(_ name: String) throws -> Bool {
+        let xml = try connection.lookup(name: name).xmlDescription()
+        return try DomainDefinition(xml: xml).channels.contains { $0.targetName == Domain.guestAgentChannel }
+    }
+
+    public func pingGuestAgent(_ name: String, timeoutSeconds: Int32) throws {
+        let domain = try connection.lookup(name: name)
+        // Without a response timeout libvirt waits forever for a hung agent, holding the domain's
+        // agent job: every later agent call would then wait too. So no timeout, no probe.
+        try domain.setGuestAgentTimeout(seconds: timeoutSeconds)
+        _ = try domain.guestTime()
     }
 
     public func save(_ name: String, to path: String) throws {

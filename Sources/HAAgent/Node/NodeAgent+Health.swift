@@ -60,25 +60,65 @@ extension NodeAgent {
     func probeLoop() async throws {
         while true {
             try await Task.sleep(for: .seconds(configuration.health.probeIntervalSeconds))
-            if !configuration.health.probeCommand.isEmpty { await probeOnce() }
+            await probeOnce()
         }
     }
 
+    /// One round: every HA guest is probed at once (a hung guest must not delay the others);
+    /// consecutive failures past the threshold are reported as a failure.
     private func probeOnce() async {
         let grace = Duration.seconds(configuration.health.probeStartGraceSeconds)
+        var due: [(group: GroupID, domain: String, method: ProbeMethod)] = []
         for g in onlineHere where !busy.contains(g) {
             guard let spec = specs[g] else { continue }
             for domain in spec.domainNames {
-                if let started = startedAt[domain], ContinuousClock.now - started < grace { continue }
-                let alive = await Probe.run(configuration.health.probeCommand + [domain], timeout: .seconds(5))
-                probeFailures[domain] = alive ? 0 : probeFailures[domain, default: 0] + 1
-                guard probeFailures[domain, default: 0] >= configuration.health.probeFailures, onlineHere.contains(g) else { continue }
-                logger.warning("HA guest failed its health probe", metadata: [
-                    "vm.name": "\(domain)", "group": "\(g)", "failures": "\(probeFailures[domain, default: 0])"])
-                probeFailures[domain] = 0
-                await reportFailure(g, haResource(of: domain)?.resource ?? ResourceID(domain))
+                let booting = startedAt[domain].map { ContinuousClock.now - $0 < grace } ?? false
+                if let method = probeMethod(for: domain, booting: booting) { due.append((g, domain, method)) }
             }
         }
+        guard !due.isEmpty else { return }
+        let health = configuration.health
+        let results = await withTaskGroup(of: (Int, ProbeOutcome).self) { group in
+            for (i, item) in due.enumerated() {
+                group.addTask { [hypervisor] in (i, await item.method.run(item.domain, health: health, hypervisor: hypervisor)) }
+            }
+            var results: [(Int, ProbeOutcome)] = []
+            for await result in group { results.append(result) }
+            return results
+        }
+        for (i, outcome) in results.sorted(by: { $0.0 < $1.0 }) {
+            let (g, domain, method) = due[i]
+            if outcome == .agentAnswered { guestAgentAnswered.insert(domain) }
+            guard outcome != .notCounted else { continue }
+            probeFailures[domain] = outcome == .dead ? probeFailures[domain, default: 0] + 1 : 0
+            guard probeFailures[domain, default: 0] >= health.probeFailures, onlineHere.contains(g) else { continue }
+            logger.warning("HA guest failed its health probe", metadata: [
+                "vm.name": "\(domain)", "group": "\(g)", "probe": "\(method)",
+                "failures": "\(probeFailures[domain, default: 0])"])
+            probeFailures[domain] = 0
+            await reportFailure(g, haResource(of: domain)?.resource ?? ResourceID(domain))
+        }
+    }
+
+    /// How to probe a domain: its guest agent once that has answered since the start. Before, the
+    /// agent is asked (to arm it) and, past the start grace, the probe command decides if there is
+    /// one. A guest without an agent channel has the probe command only, past the start grace.
+    private func probeMethod(for domain: String, booting: Bool) -> ProbeMethod? {
+        let health = configuration.health
+        let command = booting || health.probeCommand.isEmpty ? nil : health.probeCommand
+        if health.guestAgent, hasGuestAgentChannel(domain) {
+            if guestAgentAnswered.contains(domain) { return .agent(armed: true) }
+            return command.map { .agentThenCommand($0) } ?? .agent(armed: false)
+        }
+        return command.map { .command($0) }
+    }
+
+    /// Whether the domain has a guest agent channel (asked of libvirt once per start).
+    private func hasGuestAgentChannel(_ domain: String) -> Bool {
+        if let known = guestAgentChannel[domain] { return known }
+        guard let has = try? hypervisor.hasGuestAgentChannel(domain) else { return false }
+        guestAgentChannel[domain] = has
+        return has
     }
 
     // MARK: Reconcile: the safety net behind events
@@ -176,6 +216,55 @@ extension NodeAgent {
 struct NodeAgentFence: SelfFence {
     let agent: NodeAgent
     func stopHADomains(reason: String) async { await agent.fence(reason: reason) }
+}
+
+/// One way of asking whether a guest OS is alive (isAlive).
+enum ProbeMethod: Sendable, CustomStringConvertible {
+    /// The guest agent. Once `armed` (it has answered since the guest started) no answer is a
+    /// failure; before that no answer counts for nothing (not installed, or not up yet).
+    case agent(armed: Bool)
+    /// The guest agent, not yet armed; the probe command decides meanwhile.
+    case agentThenCommand([String])
+    /// The configured probe command.
+    case command([String])
+
+    var description: String {
+        switch self {
+        case .agent: "guest-agent"
+        case .agentThenCommand: "guest-agent-or-command"
+        case .command: "command"
+        }
+    }
+
+
+    /// Runs the probe. A guest agent that has never answered since the start counts for nothing.
+    func run(_ domain: String, health: HealthSettings, hypervisor: any Hypervisor) async -> ProbeOutcome {
+        switch self {
+        case .agent(let armed):
+            return await pingAgent(domain, health, hypervisor) ? .agentAnswered : (armed ? .dead : .notCounted)
+        case .agentThenCommand(let command):
+            if await pingAgent(domain, health, hypervisor) { return .agentAnswered }
+            return await Probe.run(command + [domain], timeout: .seconds(5)) ? .alive : .dead
+        case .command(let command):
+            return await Probe.run(command + [domain], timeout: .seconds(5)) ? .alive : .dead
+        }
+    }
+
+    private func pingAgent(_ domain: String, _ health: HealthSettings, _ hypervisor: any Hypervisor) async -> Bool {
+        let timeout = Int32(health.guestAgentTimeoutSeconds)
+        return (try? await BlockingCall.run("vigil-probe") { try hypervisor.pingGuestAgent(domain, timeoutSeconds: timeout) }) != nil
+    }
+}
+
+/// What one probe found.
+enum ProbeOutcome: Sendable, Equatable {
+    /// The guest agent answered: alive, and its agent armed from now on.
+    case agentAnswered
+    /// The probe command said alive.
+    case alive
+    case dead
+    /// Nothing known: a guest agent that has not answered yet since the guest started.
+    case notCounted
 }
 
 /// Runs an in-guest health probe command; exit status 0 within the timeout means alive.

@@ -63,8 +63,10 @@ extension NodeAgent {
         let started = clock.now
         do {
             switch task.step {
-            case .bringOnline, .restart:
+            case .bringOnline:
                 try await bringOnline(spec)
+            case .restart(let resource):
+                try await restart(resource, of: spec)
             case .takeOffline:
                 try await takeOffline(spec)
             case .liveMigrate(let target):
@@ -94,6 +96,20 @@ extension NodeAgent {
         expectedStops.subtract(spec.domainNames)
         try await blocking { [runner = runner(for: spec)] in try runner.online(spec.definition) }
         markStarted(spec)
+    }
+
+    /// Restarts a failed resource in place. A VM that still runs failed its in-guest probe (a hung
+    /// guest OS): it is powered off at once, since a failed guest cannot be trusted to shut down,
+    /// and undefined; then the group comes online again, which starts it afresh from shared storage.
+    private func restart(_ resource: ResourceID, of spec: GroupSpec) async throws {
+        let vm = spec.definition.vms.first { $0.id == resource }
+        if case .virtualMachine(let domain, _, _, _)? = vm?.kind, (try hypervisor.state(of: domain))?.isActive == true {
+            expect(stops: [domain])
+            onlineHere.remove(spec.definition.id)
+            logger.notice("powering off a failed guest to restart it", metadata: ["vm.name": "\(domain)", "group": "\(spec.definition.id)"])
+            try await blocking { [hypervisor] in try VMResource(domainName: domain, hypervisor: hypervisor).forceOffline() }
+        }
+        try await bringOnline(spec)
     }
 
     private func takeOffline(_ spec: GroupSpec) async throws {
@@ -134,6 +150,8 @@ extension NodeAgent {
         for domain in spec.domainNames {
             startedAt[domain] = ContinuousClock.now
             probeFailures[domain] = 0
+            guestAgentChannel[domain] = nil
+            guestAgentAnswered.remove(domain)
         }
     }
 

@@ -30,6 +30,10 @@ public actor NodeAgent {
     /// Consecutive failed in-guest probes per domain, and when each domain was last started here.
     var probeFailures: [String: Int] = [:]
     var startedAt: [String: ContinuousClock.Instant] = [:]
+    /// Per domain since its start here: whether it has a guest agent channel, and whether that
+    /// agent has answered (from then on its silence is a failure).
+    var guestAgentChannel: [String: Bool] = [:]
+    var guestAgentAnswered: Set<String> = []
     /// True from a self-fence until the membership holds a lease again: no task runs meanwhile.
     var fenced = false
 

@@ -21,8 +21,14 @@ kernel_deb() {  # prints the cached kernel .deb, downloading it once (apt-get up
   echo "$deb"
 }
 
-build_images() {  # kernel, initramfs and base disk on shared storage, once
-  [ -f "$IMAGES/vmlinuz" ] && [ -f "$IMAGES/initrd.img" ] && [ -f "$IMAGES/base.qcow2" ] && return 0
+GUEST_MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk virtio_console"
+
+# Identifies the initramfs contents: an image built from an older init or module list is rebuilt.
+initrd_stamp() { { cat "$LAB_LIB/guest-init.sh"; echo "$GUEST_MODULES"; } | md5sum | cut -d' ' -f1; }
+
+build_images() {  # kernel, initramfs and base disk on shared storage, once (initramfs again when its inputs change)
+  [ -f "$IMAGES/vmlinuz" ] && [ -f "$IMAGES/initrd.img" ] && [ -f "$IMAGES/base.qcow2" ] &&
+    [ "$(cat "$IMAGES/initrd.stamp" 2>/dev/null)" = "$(initrd_stamp)" ] && return 0
   local deb tmp; deb=$(kernel_deb); tmp=$(mktemp -d)
   mkdir -p "$IMAGES"
   dpkg-deb -x "$deb" "$tmp/kernel"
@@ -31,7 +37,7 @@ build_images() {  # kernel, initramfs and base disk on shared storage, once
   cp /bin/busybox "$tmp/root/bin/busybox"
   cp "$LAB_LIB/guest-init.sh" "$tmp/root/init"; chmod +x "$tmp/root/init"
   local m f
-  for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk; do
+  for m in $GUEST_MODULES; do
     f=$(find "$tmp/kernel/lib/modules" -name "$m.ko*" | head -n1)
     case $f in
       "") ;;  # built into this kernel
@@ -39,8 +45,10 @@ build_images() {  # kernel, initramfs and base disk on shared storage, once
       *) cp "$f" "$tmp/root/lib/modules/$m.ko" ;;
     esac
   done
-  ( cd "$tmp/root" && find . | cpio -o -H newc --quiet | gzip -1 ) > "$IMAGES/initrd.img"
-  qemu-img create -q -f qcow2 "$IMAGES/base.qcow2" 64M
+  ( cd "$tmp/root" && find . | cpio -o -H newc --quiet | gzip -1 ) > "$IMAGES/initrd.img.new"
+  mv "$IMAGES/initrd.img.new" "$IMAGES/initrd.img"
+  initrd_stamp > "$IMAGES/initrd.stamp"
+  [ -f "$IMAGES/base.qcow2" ] || qemu-img create -q -f qcow2 "$IMAGES/base.qcow2" 64M
   rm -rf "$tmp"
 }
 
@@ -57,7 +65,7 @@ guest_accel() {
   echo "$accel"
 }
 
-guest_xml() {  # $1 name, $2 MiB, $3 disk, $4 accel
+guest_xml() {  # $1 name, $2 MiB, $3 disk, $4 accel, $5 hang-after seconds (or empty)
   cat <<XML
 <domain type='$4'>
   <name>$1</name>
@@ -68,7 +76,7 @@ guest_xml() {  # $1 name, $2 MiB, $3 disk, $4 accel
     <type arch='x86_64'>hvm</type>
     <kernel>$IMAGES/vmlinuz</kernel>
     <initrd>$IMAGES/initrd.img</initrd>
-    <cmdline>console=ttyS0 quiet panic=-1 vigil.name=$1</cmdline>
+    <cmdline>console=ttyS0 quiet panic=-1 vigil.name=$1${5:+ vigil.hang_after=$5}</cmdline>
   </os>
   <on_poweroff>destroy</on_poweroff>
   <on_reboot>restart</on_reboot>
@@ -86,22 +94,26 @@ guest_xml() {  # $1 name, $2 MiB, $3 disk, $4 accel
       </source>
       <target port='0'/>
     </serial>
+    <channel type='unix'>
+      <target type='virtio' name='org.qemu.guest_agent.0'/>
+    </channel>
     <memballoon model='none'/>
   </devices>
 </domain>
 XML
 }
 
-guest_build() {  # $1 name, $2 MiB: prints the domain XML path
-  local name=$1 mib=$2 dir
+guest_build() {  # $1 name, $2 MiB, $3 hang-after seconds (or empty): prints the domain XML path
+  local name=$1 mib=$2 hang=${3:-} dir
   [[ $name =~ ^[A-Za-z0-9_.-]+$ ]] || die "bad guest name '$name' (letters, digits, . _ - only)"
   [[ $mib =~ ^[0-9]+$ ]] && [ "$mib" -ge 64 ] || die "bad --memory '$mib' (MiB, at least 64)"
+  [ -z "$hang" ] || [[ $hang =~ ^[0-9]+$ ]] || die "bad --hang-after '$hang' (whole seconds)"
   dir=$SHARED/vms/$name
   [ ! -e "$dir" ] || die "guest $name already exists in $dir"
   build_images
   local accel; accel=$(guest_accel)
   mkdir -p "$dir"
   qemu-img create -q -f qcow2 -b "$IMAGES/base.qcow2" -F qcow2 "$dir/disk.qcow2"
-  guest_xml "$name" "$mib" "$dir/disk.qcow2" "$accel" > "$dir/domain.xml"
+  guest_xml "$name" "$mib" "$dir/disk.qcow2" "$accel" "$hang" > "$dir/domain.xml"
   echo "$dir/domain.xml"
 }
