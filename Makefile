@@ -12,9 +12,15 @@ deps:
 build: deps
 	$(SWIFT) build --build-tests
 
-## test: install, build and run every test (unit, simulator, etcd, and the real-QEMU lab tests)
+## test: install, build and run every test (unit, simulator, etcd, and the real-QEMU lab tests).
+## A run normally takes minutes; one still going after TEST_TIMEOUT is stopped (and its lab taken
+## down) so that a hung test fails clearly instead of holding CI until its own limit.
+TEST_TIMEOUT ?= 45m
 test: build
-	$(SWIFT) test --skip-build
+	timeout --kill-after=30s $(TEST_TIMEOUT) $(SWIFT) test --skip-build || { rc=$$?; \
+	  [ $$rc -ne 124 ] && [ $$rc -ne 137 ] || echo "make test: stopped after $(TEST_TIMEOUT): a test hung" >&2; \
+	  pkill -KILL -f '$(CURDIR)/.build/.*/[V]igilPackageTests.xctest' || true; \
+	  bash $(LAB) down >/dev/null 2>&1; exit $$rc; }
 
 ## bench: release-mode benchmarks; tables with ratios against a baseline measured in the same run
 bench: deps

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import LabSupport
 import Libvirt
@@ -10,7 +9,7 @@ import Testing
 enum LabTests {}
 
 /// Test helpers over the lab: boot a guest on a host through Vigil's Libvirt wrapper, run a blocking
-/// libvirt call off the cooperative pool, and format timings.
+/// libvirt call with a deadline, and format timings.
 enum LabGuest {
     /// Defines and starts the guest on `host`; returns the running domain and its first heartbeat.
     static func boot(_ guest: Lab.Guest, on host: Lab.Host, lab: Lab) async throws -> (Connection, Domain, Heartbeat) {
@@ -21,6 +20,25 @@ enum LabGuest {
         let first = try await lab.waitForHeartbeat(of: guest.name, after: started)
         print("[lab] \(guest.name) started on \(host.name): first heartbeat after \(seconds(first.time - started))")
         return (connection, domain, first)
+    }
+
+    /// Runs a blocking call on a thread of its own and waits at most `seconds` for it: a call that
+    /// never returns fails the test instead of hanging it (the call itself may go on).
+    static func blocking<T: Sendable>(within seconds: Double, _ work: @escaping @Sendable () throws -> T) async throws -> T {
+        let waiter = Mutex<CheckedContinuation<Result<T, any Error>, Never>?>(nil)
+        return try await withCheckedContinuation { continuation in
+            waiter.withLock { $0 = continuation }
+            Thread { let result = Result { try work() }; waiter.withLock { $0.take() }?.resume(returning: result) }.start()
+            Thread {
+                Thread.sleep(forTimeInterval: seconds)
+                waiter.withLock { $0.take() }?.resume(returning: .failure(StillBlocked(seconds: seconds)))
+            }.start()
+        }.get()
+    }
+
+    struct StillBlocked: Error, CustomStringConvertible {
+        let seconds: Double
+        var description: String { "the call had not returned after \(seconds) s" }
     }
 
     static func seconds(_ value: Double) -> String { String(format: "%.3f s", value) }

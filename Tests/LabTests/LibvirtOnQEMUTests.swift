@@ -70,11 +70,10 @@ extension LabTests {
             try await Lab.with(hosts: 1) { lab in
                 let guest = try await lab.guest("vm-agent", hangAfterSeconds: 10)
                 let (_, domain, _) = try await LabGuest.boot(guest, on: try lab.host("h1"), lab: lab)
-                try domain.setGuestAgentTimeout(seconds: 2)
                 var answer: GuestTime?
                 let deadline = Date().addingTimeInterval(8)
                 while answer == nil, Date() < deadline {  // the agent connects a moment after boot
-                    answer = try? await BlockingCall.run { try domain.guestTime() }
+                    answer = try? await LabGuest.blocking(within: 30) { try domain.guestTime() }
                     if answer == nil { try await Task.sleep(for: .milliseconds(200)) }
                 }
                 let time = try #require(answer, "the lab guest's agent answers within 8 s of its first heartbeat")
@@ -83,8 +82,11 @@ extension LabTests {
                 while lab.lastHeartbeat(of: guest.name).map({ labNow() - $0.time < 1.5 }) ?? true {
                     try await Task.sleep(for: .milliseconds(200))  // until the guest OS hangs
                 }
+                // Set now that the agent is connected: libvirt copies the timeout into its agent
+                // connection when it opens it, and a timeout set during that moment is lost.
+                try domain.setGuestAgentTimeout(seconds: 2)
                 let asked = Date()
-                let error = await #expect(throws: LibvirtError.self) { try await BlockingCall.run { try domain.guestTime() } }
+                let error = await #expect(throws: LibvirtError.self) { try await LabGuest.blocking(within: 30) { try domain.guestTime() } }
                 let waited = Date().timeIntervalSince(asked)
                 print("[lab] hung guest: guest agent call failed after \(LabGuest.seconds(waited)): \(error.map { "\($0)" } ?? "-")")
                 #expect(waited < 6, "bounded by the 2 s agent timeout (plus its sync), not blocked")
