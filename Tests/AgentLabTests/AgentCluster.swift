@@ -112,8 +112,8 @@ final class AgentCluster: @unchecked Sendable {
 
     /// Builds a lab guest and makes it highly available through `host`'s agent.
     func addVM(_ name: String, via host: String, possibleOwners: [String]? = nil, storage: [StorageRequest]? = nil,
-               hangAfterSeconds: Int? = nil) async throws {
-        let guest = try await lab.guest(name, hangAfterSeconds: hangAfterSeconds)
+               memoryMiB: Int = 128, hangAfterSeconds: Int? = nil) async throws {
+        let guest = try await lab.guest(name, memoryMiB: memoryMiB, hangAfterSeconds: hangAfterSeconds)
         let xmlPath = guest.directory + "/" + (try FileManager.default.contentsOfDirectory(atPath: guest.directory).first { $0.hasSuffix(".xml") } ?? "")
         let request = AddVMRequest(domain: name, xmlPath: xmlPath, possibleOwners: possibleOwners, storage: storage)
         let (status, body) = try await call(host, .POST, AgentAPI.vms, body: try JSONEncoder().encode(request))

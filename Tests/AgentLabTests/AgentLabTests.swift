@@ -35,6 +35,16 @@ final class AgentLabTests: XCTestCase {
 
     func testHungGuestIsRestartedInPlaceThroughItsGuestAgent() async throws {
         try await withCluster { c in
+            // The HA wizard checks the VM against every host (each one's libvirt capabilities and
+            // marker in shared storage, as published by its agent): one too big for any is refused.
+            do {
+                try await c.addVM("vm-huge", via: "h2", memoryMiB: 256 * 1024)
+                XCTFail("a 256 GiB VM was accepted")
+            } catch LabError.commandFailed(_, let status, let message) {
+                XCTAssertEqual(status, 400)
+                for host in ["h1", "h2", "h3"] { XCTAssertTrue(message.contains("\(host): has "), message) }
+            }
+
             // The guest's OS hangs 20 s into its first boot: QEMU runs on, so libvirt sees nothing;
             // only the in-guest probe (its guest agent, armed by its first answer) can tell.
             try await c.addVM("vm-hang", via: "h1", hangAfterSeconds: 20)

@@ -217,6 +217,21 @@ final class AgentEndToEndTests: XCTestCase {
         (status, message) = try await error(.POST, AgentAPI.vms, add)
         XCTAssertTrue(message.contains("unknown priority 'urgent'"), message)
 
+        // The HA wizard checks every possible owner: an unknown one, and a VM bigger than this host.
+        let ghostOwner = unique("owner")
+        let owners = try JSONEncoder().encode(AddVMRequest(domain: ghostOwner, xmlPath: try h.writeDomain(ghostOwner), possibleOwners: ["solo", "ghost"]))
+        (status, message) = try await error(.POST, AgentAPI.vms, owners)
+        XCTAssertEqual(status, 400)
+        XCTAssertEqual(message, "VM \(ghostOwner) cannot run on every possible owner: ghost: no vigild has ever run there (not a cluster node?)")
+        let huge = unique("huge")
+        let hugeXML = try String(contentsOfFile: try h.writeDomain(huge), encoding: .utf8)
+            .replacingOccurrences(of: "<memory unit='MiB'>128</memory>", with: "<memory unit='GiB'>4096</memory>")
+        try hugeXML.write(toFile: "\(h.directory)/shared/vms/\(huge).xml", atomically: true, encoding: .utf8)
+        (status, message) = try await error(.POST, AgentAPI.vms, try JSONEncoder().encode(AddVMRequest(domain: huge, xmlPath: "\(h.directory)/shared/vms/\(huge).xml")))
+        XCTAssertTrue(message.hasPrefix("VM \(huge) cannot run on every possible owner: solo: has ") && message.hasSuffix("the VM needs 4194304 MiB"), message)
+        let stored = try await h.status().groups.map(\.name)
+        XCTAssertFalse(stored.contains(huge) || stored.contains(ghostOwner), "nothing stored")
+
         (status, message) = try await error(.GET, "/v2/nothing", nil)
         XCTAssertEqual(status, 404)
         await h.stop()

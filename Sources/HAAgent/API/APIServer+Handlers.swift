@@ -1,4 +1,5 @@
 import AgentAPI
+import DomainXML
 import Foundation
 import HACoordination
 import HACore
@@ -29,14 +30,16 @@ extension APIServer {
         return ClusterStatus(leader: leader, nodes: nodes, groups: groups)
     }
 
-    /// Validates the VM on this host (its configuration must come online here: its storage must be
-    /// online here too) and stores its group.
+    /// Validates the VM (the HA wizard): its configuration must come online on this host (its
+    /// storage must be online here too), and every possible owner must be able to host it; then
+    /// stores its group.
     func addVM(_ request: AddVMRequest) async throws -> Accepted {
         let shared = SharedStorage(root: configuration.sharedStorage)
         let config = VMConfigurationResource(path: request.xmlPath, domainName: request.domain, storage: shared)
         let loaded: VMConfiguration
         do { loaded = try config.online() } catch { throw APIError("\(error)") }
         let policy = try Self.policy(from: request)
+        try await checkPossibleOwners(of: loaded.definition, policy: policy, storage: shared)
         let methods = try (request.moveMethods ?? MoveMethod.allCases.map(\.rawValue)).map { name in
             guard let m = MoveMethod(rawValue: name) else { throw APIError("unknown move method '\(name)'; use live, quick or cold") }
             return m
@@ -79,6 +82,22 @@ extension APIServer {
         guard result.succeeded else { throw APIError("group \(groupID) changed meanwhile; try again") }
         logger.notice("VM made highly available", metadata: ["vm.name": "\(request.domain)", "group": "\(groupID)"])
         return Accepted("VM \(request.domain) is highly available in group \(groupID)")
+    }
+
+    /// Checks the VM against each possible owner (all member nodes when the policy names none).
+    private func checkPossibleOwners(of domain: DomainDefinition, policy: GroupPolicy, storage: SharedStorage) async throws {
+        let members = try await store.nodes()
+        let owners = policy.possibleOwners.isEmpty ? members.map(\.id) : Array(policy.possibleOwners)
+        let agents = Dictionary(try await store.list(prefix: ClusterKeys.agents).kvs.map { kv in
+            let record = try StoreCoding.decode(AgentRecord.self, kv.value, key: kv.key)
+            return (record.node, record)
+        }, uniquingKeysWith: { a, _ in a })
+        var capacities = (try await storedCoordinator())?.nodes.mapValues(\.capacity) ?? [:]
+        for member in members { capacities[member.id] = member.capacity }
+        let problems = PossibleOwnerCheck(storage: storage, agents: agents, capacities: capacities).problems(domain, on: owners)
+        guard problems.isEmpty else {
+            throw APIError("VM \(domain.name) cannot run on every possible owner: \(problems.joined(separator: "; "))")
+        }
     }
 
     /// A storage request as the resource kind and this host's binding, validated.

@@ -60,10 +60,13 @@ public struct AgentRecord: Codable, Sendable, Equatable {
     public var node: NodeID
     /// libvirt URI other hosts' libvirtd use for peer-to-peer live migration to this host.
     public var migrationURI: String
+    /// What the host offers VMs (absent from agents that could not read it).
+    public var profile: HostProfile?
 
-    public init(node: NodeID, migrationURI: String) {
+    public init(node: NodeID, migrationURI: String, profile: HostProfile? = nil) {
         self.node = node
         self.migrationURI = migrationURI
+        self.profile = profile
     }
 }
 

@@ -3,6 +3,8 @@ import Libvirt
 /// What the agent asks of its host's hypervisor: every libvirt call the resource layer makes goes
 /// through this protocol, so a simulated host can stand in for the real one in tests of the shells.
 public protocol Hypervisor: Sendable {
+    /// libvirt's capabilities XML of this host (guest architectures, domain and machine types).
+    func capabilities() throws -> String
     /// The domains this host knows, with their run state.
     func domains() throws -> [HostedDomain]
     /// The state of one domain, or nil when this host has no such domain.

@@ -11,6 +11,8 @@ public struct LibvirtHypervisor: Hypervisor {
     /// Opens `uri` (e.g. `qemu:///system`).
     public init(uri: String) throws { self.connection = try Connection(uri: uri) }
 
+    public func capabilities() throws -> String { try connection.capabilities() }
+
     public func domains() throws -> [HostedDomain] {
         try connection.listDomains().map { HostedDomain(name: $0.name, uuid: $0.uuid, state: try $0.state().state) }
     }
@@ -57,7 +59,9 @@ public struct LibvirtHypervisor: Hypervisor {
     public func pingGuestAgent(_ name: String, timeoutSeconds: Int32) throws {
         let domain = try connection.lookup(name: name)
         // Without a response timeout libvirt waits forever for a hung agent, holding the domain's
-        // agent job: every later agent call would then wait too. So no timeout, no probe.
+        // agent job: every later agent call would then wait too. So no timeout, no probe. It is set
+        // before every call: libvirt copies it into its agent connection when it opens one, and a
+        // timeout set at that very moment is lost (the next probe's sets it again).
         try domain.setGuestAgentTimeout(seconds: timeoutSeconds)
         _ = try domain.guestTime()
     }

@@ -1,3 +1,4 @@
+import DomainXML
 import HACoordination
 import HACore
 import Libvirt
@@ -51,7 +52,8 @@ public actor NodeAgent {
     /// Runs until cancelled: publishes how to reach this host, then watches group definitions, this
     /// node's tasks and its domains' events, probes guests and reconciles periodically.
     public func run() async throws {
-        let record = AgentRecord(node: node, migrationURI: configuration.migrationURI ?? configuration.libvirtURI)
+        let record = AgentRecord(node: node, migrationURI: configuration.migrationURI ?? configuration.libvirtURI,
+                                 profile: hostProfile())
         _ = try await store.put(ClusterKeys.agent(node), try StoreCoding.encode(record))
         let events = try hypervisor.events()
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -62,6 +64,21 @@ public actor NodeAgent {
             group.addTask { try await self.probeLoop() }
             try await group.next()
             group.cancelAll()
+        }
+    }
+
+    /// This host's profile for the HA wizard: its libvirt capabilities and a fresh marker in shared
+    /// storage. Nil (and an error in the log) when either cannot be had: no VM can then be checked
+    /// against this host, so none names it as a possible owner until that is fixed.
+    private func hostProfile() -> HostProfile? {
+        do {
+            let capabilities = try HostCapabilities(xml: try hypervisor.capabilities())
+            let token = try StorageMarker.write(for: node, in: sharedStorage)
+            return HostProfile(capabilities: capabilities, sharedStorage: sharedStorage.root, storageToken: token)
+        } catch {
+            logger.error("cannot publish this host's profile; VMs cannot be validated against it", metadata: [
+                "error": "\(error)", "shared_storage": "\(sharedStorage.root)"])
+            return nil
         }
     }
 
