@@ -5,6 +5,7 @@ public enum AgentAPI {
     public static let capacity = "/v1/capacity"
     public static func group(_ name: String) -> String { "/v1/groups/\(name)" }
     public static func move(_ group: String) -> String { "/v1/groups/\(group)/move" }
+    public static func policy(_ group: String) -> String { "/v1/groups/\(group)/policy" }
     public static func node(_ name: String, _ action: NodeAction) -> String { "/v1/nodes/\(name)/\(action.rawValue)" }
     /// The default unix socket of the local agent.
     public static let defaultSocket = "/run/vigil/vigild.sock"
@@ -63,19 +64,62 @@ public struct GroupView: Codable, Sendable, Equatable {
     public var nodes: [String]
     public var vms: [String]
     public var priority: String
+    /// Every policy setting in the form `vigil group policy` takes (absent from older agents).
+    public var policy: String?
 
-    public init(name: String, status: String, nodes: [String], vms: [String], priority: String) {
+    public init(name: String, status: String, nodes: [String], vms: [String], priority: String, policy: String? = nil) {
         self.name = name
         self.status = status
         self.nodes = nodes
         self.vms = vms
         self.priority = priority
+        self.policy = policy
+    }
+}
+
+/// A group's failover policy settings as text; nil leaves a setting as it is (or at its default),
+/// an empty list clears it.
+public protocol PolicyFields: Sendable {
+    /// high, medium, low or noAutoStart.
+    var priority: String? { get }
+    /// Preferred owners, most preferred first.
+    var preferredOwners: [String]? { get }
+    /// Possible owners (empty: every node).
+    var possibleOwners: [String]? { get }
+    var antiAffinity: [String]? { get }
+    /// Restarts allowed on one node within a period before failing over: COUNT/PERIOD, e.g. 1/15m.
+    var restart: String? { get }
+    /// Failovers allowed within a period before the group is left failed: COUNT/PERIOD, e.g. 2/6h.
+    var failover: String? { get }
+    /// never, immediately or window:START-END (hours).
+    var failback: String? { get }
+}
+
+/// Changes a group's failover policy; settings left out stay as they are.
+public struct PolicyRequest: PolicyFields, Codable, Equatable {
+    public var priority: String?
+    public var preferredOwners: [String]?
+    public var possibleOwners: [String]?
+    public var antiAffinity: [String]?
+    public var restart: String?
+    public var failover: String?
+    public var failback: String?
+
+    public init(priority: String? = nil, preferredOwners: [String]? = nil, possibleOwners: [String]? = nil,
+                antiAffinity: [String]? = nil, restart: String? = nil, failover: String? = nil, failback: String? = nil) {
+        self.priority = priority
+        self.preferredOwners = preferredOwners
+        self.possibleOwners = possibleOwners
+        self.antiAffinity = antiAffinity
+        self.restart = restart
+        self.failover = failover
+        self.failback = failback
     }
 }
 
 /// Makes a VM highly available: its domain XML on shared storage becomes a configuration resource
 /// and the domain a VM resource, in a group of its own or an existing one.
-public struct AddVMRequest: Codable, Sendable, Equatable {
+public struct AddVMRequest: PolicyFields, Codable, Equatable {
     /// The domain name as in its XML.
     public var domain: String
     /// The domain XML file on shared storage.
@@ -92,10 +136,16 @@ public struct AddVMRequest: Codable, Sendable, Equatable {
     /// Storage the VM needs, online before its configuration. A VM naming storage that another
     /// group already has joins that group (VMs on one exclusive volume move together).
     public var storage: [StorageRequest]?
+    public var restart: String?
+    public var failover: String?
+    public var failback: String?
 
     public init(domain: String, xmlPath: String, group: String? = nil, priority: String? = nil, preferredOwners: [String]? = nil,
                 possibleOwners: [String]? = nil, moveMethods: [String]? = nil, antiAffinity: [String]? = nil,
-                storage: [StorageRequest]? = nil) {
+                storage: [StorageRequest]? = nil, restart: String? = nil, failover: String? = nil, failback: String? = nil) {
+        self.restart = restart
+        self.failover = failover
+        self.failback = failback
         self.domain = domain
         self.xmlPath = xmlPath
         self.group = group

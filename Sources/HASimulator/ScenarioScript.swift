@@ -83,16 +83,7 @@ public enum ScenarioScript {
         if let v = o["restart"] { g.policy.restart = try threshold(v) }
         if let v = o["failover"] { g.policy.failover = try threshold(v) }
         if let v = o["anti-affinity"] { g.policy.antiAffinityClasses = Set(list(v)) }
-        if let v = o["failback"] {
-            switch v {
-            case "never": g.policy.failback = .never
-            case "immediately": g.policy.failback = .immediately
-            default:
-                let hours = v.dropFirst("window:".count).split(separator: "-").map(String.init)
-                guard v.hasPrefix("window:"), hours.count == 2 else { throw ParseFailure(message: "bad failback \(v)") }
-                g.policy.failback = .window(startHour: try int(hours[0]), endHour: try int(hours[1]))
-            }
-        }
+        if let v = o["failback"] { g.policy.failback = try policyText { () throws(PolicyTextError) in try FailbackPolicy(text: v) } }
         return g
     }
 
@@ -145,31 +136,16 @@ public enum ScenarioScript {
         return v
     }
     private static func threshold(_ v: String) throws -> ThresholdPolicy {
-        let p = v.split(separator: "/").map(String.init)
-        guard p.count == 2 else { throw ParseFailure(message: "threshold \(v) is not count/period") }
-        return ThresholdPolicy(threshold: try int(p[0]), period: try span(p[1]))
+        try policyText { () throws(PolicyTextError) in try ThresholdPolicy(text: v) }
     }
 
     /// Parses `500ms`, `10s`, `2m`, `1h`, `1m30s`.
     static func span(_ v: String) throws -> TimeSpan {
-        var total: Int64 = 0
-        var number = ""
-        var chars = Array(v)[...]
-        guard !chars.isEmpty else { throw ParseFailure(message: "empty time") }
-        while let c = chars.first {
-            if c.isNumber { number.append(c); chars = chars.dropFirst(); continue }
-            let unit: Int64
-            if chars.starts(with: "ms") { unit = 1; chars = chars.dropFirst(2) } else {
-                switch c { case "s": unit = 1000; case "m": unit = 60_000; case "h": unit = 3_600_000
-                default: throw ParseFailure(message: "bad time \(v)") }
-                chars = chars.dropFirst()
-            }
-            guard let n = Int64(number) else { throw ParseFailure(message: "bad time \(v)") }
-            total += n * unit
-            number = ""
-        }
-        guard number.isEmpty else { throw ParseFailure(message: "time \(v) lacks a unit") }
-        return TimeSpan(milliseconds: total)
+        try policyText { () throws(PolicyTextError) in try TimeSpan(text: v) }
+    }
+
+    private static func policyText<T>(_ parse: () throws(PolicyTextError) -> T) throws -> T {
+        do { return try parse() } catch { throw ParseFailure(message: error.description) }
     }
 }
 

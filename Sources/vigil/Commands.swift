@@ -36,29 +36,68 @@ struct VM: AsyncParsableCommand {
         @Argument(help: "The domain name.") var domain: String
         @Option(help: "The domain XML file on shared storage.") var xml: String
         @Option(help: "The group to join or create (default: the domain name).") var group: String?
-        @Option(help: "high, medium, low or noAutoStart.") var priority: String?
-        @Option(help: "Preferred owners, most preferred first, comma-separated.") var preferred: String?
-        @Option(help: "Possible owners, comma-separated (default: every node).") var possible: String?
+        @OptionGroup var policy: PolicyOptions
         @Option(help: "Allowed move methods, best first: live,quick,cold.") var moveMethods: String?
-        @Option(help: "Anti-affinity class names, comma-separated.") var antiAffinity: String?
         @Option(help: "Exclusive storage the VM needs, NAME=DEVICE:MOUNTPOINT (mounted on the owner only; repeatable).")
         var exclusive: [String] = []
         @Option(help: "Shared storage the VM needs, NAME=PATH (present on every host; repeatable).")
         var shared: [String] = []
 
         func run() async throws {
-            let request = AddVMRequest(domain: domain, xmlPath: xml, group: group, priority: priority, preferredOwners: list(preferred),
-                                       possibleOwners: list(possible), moveMethods: list(moveMethods), antiAffinity: list(antiAffinity),
-                                       storage: try storageRequests(exclusive: exclusive, shared: shared))
+            let p = policy.request
+            let request = AddVMRequest(domain: domain, xmlPath: xml, group: group, priority: p.priority, preferredOwners: p.preferredOwners,
+                                       possibleOwners: p.possibleOwners, moveMethods: list(moveMethods), antiAffinity: p.antiAffinity,
+                                       storage: try storageRequests(exclusive: exclusive, shared: shared),
+                                       restart: p.restart, failover: p.failover, failback: p.failback)
             let answer = try await options.client.decode(Accepted.self, .POST, AgentAPI.vms, body: request)
             try emit(answer, options.output) { $0.accepted }
         }
     }
 }
 
-/// `vigil group move|remove`.
+/// A group's failover policy as command-line options (for `vm add` and `group policy`).
+struct PolicyOptions: ParsableArguments {
+    @Option(help: "high, medium, low or noAutoStart.") var priority: String?
+    @Option(help: "Preferred owners, most preferred first, comma-separated (none: no preference).") var preferred: String?
+    @Option(help: "Possible owners, comma-separated (all: every node, the default).") var possible: String?
+    @Option(help: "Anti-affinity class names, comma-separated (none: no class).") var antiAffinity: String?
+    @Option(help: "Restarts on one node within a period before failing over: COUNT/PERIOD (default 1/15m).") var restart: String?
+    @Option(help: "Failovers within a period before the group is left failed: COUNT/PERIOD (default 2/6h).") var failover: String?
+    @Option(help: "Failback to the preferred owner: never (default), immediately or window:START-END (hours).") var failback: String?
+
+    /// The options as an API request: words "none" and "all" clear a list.
+    var request: PolicyRequest {
+        PolicyRequest(priority: priority, preferredOwners: cleared(preferred, "none"), possibleOwners: cleared(possible, "all"),
+                      antiAffinity: cleared(antiAffinity, "none"), restart: restart, failover: failover, failback: failback)
+    }
+
+    private func cleared(_ value: String?, _ word: String) -> [String]? { value == word ? [] : list(value) }
+}
+
+/// `vigil group move|policy|remove`.
 struct Group: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Move, start or remove groups.", subcommands: [Move.self, Remove.self])
+    static let configuration = CommandConfiguration(abstract: "Move, start, configure or remove groups.",
+                                                    subcommands: [Move.self, Policy.self, Remove.self])
+
+    struct Policy: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a group's failover policy (options left out stay as they are); with none, show it.")
+        @OptionGroup var options: GlobalOptions
+        @Argument var group: String
+        @OptionGroup var policy: PolicyOptions
+
+        func run() async throws {
+            let request = policy.request
+            if request == PolicyRequest() {
+                let status = try await options.client.decode(ClusterStatus.self, .GET, AgentAPI.status)
+                guard let view = status.groups.first(where: { $0.name == group }) else { throw ValidationError("no group named \(group)") }
+                try emit(view, options.output) { "group \($0.name): \($0.policy ?? "priority=\($0.priority)")" }
+                return
+            }
+            let answer = try await options.client.decode(Accepted.self, .PUT, AgentAPI.policy(group), body: request)
+            try emit(answer, options.output) { $0.accepted }
+        }
+    }
 
     struct Move: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Move a group (or start a stopped or failed one).")

@@ -1,5 +1,6 @@
 import AgentAPI
 import Foundation
+import HACore
 import Libvirt
 import NIOHTTP1
 import XCTest
@@ -185,6 +186,55 @@ final class AgentEndToEndTests: XCTestCase {
         let libvirt = try Connection(uri: "test:///default")
         for vm in [a, b] { try? libvirt.lookup(name: vm).destroy(); try? libvirt.lookup(name: vm).undefine() }
         try StorageResource.exclusive(device: image, mountPoint: mountPoint).offline()
+    }
+
+    func testPolicyChangesAreCheckedStoredAndDecideTheNextFailure() async throws {
+        let h = try AgentHarness()
+        h.start()
+        defer { Task { await h.stop() } }
+        try await h.waitForAPI()
+        let vm = unique("policy")
+        try await h.addOnline(vm)
+        func put(_ group: String, _ request: PolicyRequest) async throws -> (Int, String) {
+            let (status, data) = try await h.call(.PUT, AgentAPI.policy(group), body: try JSONEncoder().encode(request))
+            let message = (try? JSONDecoder().decode(APIError.self, from: data))?.error
+                ?? (try? JSONDecoder().decode(Accepted.self, from: data))?.accepted ?? String(decoding: data, as: UTF8.self)
+            return (status, message)
+        }
+        let defaults = GroupPolicy().summary
+        for (request, expected) in [
+            (PolicyRequest(restart: "3"), "bad threshold '3' (use COUNT/PERIOD, e.g. 1/15m)"),
+            (PolicyRequest(failback: "window:25-3"), "bad failback 'window:25-3' (use never, immediately or window:START-END with hours 0-23)"),
+            (PolicyRequest(priority: "urgent"), "unknown priority 'urgent'; use high, medium, low or noAutoStart"),
+            (PolicyRequest(preferredOwners: ["ghost"], possibleOwners: ["solo"]), "preferred owner ghost is not among the possible owners"),
+            (PolicyRequest(possibleOwners: ["solo", "ghost"]),
+             "VM \(vm) cannot run on every possible owner: ghost: no vigild has ever run there (not a cluster node?)"),
+        ] {
+            let (status, message) = try await put(vm, request)
+            XCTAssertEqual(status, 400)
+            XCTAssertEqual(message, expected)
+        }
+        let (missingStatus, missing) = try await put("nosuch", PolicyRequest(priority: "high"))
+        XCTAssertEqual(missingStatus, 400)
+        XCTAssertEqual(missing, "no group named nosuch")
+        let unchanged = try await h.status().groups.first { $0.name == vm }?.policy
+        XCTAssertEqual(unchanged, defaults, "refused changes leave the policy as it was")
+
+        // No restart in place and no failover: the next failure leaves the group failed at once.
+        let (status, accepted) = try await put(vm, PolicyRequest(possibleOwners: ["solo"], restart: "0/15m", failover: "0/6h", failback: "immediately"))
+        XCTAssertEqual(status, 200, accepted)
+        let summary = "priority=medium preferred=none possible=solo restart=0/15m failover=0/6h failback=immediately anti-affinity=none"
+        XCTAssertEqual(accepted, "group \(vm): \(summary)")
+        let stored = try await h.status().groups.first { $0.name == vm }?.policy
+        XCTAssertEqual(stored, summary)
+        try await Task.sleep(for: .seconds(2))  // the leader sees the new definition through its watch (milliseconds here)
+        let libvirt = try Connection(uri: "test:///default")
+        try libvirt.lookup(name: vm).destroy()
+        try await h.waitUntil("\(vm) failed") { try await self.groupStatus(h, vm) == "failed" }
+        XCTAssertTrue(h.metrics.render().contains("vigil_restarts_total 0"), h.metrics.render())
+        XCTAssertTrue(h.metrics.render().contains("vigil_failovers_total 0"), h.metrics.render())
+        await h.stop()
+        AgentHarness.remove(vm)
     }
 
     func testBadRequestsAreNamed() async throws {

@@ -22,7 +22,7 @@ final class CLITests: XCTestCase {
         defer { Task { await h.stop() } }
         try await h.waitForAPI()
         let vm = "cli-\(UUID().uuidString.prefix(6).lowercased())"
-        let added = try run(h, "vm", "add", vm, "--xml", try h.writeDomain(vm), "--priority", "high")
+        let added = try run(h, "vm", "add", vm, "--xml", try h.writeDomain(vm), "--priority", "high", "--restart", "2/10m")
         XCTAssertEqual(added.status, 0, added.err)
         XCTAssertEqual(added.out.trimmingCharacters(in: .whitespacesAndNewlines), "VM \(vm) is highly available in group \(vm)")
         try await h.waitUntil("\(vm) online") { try await h.status().groups.first { $0.name == vm }?.status == "online" }
@@ -33,6 +33,18 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(status.groups.first { $0.name == vm }?.priority, "high")
         let text = try run(h, "status")
         XCTAssertTrue(text.out.contains("leader: solo") && text.out.contains(vm), text.out)
+
+        let shown = try run(h, "group", "policy", vm)
+        XCTAssertEqual(shown.out.trimmingCharacters(in: .whitespacesAndNewlines),
+                       "group \(vm): priority=high preferred=none possible=all restart=2/10m failover=2/6h failback=never anti-affinity=none")
+        let changed = try run(h, "group", "policy", vm, "--failback", "window:1-5", "--preferred", "solo", "--anti-affinity", "sql,web")
+        XCTAssertEqual(changed.status, 0, changed.err)
+        XCTAssertTrue(changed.out.contains("preferred=solo possible=all restart=2/10m failover=2/6h failback=window:1-5 anti-affinity=sql,web"), changed.out)
+        let cleared = try run(h, "group", "policy", vm, "--preferred", "none", "--anti-affinity", "none")
+        XCTAssertTrue(cleared.out.contains("preferred=none") && cleared.out.contains("anti-affinity=none"), cleared.out)
+        let bad = try run(h, "group", "policy", vm, "--failover", "often")
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.err.contains("bad threshold 'often'"), bad.err)
 
         let missing = try run(h, "group", "move", "nosuch")
         XCTAssertNotEqual(missing.status, 0)

@@ -13,7 +13,7 @@ final class ScenarioScriptTests: XCTestCase {
 
     func testBadLinesAreReportedWithTheirNumber() {
         XCTAssertThrowsError(try ScenarioScript.parse("node n1\nat 5x crash n1\n")) {
-            XCTAssertEqual("\($0)", "scenario line 2: bad time 5x")
+            XCTAssertEqual("\($0)", "scenario line 2: bad time '5x' (use e.g. 30s, 15m, 6h)")
         }
         XCTAssertThrowsError(try ScenarioScript.parse("explode\n")) {
             XCTAssertEqual("\($0)", "scenario line 1: unknown command explode")

@@ -25,7 +25,8 @@ extension APIServer {
             let spec = specs[g]!
             let state = owners[g]?.status ?? .offline
             return GroupView(name: g.rawValue, status: state.name, nodes: state.nodes.map(\.rawValue),
-                             vms: spec.domainNames, priority: spec.definition.policy.priority.rawValue)
+                             vms: spec.domainNames, priority: spec.definition.policy.priority.rawValue,
+                             policy: spec.definition.policy.summary)
         }
         return ClusterStatus(leader: leader, nodes: nodes, groups: groups)
     }
@@ -38,8 +39,8 @@ extension APIServer {
         let config = VMConfigurationResource(path: request.xmlPath, domainName: request.domain, storage: shared)
         let loaded: VMConfiguration
         do { loaded = try config.online() } catch { throw APIError("\(error)") }
-        let policy = try Self.policy(from: request)
-        try await checkPossibleOwners(of: loaded.definition, policy: policy, storage: shared)
+        let policy = try Self.policy(applying: request, to: GroupPolicy())
+        try await checkPossibleOwners(of: [loaded.definition], policy: policy, storage: shared)
         let methods = try (request.moveMethods ?? MoveMethod.allCases.map(\.rawValue)).map { name in
             guard let m = MoveMethod(rawValue: name) else { throw APIError("unknown move method '\(name)'; use live, quick or cold") }
             return m
@@ -84,8 +85,8 @@ extension APIServer {
         return Accepted("VM \(request.domain) is highly available in group \(groupID)")
     }
 
-    /// Checks the VM against each possible owner (all member nodes when the policy names none).
-    private func checkPossibleOwners(of domain: DomainDefinition, policy: GroupPolicy, storage: SharedStorage) async throws {
+    /// Checks the VMs against each possible owner (all member nodes when the policy names none).
+    private func checkPossibleOwners(of domains: [DomainDefinition], policy: GroupPolicy, storage: SharedStorage) async throws {
         let members = try await store.nodes()
         let owners = policy.possibleOwners.isEmpty ? members.map(\.id) : Array(policy.possibleOwners)
         let agents = Dictionary(try await store.list(prefix: ClusterKeys.agents).kvs.map { kv in
@@ -94,10 +95,42 @@ extension APIServer {
         }, uniquingKeysWith: { a, _ in a })
         var capacities = (try await storedCoordinator())?.nodes.mapValues(\.capacity) ?? [:]
         for member in members { capacities[member.id] = member.capacity }
-        let problems = PossibleOwnerCheck(storage: storage, agents: agents, capacities: capacities).problems(domain, on: owners)
-        guard problems.isEmpty else {
-            throw APIError("VM \(domain.name) cannot run on every possible owner: \(problems.joined(separator: "; "))")
+        let check = PossibleOwnerCheck(storage: storage, agents: agents, capacities: capacities)
+        for domain in domains {
+            let problems = check.problems(domain, on: owners)
+            guard problems.isEmpty else {
+                throw APIError("VM \(domain.name) cannot run on every possible owner: \(problems.joined(separator: "; "))")
+            }
         }
+    }
+
+    /// Changes a group's failover policy. New possible owners are checked against every VM of the
+    /// group, as `vm add` does; the leader applies the new policy to its next decisions.
+    func setPolicy(of g: GroupID, _ request: PolicyRequest) async throws -> Accepted {
+        let key = ClusterKeys.group(g)
+        guard let kv = try await store.get(key) else { throw APIError("no group named \(g)") }
+        var spec = try StoreCoding.decode(GroupSpec.self, kv.value, key: kv.key)
+        let policy = try Self.policy(applying: request, to: spec.definition.policy)
+        if request.possibleOwners != nil {
+            let shared = SharedStorage(root: configuration.sharedStorage)
+            let domains = try spec.definition.vms.compactMap { vm -> DomainDefinition? in
+                guard case .virtualMachine(let name, _, _, _) = vm.kind, let path = spec.configurationPath(of: vm.id) else { return nil }
+                do { return try VMConfigurationResource(path: path, domainName: name, storage: shared).online().definition } catch {
+                    throw APIError("cannot check the new possible owners against \(vm.id): \(error)")
+                }
+            }
+            try await checkPossibleOwners(of: domains, policy: policy, storage: shared)
+        }
+        do {
+            spec.definition = try GroupDefinition(id: g, resources: spec.definition.resources,
+                                                  dependencies: spec.definition.dependencies, policy: policy)
+        } catch { throw APIError("\(error)") }
+        let result = try await store.transaction(Transaction(
+            compare: [.modRevision(key, equals: kv.modRevision)],
+            success: [.put(key, try StoreCoding.encode(spec))]))
+        guard result.succeeded else { throw APIError("group \(g) changed meanwhile; try again") }
+        logger.notice("group policy changed", metadata: ["group": "\(g)", "policy": "\(policy.summary)"])
+        return Accepted("group \(g): \(policy.summary)")
     }
 
     /// A storage request as the resource kind and this host's binding, validated.
@@ -114,15 +147,24 @@ extension APIServer {
         }
     }
 
-    static func policy(from request: AddVMRequest) throws -> GroupPolicy {
-        var policy = GroupPolicy()
-        if let p = request.priority {
+    /// `base` with the settings `fields` gives; each bad value is named.
+    static func policy(applying fields: some PolicyFields, to base: GroupPolicy) throws -> GroupPolicy {
+        var policy = base
+        if let p = fields.priority {
             guard let priority = GroupPriority(rawValue: p) else { throw APIError("unknown priority '\(p)'; use high, medium, low or noAutoStart") }
             policy.priority = priority
         }
-        policy.preferredOwners = (request.preferredOwners ?? []).map(NodeID.init)
-        policy.possibleOwners = Set((request.possibleOwners ?? []).map(NodeID.init))
-        policy.antiAffinityClasses = Set(request.antiAffinity ?? [])
+        if let owners = fields.preferredOwners { policy.preferredOwners = owners.map(NodeID.init) }
+        if let owners = fields.possibleOwners { policy.possibleOwners = Set(owners.map(NodeID.init)) }
+        if let classes = fields.antiAffinity { policy.antiAffinityClasses = Set(classes) }
+        do {
+            if let text = fields.restart { policy.restart = try ThresholdPolicy(text: text) }
+            if let text = fields.failover { policy.failover = try ThresholdPolicy(text: text) }
+            if let text = fields.failback { policy.failback = try FailbackPolicy(text: text) }
+        } catch { throw APIError("\(error)") }
+        if !policy.possibleOwners.isEmpty, let outside = policy.preferredOwners.first(where: { !policy.possibleOwners.contains($0) }) {
+            throw APIError("preferred owner \(outside) is not among the possible owners")
+        }
         return policy
     }
 

@@ -77,6 +77,8 @@ public struct APIServer: Sendable {
             case (.POST, 4, "v1") where segments[1] == "groups" && segments[3] == "move":
                 let move = request.body.isEmpty ? MoveRequest(to: nil) : try decode(MoveRequest.self, request.body)
                 return .json(try await requestMove(GroupID(segments[2]), to: move.to.map(NodeID.init)), status: .accepted)
+            case (.PUT, 4, "v1") where segments[1] == "groups" && segments[3] == "policy":
+                return .json(try await setPolicy(of: GroupID(segments[2]), try decode(PolicyRequest.self, request.body)))
             case (.POST, 4, "v1") where segments[1] == "nodes":
                 guard let action = NodeAction(rawValue: segments[3]) else {
                     throw APIError("unknown node action '\(segments[3])'; use \(NodeAction.allCases.map(\.rawValue).joined(separator: ", "))")
