@@ -50,8 +50,13 @@ extension NodeAgent {
     func reportFailure(_ g: GroupID, _ r: ResourceID) async {
         onlineHere.remove(g)
         guard reported.insert(g).inserted else { return }
-        metrics.resourceFailure()
-        await tellLeader(.event(.resourceFailed(g, r, on: node)))
+        if await tellLeader(.event(.resourceFailed(g, r, on: node))) {
+            metrics.resourceFailure()
+        } else {
+            // Not delivered: the failure is still unreported, so the next sign of it (an event, a
+            // probe, the periodic reconcile) reports it again.
+            reported.remove(g)
+        }
     }
 
     // MARK: isAlive: in-guest probe

@@ -91,13 +91,16 @@ public actor NodeAgent {
         return fresh.restartOnlyChanges(from: configuration)
     }
 
-    /// Sends an event or a task report to the leader's inbox.
-    func tellLeader(_ body: InboxMessage.Body) async {
+    /// Sends an event or a task report to the leader's inbox; returns whether the store took it.
+    @discardableResult
+    func tellLeader(_ body: InboxMessage.Body) async -> Bool {
         let message = InboxMessage(sender: node.rawValue, body: body)
         do {
             _ = try await store.put(ClusterKeys.inbox(message.id), try StoreCoding.encode(message))
+            return true
         } catch {
             logger.error("cannot reach the leader's inbox", metadata: ["error": "\(error)"])
+            return false
         }
     }
 
