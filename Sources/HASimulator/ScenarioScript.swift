@@ -10,6 +10,7 @@ public struct ScenarioScriptError: Error, CustomStringConvertible {
 /// Reads and writes the scenario script language (one command per line, `#` comments):
 ///
 ///     cluster lease-ttl=10s fencing-margin=15s self-fence-delay=5s max-moves=2 fence-device=yes
+///             quarantine=3/1h quarantine-for=2h
 ///     node n1 memory=8192 vcpus=8 reserve=512
 ///     group web vms=web1:2048:2,web2:1024:1 storage=lun1 priority=high preferred=n1,n2
 ///           possible=n1,n2 restart=1/15m failover=2/6h failback=window:1-5 anti-affinity=sql moves=live,cold
@@ -43,6 +44,8 @@ public enum ScenarioScript {
             if let v = opts["fencing-margin"] { s.coordinator.fencingMargin = try span(v) }
             if let v = opts["self-fence-delay"] { s.world.selfFenceDelay = try span(v) }
             if let v = opts["max-moves"] { s.coordinator.maxConcurrentMovesPerDrain = try int(v) }
+            if let v = opts["quarantine"] { s.coordinator.quarantine = try threshold(v) }
+            if let v = opts["quarantine-for"] { s.coordinator.quarantineDuration = try span(v) }
             if let v = opts["fence-device"] { s.world.fenceDevice = v == "yes" }
             if let v = opts["local-restarts"] { s.world.localRestarts = v == "yes" }
             if let v = opts["strict-anti-affinity"] { s.coordinator.placement.strictAntiAffinity = v == "yes" }

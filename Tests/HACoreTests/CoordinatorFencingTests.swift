@@ -75,19 +75,63 @@ final class CoordinatorFencingTests: XCTestCase {
     }
 }
 
-/// Quarantine: a node that keeps losing its lease comes back quarantined until an operator resumes it.
+/// Quarantine: a node that keeps losing its lease comes back quarantined, until its quarantine ends
+/// on its own or an operator resumes it.
 final class CoordinatorQuarantineTests: XCTestCase {
-    func testThirdLeaseLossWithinAnHourQuarantinesTheNode() {
-        var c = ClusterCoordinator(nodes: [Fixture.node("n1"), Fixture.node("n2")], groups: [])
-        let cap = NodeCapacity(memoryMiB: 8192, vcpus: 8)
+    private let cap = NodeCapacity(memoryMiB: 8192, vcpus: 8)
+
+    /// Loses n1's lease three times, ten minutes apart; returns what the third rejoin decided.
+    private func quarantine(_ c: inout ClusterCoordinator) -> [Directive] {
+        var last: [Directive] = []
         for k in Int64(0)..<3 {
             _ = c.handle(.leaseLost("n1"), at: Fixture.at(k * 600))
             _ = c.handle(.nodeFenced("n1"), at: Fixture.at(k * 600 + 5))
-            let joined = c.handle(.nodeJoined("n1", cap), at: Fixture.at(k * 600 + 60))
+            last = c.handle(.nodeJoined("n1", cap), at: Fixture.at(k * 600 + 60))
             XCTAssertEqual(c.nodes["n1"]!.state, k < 2 ? .up : .quarantined)
-            XCTAssertEqual(joined.count, k < 2 ? 0 : 1)
         }
+        return last
+    }
+
+    func testThirdLeaseLossWithinAnHourQuarantinesUntilItsDurationEnds() {
+        var c = ClusterCoordinator(nodes: [Fixture.node("n1"), Fixture.node("n2")], groups: [])
+        let joined = quarantine(&c)
+        let until = Fixture.at(1260) + .hours(2)
+        XCTAssertEqual(joined.map(\.action), [.raiseAlert(.warning), .waitUntil(until)])
+        XCTAssertTrue(joined[0].reason.hasSuffix("quarantined, takes no groups until \(until) (2h) or until an operator resumes it"), joined[0].reason)
+        _ = c.handle(.timerFired, at: until + .seconds(-1))
+        XCTAssertEqual(c.nodes["n1"]!.state, .quarantined)
+        let released = c.handle(.timerFired, at: until)
+        XCTAssertEqual(c.nodes["n1"]!.state, .up)
+        XCTAssertNil(c.nodes["n1"]!.quarantinedUntil)
+        XCTAssertEqual(released.map(\.action), [.raiseAlert(.info)])
+    }
+
+    func testAnOperatorResumesAQuarantinedNodeEarly() {
+        var c = ClusterCoordinator(nodes: [Fixture.node("n1"), Fixture.node("n2")], groups: [])
+        _ = quarantine(&c)
         _ = c.handle(.resumeRequested("n1"), at: Fixture.at(2000))
         XCTAssertEqual(c.nodes["n1"]!.state, .up)
+        XCTAssertNil(c.nodes["n1"]!.quarantinedUntil, "the pending release no longer applies")
+    }
+
+    func testWithoutADurationOnlyAnOperatorEndsTheQuarantine() {
+        var c = ClusterCoordinator(configuration: CoordinatorConfiguration(quarantineDuration: .zero),
+                                   nodes: [Fixture.node("n1"), Fixture.node("n2")], groups: [])
+        let joined = quarantine(&c)
+        XCTAssertEqual(joined.map(\.action), [.raiseAlert(.warning)])
+        XCTAssertTrue(joined[0].reason.hasSuffix("takes no groups until an operator resumes it"), joined[0].reason)
+        _ = c.handle(.timerFired, at: Fixture.at(100_000))
+        XCTAssertEqual(c.nodes["n1"]!.state, .quarantined)
+        _ = c.handle(.resumeRequested("n1"), at: Fixture.at(100_001))
+        XCTAssertEqual(c.nodes["n1"]!.state, .up)
+    }
+
+    func testAQuarantineSurvivesStorageOfTheCoordinator() throws {
+        var c = ClusterCoordinator(nodes: [Fixture.node("n1"), Fixture.node("n2")], groups: [])
+        _ = quarantine(&c)
+        var stored = try JSONDecoder().decode(ClusterCoordinator.self, from: JSONEncoder().encode(c))
+        XCTAssertEqual(stored.nodes["n1"]!.quarantinedUntil, Fixture.at(1260) + .hours(2))
+        _ = stored.handle(.timerFired, at: Fixture.at(1260) + .hours(2))
+        XCTAssertEqual(stored.nodes["n1"]!.state, .up)
     }
 }

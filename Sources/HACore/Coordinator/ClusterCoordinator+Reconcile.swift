@@ -5,6 +5,11 @@ extension ClusterCoordinator {
             if let deadline = nodes[id]!.fenceDeadline, deadline <= out.now {
                 fence(id, "fencing margin of \(id) passed (lease lost + \(configuration.fencingMargin))", &out)
             }
+            if nodes[id]!.state == .quarantined, let until = nodes[id]!.quarantinedUntil, until <= out.now {
+                nodes[id]!.state = .up
+                nodes[id]!.quarantinedUntil = nil
+                out.add(.raiseAlert(.info), "quarantine of \(id) ended after \(configuration.quarantineDuration): it takes groups again")
+            }
         }
         var survey = survey()
         placeOfflineGroups(survey.offline, &survey.load, &out)

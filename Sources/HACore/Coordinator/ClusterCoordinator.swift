@@ -114,6 +114,7 @@ public struct ClusterCoordinator: Codable, Sendable {
             return out.add(.raiseAlert(.warning), "cannot make \(n) \(state.rawValue): it is \(node.state.rawValue)")
         }
         nodes[n]!.state = state
+        if state != .quarantined { nodes[n]!.quarantinedUntil = nil }
     }
 
     private mutating func nodeJoined(_ n: NodeID, _ capacity: NodeCapacity, _ out: inout Decisions) {
@@ -124,7 +125,14 @@ public struct ClusterCoordinator: Codable, Sendable {
         let losses = leaseLosses[n]?.count(within: q.period, at: out.now) ?? 0
         if losses >= q.threshold {
             nodes[n]!.state = .quarantined
-            out.add(.raiseAlert(.warning), "\(n) lost its lease \(losses) time(s) within \(q.period): quarantined, takes no groups until an operator resumes it")
+            let duration = configuration.quarantineDuration
+            guard duration > .zero else {
+                return out.add(.raiseAlert(.warning), "\(n) lost its lease \(losses) time(s) within \(q.period): quarantined, takes no groups until an operator resumes it")
+            }
+            let until = out.now + duration
+            nodes[n]!.quarantinedUntil = until
+            out.add(.raiseAlert(.warning), "\(n) lost its lease \(losses) time(s) within \(q.period): quarantined, takes no groups until \(until) (\(duration)) or until an operator resumes it")
+            wake(at: until, "quarantine of \(n) ends", &out)
         } else {
             nodes[n]!.state = .up
         }
@@ -135,6 +143,7 @@ public struct ClusterCoordinator: Codable, Sendable {
         if node.state == .down && node.fenceDeadline != nil { return }
         let deadline = out.now + configuration.fencingMargin
         nodes[n]!.state = .down
+        nodes[n]!.quarantinedUntil = nil
         nodes[n]!.fenceDeadline = deadline
         leaseLosses[n, default: SlidingWindow()].record(out.now)
         let waiting = priorityOrder.filter { states[$0]!.possibleHosts.contains(n) || states[$0]!.status.nodes.contains(n) }

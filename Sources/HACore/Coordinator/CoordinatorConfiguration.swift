@@ -8,17 +8,22 @@ public struct CoordinatorConfiguration: Hashable, Codable, Sendable {
     public var placement: PlacementOptions
     /// A node that lost its lease this often within the period comes back quarantined (WSFC: 3 in 1h).
     public var quarantine: ThresholdPolicy
+    /// How long a quarantine lasts before the node takes groups again on its own (WSFC: 2h); zero
+    /// keeps it quarantined until an operator resumes it.
+    public var quarantineDuration: TimeSpan
 
     public init(fencingMargin: TimeSpan = .seconds(10), maxConcurrentMovesPerDrain: Int = 2,
                 placement: PlacementOptions = PlacementOptions(),
-                quarantine: ThresholdPolicy = ThresholdPolicy(threshold: 3, period: .hours(1))) {
+                quarantine: ThresholdPolicy = ThresholdPolicy(threshold: 3, period: .hours(1)),
+                quarantineDuration: TimeSpan = .hours(2)) {
         self.fencingMargin = fencingMargin
         self.maxConcurrentMovesPerDrain = max(1, maxConcurrentMovesPerDrain)
         self.placement = placement
         self.quarantine = quarantine
+        self.quarantineDuration = quarantineDuration
     }
 
-    enum CodingKeys: String, CodingKey { case fencingMargin, maxConcurrentMovesPerDrain, placement, quarantine }
+    enum CodingKeys: String, CodingKey { case fencingMargin, maxConcurrentMovesPerDrain, placement, quarantine, quarantineDuration }
 
     /// Missing settings take their defaults (older stored configurations stay readable).
     public init(from decoder: Decoder) throws {
@@ -27,7 +32,8 @@ public struct CoordinatorConfiguration: Hashable, Codable, Sendable {
         self.init(fencingMargin: try c.decodeIfPresent(TimeSpan.self, forKey: .fencingMargin) ?? d.fencingMargin,
                   maxConcurrentMovesPerDrain: try c.decodeIfPresent(Int.self, forKey: .maxConcurrentMovesPerDrain) ?? d.maxConcurrentMovesPerDrain,
                   placement: try c.decodeIfPresent(PlacementOptions.self, forKey: .placement) ?? d.placement,
-                  quarantine: try c.decodeIfPresent(ThresholdPolicy.self, forKey: .quarantine) ?? d.quarantine)
+                  quarantine: try c.decodeIfPresent(ThresholdPolicy.self, forKey: .quarantine) ?? d.quarantine,
+                  quarantineDuration: try c.decodeIfPresent(TimeSpan.self, forKey: .quarantineDuration) ?? d.quarantineDuration)
     }
 }
 

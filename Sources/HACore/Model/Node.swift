@@ -30,7 +30,7 @@ public enum NodeState: String, Hashable, Codable, Sendable, CaseIterable {
     case paused
     /// Up, moving every group away; takes no new groups.
     case draining
-    /// Failed too often recently; takes no groups until an operator clears it.
+    /// Failed too often recently; takes no groups until its quarantine ends or an operator clears it.
     case quarantined
 }
 
@@ -43,12 +43,15 @@ public struct Node: Hashable, Codable, Sendable {
     /// Set when the node's lease is lost: until then (or an explicit fence) its groups may still run
     /// there, so they wait. Nil when nothing waits for this node to be fenced.
     public var fenceDeadline: Timestamp?
+    /// When a quarantine ends on its own; nil when not quarantined or until an operator resumes it.
+    public var quarantinedUntil: Timestamp?
 
     public init(id: NodeID, capacity: NodeCapacity, state: NodeState = .up) {
         self.id = id
         self.capacity = capacity
         self.state = state
         self.fenceDeadline = nil
+        self.quarantinedUntil = nil
     }
 
     /// True if the node may be given new groups: up, and not waiting to be fenced for an older lease.
