@@ -2,6 +2,8 @@
 public enum AgentAPI {
     public static let status = "/v1/status"
     public static let vms = "/v1/vms"
+    /// Runs every check of `vms` without making the VM highly available.
+    public static let checkVM = "/v1/vms?check=1"
     public static let capacity = "/v1/capacity"
     public static func group(_ name: String) -> String { "/v1/groups/\(name)" }
     public static func move(_ group: String) -> String { "/v1/groups/\(group)/move" }

@@ -42,6 +42,8 @@ struct VM: AsyncParsableCommand {
         var exclusive: [String] = []
         @Option(help: "Shared storage the VM needs, NAME=PATH (present on every host; repeatable).")
         var shared: [String] = []
+        @Flag(help: "Only run the checks (this host and every possible owner); make nothing highly available.")
+        var check = false
 
         func run() async throws {
             let p = policy.request
@@ -49,7 +51,7 @@ struct VM: AsyncParsableCommand {
                                        possibleOwners: p.possibleOwners, moveMethods: list(moveMethods), antiAffinity: p.antiAffinity,
                                        storage: try storageRequests(exclusive: exclusive, shared: shared),
                                        restart: p.restart, failover: p.failover, failback: p.failback)
-            let answer = try await options.client.decode(Accepted.self, .POST, AgentAPI.vms, body: request)
+            let answer = try await options.client.decode(Accepted.self, .POST, check ? AgentAPI.checkVM : AgentAPI.vms, body: request)
             try emit(answer, options.output) { $0.accepted }
         }
     }

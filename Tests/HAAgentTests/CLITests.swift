@@ -22,6 +22,12 @@ final class CLITests: XCTestCase {
         defer { Task { await h.stop() } }
         try await h.waitForAPI()
         let vm = "cli-\(UUID().uuidString.prefix(6).lowercased())"
+        let checked = try run(h, "vm", "add", vm, "--xml", try h.writeDomain(vm), "--check")
+        XCTAssertEqual(checked.status, 0, checked.err)
+        XCTAssertEqual(checked.out.trimmingCharacters(in: .whitespacesAndNewlines),
+                       "VM \(vm) passes every check (its disks and backing files on shared storage; possible owners solo can host it); it would join group \(vm)")
+        let notStored = try await h.status().groups.map(\.name)
+        XCTAssertFalse(notStored.contains(vm), "--check makes nothing highly available")
         let added = try run(h, "vm", "add", vm, "--xml", try h.writeDomain(vm), "--priority", "high", "--restart", "2/10m")
         XCTAssertEqual(added.status, 0, added.err)
         XCTAssertEqual(added.out.trimmingCharacters(in: .whitespacesAndNewlines), "VM \(vm) is highly available in group \(vm)")

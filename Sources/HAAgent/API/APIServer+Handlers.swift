@@ -33,14 +33,14 @@ extension APIServer {
 
     /// Validates the VM (the HA wizard): its configuration must come online on this host (its
     /// storage must be online here too), and every possible owner must be able to host it; then
-    /// stores its group.
-    func addVM(_ request: AddVMRequest) async throws -> Accepted {
+    /// stores its group, unless `checkOnly`.
+    func addVM(_ request: AddVMRequest, checkOnly: Bool = false) async throws -> Accepted {
         let shared = SharedStorage(root: configuration.sharedStorage)
         let config = VMConfigurationResource(path: request.xmlPath, domainName: request.domain, storage: shared)
         let loaded: VMConfiguration
         do { loaded = try config.online() } catch { throw APIError("\(error)") }
         let policy = try Self.policy(applying: request, to: GroupPolicy())
-        try await checkPossibleOwners(of: [loaded.definition], policy: policy, storage: shared)
+        let owners = try await checkPossibleOwners(of: [loaded.definition], policy: policy, storage: shared)
         let methods = try (request.moveMethods ?? MoveMethod.allCases.map(\.rawValue)).map { name in
             guard let m = MoveMethod(rawValue: name) else { throw APIError("unknown move method '\(name)'; use live, quick or cold") }
             return m
@@ -75,6 +75,11 @@ extension APIServer {
             definition = try GroupDefinition(id: groupID, resources: resources, dependencies: dependencies,
                                              policy: specs[groupID]?.definition.policy ?? policy)
         } catch { throw APIError("\(error)") }
+        if checkOnly {
+            let hosts = owners.map(\.rawValue).sorted().joined(separator: ", ")
+            return Accepted("VM \(request.domain) passes every check (its disks and backing files on shared storage; "
+                            + "possible owners \(hosts.isEmpty ? "none yet" : hosts) can host it); it would join group \(groupID)")
+        }
         let key = ClusterKeys.group(groupID)
         let expected = try await store.get(key)?.modRevision ?? 0
         let result = try await store.transaction(Transaction(
@@ -86,7 +91,9 @@ extension APIServer {
     }
 
     /// Checks the VMs against each possible owner (all member nodes when the policy names none).
-    private func checkPossibleOwners(of domains: [DomainDefinition], policy: GroupPolicy, storage: SharedStorage) async throws {
+    /// Returns the owners checked.
+    @discardableResult
+    private func checkPossibleOwners(of domains: [DomainDefinition], policy: GroupPolicy, storage: SharedStorage) async throws -> [NodeID] {
         let members = try await store.nodes()
         let owners = policy.possibleOwners.isEmpty ? members.map(\.id) : Array(policy.possibleOwners)
         let agents = Dictionary(try await store.list(prefix: ClusterKeys.agents).kvs.map { kv in
@@ -102,6 +109,7 @@ extension APIServer {
                 throw APIError("VM \(domain.name) cannot run on every possible owner: \(problems.joined(separator: "; "))")
             }
         }
+        return owners
     }
 
     /// Changes a group's failover policy. New possible owners are checked against every VM of the

@@ -71,7 +71,9 @@ public struct APIServer: Sendable {
             case (.GET, 2, "v1") where segments[1] == "status":
                 return .json(try await status())
             case (.POST, 2, "v1") where segments[1] == "vms":
-                return .json(try await addVM(try decode(AddVMRequest.self, request.body)), status: .created)
+                let checkOnly = query.split(separator: "&").contains("check=1")
+                return .json(try await addVM(try decode(AddVMRequest.self, request.body), checkOnly: checkOnly),
+                             status: checkOnly ? .ok : .created)
             case (.DELETE, 3, "v1") where segments[1] == "groups":
                 return .json(try await removeGroup(GroupID(segments[2])))
             case (.POST, 4, "v1") where segments[1] == "groups" && segments[3] == "move":
