@@ -30,6 +30,8 @@ let package = Package(
 
         // Swift wrapper over the libvirt C API: owned handles, typed errors, events as AsyncStream.
         .target(name: "Libvirt", dependencies: ["CLibvirt"]),
+        // Blocking work (libvirt calls, child processes) on threads of its own, off the cooperative pool.
+        .target(name: "Blocking"),
         // Libvirt domain XML as values, on libxml2; no libvirt dependency.
         .target(name: "DomainXML", dependencies: ["CLibXML2"]),
         // The pure HA brain: model, policies, placement, coordinator instances. No IO, no clock.
@@ -52,7 +54,7 @@ let package = Package(
         .target(name: "AgentAPI"),
         // The host agent's shells: resource layer (storage, VM configuration, VM), health, coordination.
         .target(name: "HAAgent", dependencies: [
-            "Libvirt", "DomainXML", "HACore", "HACoordination", "AgentAPI",
+            "Libvirt", "Blocking", "DomainXML", "HACore", "HACoordination", "AgentAPI",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -77,13 +79,13 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         // Test support for the multi-host lab (deploy/lab): bring-up, faults, guest heartbeats.
-        .target(name: "LabSupport", dependencies: ["Libvirt"]),
+        .target(name: "LabSupport", dependencies: ["Libvirt", "Blocking"]),
 
         .testTarget(name: "LibvirtTests", dependencies: ["Libvirt"]),
         .testTarget(name: "DomainXMLTests", dependencies: ["DomainXML"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HACoreTests", dependencies: ["HACore", "HASimulator"], resources: [.copy("Scenarios")]),
         .testTarget(name: "HACoordinationTests", dependencies: [
-            "HACoordination", "vigil-store-crash-helper", .product(name: "Logging", package: "swift-log"),
+            "HACoordination", "Blocking", "vigil-store-crash-helper", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "HAAgentTests", dependencies: [
             "HAAgent", "HACore", "Libvirt", "AgentAPI", "LabSupport",
@@ -97,7 +99,8 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
-        .testTarget(name: "LabTests", dependencies: ["Libvirt", "LabSupport"]),
+        .testTarget(name: "LabTests", dependencies: ["Libvirt", "Blocking", "LabSupport"]),
+        .testTarget(name: "BlockingTests", dependencies: ["Blocking"]),
 
         // Benchmarks: run in release by `make bench`, never as timed assertions in tests.
         .executableTarget(name: "HACoreBench", dependencies: ["HACore", "HASimulator"], path: "bench/HACoreBench"),

@@ -1,5 +1,5 @@
 import Foundation
-import Libvirt
+import Blocking
 
 /// An exclusive lock on "the lab" of this machine (`flock` on /run/lock/vigil-lab.lock), held from
 /// `up` to `down` by `Lab.with`: labs share namespace names, so concurrent test processes, or

@@ -1,5 +1,5 @@
 import Foundation
-import Libvirt
+import Blocking
 
 /// Runs `deploy/lab/lab` with stdin from /dev/null and captures its output (no TTY needed).
 public struct LabScript: Sendable {

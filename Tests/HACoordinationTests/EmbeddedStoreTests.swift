@@ -1,3 +1,4 @@
+import Blocking
 import Foundation
 import HACoordination
 import Testing
@@ -74,6 +75,27 @@ import Testing
         await store.close()
     }
 
+    /// Runs the crash helper until it acknowledges write `target`, SIGKILLs it, and returns its
+    /// whole output and whether a signal ended it.
+    private static func runAndKill(_ helper: String, _ arguments: [String], afterAck target: Int) throws -> (String, Bool) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: helper)
+        p.arguments = arguments
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        var text = ""
+        while !text.contains("ack \(target)\n") {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        text += String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return (text, p.terminationReason == .uncaughtSignal)
+    }
+
     @Test func killNineLosesNoAcknowledgedWriteAndLeavesNothingHalfWritten() async throws {
         let helper = try Self.helperPath()
         let dir = try TempDir()
@@ -81,24 +103,12 @@ import Testing
         var acked: [Int] = []
         for round in 0..<3 {
             let first = (acked.last ?? -1) + 1
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: helper)
-            p.arguments = [path, String(first)]
-            let out = Pipe()
-            p.standardOutput = out
-            try p.run()
-            // Let it write for a while (more each round), then kill it mid-write.
-            let target = first + 50 * (round + 1)
-            var text = ""
-            while !text.contains("ack \(target)\n") {
-                let chunk = out.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                text += String(decoding: chunk, as: UTF8.self)
+            // Let it write for a while (more each round), then kill it mid-write; reading its pipe
+            // and waiting for it block, so on a thread of its own.
+            let (text, killed) = try await BlockingCall.run("crash-helper") {
+                try Self.runAndKill(helper, [path, String(first)], afterAck: first + 50 * (round + 1))
             }
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
-            text += String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            #expect(p.terminationReason == .uncaughtSignal, "the helper must have been killed, not have exited")
+            #expect(killed, "the helper must have been killed, not have exited")
             let acks = text.split(separator: "\n").compactMap { Int($0.dropFirst(4)) }
             #expect(acks.first == first && acks == Array(first..<(first + acks.count)))
             acked += acks

@@ -1,3 +1,4 @@
+import Blocking
 import Foundation
 import HACoordination
 import Testing
@@ -6,7 +7,7 @@ import Testing
 /// using certificates made here with openssl.
 @Suite struct EtcdTLSTests {
     @Test func clientCertificatesAreUsedAndRequired() async throws {
-        let pki = try TestPKI()
+        let pki = try await BlockingCall.run("openssl") { try TestPKI() }  // RSA key generation takes a while
         let cluster = try await EtcdCluster(size: 1, extraArguments: [
             "--cert-file", pki.file("server.pem"), "--key-file", pki.file("server-key.pem"),
             "--client-cert-auth", "--trusted-ca-file", pki.file("ca.pem"),

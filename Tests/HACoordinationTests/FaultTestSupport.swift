@@ -1,3 +1,4 @@
+import Blocking
 import Foundation
 import HACoordination
 import HACore
@@ -20,8 +21,14 @@ final class RecordingFence: SelfFence, @unchecked Sendable {
 }
 
 extension EtcdCluster {
-    /// The index of the member that is the raft leader now (via etcdctl), if one is.
-    func leaderIndex() -> Int? {
+    /// The index of the member that is the raft leader now (via etcdctl, waited for on a thread of
+    /// its own), if one is.
+    func leaderIndex() async -> Int? {
+        let endpoints = endpoints
+        return await BlockingCall.run("etcdctl") { Self.leaderIndex(endpoints: endpoints) }
+    }
+
+    private static func leaderIndex(endpoints: [String]) -> Int? {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/etcdctl")
         p.arguments = ["--endpoints", endpoints.joined(separator: ","), "--command-timeout=2s",

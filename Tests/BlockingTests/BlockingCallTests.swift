@@ -1,5 +1,5 @@
 import Foundation
-import Libvirt
+import Blocking
 import Testing
 
 /// `BlockingCall` keeps blocking work off Swift concurrency's cooperative pool.
