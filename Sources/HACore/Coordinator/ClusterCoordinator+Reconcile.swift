@@ -100,6 +100,7 @@ extension ClusterCoordinator {
     }
 
     private mutating func placeOfflineGroups(_ offline: [GroupID], _ load: inout ClusterLoad, _ out: inout Decisions) {
+        var preemption: PreemptionCandidates?
         for id in offline {
             let def = definitions[id]!
             var s = states[id]!
@@ -119,6 +120,7 @@ extension ClusterCoordinator {
             }
             let decision = placement(for: def, s, load)
             guard let target = decision.node else {
+                if s.possibleHosts.isEmpty, preempt(for: def, in: load, candidates: &preemption, &out) { continue }
                 alert(id, "unplaced", .warning, "\(id) stays offline: \(decision.reason)", &out)
                 continue
             }
@@ -131,6 +133,7 @@ extension ClusterCoordinator {
             s.requestedTarget = nil
             s.startRequested = false
             s.lastAlert = nil
+            s.preemptedFor = nil
             states[id] = s
             let what: String
             switch cause {

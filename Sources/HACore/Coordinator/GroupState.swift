@@ -51,5 +51,7 @@ public struct GroupState: Hashable, Codable, Sendable {
     public var requestedTarget: NodeID?
     /// The kind of the last alert raised for this group (not repeated while unchanged).
     public var lastAlert: String?
+    /// The higher-priority group this one was taken offline for (priority preemption), until it runs again.
+    public var preemptedFor: GroupID?
     public init() {}
 }
