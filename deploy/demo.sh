@@ -69,7 +69,9 @@ say "each guest's serial heartbeat (unix-time boot sequence age-seconds): alive,
 for vm in web db cache; do
   for i in $(seq 1 60); do
     hb=$("$LAB" heartbeat "$vm" 2>/dev/null || true)
-    [ -n "$hb" ] && python3 -c 'import sys; t=float(sys.argv[1].split()[0]); sys.exit(0 if t > float(sys.argv[2]) else 1)' "$hb" "$start" && break
+    # Alive now (a beat under 1.5 s old) and since the power loss: a dead guest's last beats can
+    # still arrive just after it was killed, and those age.
+    [ -n "$hb" ] && python3 -c 'import sys; f=sys.argv[1].split(); sys.exit(0 if float(f[0]) > float(sys.argv[2]) and float(f[3]) < 1.5 else 1)' "$hb" "$start" && break
     sleep 0.5
   done
   echo "$vm: ${hb:-no heartbeat}"
