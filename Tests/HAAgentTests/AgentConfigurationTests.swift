@@ -1,5 +1,6 @@
 import Foundation
 import NIOHTTP1
+import HACore
 import XCTest
 @testable import HAAgent
 
@@ -41,6 +42,7 @@ final class AgentConfigurationTests: XCTestCase {
         migration: {allow_unsafe: true, max_downtime_ms: 200}
         api: {socket: /run/v.sock, metrics_listen: "127.0.0.1:1"}
         capacity: {memory_mib: 4096, vcpus: 4, reserved_memory_mib: 512}
+        coordinator: {drain_concurrency: 4, quarantine: 5/2h, quarantine_duration: 0s}
         log_level: debug
         """)
         XCTAssertEqual(c.node, "h1")
@@ -52,6 +54,11 @@ final class AgentConfigurationTests: XCTestCase {
         XCTAssertEqual(c.health.guestAgentTimeoutSeconds, 9)
         XCTAssertTrue(c.migration.allowUnsafe)
         XCTAssertEqual(c.capacity.memoryMiB, 4096)
+        let coordinator = try c.coordinatorConfiguration()
+        XCTAssertEqual(coordinator.maxConcurrentMovesPerDrain, 4)
+        XCTAssertEqual(coordinator.quarantine, ThresholdPolicy(threshold: 5, period: .hours(2)))
+        XCTAssertEqual(coordinator.quarantineDuration, .zero)
+        XCTAssertEqual(coordinator.fencingMargin, .seconds(3))
     }
 
     func testErrorsNameTheSetting() {
@@ -68,6 +75,10 @@ final class AgentConfigurationTests: XCTestCase {
         XCTAssertTrue(message("shared_storage: /s\napi: {tcp_listen: \"0.0.0.0:7480\"}\n").contains("api.secret_file"))
         XCTAssertTrue(message("shared_storage: [unclosed\n").contains("cannot use configuration file"))
         XCTAssertTrue(message("shared_storage: /s\nhealth: {guest_agent_timeout_seconds: 0}\n").contains("guest_agent_timeout_seconds"))
+        XCTAssertTrue(message("shared_storage: /s\ncoordinator: {quarantine: often}\n")
+            .hasSuffix(": setting coordinator.quarantine: bad threshold 'often' (use COUNT/PERIOD, e.g. 1/15m)"))
+        XCTAssertTrue(message("shared_storage: /s\ncoordinator: {quarantine_duration: 2d}\n").contains("coordinator.quarantine_duration"))
+        XCTAssertTrue(message("shared_storage: /s\ncoordinator: {drain_concurrency: 0}\n").contains("coordinator.drain_concurrency"))
     }
 
     func testClusterSecretIsCheckedInConstantTimeAndFileModeEnforced() throws {

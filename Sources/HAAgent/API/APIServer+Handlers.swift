@@ -227,7 +227,8 @@ extension APIServer {
 
     func storedCoordinator() async throws -> ClusterCoordinator? {
         guard let stored = try await StoredCoordinator.load(from: store) else { return nil }
-        return stored.coordinator(configuration: CoordinatorConfiguration(), groups: try await groupSpecs().values.map(\.definition))
+        return stored.coordinator(configuration: (try? configuration.coordinatorConfiguration()) ?? CoordinatorConfiguration(),
+                                  groups: try await groupSpecs().values.map(\.definition))
     }
 
     func groupSpecs() async throws -> [GroupID: GroupSpec] {

@@ -42,7 +42,7 @@ public struct VigilAgent: Service, CustomStringConvertible {
         let election = Election(store: store, candidate: node, key: ClusterKeys.leader, logger: logger)
         await membership.onFence { reason in await election.stepDown(reason: reason) }
         let leader = LeaderShell(node: node, store: store, election: election, membership: membership,
-                                 configuration: CoordinatorConfiguration(fencingMargin: .milliseconds(Int64(m.fencingMarginSeconds * 1000))),
+                                 configuration: try configuration.coordinatorConfiguration(),
                                  metrics: metrics, logger: logger)
         let api = APIServer(configuration: configuration, store: store, node: node, metrics: metrics, logger: logger)
         try await joinWithRetry(membership)

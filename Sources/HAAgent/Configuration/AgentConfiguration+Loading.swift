@@ -49,6 +49,7 @@ extension AgentConfiguration {
             guard APIServer.hostPort(api.tcpListen) != nil else { throw .invalid(setting: "api.tcp_listen", problem: "'\(api.tcpListen)' is not address:port") }
             guard api.secretFile != nil else { throw .invalid(setting: "api.secret_file", problem: "the TCP API needs a cluster secret") }
         }
+        _ = try coordinatorConfiguration()
         if (store.etcdCert == nil) != (store.etcdKey == nil) {
             throw .invalid(setting: "store.etcd_cert", problem: "a client certificate needs its key (etcd_key) and the other way round")
         }

@@ -19,13 +19,14 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
     public var migration: MigrationSettings
     public var api: APISettings
     public var capacity: CapacitySettings
+    public var coordinator: CoordinatorSettings
     /// qemu.conf to check for `lock_manager = "lockd"` at start-up.
     public var qemuConfPath: String
     /// Log level: trace, debug, info, notice, warning, error, critical.
     public var logLevel: String
 
     enum CodingKeys: String, CodingKey {
-        case node, cluster, store, membership, health, migration, api, capacity
+        case node, cluster, store, membership, health, migration, api, capacity, coordinator
         case libvirtURI = "libvirt_uri", migrationURI = "migration_uri", sharedStorage = "shared_storage"
         case qemuConfPath = "qemu_conf", logLevel = "log_level"
     }
@@ -33,7 +34,8 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
     public init(node: String = AgentConfiguration.defaultNodeName, cluster: String = "default", libvirtURI: String = "qemu:///system",
                 migrationURI: String? = nil, sharedStorage: String, store: StoreSettings = .init(), membership: MembershipSettings = .init(),
                 health: HealthSettings = .init(), migration: MigrationSettings = .init(), api: APISettings = .init(),
-                capacity: CapacitySettings = .init(), qemuConfPath: String = "/etc/libvirt/qemu.conf", logLevel: String = "info") {
+                capacity: CapacitySettings = .init(), coordinator: CoordinatorSettings = .init(),
+                qemuConfPath: String = "/etc/libvirt/qemu.conf", logLevel: String = "info") {
         self.node = node
         self.cluster = cluster
         self.libvirtURI = libvirtURI
@@ -45,6 +47,7 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
         self.migration = migration
         self.api = api
         self.capacity = capacity
+        self.coordinator = coordinator
         self.qemuConfPath = qemuConfPath
         self.logLevel = logLevel
     }
@@ -66,6 +69,7 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
                   migration: try c.decodeIfPresent(MigrationSettings.self, forKey: .migration) ?? d.migration,
                   api: try c.decodeIfPresent(APISettings.self, forKey: .api) ?? d.api,
                   capacity: try c.decodeIfPresent(CapacitySettings.self, forKey: .capacity) ?? d.capacity,
+                  coordinator: try c.decodeIfPresent(CoordinatorSettings.self, forKey: .coordinator) ?? d.coordinator,
                   qemuConfPath: try c.decodeIfPresent(String.self, forKey: .qemuConfPath) ?? d.qemuConfPath,
                   logLevel: try c.decodeIfPresent(String.self, forKey: .logLevel) ?? d.logLevel)
     }

@@ -27,6 +27,7 @@ extension AgentConfiguration {
         if membership != running.membership { changed.append("membership") }
         if api != running.api { changed.append("api") }
         if capacity != running.capacity { changed.append("capacity") }
+        if coordinator != running.coordinator { changed.append("coordinator") }
         if qemuConfPath != running.qemuConfPath { changed.append("qemu_conf") }
         return changed
     }
