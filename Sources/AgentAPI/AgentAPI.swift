@@ -60,7 +60,8 @@ public struct NodeView: Codable, Sendable, Equatable {
 /// One group in `ClusterStatus`.
 public struct GroupView: Codable, Sendable, Equatable {
     public var name: String
-    /// offline, starting, online, restarting, stopping, migrating or failed.
+    /// offline, starting, online, restarting, stopping, migrating, failed, or locked (a start was refused
+    /// by its disk locks: it presumably still runs on `nodes`, whose agent is unreachable; retried).
     public var status: String
     /// Nodes the group runs on or is moving between.
     public var nodes: [String]

@@ -8,6 +8,8 @@ public struct InvariantChecker: Sendable {
     /// Restart times per group and node (the threshold applies per node).
     private var restarts: [String: [Timestamp]] = [:]
     private var failovers: [GroupID: [Timestamp]] = [:]
+    /// The node of each group's last failover start, until its outcome (a disk-lock refusal undoes it).
+    private var failoverTarget: [GroupID: NodeID] = [:]
     /// Where (node and lease) each group's guests last ran, unless they were stopped cleanly since.
     var lastHost: [GroupID: (node: NodeID, lease: Int)] = [:]
     let policies: [GroupID: GroupPolicy]
@@ -36,6 +38,13 @@ public struct InvariantChecker: Sendable {
         restarts = restarts.filter { !$0.key.hasPrefix("\(g)@") }
     }
 
+    /// A start was refused by disk locks: if it was a failover, that failover did not happen.
+    mutating func startRefused(_ g: GroupID, on n: NodeID) {
+        guard failoverTarget.removeValue(forKey: g) == n, var times = failovers[g], !times.isEmpty else { return }
+        times.removeLast()
+        failovers[g] = times
+    }
+
     /// A node restarted a guest in place on its own (`LocalResourceManager`): same threshold per node.
     mutating func onLocalRestart(_ g: GroupID, on n: NodeID, at now: Timestamp) {
         let key = "\(g)@\(n)"
@@ -50,13 +59,16 @@ public struct InvariantChecker: Sendable {
             restarts[key] = count(restarts[key] ?? [], g, now, policies[g]!.restart, "restarts on \(n)")
         case .bringOnline(let g, let target, _, let cause):
             if cause == .failover { failovers[g] = count(failovers[g] ?? [], g, now, policies[g]!.failover, "failovers") }
+            failoverTarget[g] = cause == .failover ? target : nil
             for vm in world.vmNames(g) {
-                for h in world.hosts(of: vm) where h != target {
+                // Under a dead agent (or one not heard from since) the guests run on unseen; their disk
+                // locks refuse the start.
+                for h in world.hosts(of: vm) where h != target && !world.nodes[h]!.unseen {
                     fail(now, "\(g) brought online on \(target) while \(vm) still runs on \(h)")
                 }
             }
             if let (a, lease) = lastHost[g], a != target, let node = world.nodes[a],
-               !node.connected || node.leaseLosses[lease] != nil,
+               !node.unseen, !node.connected || node.leaseLosses[lease] != nil,
                !Self.knownFenced(node, lease: lease, at: now, selfFenceDelay: selfFenceDelay) {
                 fail(now, "\(g) moved to \(target) before its source \(a) was fenced")
             }

@@ -60,7 +60,7 @@ public enum RandomScenario {
             let t = Timestamp(milliseconds: Int64.random(in: 10_000...faultWindow.milliseconds, using: &rng))
             func later(_ lo: Int64, _ hi: Int64) -> Timestamp { t + .seconds(Int64.random(in: lo...hi, using: &rng)) }
             let n = nodes.randomElement(using: &rng)!
-            switch Int.random(in: 0..<9, using: &rng) {
+            switch Int.random(in: 0..<10, using: &rng) {
             case 0: at(t, .crashNode(n)); if chance(0.8, &rng) { at(later(30, 300), .recoverNode(n)) }
             case 1: at(t, .partition(n)); at(later(2, 180), .heal(n))
             case 2: at(t, .crashVM(vms.randomElement(using: &rng)!))
@@ -70,6 +70,7 @@ public enum RandomScenario {
             case 4: at(t, .failMigrations(Int.random(in: 1...3, using: &rng)))
             case 5: at(t, .slowMigrations(true)); at(later(60, 300), .slowMigrations(false))
             case 6: at(t, .store(up: false)); at(later(5, 120), .store(up: true))
+            case 8: at(t, .killAgent(n)); if chance(0.9, &rng) { at(later(2, 240), .restartAgent(n)) }
             case 7:
                 at(t, .drain(n))
                 if chance(0.3, &rng) { at(later(5, 60), .abortDrain(n)) }

@@ -60,6 +60,11 @@ public enum Fault: Hashable, Sendable {
     case recoverNode(NodeID)
     case partition(NodeID)
     case heal(NodeID)
+    /// Only the node's agent dies (kill -9): no lease renewals, reports or tasks, no self-fence; its
+    /// guests run on and hold their disk locks.
+    case killAgent(NodeID)
+    /// The node's agent starts again and reconciles what runs there with the cluster's view.
+    case restartAgent(NodeID)
     case crashVM(String)
     /// The VM crashes shortly after every start on this node until fixed.
     case breakVM(String, on: NodeID)

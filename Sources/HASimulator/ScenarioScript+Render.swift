@@ -8,6 +8,8 @@ extension Fault: CustomStringConvertible {
         case .recoverNode(let n): return "recover \(n)"
         case .partition(let n): return "partition \(n)"
         case .heal(let n): return "heal \(n)"
+        case .killAgent(let n): return "kill-agent \(n)"
+        case .restartAgent(let n): return "restart-agent \(n)"
         case .crashVM(let v): return "crash-vm \(v)"
         case .breakVM(let v, let n): return "break-vm \(v) \(n)"
         case .fixVM(let v): return "fix-vm \(v)"

@@ -14,7 +14,7 @@ public struct ScenarioScriptError: Error, CustomStringConvertible {
 ///     node n1 memory=8192 vcpus=8 reserve=512
 ///     group web vms=web1:2048:2,web2:1024:1 storage=lun1 priority=high preferred=n1,n2
 ///           possible=n1,n2 restart=1/15m failover=2/6h failback=window:1-5 anti-affinity=sql moves=live,cold
-///     at 1m crash n1 | recover n1 | partition n1 | heal n1 | crash-vm web1 | break-vm web1 n1 | fix-vm web1
+///     at 1m crash n1 | recover n1 | partition n1 | heal n1 | kill-agent n1 | restart-agent n1 | crash-vm web1 | break-vm web1 n1 | fix-vm web1
 ///        | fail-migrations 2 | slow-migrations on | store down | drain n1 | abort-drain n1 | resume n1 | move web [n2]
 ///        | plan-loss 1 | what-if n1,n2
 ///     run 10m
@@ -100,6 +100,8 @@ public enum ScenarioScript {
         case "recover": return .recoverNode(NodeID(try arg(1)))
         case "partition": return .partition(NodeID(try arg(1)))
         case "heal": return .heal(NodeID(try arg(1)))
+        case "kill-agent": return .killAgent(NodeID(try arg(1)))
+        case "restart-agent": return .restartAgent(NodeID(try arg(1)))
         case "crash-vm": return .crashVM(try arg(1))
         case "break-vm": return .breakVM(try arg(1), on: NodeID(try arg(2)))
         case "fix-vm": return .fixVM(try arg(1))

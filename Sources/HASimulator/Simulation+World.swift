@@ -20,6 +20,14 @@ extension Simulation {
             world.nodes[n]!.partitioned = true
             queue.push(.leaseExpiry(n, leaseEpoch: node.leaseEpoch), at: now + ttl)
         case .heal(let n): heal(n)
+        case .killAgent(let n):
+            guard let node = world.nodes[n], node.connected else { return }
+            world.nodes[n]!.partitioned = true
+            world.nodes[n]!.agentDead = true
+            queue.push(.leaseExpiry(n, leaseEpoch: node.leaseEpoch), at: now + ttl)
+        case .restartAgent(let n):
+            guard world.nodes[n]?.agentDead == true, world.nodes[n]!.alive else { return }
+            heal(n)
         case .crashVM(let vm):
             guard let n = world.hosts(of: vm).first else { return }
             crashVM(vm, on: n)
@@ -50,6 +58,7 @@ extension Simulation {
     mutating func crashVM(_ vm: String, on n: NodeID) {
         world.nodes[n]!.running.remove(vm)
         let g = world.groupOfVM[vm]!
+        guard !world.nodes[n]!.agentDead else { return }  // nobody there to see it
         guard scenario.world.localRestarts else { return report(n, .resourceFailed(g, ResourceID(vm), on: n)) }
         world.nodes[n]!.local.groupArrived(g, restartPolicy: world.groups[g]!.policy.restart)
         switch world.nodes[n]!.local.resourceFailed(g, ResourceID(vm), at: now) {
@@ -70,22 +79,60 @@ extension Simulation {
         node.partitioned = false
         node.rejoinPending = false
         node.selfFenced = false
+        node.agentDead = false
+        node.awaitingJoin = true
+        // A restarted agent knows nothing of what it held back; tasks of the lost lease were deleted.
+        node.outbox = []
+        node.inbox = []
         node.leaseLostAt = nil
         node.leaseEpoch += 1
         world.nodes[n] = node
         note("world", "\(n) rejoins the cluster")
         report(n, .nodeJoined(n, node.capacity))
+        queue.push(.agentReconcile(n, first: true), at: now + scenario.world.reportLatency + .seconds(1))
+    }
+
+    /// What a (re)joined agent's reconcile does: it reports groups that run here but that the cluster
+    /// places elsewhere or nowhere (the coordinator adopts or stops them), and groups the cluster
+    /// places here that do not run.
+    /// It reconciles again while the cluster's view and the node's differ.
+    mutating func agentReconcile(_ n: NodeID, first: Bool) {
+        guard world.nodes[n]!.connected else { return }
+        // The agent's reports go to the store's inbox: none while the store is down; it tries again.
+        guard world.storeUp else { return queue.push(.agentReconcile(n, first: first), at: now + .seconds(10)) }
+        var differs = false
+        for (g, state) in coordinator.states.sorted(by: { $0.key < $1.key }) {
+            let vms = world.vmNames(g)
+            let here = vms.filter { world.nodes[n]!.running.contains($0) }
+            let missing = vms.filter { !here.contains($0) }
+            switch state.status {
+            case .online(n) where first:  // one report: the coordinator's restart brings the whole group online
+                if let vm = missing.first { differs = true; report(n, .resourceFailed(g, ResourceID(vm), on: n)) }
+            // Running here (in part: what died unseen counts as failed once adopted) though placed elsewhere or nowhere.
+            case let s where !here.isEmpty && !s.nodes.contains(n) || !here.isEmpty && state.lastHost == n:
+                differs = true
+                report(n, .groupOnline(g, on: n))
+                for vm in missing { crashVM(vm, on: n) }
+            // The cluster thinks it may still run here (it last ran here under a lost lease): it does not.
+            case _ where here.isEmpty && state.lastHost == n:
+                differs = true
+                report(n, .groupOffline(g, on: n))
+            default: break
+            }
+        }
+        if differs { queue.push(.agentReconcile(n, first: false), at: now + .seconds(10)) }
     }
 
     private mutating func heal(_ n: NodeID) {
         guard world.nodes[n]?.partitioned == true else { return }
         if world.nodes[n]!.leaseLostAt != nil {
-            if !world.nodes[n]!.selfFenced { selfFence(n) }
+            if !world.nodes[n]!.selfFenced && !world.nodes[n]!.agentDead { selfFence(n) }
             world.nodes[n]!.partitioned = false
             return rejoin(n)
         }
         // Back before the lease expired: nothing was lost; held traffic flows.
         world.nodes[n]!.partitioned = false
+        world.nodes[n]!.agentDead = false
         world.nodes[n]!.leaseEpoch += 1
         let (outbox, inbox) = (world.nodes[n]!.outbox, world.nodes[n]!.inbox)
         world.nodes[n]!.outbox = []
@@ -100,7 +147,7 @@ extension Simulation {
         world.nodes[n]!.leaseLostAt = now
         world.nodes[n]!.leaseLosses[leaseEpoch] = now
         queue.push(.deliver(.leaseLost(n)), at: now)
-        if node.alive {
+        if node.alive && !node.agentDead {
             queue.push(.selfFence(n, epoch: node.epoch), at: now + scenario.world.selfFenceDelay)
         } else if node.rejoinPending {
             rejoin(n)
@@ -131,6 +178,11 @@ extension Simulation {
         guard world.nodes[n]!.alive, world.nodes[n]!.epoch == epoch else { return }
         switch action {
         case .bringOnline(let g, _, _, _):
+            // virtlockd: a disk in use on another (live) host cannot be opened here.
+            if let holder = world.vmNames(g).flatMap(world.hosts(of:)).first(where: { $0 != n }) {
+                note("world", "disk locks of \(g) held on \(holder) refuse its start on \(n)")
+                return report(n, .startRefusedLocked(g, on: n))
+            }
             for vm in world.vmNames(g) { start(vm, on: n) }
             report(n, .groupOnline(g, on: n))
         case .takeOffline(let g, _, _):
@@ -139,7 +191,10 @@ extension Simulation {
             report(n, .groupOffline(g, on: n))
         case .restartResource(let g, let r, _):
             world.nodes[n]!.local.restartOrdered(g, at: now)
-            if world.groupOfVM[r.rawValue] != nil { start(r.rawValue, on: n) }
+            // As the agent's restart: the group comes online again, every VM not running is started.
+            if world.groupOfVM[r.rawValue] != nil {
+                for vm in world.vmNames(g) where !world.nodes[n]!.running.contains(vm) { start(vm, on: n) }
+            }
             report(n, .resourceOnline(g, r, on: n))
         case .liveMigrate(let g, _, let b): migrate(g, from: n, to: b, .live)
         case .quickMigrate(let g, _, let b): migrate(g, from: n, to: b, .quick)

@@ -21,6 +21,9 @@ public struct Simulation {
         case vmCrash(String, NodeID, epoch: Int)
         case localRestart(String, NodeID, epoch: Int, groupEpoch: Int)
         case fenceDone(NodeID)
+        /// The node's agent compares what runs there with the coordinator's stored view (after a rejoin).
+        /// (`first`: the pass right after the rejoin; later passes only repeat reports of groups running there.)
+        case agentReconcile(NodeID, first: Bool)
         case settle
     }
 
@@ -89,9 +92,10 @@ public struct Simulation {
         case .vmCrash(let vm, let n, let epoch):
             if world.nodes[n]!.epoch == epoch, world.broken[vm] == n, world.nodes[n]!.running.contains(vm) { crashVM(vm, on: n) }
         case .fenceDone(let n): fenceDone(n)
+        case .agentReconcile(let n, let first): agentReconcile(n, first: first)
         case .localRestart(let vm, let n, let epoch, let ge):
             let node = world.nodes[n]!
-            if node.alive, node.epoch == epoch, node.groupEpoch[world.groupOfVM[vm]!, default: 0] == ge { start(vm, on: n) }
+            if node.alive, !node.agentDead, node.epoch == epoch, node.groupEpoch[world.groupOfVM[vm]!, default: 0] == ge { start(vm, on: n) }
         case .settle: settle()
         }
     }
@@ -101,6 +105,8 @@ public struct Simulation {
         guard world.storeUp else { storeBuffer.append(event); return }
         note("event", "\(event)")
         if case .moveRequested(let g, _) = event { checker.operatorRequest(g) }
+        if case .startRefusedLocked(let g, let n) = event { checker.startRefused(g, on: n) }
+        if case .nodeJoined(let n, _) = event { world.nodes[n]?.awaitingJoin = false }
         for d in coordinator.handle(event, at: now) {
             note("->", "\(d)")
             checker.onDirective(d, world: world, at: now)

@@ -13,6 +13,13 @@ struct SimNode {
     /// When each of the node's leases (by `leaseEpoch`) was lost.
     var leaseLosses: [Int: Timestamp] = [:]
     var selfFenced = false
+    /// Only the agent is dead (kill -9): the node is cut off from the store as if partitioned, but
+    /// nothing fences it and its guests run on.
+    var agentDead = false
+    /// The agent rejoined after a lease loss, but the cluster has not seen its join yet.
+    var awaitingJoin = false
+    /// The cluster cannot know this node's agent runs its guests (dead, or back but not yet heard from).
+    var unseen: Bool { agentDead || awaitingJoin }
     var rejoinPending = false
     /// When the fence device last confirmed this node runs nothing.
     var fenceConfirmedAt: Timestamp?

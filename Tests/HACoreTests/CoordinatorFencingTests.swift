@@ -35,19 +35,58 @@ final class CoordinatorFencingTests: XCTestCase {
         XCTAssertEqual(starts(c.handle(.nodeFenced("n1"), at: Fixture.at(103))), ["high@n2:failover", "low@n2:failover"])
     }
 
-    func testANodeRejoiningBeforeItsFenceTakesGroupsOnlyOnceFencedAndConfirmedEmpty() {
+    func testANodeRejoiningBeforeItsFenceKeepsWhatRunsThereAndStopsWhatWasInFlight() {
+        var c = started()
+        _ = c.handle(.moveRequested("low", to: "n2"), at: Fixture.at(90))  // a move from n1 is under way
+        _ = c.handle(.leaseLost("n1"), at: Fixture.at(100))
+        // Its agent is back (restarted, or healed after a self-fence) before anything of it was freed.
+        let back = c.handle(.nodeJoined("n1", NodeCapacity(memoryMiB: 8192, vcpus: 8)), at: Fixture.at(105))
+        XCTAssertTrue(c.nodes["n1"]!.acceptsGroups)
+        XCTAssertEqual(c.states["high"]!.status, .online("n1"), "a group running there stays: the agent adopts it")
+        XCTAssertEqual(back.map(\.action).filter { if case .takeOffline = $0 { true } else { false } },
+                       [.takeOffline("low", on: "n1", order: ["low-vm"])], "the move in flight is stopped there first")
+        XCTAssertEqual(starts(c.handle(.timerFired, at: Fixture.at(120))), [], "no fence, nothing started elsewhere")
+        XCTAssertEqual(starts(c.handle(.groupOffline("low", on: "n1"), at: Fixture.at(121))), ["low@n2:move"],
+                       "confirmed stopped on n1: it may still be on n2 only, so it is made sure there")
+    }
+
+    func testAStartRefusedByDiskLocksIsNoFailureAndTheHolderAdoptsTheGroup() {
         var c = started()
         _ = c.handle(.leaseLost("n1"), at: Fixture.at(100))
-        _ = c.handle(.nodeJoined("n1", NodeCapacity(memoryMiB: 8192, vcpus: 8)), at: Fixture.at(105))
-        XCTAssertFalse(c.nodes["n1"]!.acceptsGroups)
-        XCTAssertEqual(starts(c.handle(.timerFired, at: Fixture.at(110))), [])
-        // The new incarnation might have received directives sent before the loss was known: stop there first.
-        let stops = c.handle(.timerFired, at: Fixture.at(120)).map(\.action).filter {
-            if case .takeOffline = $0 { true } else { false }
+        XCTAssertEqual(starts(c.handle(.timerFired, at: Fixture.at(120))), ["high@n2:failover", "low@n2:failover"])
+        // n1's agent died but its guests run on: their disk locks refuse the starts on n2.
+        let refused = c.handle(.startRefusedLocked("high", on: "n2"), at: Fixture.at(121))
+        XCTAssertEqual(c.states["high"]!.status, .diskLocked(holder: "n1", retryAt: Fixture.at(126)))
+        XCTAssertTrue(c.states["high"]!.failovers.times.isEmpty, "a refused start is not a failover")
+        XCTAssertTrue(refused.contains { $0.reason.contains("presumably still running on n1") }, "\(refused)")
+        // Retried later, refused again: still no failover counted, never failed.
+        for k in 0..<10 {
+            let t = Fixture.at(126 + 5 * Int64(k))
+            XCTAssertEqual(starts(c.handle(.timerFired, at: t)), ["high@n2:retry"])
+            _ = c.handle(.startRefusedLocked("high", on: "n2"), at: t)
         }
-        XCTAssertEqual(stops, [.takeOffline("high", on: "n1", order: ["high-vm"]), .takeOffline("low", on: "n1", order: ["low-vm"])])
-        XCTAssertEqual(starts(c.handle(.groupOffline("high", on: "n1"), at: Fixture.at(121))), ["high@n1:failover"],
-                       "confirmed empty: n1 is again the preferred owner")
+        XCTAssertTrue(c.states["high"]!.failovers.times.isEmpty)
+        // n1's agent is back and reports the group running there: adopted, nothing stopped.
+        _ = c.handle(.nodeJoined("n1", NodeCapacity(memoryMiB: 8192, vcpus: 8)), at: Fixture.at(180))
+        let adopt = c.handle(.groupOnline("high", on: "n1"), at: Fixture.at(181))
+        XCTAssertEqual(c.states["high"]!.status, .online("n1"))
+        XCTAssertFalse(adopt.contains { if case .takeOffline = $0.action { true } else { false } })
+    }
+
+    func testANewLeaderGivesMembersThatHaveNotRenewedAStartUpGrace() {
+        var c = started()
+        _ = c.handle(.memberUnconfirmed("n1"), at: Fixture.at(100))
+        XCTAssertFalse(c.nodes["n1"]!.acceptsGroups)
+        XCTAssertEqual(starts(c.handle(.timerFired, at: Fixture.at(129))), [])
+        _ = c.handle(.nodeJoined("n1", NodeCapacity(memoryMiB: 8192, vcpus: 8)), at: Fixture.at(129))
+        XCTAssertEqual(c.states["high"]!.status, .online("n1"))
+        XCTAssertTrue(c.nodes["n1"]!.acceptsGroups)
+        // A member that never comes back counts as lost once the grace is over.
+        var d = started()
+        _ = d.handle(.memberUnconfirmed("n1"), at: Fixture.at(100))
+        let lost = d.handle(.timerFired, at: Fixture.at(130))
+        XCTAssertTrue(lost.contains { $0.action == .fenceNode("n1") }, "\(lost)")
+        XCTAssertEqual(starts(d.handle(.timerFired, at: Fixture.at(150))), ["high@n2:failover", "low@n2:failover"])
     }
 
     func testStoredStateRoundTripsAndContinuesIdentically() throws {

@@ -110,6 +110,7 @@ extension GroupStatus {
         case .stopping: "stopping"
         case .migrating: "migrating"
         case .failed: "failed"
+        case .diskLocked: "locked"
         }
     }
 }

@@ -31,10 +31,15 @@ extension ClusterCoordinator {
     mutating func groupOnline(_ g: GroupID, _ n: NodeID, _ out: inout Decisions) {
         guard nodes[n]?.state != .down else { return }  // stale: the node's groups wait for its fence
         var s = states[g]!
+        let nowhereElse = s.possibleHosts.subtracting([n]).isEmpty
         switch s.status {
         case .starting(n), .restarting(n, _), .migrating(_, n, _), .online(n): break
         case .stopping(n, _), .migrating(n, _, _): return  // stale report from before the stop/move
-        case .offline where s.possibleHosts.subtracting([n]).isEmpty: break  // started by hand
+        // Running on n although the cluster had it nowhere: started by hand, or still running under an
+        // agent that was unreachable (its disk locks refused every start elsewhere). Adopt it there.
+        case .offline where nowhereElse, .failed where nowhereElse, .diskLocked where nowhereElse: break
+        // A start elsewhere is in flight: its disk locks decide, and n reports again if it keeps running.
+        case .starting, .diskLocked: return
         default:
             // Reported where we did not expect it: stop it there, then make sure it runs where we think.
             let believed = s.status.nodes.first { $0 != n }
@@ -46,6 +51,7 @@ extension ClusterCoordinator {
         }
         s.status = .online(n)
         s.possibleHosts = [n]
+        s.lastHost = nil
         s.failedDuringMove = nil
         s.recovering = false
         s.moveFloor = nil
@@ -53,9 +59,38 @@ extension ClusterCoordinator {
         states[g] = s
     }
 
+    /// A start was refused by disk locks: the group runs elsewhere (most likely where it last ran,
+    /// under an agent that cannot be reached) or its old host's locks are still being released.
+    /// Nothing failed: the failover is not counted, and the start is retried later.
+    mutating func startRefusedLocked(_ g: GroupID, _ n: NodeID, _ out: inout Decisions) {
+        var s = states[g]!
+        switch s.status {
+        case .starting(n):  // the first attempt, counted as a failover if it was one: not a failover after all
+            if s.recovering { s.failovers.dropLatest() }
+        case .diskLocked where s.possibleHosts.contains(n): break  // a retry, never counted
+        default: return  // stale
+        }
+        s.possibleHosts.remove(n)
+        let retry = out.now + configuration.lockRetryInterval
+        s.status = .diskLocked(holder: s.lastHost, retryAt: retry)
+        states[g] = s
+        let holder: String
+        switch s.lastHost.flatMap({ nodes[$0] }) {
+        case let h? where h.state == .down && h.fenceDeadline == nil:
+            holder = "it is presumably still running on \(h.id), whose agent is unreachable (lease lost, death not proven)"
+        case let h?:
+            holder = "its last host \(h.id) still holds its disk locks (storage may still be releasing them)"
+        case nil:
+            holder = "another host holds its disks"
+        }
+        alert(g, "locked", .warning, "start of \(g) on \(n) refused by disk locks: \(holder); not counted as a failure, retried every \(configuration.lockRetryInterval)", &out)
+        wake(at: retry, "retry start of \(g) (disks locked)", &out)
+    }
+
     mutating func groupOffline(_ g: GroupID, _ n: NodeID, _ out: inout Decisions) {
         var s = states[g]!
         s.possibleHosts.remove(n)
+        if s.lastHost == n { s.lastHost = nil }  // its agent is back and says it does not run there
         switch s.status {
         case .stopping(n, let then?) where nodes[then]?.acceptsGroups == true || s.possibleHosts.contains(then):
             s.status = .starting(then)
@@ -68,6 +103,8 @@ extension ClusterCoordinator {
             s.status = .offline
             s.recovering = true
             s.avoid = n
+        case .diskLocked(n?, _):  // its holder's agent is back and does not run it: place it again
+            s.status = .offline
         default: break
         }
         states[g] = s

@@ -2,8 +2,13 @@
 extension ClusterCoordinator {
     mutating func reconcile(_ out: inout Decisions) {
         for id in nodes.keys.sorted() {
+            if let until = nodes[id]!.unconfirmedUntil, until <= out.now {
+                nodes[id]!.unconfirmedUntil = nil
+                out.add(.raiseAlert(.warning), "\(id) did not renew its membership within the start-up grace (\(configuration.startupGrace))")
+                leaseLost(id, &out)
+            }
             if let deadline = nodes[id]!.fenceDeadline, deadline <= out.now {
-                fence(id, "fencing margin of \(id) passed (lease lost + \(configuration.fencingMargin))", &out)
+                fence(id, "fencing margin of \(id) passed (lease lost + \(configuration.fencingMargin))", proven: false, &out)
             }
             if nodes[id]!.state == .quarantined, let until = nodes[id]!.quarantinedUntil, until <= out.now {
                 nodes[id]!.state = .up
@@ -11,8 +16,9 @@ extension ClusterCoordinator {
                 out.add(.raiseAlert(.info), "quarantine of \(id) ended after \(configuration.quarantineDuration): it takes groups again")
             }
         }
-        var survey = survey()
+        var survey = survey(at: out.now)
         placeOfflineGroups(survey.offline, &survey.load, &out)
+        retryLockedStarts(survey.lockedRetries, &survey.load, &out)
         for id in survey.draining.keys.sorted() { drain(id, survey.draining[id]!, &survey.load, &out) }
         failBack(survey.failback, &survey.load, &out)
     }
@@ -30,9 +36,10 @@ extension ClusterCoordinator {
         var offline: [GroupID] = []
         var draining: [NodeID: DrainProgress] = [:]
         var failback: [GroupID] = []
+        var lockedRetries: [GroupID] = []
     }
 
-    func survey() -> Survey {
+    func survey(at now: Timestamp = .zero) -> Survey {
         var survey = Survey(load: ClusterLoad(nodes: Array(nodes.values)))
         for n in nodes.values where n.state == .draining { survey.draining[n.id] = DrainProgress() }
         for def in groupsInOrder {
@@ -40,9 +47,18 @@ extension ClusterCoordinator {
             // A group holds capacity where its status puts it and wherever it may still run.
             var held = s.status.nodes
             for n in s.possibleHosts where !held.contains(n) { held.append(n) }
+            // Offline or failed since its node was lost, it may still run there unseen (its agent died).
+            if s.status == .failed || s.status == .offline, let n = s.lastHost, !held.contains(n) { held.append(n) }
             for n in held { survey.load.add(def, to: n) }
             switch s.status {
+            // Freed from a node whose agent is back: that agent says first whether it still runs there.
+            case .offline where s.lastHost.flatMap({ nodes[$0] }).map { $0.state != .down } ?? false: break
             case .offline: survey.offline.append(def.id)
+            // A start refused by disk locks is tried again, one at a time, unless its holder's agent
+            // is back: that agent reports whether the group runs there (adopted) or not (placed again).
+            case .diskLocked(let holder, let retryAt)
+                where retryAt <= now && s.possibleHosts.isEmpty && holder.flatMap({ nodes[$0] })?.state ?? .down == .down:
+                survey.lockedRetries.append(def.id)
             case .online where def.policy.failback != .never && !def.policy.preferredOwners.isEmpty:
                 survey.failback.append(def.id)
             default: break
@@ -64,20 +80,19 @@ extension ClusterCoordinator {
     /// What the node ran under its lost lease is gone: its groups become free to place. If the node
     /// has already rejoined, directives sent before its loss was known may have reached the new
     /// incarnation, so groups that may be there are stopped there first and placed once confirmed.
-    mutating func fence(_ n: NodeID, _ why: String, _ out: inout Decisions) {
+    /// `proven`: a fence device confirmed the node off, so nothing can run there unseen any more;
+    /// otherwise (the lease path) a group freed here may still run under a dead agent (`lastHost`).
+    mutating func fence(_ n: NodeID, _ why: String, proven: Bool, _ out: inout Decisions) {
         nodes[n]!.fenceDeadline = nil
         let rejoined = nodes[n]!.state != .down
         var freed = 0
         for id in priorityOrder {
             var s = states[id]!
+            if proven && s.lastHost == n { s.lastHost = nil; states[id] = s }
             guard s.possibleHosts.contains(n) || s.status.nodes.contains(n) else { continue }
             freed += 1
             if rejoined && s.possibleHosts.contains(n) {
-                s.status = .stopping(n, then: nil)
-                s.recovering = true
-                states[id] = s
-                out.add(.takeOffline(id, on: n, order: definitions[id]!.offlineOrder),
-                        "\(n) rejoined before its fence: make sure \(id) does not run there before placing it")
+                stopThere(id, on: n, "\(n) rejoined before its fence", &out)
                 continue
             }
             s.possibleHosts.remove(n)
@@ -88,11 +103,21 @@ extension ClusterCoordinator {
                 s.status = .offline
                 s.recovering = true
                 s.avoid = nil
+                if !proven { s.lastHost = s.lastHost ?? n }
             default: break
             }
             states[id] = s
         }
         out.add(.raiseAlert(.info), "\(why): \(freed) group(s) that may have run on \(n) are free to place")
+    }
+
+    /// Stops a group on a node whose earlier tasks may or may not have run (it lost its lease
+    /// meanwhile), so that it can be placed once confirmed stopped there.
+    mutating func stopThere(_ id: GroupID, on n: NodeID, _ why: String, _ out: inout Decisions) {
+        states[id]!.status = .stopping(n, then: nil)
+        states[id]!.recovering = true
+        out.add(.takeOffline(id, on: n, order: definitions[id]!.offlineOrder),
+                "\(why): make sure \(id) does not run there before placing it")
     }
 
     private func isWaitingForFence(_ s: GroupState) -> Bool {
@@ -120,12 +145,13 @@ extension ClusterCoordinator {
             }
             let decision = placement(for: def, s, load)
             guard let target = decision.node else {
-                if s.possibleHosts.isEmpty, preempt(for: def, in: load, candidates: &preemption, &out) { continue }
+                // Never stop other groups for one that may still run under an unreachable agent.
+                if s.possibleHosts.isEmpty, s.lastHost == nil, preempt(for: def, in: load, candidates: &preemption, &out) { continue }
                 alert(id, "unplaced", .warning, "\(id) stays offline: \(decision.reason)", &out)
                 continue
             }
             let cause: StartCause = stillThere ? .move : s.recovering ? .failover : .start
-            if cause == .failover { s.failovers.record(out.now) }
+            if cause == .failover { s.failovers.record(out.now) }  // dropped again if disk locks refuse it
             if !s.possibleHosts.contains(target) { load.add(def, to: target) }
             s.status = .starting(target)
             s.possibleHosts.insert(target)
@@ -139,9 +165,29 @@ extension ClusterCoordinator {
             switch cause {
             case .failover: what = "fail over \(id) (failover \(s.failovers.times.count) of \(def.policy.failover.threshold) within \(def.policy.failover.period))"
             case .move: what = "make sure \(id) runs after its migration was cut short"
-            case .start: what = "start \(id)"
+            case .start, .retry: what = "start \(id)"
             }
             out.add(.bringOnline(id, on: target, order: def.onlineOrder, cause: cause), "\(what): \(decision.reason)")
+        }
+    }
+
+    /// Tries again to start groups whose start disk locks refused (the group stays `diskLocked`
+    /// meanwhile, holding capacity on its holder): no failover is counted for a retry.
+    private mutating func retryLockedStarts(_ groups: [GroupID], _ load: inout ClusterLoad, _ out: inout Decisions) {
+        for id in groups {
+            guard case .diskLocked(let holder, _) = states[id]!.status else { continue }
+            let def = definitions[id]!
+            let retry = out.now + configuration.lockRetryInterval
+            states[id]!.status = .diskLocked(holder: holder, retryAt: retry)
+            let decision = placement(for: def, states[id]!, load)
+            guard let target = decision.node else {
+                wake(at: retry, "retry start of \(id) (disks locked; no node fits now: \(decision.reason))", &out)
+                continue
+            }
+            load.add(def, to: target)
+            states[id]!.possibleHosts.insert(target)
+            out.add(.bringOnline(id, on: target, order: def.onlineOrder, cause: .retry),
+                    "try again to start \(id), whose disks were locked\(holder.map { " by \($0)" } ?? ""): \(decision.reason)")
         }
     }
 

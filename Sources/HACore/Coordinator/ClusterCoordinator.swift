@@ -64,8 +64,8 @@ public struct ClusterCoordinator: Codable, Sendable {
         for (id, s) in states {
             switch s.status {
             case .online(let n), .starting(let n), .restarting(let n, _), .stopping(let n, _),
-                 .migrating(_, let n, _): result[id] = n
-            case .offline, .failed: break
+                 .migrating(_, let n, _), .diskLocked(let n?, _): result[id] = n
+            case .offline, .failed, .diskLocked(nil, _): break
             }
         }
         return result
@@ -81,8 +81,10 @@ public struct ClusterCoordinator: Codable, Sendable {
         switch event {
         case .nodeJoined(let n, let capacity): nodeJoined(n, capacity, &out)
         case .leaseLost(let n): leaseLost(n, &out)
+        case .memberUnconfirmed(let n): memberUnconfirmed(n, &out)
+        case .startRefusedLocked(let g, let n): if known(g, &out) { startRefusedLocked(g, n, &out) }
         case .nodeFenced(let n):
-            if nodes[n] != nil { fence(n, "fencing of \(n) confirmed", &out) } else { unknown("node", n.rawValue, &out) }
+            if nodes[n] != nil { fence(n, "fencing of \(n) confirmed", proven: true, &out) } else { unknown("node", n.rawValue, &out) }
         case .resourceFailed(let g, let r, let n): if known(g, &out) { resourceFailed(g, r, n, &out) }
         case .restartsExhausted(let g, let r, let n): if known(g, &out) { resourceFailed(g, r, n, exhausted: true, &out) }
         case .resourceOnline(let g, let r, let n):
@@ -120,7 +122,22 @@ public struct ClusterCoordinator: Codable, Sendable {
     private mutating func nodeJoined(_ n: NodeID, _ capacity: NodeCapacity, _ out: inout Decisions) {
         guard nodes[n] != nil else { nodes[n] = Node(id: n, capacity: capacity); return }
         nodes[n]!.capacity = capacity
+        if nodes[n]!.unconfirmedUntil != nil {
+            nodes[n]!.unconfirmedUntil = nil
+            out.add(.raiseAlert(.info), "\(n) renewed its membership within the start-up grace: its groups stay with it")
+        }
         guard nodes[n]!.state == .down else { return }
+        if let deadline = nodes[n]!.fenceDeadline {
+            // Back before anything of it was freed: its agent is alive again (restarted, or healed after
+            // a self-fence) and its groups never started elsewhere, so they stay with it; the agent
+            // adopts what still runs and reports what does not.
+            nodes[n]!.fenceDeadline = nil
+            out.add(.raiseAlert(.info), "\(n) rejoined before its fencing deadline \(deadline): groups running on it stay with it")
+            // A group in the middle of a start, stop or move there: its task may not have run.
+            for id in priorityOrder where states[id]!.possibleHosts.contains(n) && states[id]!.status != .online(n) {
+                stopThere(id, on: n, "\(n) rejoined while \(id) was \(states[id]!.status)", &out)
+            }
+        }
         let q = configuration.quarantine
         let losses = leaseLosses[n]?.count(within: q.period, at: out.now) ?? 0
         if losses >= q.threshold {
@@ -138,7 +155,7 @@ public struct ClusterCoordinator: Codable, Sendable {
         }
     }
 
-    private mutating func leaseLost(_ n: NodeID, _ out: inout Decisions) {
+    mutating func leaseLost(_ n: NodeID, _ out: inout Decisions) {
         guard let node = nodes[n] else { return unknown("node", n.rawValue, &out) }
         if node.state == .down && node.fenceDeadline != nil { return }
         let deadline = out.now + configuration.fencingMargin
@@ -151,6 +168,16 @@ public struct ClusterCoordinator: Codable, Sendable {
             : "\(waiting.count) group(s) wait for it (\(Placement.summary(waiting.map(\.rawValue))))"
         out.add(.fenceNode(n), "lease of \(n) lost; \(list) until it is fenced, at the latest at \(deadline) (lease loss + \(configuration.fencingMargin) margin)")
         wake(at: deadline, "fencing margin of \(n) ends", &out)
+    }
+
+    /// A new leader found `n` a member in the stored state but not renewing under it: wait for it.
+    private mutating func memberUnconfirmed(_ n: NodeID, _ out: inout Decisions) {
+        guard let node = nodes[n] else { return unknown("node", n.rawValue, &out) }
+        guard node.state != .down, node.unconfirmedUntil == nil else { return }
+        let until = out.now + configuration.startupGrace
+        nodes[n]!.unconfirmedUntil = until
+        out.add(.raiseAlert(.info), "\(n) was a member but has not renewed its lease under this leader: its groups stay with it; it counts as lost unless it renews by \(until) (start-up grace \(configuration.startupGrace))")
+        wake(at: until, "start-up grace of \(n) ends", &out)
     }
 
     /// Hands out a `waitUntil` for `t` unless one is already pending.

@@ -11,6 +11,12 @@ public enum ClusterEvent: Hashable, Codable, Sendable {
     case resourceFailed(GroupID, ResourceID, on: NodeID)
     /// A node's `LocalResourceManager` used up its in-place restarts for this resource: fail over.
     case restartsExhausted(GroupID, ResourceID, on: NodeID)
+    /// A node was a member when this leader took over but has not renewed its lease under it yet
+    /// (every agent restarting at once, an upgrade): it gets a start-up grace before it counts as lost.
+    case memberUnconfirmed(NodeID)
+    /// A start of the group on the node was refused because its disks are locked by another host
+    /// (virtlockd's lease or QEMU's image lock): the group still runs somewhere, this is no failure.
+    case startRefusedLocked(GroupID, on: NodeID)
     /// A restarted resource is online again.
     case resourceOnline(GroupID, ResourceID, on: NodeID)
     /// Every resource of the group is online on the node (start, migration or restore finished).
@@ -40,6 +46,8 @@ extension ClusterEvent: CustomStringConvertible {
         case .nodeFenced(let n): return "node-fenced \(n)"
         case .resourceFailed(let g, let r, let n): return "resource-failed \(g)/\(r) on \(n)"
         case .restartsExhausted(let g, let r, let n): return "restarts-exhausted \(g)/\(r) on \(n)"
+        case .memberUnconfirmed(let n): return "member-unconfirmed \(n)"
+        case .startRefusedLocked(let g, let n): return "start-refused-locked \(g) on \(n)"
         case .resourceOnline(let g, let r, let n): return "resource-online \(g)/\(r) on \(n)"
         case .groupOnline(let g, let n): return "group-online \(g) on \(n)"
         case .groupOffline(let g, let n): return "group-offline \(g) on \(n)"

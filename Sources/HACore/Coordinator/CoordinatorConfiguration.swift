@@ -11,19 +11,29 @@ public struct CoordinatorConfiguration: Hashable, Codable, Sendable {
     /// How long a quarantine lasts before the node takes groups again on its own (WSFC: 2h); zero
     /// keeps it quarantined until an operator resumes it.
     public var quarantineDuration: TimeSpan
+    /// How long a new leader waits for a node that was a member but has not renewed its lease under
+    /// it before declaring it lost (all agents restarting at once must not fail anything over).
+    public var startupGrace: TimeSpan
+    /// How often a start refused by disk locks is tried again (the locks go when their holder dies).
+    public var lockRetryInterval: TimeSpan
 
     public init(fencingMargin: TimeSpan = .seconds(10), maxConcurrentMovesPerDrain: Int = 2,
                 placement: PlacementOptions = PlacementOptions(),
                 quarantine: ThresholdPolicy = ThresholdPolicy(threshold: 3, period: .hours(1)),
-                quarantineDuration: TimeSpan = .hours(2)) {
+                quarantineDuration: TimeSpan = .hours(2), startupGrace: TimeSpan = .seconds(30),
+                lockRetryInterval: TimeSpan = .seconds(5)) {
         self.fencingMargin = fencingMargin
+        self.startupGrace = startupGrace
+        self.lockRetryInterval = lockRetryInterval
         self.maxConcurrentMovesPerDrain = max(1, maxConcurrentMovesPerDrain)
         self.placement = placement
         self.quarantine = quarantine
         self.quarantineDuration = quarantineDuration
     }
 
-    enum CodingKeys: String, CodingKey { case fencingMargin, maxConcurrentMovesPerDrain, placement, quarantine, quarantineDuration }
+    enum CodingKeys: String, CodingKey {
+        case fencingMargin, maxConcurrentMovesPerDrain, placement, quarantine, quarantineDuration, startupGrace, lockRetryInterval
+    }
 
     /// Missing settings take their defaults (older stored configurations stay readable).
     public init(from decoder: Decoder) throws {
@@ -33,7 +43,9 @@ public struct CoordinatorConfiguration: Hashable, Codable, Sendable {
                   maxConcurrentMovesPerDrain: try c.decodeIfPresent(Int.self, forKey: .maxConcurrentMovesPerDrain) ?? d.maxConcurrentMovesPerDrain,
                   placement: try c.decodeIfPresent(PlacementOptions.self, forKey: .placement) ?? d.placement,
                   quarantine: try c.decodeIfPresent(ThresholdPolicy.self, forKey: .quarantine) ?? d.quarantine,
-                  quarantineDuration: try c.decodeIfPresent(TimeSpan.self, forKey: .quarantineDuration) ?? d.quarantineDuration)
+                  quarantineDuration: try c.decodeIfPresent(TimeSpan.self, forKey: .quarantineDuration) ?? d.quarantineDuration,
+                  startupGrace: try c.decodeIfPresent(TimeSpan.self, forKey: .startupGrace) ?? d.startupGrace,
+                  lockRetryInterval: try c.decodeIfPresent(TimeSpan.self, forKey: .lockRetryInterval) ?? d.lockRetryInterval)
     }
 }
 

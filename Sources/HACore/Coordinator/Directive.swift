@@ -9,6 +9,8 @@ public enum StartCause: String, Hashable, Codable, Sendable {
     case failover
     /// Second half of a cold move (drain, failback, operator move) or of a failed quick migration.
     case move
+    /// A start tried again after disk locks refused it (the group presumably runs elsewhere): not counted.
+    case retry
 }
 
 /// Something the coordinator wants a shell to do, with a reason a human can read.

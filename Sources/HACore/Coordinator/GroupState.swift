@@ -14,12 +14,18 @@ public enum GroupStatus: Hashable, Codable, Sendable {
     case migrating(from: NodeID, to: NodeID, MoveMethod)
     /// Too many failovers: left failed until an operator moves it.
     case failed
+    /// A start was refused because the group's disks are locked: its guests presumably still run on
+    /// `holder` (the node it last ran on, whose agent is unreachable), or that node's storage locks
+    /// have not been released yet. Not a failure: no failover is counted, and the start is retried
+    /// at `retryAt` (a retry under way is in `possibleHosts`), or the holder adopts the group when its
+    /// agent reports it running.
+    case diskLocked(holder: NodeID?, retryAt: Timestamp)
 
     /// Nodes this status commits capacity on.
     public var nodes: [NodeID] {
         switch self {
-        case .offline, .failed: return []
-        case .starting(let n), .online(let n), .restarting(let n, _), .stopping(let n, nil): return [n]
+        case .offline, .failed, .diskLocked(nil, _): return []
+        case .starting(let n), .online(let n), .restarting(let n, _), .stopping(let n, nil), .diskLocked(let n?, _): return [n]
         case .stopping(let n, let t?): return [n, t]
         case .migrating(let a, let b, _): return [a, b]
         }
@@ -53,5 +59,8 @@ public struct GroupState: Hashable, Codable, Sendable {
     public var lastAlert: String?
     /// The higher-priority group this one was taken offline for (priority preemption), until it runs again.
     public var preemptedFor: GroupID?
+    /// The node the group ran on when that node's loss freed it, until it runs again: the likely
+    /// holder of its disk locks if a start elsewhere is refused.
+    public var lastHost: NodeID?
     public init() {}
 }

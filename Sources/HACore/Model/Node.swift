@@ -45,6 +45,9 @@ public struct Node: Hashable, Codable, Sendable {
     public var fenceDeadline: Timestamp?
     /// When a quarantine ends on its own; nil when not quarantined or until an operator resumes it.
     public var quarantinedUntil: Timestamp?
+    /// Set by a new leader for a member that has not renewed its lease under it yet: it counts as lost
+    /// only if it has not renewed by then. Its groups stay where they are meanwhile.
+    public var unconfirmedUntil: Timestamp?
 
     public init(id: NodeID, capacity: NodeCapacity, state: NodeState = .up) {
         self.id = id
@@ -52,8 +55,9 @@ public struct Node: Hashable, Codable, Sendable {
         self.state = state
         self.fenceDeadline = nil
         self.quarantinedUntil = nil
+        self.unconfirmedUntil = nil
     }
 
     /// True if the node may be given new groups: up, and not waiting to be fenced for an older lease.
-    public var acceptsGroups: Bool { state == .up && fenceDeadline == nil }
+    public var acceptsGroups: Bool { state == .up && fenceDeadline == nil && unconfirmedUntil == nil }
 }

@@ -18,4 +18,6 @@ public struct SlidingWindow: Hashable, Codable, Sendable {
 
     public mutating func record(_ now: Timestamp) { times.append(now) }
     public mutating func reset() { times.removeAll() }
+    /// Forgets the most recent event (one that turned out not to count).
+    public mutating func dropLatest() { if !times.isEmpty { times.removeLast() } }
 }
