@@ -94,6 +94,22 @@ public final class Lab: Sendable {
         try await script.run(["exec", host] + command)
     }
 
+    /// Runs a command inside the host's namespaces with `input` on its standard input; returns its
+    /// exit status and output, whatever the status.
+    public func exec(_ host: String, _ command: [String], input: String) async throws(LabError) -> (status: Int32, out: String, err: String) {
+        try await script.run(["exec", host] + command, input: input)
+    }
+
+    /// The lab BMC's address and port (`lib/bmc.py`, on the root leg: reachable from every host
+    /// that is not partitioned, and from this namespace).
+    public var bmcAddress: (ip: String, port: Int) { ("10.77.0.1", 6230) }
+    /// The BMC's password, fresh at every `up` (`lab bmc-secret`).
+    public func bmcSecret() async throws(LabError) -> String {
+        try await script.run(["bmc-secret"]).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+    /// The lab's fence agent (`deploy/lab/fence_lab`), next to the lab script.
+    public var fenceAgent: String { (script.path as NSString).deletingLastPathComponent + "/fence_lab" }
+
     /// Builds a guest (direct kernel boot, busybox initramfs, differencing qcow2, a tiny guest
     /// agent) on shared storage. With `hangAfterSeconds`, its OS hangs that long into its first
     /// boot: heartbeats and guest agent stop while QEMU runs on.
@@ -107,15 +123,17 @@ public final class Lab: Sendable {
         return Guest(name: name, directory: (path as NSString).deletingLastPathComponent, domainXML: xml)
     }
 
-    /// Every PID the lab runs now: all processes of every host, plus the heartbeat collector.
+    /// Every PID the lab runs now: all processes of every host, plus the heartbeat collector and the BMC.
     public func processIDs() async throws(LabError) -> [Int32] {
         let status = try await script.run(["status"])
         var pids = status.split(separator: "\n").flatMap { line -> [Int32] in
             guard let field = line.split(separator: " ").first(where: { $0.hasPrefix("pids=") }) else { return [] }
             return field.dropFirst(5).split(separator: ",").compactMap { Int32($0) }
         }
-        if let text = try? String(contentsOfFile: directory + "/state/collector.pid", encoding: .utf8),
-           let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) { pids.append(pid) }
+        for daemon in ["collector", "bmc"] {
+            if let text = try? String(contentsOfFile: directory + "/state/\(daemon).pid", encoding: .utf8),
+               let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) { pids.append(pid) }
+        }
         return pids
     }
 

@@ -29,11 +29,7 @@ public struct LabScript: Sendable {
     /// its standard output, or throws with its standard error.
     @discardableResult
     public func run(_ arguments: [String]) async throws(LabError) -> String {
-        let command = ["/bin/bash", path] + arguments
-        let result: (status: Int32, out: String, err: String)
-        do { result = try await BlockingCall.run("vigil-lab") { try Self.execute(command) } } catch {
-            throw .commandFailed(arguments: arguments, status: -1, message: "\(error)")
-        }
+        let result = try await complete(arguments, input: nil)
         switch result.status {
         case 0: return result.out
         case 3: throw .hostUnsupported(message: result.err.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -42,14 +38,30 @@ public struct LabScript: Sendable {
         }
     }
 
+    /// Runs `lab arguments...` with `input` on its standard input; returns its exit status and
+    /// output whatever the status (a command's own failure is a result here, not an error).
+    public func run(_ arguments: [String], input: String) async throws(LabError) -> (status: Int32, out: String, err: String) {
+        try await complete(arguments, input: input)
+    }
+
+    private func complete(_ arguments: [String], input: String?) async throws(LabError) -> (status: Int32, out: String, err: String) {
+        let command = ["/bin/bash", path] + arguments
+        do { return try await BlockingCall.run("vigil-lab") { try Self.execute(command, input: input) } } catch {
+            throw .commandFailed(arguments: arguments, status: -1, message: "\(error)")
+        }
+    }
+
     /// Runs a program to completion; output goes through temporary files, never pipes, so daemons
-    /// the command leaves running cannot hold us up (see `Spawn`).
-    public static func execute(_ command: [String]) throws -> (status: Int32, out: String, err: String) {
+    /// the command leaves running cannot hold us up (see `Spawn`). `input`, if any, is its standard
+    /// input, from a file only root can read (never a command line: it may hold a password).
+    public static func execute(_ command: [String], input: String? = nil) throws -> (status: Int32, out: String, err: String) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-lab-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out").path, err = dir.appendingPathComponent("err").path
-        let status = try Spawn.wait(try Spawn.start(command, stdout: out, stderr: err))
+        let stdin = input == nil ? "/dev/null" : dir.appendingPathComponent("in").path
+        if let input { try input.write(toFile: stdin, atomically: false, encoding: .utf8) }
+        let status = try Spawn.wait(try Spawn.start(command, stdin: stdin, stdout: out, stderr: err))
         return (status, try String(contentsOfFile: out, encoding: .utf8), try String(contentsOfFile: err, encoding: .utf8))
     }
 }

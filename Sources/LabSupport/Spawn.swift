@@ -1,31 +1,23 @@
+import Blocking
 import Foundation
 
-/// Starts programs with posix_spawn: standard input from /dev/null, output to files, and a clean
-/// signal mask. Threads of Swift concurrency and Dispatch block most signals and a child inherits
-/// that mask: daemons (and `timeout`'s SIGTERM) need a clean one and default handlers. Foundation's
+/// Starts programs with posix_spawn: standard input from /dev/null or a file, output to files, and a clean
+/// signal mask and default handlers (`CleanSpawn`: daemons and `timeout`'s SIGTERM need them). Foundation's
 /// `Process.waitUntilExit` was also seen to hang in async tests, so waiting uses waitpid directly.
 public enum Spawn {
-    /// Starts `command`; its standard output and error go to these files (created, appended to).
-    public static func start(_ command: [String], stdout: String, stderr: String) throws -> pid_t {
+    /// Starts `command`; its standard output and error go to these files (created, appended to),
+    /// its standard input comes from `stdin`.
+    public static func start(_ command: [String], stdin: String = "/dev/null", stdout: String, stderr: String) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t(), allSignals = sigset_t()
-        sigemptyset(&noSignals)
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let argv = command.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, command[0], &actions, &attributes, argv, environ)
+        let spawned = CleanSpawn.withAttributes { posix_spawn(&pid, command[0], &actions, &$0, argv, environ) }
         guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
         return pid
     }

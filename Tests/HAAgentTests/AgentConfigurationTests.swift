@@ -81,6 +81,48 @@ final class AgentConfigurationTests: XCTestCase {
         XCTAssertTrue(message("shared_storage: /s\ncoordinator: {drain_concurrency: 0}\n").contains("coordinator.drain_concurrency"))
     }
 
+    func testFencingSectionReadsLevelsWithDefaults() throws {
+        let c = try load("""
+        shared_storage: /srv/vigil
+        fencing:
+          nodes:
+            h1:
+              - - agent: /usr/sbin/fence_ipmilan
+                  options: {ip: 10.0.0.101, username: admin, password: secret, lanplus: 1, ipport: 623}
+              - - {agent: /usr/sbin/fence_apc, plug: "3", timeout_seconds: 5, retries: 0}
+                - {agent: /usr/sbin/fence_apc, plug: "4", options: {ip: 10.0.0.9}}
+        """)
+        let levels = try XCTUnwrap(c.fencing.topology(for: "h1")).levels
+        XCTAssertEqual(levels, [
+            [FenceDevice(agent: "/usr/sbin/fence_ipmilan",
+                         options: ["ip": "10.0.0.101", "username": "admin", "password": "secret", "lanplus": "1", "ipport": "623"])],
+            [FenceDevice(agent: "/usr/sbin/fence_apc", plug: "3", timeoutSeconds: 5, retries: 0),
+             FenceDevice(agent: "/usr/sbin/fence_apc", options: ["ip": "10.0.0.9"], plug: "4")],
+        ])
+        XCTAssertEqual(levels[0][0].timeoutSeconds, 20, "default timeout per attempt")
+        XCTAssertEqual(levels[0][0].retries, 1, "default: one extra attempt")
+        XCTAssertNil(c.fencing.topology(for: "h2"), "a node without devices has no topology")
+        XCTAssertEqual(c.restartOnlyChanges(from: try load("shared_storage: /srv/vigil\n")), ["fencing"])
+    }
+
+    func testFencingErrorsNameTheSetting() {
+        func message(_ devices: String) -> String {
+            do { _ = try load("shared_storage: /s\nfencing:\n  nodes:\n    h1: \(devices)\n"); return "no error" } catch { return "\(error)" }
+        }
+        let level = "fencing.nodes.h1 level 2 device 1"
+        XCTAssertTrue(message("[[{agent: /a}], [{agent: \"\"}]]").hasSuffix("setting \(level) agent: must name the agent executable"))
+        XCTAssertTrue(message("[[{agent: /a}], [{options: {ip: x}}]]").contains("\(level) agent: must name"))
+        XCTAssertTrue(message("[[{agent: /a}], [{agent: fence_ipmilan}]]").contains("\(level) agent: 'fence_ipmilan' must be an absolute path"))
+        XCTAssertTrue(message("[[{agent: /a}], [{agent: /a, timeout_seconds: 0}]]").hasSuffix("\(level) timeout_seconds: must be positive"))
+        XCTAssertTrue(message("[[{agent: /a}], [{agent: /a, retries: -1}]]").hasSuffix("\(level) retries: must not be negative"))
+        XCTAssertTrue(message("[[{agent: /a}], []]").hasSuffix("setting fencing.nodes.h1 level 2: a level needs at least one device"))
+        XCTAssertTrue(message("[]").hasSuffix("setting fencing.nodes.h1: needs at least one level of devices"))
+        XCTAssertTrue(message("[[{agent: /a}], [{agent: /a, options: {action: on}}]]").contains("\(level) options.action: is set by vigild"))
+        XCTAssertTrue(message("[[{agent: /a}], [{agent: /a, options: {\"a=b\": x}}]]").contains("\(level) options.a=b"))
+        XCTAssertTrue(message("[[{agent: /a, timeout_seconds: soon}]]").contains("timeout_seconds"))
+        XCTAssertEqual(message("[[{agent: /a}]]"), "no error")
+    }
+
     func testClusterSecretIsCheckedInConstantTimeAndFileModeEnforced() throws {
         let secret = ClusterSecret(secret: "0123456789abcdef-cluster")
         XCTAssertTrue(secret.authorizes(["Authorization": "Bearer 0123456789abcdef-cluster"]))

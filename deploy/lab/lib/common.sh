@@ -10,6 +10,8 @@ STATE=$LAB_DIR/state             # hosts list, etcd cluster string, collector pi
 CACHE=$LAB_DIR/cache             # kernel .deb, unpacked kernel, QEMU capabilities, accel probe
 HB_DIR=$SHARED/heartbeat         # collector socket and per-guest heartbeat logs
 HB_SOCK=$HB_DIR/collector.sock
+BMC_ADDR=$LAB_NET.1              # the lab BMC (lib/bmc.py) listens on the root leg...
+BMC_PORT=6230                    # ...on this TCP port; its password is in $STATE/bmc.secret
 
 say() { echo "lab: $*" >&2; }
 die() { echo "lab: error: $*" >&2; exit 1; }
@@ -41,6 +43,12 @@ wait_for() {
 
 # True while PID runs; a zombie has released everything and only waits for its reaper.
 pid_alive() { local st; st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) && [ "$st" != Z ]; }
+
+# Stops a daemon of the root namespace recorded in $STATE/$1.pid, if that PID still runs script $2.
+stop_daemon() {
+  local pid; pid=$(cat "$STATE/$1.pid" 2>/dev/null || true)
+  if [ -n "$pid" ] && grep -q "$2" "/proc/$pid/cmdline" 2>/dev/null; then kill_pids "$pid"; fi
+}
 
 # SIGKILLs the given PIDs and waits until they are gone.
 kill_pids() {
