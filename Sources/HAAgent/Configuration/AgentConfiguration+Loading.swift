@@ -50,6 +50,7 @@ extension AgentConfiguration {
             guard api.secretFile != nil else { throw .invalid(setting: "api.secret_file", problem: "the TCP API needs a cluster secret") }
         }
         _ = try coordinatorConfiguration()
+        try watchdog.validate()
         if (store.etcdCert == nil) != (store.etcdKey == nil) {
             throw .invalid(setting: "store.etcd_cert", problem: "a client certificate needs its key (etcd_key) and the other way round")
         }

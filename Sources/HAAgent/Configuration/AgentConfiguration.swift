@@ -20,13 +20,14 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
     public var api: APISettings
     public var capacity: CapacitySettings
     public var coordinator: CoordinatorSettings
+    public var watchdog: WatchdogSettings
     /// qemu.conf to check for `lock_manager = "lockd"` at start-up.
     public var qemuConfPath: String
     /// Log level: trace, debug, info, notice, warning, error, critical.
     public var logLevel: String
 
     enum CodingKeys: String, CodingKey {
-        case node, cluster, store, membership, health, migration, api, capacity, coordinator
+        case node, cluster, store, membership, health, migration, api, capacity, coordinator, watchdog
         case libvirtURI = "libvirt_uri", migrationURI = "migration_uri", sharedStorage = "shared_storage"
         case qemuConfPath = "qemu_conf", logLevel = "log_level"
     }
@@ -34,7 +35,7 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
     public init(node: String = AgentConfiguration.defaultNodeName, cluster: String = "default", libvirtURI: String = "qemu:///system",
                 migrationURI: String? = nil, sharedStorage: String, store: StoreSettings = .init(), membership: MembershipSettings = .init(),
                 health: HealthSettings = .init(), migration: MigrationSettings = .init(), api: APISettings = .init(),
-                capacity: CapacitySettings = .init(), coordinator: CoordinatorSettings = .init(),
+                capacity: CapacitySettings = .init(), coordinator: CoordinatorSettings = .init(), watchdog: WatchdogSettings = .init(),
                 qemuConfPath: String = "/etc/libvirt/qemu.conf", logLevel: String = "info") {
         self.node = node
         self.cluster = cluster
@@ -48,6 +49,7 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
         self.api = api
         self.capacity = capacity
         self.coordinator = coordinator
+        self.watchdog = watchdog
         self.qemuConfPath = qemuConfPath
         self.logLevel = logLevel
     }
@@ -70,6 +72,7 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
                   api: try c.decodeIfPresent(APISettings.self, forKey: .api) ?? d.api,
                   capacity: try c.decodeIfPresent(CapacitySettings.self, forKey: .capacity) ?? d.capacity,
                   coordinator: try c.decodeIfPresent(CoordinatorSettings.self, forKey: .coordinator) ?? d.coordinator,
+                  watchdog: try c.decodeIfPresent(WatchdogSettings.self, forKey: .watchdog) ?? d.watchdog,
                   qemuConfPath: try c.decodeIfPresent(String.self, forKey: .qemuConfPath) ?? d.qemuConfPath,
                   logLevel: try c.decodeIfPresent(String.self, forKey: .logLevel) ?? d.logLevel)
     }

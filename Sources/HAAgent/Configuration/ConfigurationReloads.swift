@@ -28,6 +28,7 @@ extension AgentConfiguration {
         if api != running.api { changed.append("api") }
         if capacity != running.capacity { changed.append("capacity") }
         if coordinator != running.coordinator { changed.append("coordinator") }
+        if watchdog != running.watchdog { changed.append("watchdog") }
         if qemuConfPath != running.qemuConfPath { changed.append("qemu_conf") }
         return changed
     }
