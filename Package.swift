@@ -99,7 +99,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
-        .testTarget(name: "LabTests", dependencies: ["Libvirt", "Blocking", "LabSupport"]),
+        .testTarget(name: "LabTests", dependencies: ["Libvirt", "Blocking", "LabSupport", "HAAgent"]),
         .testTarget(name: "BlockingTests", dependencies: ["Blocking"]),
 
         // Benchmarks: run in release by `make bench`, never as timed assertions in tests.
