@@ -31,6 +31,7 @@ store: { etcd_endpoints: [${endpoints//,/, }], call_timeout_seconds: 1 }
 health: { reconcile_interval_seconds: 3, shutdown_deadline_seconds: 5 }
 migration: { allow_unsafe: true }
 capacity: { reserved_memory_mib: 256 }
+watchdog: { device: /run/watchdog }  # the lab's emulated one (lab watchdog HOST SECONDS), never this machine's
 YAML
   "$LAB" exec "$h" /bin/sh -c "setsid $PWD/$BIN/vigild --config $AGENTS/$h.yaml </dev/null >>$AGENTS/$h.log 2>&1 &"
 done

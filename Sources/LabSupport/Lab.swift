@@ -87,6 +87,14 @@ public final class Lab: Sendable {
     /// Cuts the host's network link (other hosts, their etcd, the root leg); its processes keep running.
     public func partition(_ host: String) async throws(LabError) { try await script.run(["partition", host]) }
     public func heal(_ host: String) async throws(LabError) { try await script.run(["heal", host]) }
+    /// Gives the host an emulated watchdog (`lab watchdog`): returns its FIFO's path as seen from this
+    /// namespace (`/run/watchdog` inside the host). Not petted for `timeoutSeconds`, it powers the host
+    /// off as `kill` does and logs `fired <unix-time> last-pet <unix-time>` to `watchdogLog(host)`.
+    public func watchdog(_ host: String, timeoutSeconds: Double) async throws(LabError) -> String {
+        try await script.run(["watchdog", host, String(timeoutSeconds)]).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+    /// The emulated watchdog's event log of a host (one "EVENT <unix-time> ..." line each).
+    public func watchdogLog(_ host: String) -> String { directory + "/state/watchdog-\(host).log" }
 
     /// Runs a command inside the host's namespaces; returns its standard output.
     @discardableResult
@@ -123,15 +131,17 @@ public final class Lab: Sendable {
         return Guest(name: name, directory: (path as NSString).deletingLastPathComponent, domainXML: xml)
     }
 
-    /// Every PID the lab runs now: all processes of every host, plus the heartbeat collector and the BMC.
+    /// Every PID the lab runs now: all processes of every host, plus the root-namespace helpers (the
+    /// heartbeat collector, the BMC and the emulated watchdogs).
     public func processIDs() async throws(LabError) -> [Int32] {
         let status = try await script.run(["status"])
         var pids = status.split(separator: "\n").flatMap { line -> [Int32] in
             guard let field = line.split(separator: " ").first(where: { $0.hasPrefix("pids=") }) else { return [] }
             return field.dropFirst(5).split(separator: ",").compactMap { Int32($0) }
         }
-        for daemon in ["collector", "bmc"] {
-            if let text = try? String(contentsOfFile: directory + "/state/\(daemon).pid", encoding: .utf8),
+        let helpers = ["collector.pid", "bmc.pid"] + hosts.map { "watchdog-\($0.name).pid" }
+        for file in helpers {
+            if let text = try? String(contentsOfFile: directory + "/state/" + file, encoding: .utf8),
                let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) { pids.append(pid) }
         }
         return pids

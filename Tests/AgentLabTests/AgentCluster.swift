@@ -72,6 +72,8 @@ final class AgentCluster: @unchecked Sendable {
           metrics_listen: "127.0.0.1:9477"
         capacity:
           reserved_memory_mib: 256
+        watchdog:
+          device: /run/watchdog
         """
         let path = "\(agentDirectory)/\(host).yaml"
         try config.write(toFile: path, atomically: true, encoding: .utf8)

@@ -6,7 +6,7 @@ import XCTest
 
 /// Loading and validating vigild's YAML configuration.
 final class AgentConfigurationTests: XCTestCase {
-    private func load(_ yaml: String) throws -> AgentConfiguration {
+    func load(_ yaml: String) throws -> AgentConfiguration {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigild-\(UUID().uuidString).yaml").path
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }

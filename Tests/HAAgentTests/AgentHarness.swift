@@ -32,6 +32,7 @@ final class AgentHarness: @unchecked Sendable {
         settings.health.probeIntervalSeconds = 0.2
         settings.health.probeFailures = 2
         settings.health.probeStartGraceSeconds = 0
+        settings.watchdog.enabled = false  // never arm a real /dev/watchdog on a test machine
         configuration = settings
     }
 

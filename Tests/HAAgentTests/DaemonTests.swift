@@ -24,6 +24,7 @@ final class DaemonTests: XCTestCase {
             qemu_conf: \(h.configuration.qemuConfPath)
             store: {embedded_path: \(h.configuration.store.embeddedPath)}
             api: {socket: \(h.configuration.api.socket), metrics_listen: ""}
+            watchdog: {enabled: false}
             log_level: \(logLevel)
             """.write(toFile: config, atomically: true, encoding: .utf8)
         }

@@ -46,6 +46,7 @@ public struct VigilAgent: Service, CustomStringConvertible {
                                  metrics: metrics, logger: logger)
         let api = APIServer(configuration: configuration, store: store, node: node, metrics: metrics, logger: logger)
         try await joinWithRetry(membership)
+        let watchdog = await armWatchdog(membership)
         logger.notice("vigild running", metadata: ["node": "\(node)", "cluster": "\(configuration.cluster)",
                                                    "store": "\(configuration.store.etcdEndpoints.isEmpty ? "embedded" : "etcd")"])
         // SIGTERM (graceful shutdown) cancels the agent's work; the domains keep running.
@@ -58,6 +59,7 @@ public struct VigilAgent: Service, CustomStringConvertible {
                     group.addTask { try await watchRejoin(membership, agent) }
                     group.addTask { try await api.run() }
                     group.addTask { await applyReloads(to: agent) }
+                    if let watchdog { group.addTask { await tickWatchdogHealth(watchdog) } }
                     try await group.next()
                     group.cancelAll()
                 }
@@ -67,6 +69,8 @@ public struct VigilAgent: Service, CustomStringConvertible {
             failure = error
             logger.error("vigild failed", metadata: ["error": "\(error)"])
         }
+        // A graceful stop disarms the watchdog (an upgrade must not reset the host); a failure leaves it armed.
+        if failure == nil { await watchdog?.disarm() } else { await watchdog?.abandon() }
         logger.notice("vigild stopping: HA domains keep running; the lease lapses unless the agent returns", metadata: ["node": "\(node)"])
         try? await election.resign()
         if let etcd = store as? EtcdStore { try? await etcd.close() }

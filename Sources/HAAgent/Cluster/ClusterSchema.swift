@@ -62,11 +62,15 @@ public struct AgentRecord: Codable, Sendable, Equatable {
     public var migrationURI: String
     /// What the host offers VMs (absent from agents that could not read it).
     public var profile: HostProfile?
+    /// The timeout of the host watchdog this agent has armed, seconds; nil when it has none (or an
+    /// older agent wrote the record). Lease expiry plus this long means the host was reset or self-fenced.
+    public var watchdogTimeoutSeconds: Double?
 
-    public init(node: NodeID, migrationURI: String, profile: HostProfile? = nil) {
+    public init(node: NodeID, migrationURI: String, profile: HostProfile? = nil, watchdogTimeoutSeconds: Double? = nil) {
         self.node = node
         self.migrationURI = migrationURI
         self.profile = profile
+        self.watchdogTimeoutSeconds = watchdogTimeoutSeconds
     }
 }
 

@@ -21,13 +21,14 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
     public var capacity: CapacitySettings
     public var coordinator: CoordinatorSettings
     public var fencing: FencingSettings
+    public var watchdog: WatchdogSettings
     /// qemu.conf to check for `lock_manager = "lockd"` at start-up.
     public var qemuConfPath: String
     /// Log level: trace, debug, info, notice, warning, error, critical.
     public var logLevel: String
 
     enum CodingKeys: String, CodingKey {
-        case node, cluster, store, membership, health, migration, api, capacity, coordinator, fencing
+        case node, cluster, store, membership, health, migration, api, capacity, coordinator, fencing, watchdog
         case libvirtURI = "libvirt_uri", migrationURI = "migration_uri", sharedStorage = "shared_storage"
         case qemuConfPath = "qemu_conf", logLevel = "log_level"
     }
@@ -36,6 +37,7 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
                 migrationURI: String? = nil, sharedStorage: String, store: StoreSettings = .init(), membership: MembershipSettings = .init(),
                 health: HealthSettings = .init(), migration: MigrationSettings = .init(), api: APISettings = .init(),
                 capacity: CapacitySettings = .init(), coordinator: CoordinatorSettings = .init(), fencing: FencingSettings = .init(),
+                watchdog: WatchdogSettings = .init(),
                 qemuConfPath: String = "/etc/libvirt/qemu.conf", logLevel: String = "info") {
         self.node = node
         self.cluster = cluster
@@ -50,6 +52,7 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
         self.capacity = capacity
         self.coordinator = coordinator
         self.fencing = fencing
+        self.watchdog = watchdog
         self.qemuConfPath = qemuConfPath
         self.logLevel = logLevel
     }
@@ -73,6 +76,7 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
                   capacity: try c.decodeIfPresent(CapacitySettings.self, forKey: .capacity) ?? d.capacity,
                   coordinator: try c.decodeIfPresent(CoordinatorSettings.self, forKey: .coordinator) ?? d.coordinator,
                   fencing: try c.decodeIfPresent(FencingSettings.self, forKey: .fencing) ?? d.fencing,
+                  watchdog: try c.decodeIfPresent(WatchdogSettings.self, forKey: .watchdog) ?? d.watchdog,
                   qemuConfPath: try c.decodeIfPresent(String.self, forKey: .qemuConfPath) ?? d.qemuConfPath,
                   logLevel: try c.decodeIfPresent(String.self, forKey: .logLevel) ?? d.logLevel)
     }

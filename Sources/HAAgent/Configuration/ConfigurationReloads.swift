@@ -29,6 +29,7 @@ extension AgentConfiguration {
         if capacity != running.capacity { changed.append("capacity") }
         if coordinator != running.coordinator { changed.append("coordinator") }
         if fencing != running.fencing { changed.append("fencing") }
+        if watchdog != running.watchdog { changed.append("watchdog") }
         if qemuConfPath != running.qemuConfPath { changed.append("qemu_conf") }
         return changed
     }

@@ -43,7 +43,8 @@ host_boot() {  # $1 = host: fresh /run (as after a power cycle), then daemons vi
   wait_for "libvirtd on $h" 30 virsh -c "$(host_uri "$h")" version
 }
 
-host_kill() {  # $1 = host: SIGKILL every process in its network namespace (power loss)
+host_kill() {  # $1 = host: SIGKILL every process in its network namespace and its watchdog (power loss)
+  watchdog_stop "$1"
   local pids; pids=$(ip netns pids "$(host_ns "$1")" 2>/dev/null || true)
   # shellcheck disable=SC2086
   kill_pids $pids
