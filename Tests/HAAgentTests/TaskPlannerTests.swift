@@ -38,7 +38,19 @@ final class TaskPlannerTests: XCTestCase {
         XCTAssertEqual(TaskPlanner.plan(TaskReport(task: live, failure: "x", stillRunningHere: true), vmOf: vm).events,
                        [.moveFailed(g, .live, from: "h1", runningOn: "h1")])
         XCTAssertEqual(TaskPlanner.plan(TaskReport(task: live), vmOf: vm).events, [.groupOnline(g, on: "h2")])
+        let refused = TaskReport(task: start, failure: "x", refusedByDiskLocks: true)
+        XCTAssertEqual(TaskPlanner.plan(refused, vmOf: vm).events, [.startRefusedLocked(g, on: "h1")], "a lock refusal is no failure")
         let stop = AgentTask(group: g, node: "h1", step: .takeOffline, reason: "r")
         XCTAssertEqual(TaskPlanner.plan(TaskReport(task: stop, failure: "busy"), vmOf: vm).events, [], "not offline: nothing to report")
+    }
+
+    func testDiskLockRefusalsAreRecognisedByLibvirtsAndQEMUsWords() {
+        struct Failure: Error, CustomStringConvertible { let description: String }
+        // As libvirt 9 / QEMU 7.2 word them (deploy/lab, ../shared/lab-notes.md).
+        XCTAssertTrue(DiskLockRefusal.matches(Failure(description:
+            "resource busy: Lockspace resource '5b1d0b7f0c0e4f53a0d6d6b1a5c0e2a97f4b3f1c9d8e7a6b5c4d3e2f1a0b9c8d' is locked")))
+        XCTAssertTrue(DiskLockRefusal.matches(Failure(description:
+            "internal error: qemu unexpectedly closed the monitor: Failed to get \"write\" lock Is another process using the image [/srv/vigil/vm1.qcow2]?")))
+        XCTAssertFalse(DiskLockRefusal.matches(Failure(description: "Cannot access storage file '/srv/vigil/vm1.qcow2': No such file or directory")))
     }
 }

@@ -42,7 +42,7 @@ public struct VigilAgent: Service, CustomStringConvertible {
         let election = Election(store: store, candidate: node, key: ClusterKeys.leader, logger: logger)
         await membership.onFence { reason in await election.stepDown(reason: reason) }
         let leader = LeaderShell(node: node, store: store, election: election, membership: membership,
-                                 configuration: try configuration.coordinatorConfiguration(),
+                                 configuration: try configuration.coordinatorConfiguration(), fencing: configuration.fencing,
                                  metrics: metrics, logger: logger)
         let api = APIServer(configuration: configuration, store: store, node: node, metrics: metrics, logger: logger)
         try await joinWithRetry(membership)
@@ -54,7 +54,8 @@ public struct VigilAgent: Service, CustomStringConvertible {
         do {
             try await cancelWhenGracefulShutdown {
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await agent.run() }
+                    let armed = await watchdog?.armedTimeout?.seconds
+                    group.addTask { try await agent.run(watchdogTimeoutSeconds: armed) }
                     group.addTask { await leader.run() }
                     group.addTask { try await watchRejoin(membership, agent) }
                     group.addTask { try await api.run() }
@@ -70,7 +71,12 @@ public struct VigilAgent: Service, CustomStringConvertible {
             logger.error("vigild failed", metadata: ["error": "\(error)"])
         }
         // A graceful stop disarms the watchdog (an upgrade must not reset the host); a failure leaves it armed.
-        if failure == nil { await watchdog?.disarm() } else { await watchdog?.abandon() }
+        if failure == nil {
+            await agent.withdrawWatchdog()
+            await watchdog?.disarm()
+        } else {
+            await watchdog?.abandon()
+        }
         logger.notice("vigild stopping: HA domains keep running; the lease lapses unless the agent returns", metadata: ["node": "\(node)"])
         try? await election.resign()
         if let etcd = store as? EtcdStore { try? await etcd.close() }

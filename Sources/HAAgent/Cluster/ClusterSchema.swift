@@ -118,12 +118,16 @@ public struct TaskReport: Codable, Sendable, Equatable {
     public var failedResource: ResourceID?
     /// Whether the group's VMs still run on the reporting node after a failed move.
     public var stillRunningHere: Bool
+    /// A start failed because the disks are locked by another host (absent from older agents: false).
+    public var refusedByDiskLocks: Bool?
 
-    public init(task: AgentTask, failure: String? = nil, failedResource: ResourceID? = nil, stillRunningHere: Bool = false) {
+    public init(task: AgentTask, failure: String? = nil, failedResource: ResourceID? = nil, stillRunningHere: Bool = false,
+                refusedByDiskLocks: Bool = false) {
         self.task = task
         self.failure = failure
         self.failedResource = failedResource
         self.stillRunningHere = stillRunningHere
+        self.refusedByDiskLocks = refusedByDiskLocks ? true : nil
     }
 
     public var succeeded: Bool { failure == nil }

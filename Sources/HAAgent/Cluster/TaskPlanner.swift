@@ -10,7 +10,7 @@ public enum TaskPlanner {
         case tasks([AgentTask])
         /// Feed `timerFired` at this time.
         case timer(Timestamp)
-        /// Only log it (fence confirmations come from lease expiry plus the margin, alerts, failures).
+        /// Only log it (alerts, failures; the shell itself performs `fenceNode` through `NodeFencer`).
         case log(severity: AlertSeverity)
     }
 
@@ -54,6 +54,8 @@ public enum TaskPlanner {
         switch (task.step, report.succeeded) {
         case (.bringOnline, true):
             return ReportPlan(events: [.groupOnline(g, on: n)])
+        case (.bringOnline, false) where report.refusedByDiskLocks == true:
+            return ReportPlan(events: [.startRefusedLocked(g, on: n)])
         case (.bringOnline, false):
             return ReportPlan(events: [.resourceFailed(g, failed, on: n)])
         case (.takeOffline, true):

@@ -17,6 +17,9 @@ public protocol Hypervisor: Sendable {
     func stop(_ name: String, deadline: Duration) async throws -> ShutdownOutcome
     /// Powers a domain off at once.
     func destroy(_ name: String) throws
+    /// Powers a domain off as fast as this host can (fencing): where possible its QEMU is killed
+    /// outright, then libvirt cleans up.
+    func powerOffNow(_ name: String) throws
     /// Removes a stopped domain's definition from this host.
     func undefine(_ name: String) throws
     /// The persistent XML definition of a domain.
@@ -34,6 +37,11 @@ public protocol Hypervisor: Sendable {
     func pingGuestAgent(_ name: String, timeoutSeconds: Int32) throws
     /// Lifecycle events of this host's domains.
     func events() throws -> AsyncStream<DomainEvent>
+}
+
+extension Hypervisor {
+    /// Without a faster way, a destroy.
+    public func powerOffNow(_ name: String) throws { try destroy(name) }
 }
 
 /// A domain on this host and its state.

@@ -5,6 +5,10 @@ import HACore
 enum LeaderInput: Sendable {
     case nodeRecord(NodeRecord)
     case nodeGone(NodeID)
+    /// A member in the stored state that has no record now and that this agent never saw alive.
+    case nodeUnconfirmed(NodeID)
+    /// What fencing a lost node proved.
+    case fenced(NodeID, NodeFencer.Outcome)
     case groupDefined(GroupSpec)
     case groupRemoved(GroupID)
     case inbox(key: String, message: InboxMessage)

@@ -9,13 +9,30 @@ extension LeaderShell {
         switch input {
         case .nodeRecord(let record):
             let known = coordinator.nodes[record.id]
-            guard known == nil || known!.state == .down || known!.capacity != record.capacity else { return }
+            guard known == nil || known!.state == .down || known!.unconfirmedUntil != nil || known!.capacity != record.capacity
+            else { return }
             try await feed([.nodeJoined(record.id, record.capacity)], consuming: nil)
         case .nodeGone(let id):
             guard let known = coordinator.nodes[id], known.state != .down else { return }
-            // Tasks given to the node before it lost its lease must never run after it rejoins.
-            let stale = try await store.list(prefix: ClusterKeys.tasks(of: id)).kvs.map(\.key)
-            try await feed([.leaseLost(id)], consuming: nil, deleting: stale)
+            try await feed([.leaseLost(id)], consuming: nil)
+        case .nodeUnconfirmed(let id):
+            try await feed([.memberUnconfirmed(id)], consuming: nil)
+        case .fenced(let id, let outcome):
+            fencing.remove(id)
+            switch outcome {
+            case .poweredOff:
+                logger.notice("node fenced", metadata: ["node": "\(id)", "proof": "\(outcome)"])
+                try await feed([.nodeFenced(id)], consuming: nil)
+            case .watchdogExpired:
+                // Holds only if the node did not come back meanwhile (its new agent pets the watchdog).
+                guard coordinator.nodes[id]?.state == .down else {
+                    return logger.warning("watchdog proof dropped: the node rejoined meanwhile", metadata: ["node": "\(id)"])
+                }
+                logger.notice("node fenced", metadata: ["node": "\(id)", "proof": "\(outcome)"])
+                try await feed([.nodeFenced(id)], consuming: nil)
+            case .hostAlive, .unproven:
+                logger.warning("node not fenced", metadata: ["node": "\(id)", "why": "\(outcome)"])
+            }
         case .groupDefined(let spec):
             specs[spec.definition.id] = spec
             rebuild()
@@ -55,12 +72,18 @@ extension LeaderShell {
     /// Feeds events to the coordinator and commits its decisions with the inbox message consumed.
     func feed(_ events: [ClusterEvent], consuming inboxKey: String?, extraTasks: [AgentTask] = [], deleting stale: [String] = []) async throws {
         var tasks = extraTasks
+        var stale = stale
         for event in events {
             let now = Timestamp.wallClockNow
             let directives = coordinator.handle(event, at: now)
             logger.info("event", metadata: ["event": "\(event)"])
             for directive in directives {
                 metrics.directive(directive)
+                if case .fenceNode(let n) = directive.action {
+                    // Tasks given to the node before it lost its lease must never run after it rejoins.
+                    stale += try await store.list(prefix: ClusterKeys.tasks(of: n)).kvs.map(\.key)
+                    startFencing(n)
+                }
                 switch TaskPlanner.plan(directive) {
                 case .tasks(let planned):
                     tasks += planned
@@ -100,6 +123,17 @@ extension LeaderShell {
         if let inboxKey { ops.append(.delete(inboxKey)) }
         _ = try await store.fencedTransaction(Transaction(compare: [], success: ops), token: token, leaderKey: ClusterKeys.leader)
         committed = next
+    }
+
+    /// Proves in the background that a lost node runs nothing (`NodeFencer`); the outcome comes back
+    /// through the input stream.
+    private func startFencing(_ n: NodeID) {
+        guard let inputs, fencing.insert(n).inserted else { return }
+        let fencer = self.fencer
+        timers.append(Task {
+            let outcome = await fencer.fence(n)
+            if !Task.isCancelled { inputs.yield(.fenced(n, outcome)) }
+        })
     }
 
     /// Feeds `timerFired` at wall-clock time `at` (the coordinator's `waitUntil`), through the input

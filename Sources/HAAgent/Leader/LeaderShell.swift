@@ -23,9 +23,17 @@ public actor LeaderShell {
     var timers: [Task<Void, Never>] = []
     /// The running leadership's input stream (timers feed it too).
     var inputs: AsyncStream<LeaderInput>.Continuation?
+    /// Performs `fenceNode` (host alive? fence devices, then the watchdog).
+    let fencer: NodeFencer
+    /// Nodes being fenced now (one fencing at a time per node).
+    var fencing: Set<NodeID> = []
+    /// Nodes whose record this agent has seen since it started (leader or not): a member missing when
+    /// this agent takes over is known lost if seen before, and gets a start-up grace otherwise.
+    var seenAlive: Set<NodeID> = []
 
     public init(node: NodeID, store: any CoordinationStore, election: Election, membership: Membership,
-                configuration: CoordinatorConfiguration, metrics: AgentMetrics, logger: Logger) {
+                configuration: CoordinatorConfiguration, fencing: FencingSettings = FencingSettings(),
+                metrics: AgentMetrics, logger: Logger) {
         self.node = node
         self.store = store
         self.election = election
@@ -34,10 +42,13 @@ public actor LeaderShell {
         self.metrics = metrics
         self.logger = logger
         self.coordinator = ClusterCoordinator(configuration: configuration, nodes: [], groups: [])
+        self.fencer = NodeFencer(store: store, fencing: fencing, logger: logger)
     }
 
     /// Campaigns while this node holds a lease; leads when elected, until leadership is lost.
     public func run() async {
+        let watcher = Task { await self.watchMembers() }
+        defer { watcher.cancel() }
         while !Task.isCancelled {
             guard let lease = await membership.lease, await !membership.isFenced else {
                 try? await Task.sleep(for: .milliseconds(200))
@@ -64,6 +75,7 @@ public actor LeaderShell {
         metrics.leader(false)
         for t in timers { t.cancel() }
         timers = []
+        fencing = []
     }
 
     /// Loads the stored state, catches up with the store and then follows it.
@@ -95,8 +107,10 @@ public actor LeaderShell {
         let (inboxKVs, inboxRevision) = try await store.list(prefix: ClusterKeys.inbox)
         let records = nodeKVs.compactMap { try? JSONDecoder().decode(NodeRecord.self, from: Data($0.value)) }
         for record in records { continuation.yield(.nodeRecord(record)) }
-        for id in coordinator.nodes.keys where coordinator.nodes[id]!.state != .down && !records.contains(where: { $0.id == id }) {
-            continuation.yield(.nodeGone(id))
+        for id in coordinator.nodes.keys.sorted() where coordinator.nodes[id]!.state != .down && !records.contains(where: { $0.id == id }) {
+            // Seen alive by this agent and gone now: lost. Never seen (this agent just started, or all
+            // agents restart at once): it may be on its way back, so it gets a start-up grace.
+            continuation.yield(seenAlive.contains(id) ? .nodeGone(id) : .nodeUnconfirmed(id))
         }
         for kv in inboxKVs.sorted(by: { $0.modRevision < $1.modRevision }) { yieldInbox(kv, continuation) }
         continuation.yield(.timer)
@@ -145,6 +159,29 @@ public actor LeaderShell {
             }
         } catch {}
         continuation.finish()
+    }
+
+    /// Follows node records from this agent's start, leader or not (see `seenAlive`).
+    private func watchMembers() async {
+        while !Task.isCancelled {
+            do {
+                let (kvs, revision) = try await store.list(prefix: NodeRecord.nodesPrefix)
+                noteAlive(kvs.map(\.key))
+                for try await event in store.watch(prefix: NodeRecord.nodesPrefix, fromRevision: revision + 1) {
+                    switch event {
+                    case .put(let kv): noteAlive([kv.key])
+                    case .resync(let kvs, _): noteAlive(kvs.map(\.key))
+                    case .delete: break
+                    }
+                }
+            } catch {
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    private func noteAlive(_ keys: [String]) {
+        for key in keys { seenAlive.insert(NodeID(String(key.dropFirst(NodeRecord.nodesPrefix.count)))) }
     }
 
     /// Stores the loaded state under this token before acting on anything new.

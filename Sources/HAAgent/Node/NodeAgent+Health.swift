@@ -130,45 +130,61 @@ extension NodeAgent {
     // MARK: Reconcile: the safety net behind events
 
     func reconcileLoop() async throws {
-        try await reconcile(startup: true)
+        try await reconcile()
         while true {
             try await Task.sleep(for: .seconds(configuration.health.reconcileIntervalSeconds))
-            try? await reconcile(startup: false)
+            try? await reconcile()
         }
     }
 
     /// Compares the domains on this host with what the coordinator believes: adopts HA domains it
-    /// places here, stops and undefines those it places elsewhere (a host back from the dead), and
-    /// reports HA domains that should run here but do not.
-    func reconcile(startup: Bool) async throws {
+    /// places here, reports those running here that it places elsewhere or nowhere (the coordinator
+    /// adopts them or has them stopped: this agent never stops a running guest on its own, since an
+    /// unreachable agent's guests are exactly those), says which groups it was believed to hold under
+    /// a lost lease no longer run here, and reports HA domains that should run here but do not.
+    func reconcile() async throws {
         guard !fenced else { return }
-        let believed = try await believedStatus()
-        let domains = try hypervisor.domains()
+        let believed = try await believedStates()
+        let domains = try await blocking { [hypervisor] in try hypervisor.domains() }
+        var told: Set<GroupID> = []
         for domain in domains {
             guard let (g, _) = haResource(of: domain.name), !busy.contains(g) else { continue }
-            let status = believed[g]
+            let state = believed[g]
             // A move under way is the moving nodes' business: the source reports how it ended.
-            if case .migrating? = status { continue }
-            let mine = status?.nodes == [node]
+            if case .migrating? = state?.status { continue }
+            var locked = false
+            if case .diskLocked? = state?.status { locked = true }
+            let mine = state?.status.nodes == [node] && !locked
             if domain.state.isActive, !onlineHere.contains(g) {
                 if mine {
                     logger.notice("adopting HA domain running here", metadata: ["vm.name": "\(domain.name)", "group": "\(g)"])
                     onlineHere.insert(g)
                     await tellLeader(.event(.groupOnline(g, on: node)))
-                } else if status != nil || !startup {
-                    logger.warning("stopping HA domain that the cluster places elsewhere", metadata: [
-                        "vm.name": "\(domain.name)", "group": "\(g)", "owner": "\(status?.nodes.map(\.rawValue) ?? [])"])
-                    expect(stops: [domain.name])
-                    try? VMResource(domainName: domain.name, hypervisor: hypervisor).forceOffline()
+                } else if told.insert(g).inserted {
+                    logger.warning("HA domain runs here but the cluster places it elsewhere or nowhere: reporting it", metadata: [
+                        "vm.name": "\(domain.name)", "group": "\(g)", "status": "\(state.map { "\($0.status)" } ?? "none")"])
+                    await tellLeader(.event(.groupOnline(g, on: node)))
                 }
-            } else if !domain.state.isActive, status?.nodes.contains(node) != true {
+            } else if !domain.state.isActive, state?.status.nodes.contains(node) != true {
                 // A stopped HA domain exists only on its owner.
-                try? hypervisor.undefine(domain.name)
+                try? await blocking { [hypervisor] in try hypervisor.undefine(domain.name) }
             }
         }
         let active = Set(domains.filter { $0.state.isActive }.map(\.name))
+        // Groups the cluster thinks may still run here, from before a lost lease, that do not.
+        for (g, state) in believed where !busy.contains(g) {
+            let heldHere: Bool
+            switch state.status {
+            case .diskLocked(node?, _): heldHere = true
+            case .offline, .failed: heldHere = state.lastHost == node
+            default: heldHere = false
+            }
+            guard heldHere, let spec = specs[g], !spec.domainNames.contains(where: active.contains) else { continue }
+            logger.notice("HA group the cluster may believe here does not run here: saying so", metadata: ["group": "\(g)"])
+            await tellLeader(.event(.groupOffline(g, on: node)))
+        }
         // Groups the cluster believes online here: watched from now on, whoever started them.
-        for (g, status) in believed where status == .online(node) && !busy.contains(g) && !onlineHere.contains(g) && !reported.contains(g) {
+        for (g, state) in believed where state.status == .online(node) && !busy.contains(g) && !onlineHere.contains(g) && !reported.contains(g) {
             guard let spec = specs[g] else { continue }
             if spec.domainNames.allSatisfy(active.contains) {
                 onlineHere.insert(g)
@@ -184,32 +200,53 @@ extension NodeAgent {
         }
     }
 
-    /// Each group's status in the coordinator's last stored state (empty before any leader wrote one).
-    private func believedStatus() async throws -> [GroupID: GroupStatus] {
-        guard let stored = try await StoredCoordinator.load(from: store) else { return [:] }
-        return stored.states.mapValues(\.status)
+    /// Each group's state in the coordinator's last stored state (empty before any leader wrote one).
+    private func believedStates() async throws -> [GroupID: GroupState] {
+        try await StoredCoordinator.load(from: store)?.states ?? [:]
     }
 
     // MARK: Self-fencing
 
-    /// Powers off and undefines every HA domain on this host, without the store (it may be
-    /// unreachable): the membership calls this before its lease could expire.
+    /// Powers off every HA domain on this host at once, all in parallel and the hardest way the host
+    /// offers (QEMU killed outright, as a power cut: no graceful destroy), without the store (it may be
+    /// unreachable): the membership calls this before its lease could expire, so the time it takes
+    /// is what the self-fence margin must cover. Then undefines them (no longer time-critical).
     func fence(reason: String) async {
         fenced = true
-        let names = Set(specs.values.flatMap(\.domainNames))
-        expect(stops: Array(names))
-        for domain in (try? hypervisor.domains()) ?? [] where names.contains(domain.name) {
-            do {
-                try VMResource(domainName: domain.name, hypervisor: hypervisor).forceOffline()
-                logger.critical("self-fence: HA domain powered off", metadata: ["vm.name": "\(domain.name)", "reason": "\(reason)"])
-            } catch {
-                logger.critical("self-fence: cannot power off HA domain", metadata: ["vm.name": "\(domain.name)", "error": "\(error)"])
-            }
-        }
         onlineHere = []
         reported = []
         queued = [:]
+        let names = Set(specs.values.flatMap(\.domainNames))
+        expect(stops: Array(names))
+        let clock = ContinuousClock()
+        let started = clock.now
+        let present = ((try? await blocking { [hypervisor] in try hypervisor.domains() }) ?? []).filter { names.contains($0.name) }
+        let running = present.filter(\.state.isActive).map(\.name)
+        let outcomes = await withTaskGroup(of: (String, String?).self) { group in
+            for domain in running {
+                group.addTask { [hypervisor] in
+                    do {
+                        try await BlockingCall.run("vigil-fence") { try hypervisor.powerOffNow(domain) }
+                        return (domain, nil)
+                    } catch { return (domain, "\(error)") }
+                }
+            }
+            var outcomes: [(String, String?)] = []
+            for await outcome in group { outcomes.append(outcome) }
+            return outcomes
+        }
+        let seconds = (clock.now - started).seconds
+        for (domain, failure) in outcomes {
+            if let failure {
+                logger.critical("self-fence: cannot power off HA domain", metadata: ["vm.name": "\(domain)", "error": "\(failure)"])
+            } else {
+                logger.critical("self-fence: HA domain powered off", metadata: ["vm.name": "\(domain)", "reason": "\(reason)"])
+            }
+        }
+        logger.critical("self-fence: every HA domain powered off", metadata: [
+            "domains": "\(running.count)", "seconds": "\(String(format: "%.3f", seconds))"])
         metrics.selfFenced()
+        try? await blocking { [hypervisor] in for d in present { try? hypervisor.undefine(d.name) } }
     }
 
     /// The membership holds a lease again: tasks may run.

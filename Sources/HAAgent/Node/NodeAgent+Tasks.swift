@@ -84,12 +84,26 @@ extension NodeAgent {
             logger.info("task done", metadata: ["group": "\(g)", "task": "\(task.step)", "seconds": "\((clock.now - started).seconds)"])
             return TaskReport(task: task)
         } catch {
-            let running = domains.contains { (try? hypervisor.state(of: $0))??.isActive == true }
-            if running, case .bringOnline = task.step { onlineHere.insert(g) }
-            metrics.taskFailed(task)
-            logger.error("task failed", metadata: ["group": "\(g)", "task": "\(task.step)", "error": "\(error)"])
+            let running = (try? await blocking { [hypervisor] in
+                domains.contains { (try? hypervisor.state(of: $0))??.isActive == true }
+            }) ?? false
+            var locked = false
+            if case .bringOnline = task.step {
+                if running { onlineHere.insert(g) }
+                locked = !running && DiskLockRefusal.matches(error)
+            }
+            if locked {
+                // Another host has the disks open: the VM runs there (its agent may be unreachable), or that
+                // host's locks are still being released. Not a failure here; the leader retries later.
+                logger.warning("start refused by disk locks: the VM runs elsewhere or its old host's locks remain",
+                               metadata: ["group": "\(g)", "error": "\(error)"])
+                try? await blocking { [hypervisor] in for d in domains { try hypervisor.undefine(d) } }
+            } else {
+                metrics.taskFailed(task)
+                logger.error("task failed", metadata: ["group": "\(g)", "task": "\(task.step)", "error": "\(error)"])
+            }
             return TaskReport(task: task, failure: "\(error)", failedResource: (error as? GroupActionError)?.resource,
-                              stillRunningHere: running)
+                              stillRunningHere: running, refusedByDiskLocks: locked)
         }
     }
 

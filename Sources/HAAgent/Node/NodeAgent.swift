@@ -37,6 +37,11 @@ public actor NodeAgent {
     var guestAgentAnswered: Set<String> = []
     /// True from a self-fence until the membership holds a lease again: no task runs meanwhile.
     var fenced = false
+    /// The armed host watchdog's timeout, published in this host's agent record (the leader's proof of
+    /// death when the lease is lost); nil without one, and from a graceful stop on.
+    var watchdogTimeoutSeconds: Double?
+    /// This host's record as last published.
+    var published: AgentRecord?
 
     public init(node: NodeID, store: any CoordinationStore, hypervisor: any Hypervisor, configuration: AgentConfiguration,
                 metrics: AgentMetrics, logger: Logger) {
@@ -51,10 +56,12 @@ public actor NodeAgent {
 
     /// Runs until cancelled: publishes how to reach this host, then watches group definitions, this
     /// node's tasks and its domains' events, probes guests and reconciles periodically.
-    public func run() async throws {
+    public func run(watchdogTimeoutSeconds: Double? = nil) async throws {
+        self.watchdogTimeoutSeconds = watchdogTimeoutSeconds
         let record = AgentRecord(node: node, migrationURI: configuration.migrationURI ?? configuration.libvirtURI,
-                                 profile: hostProfile())
+                                 profile: hostProfile(), watchdogTimeoutSeconds: watchdogTimeoutSeconds)
         _ = try await store.put(ClusterKeys.agent(node), try StoreCoding.encode(record))
+        published = record
         let events = try hypervisor.events()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.watchGroups() }
@@ -79,6 +86,19 @@ public actor NodeAgent {
             logger.error("cannot publish this host's profile; VMs cannot be validated against it", metadata: [
                 "error": "\(error)", "shared_storage": "\(sharedStorage.root)"])
             return nil
+        }
+    }
+
+    /// Before a graceful stop disarms the watchdog: the record no longer promises one, so a lapsing
+    /// lease is not taken for a reset host while its guests run on.
+    public func withdrawWatchdog() async {
+        guard var record = published, record.watchdogTimeoutSeconds != nil else { return }
+        record.watchdogTimeoutSeconds = nil
+        do {
+            _ = try await store.put(ClusterKeys.agent(node), try StoreCoding.encode(record))
+            published = record
+        } catch {
+            logger.error("cannot withdraw the watchdog from this host's record", metadata: ["error": "\(error)"])
         }
     }
 
