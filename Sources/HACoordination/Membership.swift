@@ -223,8 +223,11 @@ public actor Membership {
         let event = FenceEvent(reason: reason, lastConfirmedSend: lastSend, ttl: ttl, deadline: fenceDeadline,
                                firedAt: firedAt, stoppedAt: now())
         fences.append(event)
-        logger.critical("self-fenced: HA domains stopped", metadata: [
+        // The bound: every HA domain stopped before the store could expire the lease (and anyone take them).
+        let slack = event.earliestExpiry - event.stoppedAt
+        logger.critical(slack > .zero ? "self-fenced: HA domains stopped before the earliest lease expiry"
+                                      : "self-fenced LATE: HA domains stopped after the earliest lease expiry", metadata: [
             "node": "\(record.id)", "stoppedAt": "\(event.stoppedAt)",
-            "lease.earliestExpiry": "\(event.earliestExpiry)"])
+            "lease.earliestExpiry": "\(event.earliestExpiry)", "met.by.seconds": "\(slack)"])
     }
 }

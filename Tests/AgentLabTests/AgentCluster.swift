@@ -14,9 +14,21 @@ final class AgentCluster: @unchecked Sendable {
     let repository: URL
     private(set) var agentPIDs: [String: Int32] = [:]
     let started = Date()
+    /// Each host's `fencing:` section: the lab's fence agent against the lab BMC (nil: no fence devices).
+    let fencing: String?
+    /// The emulated watchdog's timeout on every host, started before its agent (nil: no watchdog).
+    let watchdogSeconds: Int?
 
-    init(lab: Lab) throws {
+    init(lab: Lab, fenceDevices: Bool = false, watchdogSeconds: Int? = nil) async throws {
         self.lab = lab
+        self.watchdogSeconds = watchdogSeconds
+        if fenceDevices {
+            let secret = try await lab.bmcSecret()
+            let device = "{agent: \(lab.fenceAgent), options: {ip: \(lab.bmcAddress.ip), ipport: \"\(lab.bmcAddress.port)\", password: \(secret)}, timeout_seconds: 5}"
+            fencing = "fencing:\n  nodes:\n" + lab.hosts.map { "    \($0.name):\n      - - \(device)\n" }.joined()
+        } else {
+            fencing = nil
+        }
         repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         guard FileManager.default.isExecutableFile(atPath: vigild) else {
             throw XCTSkip("no vigild binary at \(vigild): build first (make test builds it)")
@@ -74,9 +86,14 @@ final class AgentCluster: @unchecked Sendable {
           reserved_memory_mib: 256
         watchdog:
           device: /run/watchdog
+          timeout_seconds: \(watchdogSeconds ?? 10)
+        \(fencing ?? "")
         """
         let path = "\(agentDirectory)/\(host).yaml"
         try config.write(toFile: path, atomically: true, encoding: .utf8)
+        if let watchdogSeconds, !FileManager.default.fileExists(atPath: try runDirectory(host) + "/watchdog") {
+            _ = try await lab.watchdog(host, timeoutSeconds: Double(watchdogSeconds))
+        }
         let out = try await lab.exec(host, ["/bin/sh", "-c", "setsid \(vigild) --config \(path) </dev/null >>\(log(host)) 2>&1 & echo $!"])
         guard let pid = Int32(out.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw LabError.commandFailed(arguments: ["start vigild on", host], status: 0, message: out)
@@ -90,8 +107,49 @@ final class AgentCluster: @unchecked Sendable {
         if let pid = agentPIDs.removeValue(forKey: host) { Foundation.kill(pid, SIGKILL) }
     }
 
+    /// A graceful stop (SIGTERM, as systemctl stop): waits until the agent has exited.
+    func stopAgent(on host: String) async {
+        guard let pid = agentPIDs.removeValue(forKey: host) else { return }
+        Foundation.kill(pid, SIGTERM)
+        for _ in 0..<100 where Foundation.kill(pid, 0) == 0 { try? await Task.sleep(for: .milliseconds(100)) }
+    }
+
+    /// SIGSTOP or SIGCONT of the agent: a hung agent, the host running on.
+    func signalAgent(on host: String, _ signal: Int32) {
+        if let pid = agentPIDs[host] { Foundation.kill(pid, signal) }
+    }
+
+    /// Whether the cluster's etcd still holds the host's membership record (its lease has not
+    /// expired); nil when no member answers.
+    func memberRecordExists(_ host: String) async -> Bool? {
+        let key = Data("/vigil/lab/nodes/\(host)".utf8).base64EncodedString()
+        for endpoint in lab.etcdEndpoints {
+            var request = HTTPClientRequest(url: endpoint + "/v3/kv/range")
+            request.method = .POST
+            request.body = .bytes(ByteBuffer(string: "{\"key\":\"\(key)\",\"count_only\":true}"))
+            guard let response = try? await HTTPClient.shared.execute(request, timeout: .milliseconds(500)),
+                  let body = try? await response.body.collect(upTo: 1 << 16) else { continue }
+            let text = String(buffer: body)
+            guard text.contains("header") else { continue }
+            return text.contains("\"count\":\"1\"")
+        }
+        return nil
+    }
+
     /// Forgets an agent that died with its host (lab kill).
     func agentDied(on host: String) { agentPIDs.removeValue(forKey: host) }
+
+    /// Once every guest beats, starts watching them for double runs and powers `host` off (lab kill,
+    /// its agent with it); returns the watch and the moment of the power loss.
+    func powerOff(_ host: String, watching vms: [String]) async throws -> (watch: DuplicateWatch, loss: Date) {
+        for vm in vms { _ = try await lab.waitForHeartbeat(of: vm, after: labNow() - 1, timeout: 120) }
+        let watch = DuplicateWatch()
+        watch.start(self, domains: vms)
+        let loss = Date()
+        try await lab.kill(host)
+        agentDied(on: host)
+        return (watch, loss)
+    }
 
     func stopAgents() {
         for pid in agentPIDs.values { Foundation.kill(pid, SIGKILL) }

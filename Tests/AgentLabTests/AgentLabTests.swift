@@ -13,9 +13,10 @@ final class AgentLabTests: XCTestCase {
     }
 
     /// Brings up a lab with an agent on every host and waits for a leader.
-    private func withCluster(hosts: Int = 3, _ body: (AgentCluster) async throws -> Void) async throws {
+    func withCluster(hosts: Int = 3, fenceDevices: Bool = false, watchdogSeconds: Int? = nil,
+                     _ body: (AgentCluster) async throws -> Void) async throws {
         try await Lab.with(hosts: hosts) { lab in
-            let cluster = try AgentCluster(lab: lab)
+            let cluster = try await AgentCluster(lab: lab, fenceDevices: fenceDevices, watchdogSeconds: watchdogSeconds)
             defer { cluster.stopAgents() }
             for h in lab.hosts { try await cluster.startAgent(on: h.name) }
             try await cluster.waitUntil("a leader and every node a member", timeout: 60) {
@@ -26,7 +27,7 @@ final class AgentLabTests: XCTestCase {
         }
     }
 
-    private func owner(_ cluster: AgentCluster, _ vm: String, via host: String = "h1") async throws -> String? {
+    func owner(_ cluster: AgentCluster, _ vm: String, via host: String = "h1") async throws -> String? {
         let g = try await cluster.status(via: host).groups.first { $0.name == vm }
         return g?.status == "online" ? g?.nodes.first : nil
     }
@@ -138,13 +139,7 @@ final class AgentLabTests: XCTestCase {
             let victim = placement.filter { $0.key != "h1" }.max { $0.value.count < $1.value.count }?.key ?? "h2"
             let victims = placement[victim] ?? []
             print("placement before power loss: \(placement.mapValues { $0.sorted() }); powering off \(victim) with \(victims)")
-            for vm in vms { _ = try await c.lab.waitForHeartbeat(of: vm, after: labNow() - 1, timeout: 120) }
-
-            let watch = DuplicateWatch()
-            watch.start(c, domains: vms)
-            let loss = Date()
-            try await c.lab.kill(victim)
-            c.agentDied(on: victim)
+            let (watch, loss) = try await c.powerOff(victim, watching: vms)
             try await c.waitUntil("\(victim) seen down", timeout: 30) {
                 try await c.status(via: "h1").nodes.first { $0.name == victim }?.state == "down"
             }

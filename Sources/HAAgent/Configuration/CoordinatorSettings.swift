@@ -10,9 +10,14 @@ public struct CoordinatorSettings: Codable, Sendable, Equatable {
     /// How long a quarantine lasts before the host takes groups again on its own; 0s keeps it
     /// until an operator resumes it.
     public var quarantineDuration: String = "2h"
+    /// How long a new leader waits for a member that has not renewed under it before it counts as lost.
+    public var startupGrace: String = "30s"
+    /// How often a start that disk locks refused is tried again.
+    public var lockRetryInterval: String = "5s"
 
     enum CodingKeys: String, CodingKey {
         case drainConcurrency = "drain_concurrency", quarantine, quarantineDuration = "quarantine_duration"
+        case startupGrace = "startup_grace", lockRetryInterval = "lock_retry_interval"
     }
 
     public init() {}
@@ -21,6 +26,8 @@ public struct CoordinatorSettings: Codable, Sendable, Equatable {
         drainConcurrency = try c.decodeIfPresent(Int.self, forKey: .drainConcurrency) ?? drainConcurrency
         quarantine = try c.decodeIfPresent(String.self, forKey: .quarantine) ?? quarantine
         quarantineDuration = try c.decodeIfPresent(String.self, forKey: .quarantineDuration) ?? quarantineDuration
+        startupGrace = try c.decodeIfPresent(String.self, forKey: .startupGrace) ?? startupGrace
+        lockRetryInterval = try c.decodeIfPresent(String.self, forKey: .lockRetryInterval) ?? lockRetryInterval
     }
 
     /// The coordinator's configuration from these settings and the fencing margin; a bad setting is named.
@@ -30,13 +37,18 @@ public struct CoordinatorSettings: Codable, Sendable, Equatable {
         do { threshold = try ThresholdPolicy(text: quarantine) } catch {
             throw .invalid(setting: "coordinator.quarantine", problem: error.description)
         }
-        let duration: TimeSpan
-        do { duration = try TimeSpan(text: quarantineDuration) } catch {
-            throw .invalid(setting: "coordinator.quarantine_duration", problem: error.description)
+        func span(_ text: String, _ setting: String, positive: Bool = false) throws(ConfigurationFileError) -> TimeSpan {
+            let value: TimeSpan
+            do { value = try TimeSpan(text: text) } catch { throw .invalid(setting: "coordinator.\(setting)", problem: error.description) }
+            if positive && value <= .zero { throw .invalid(setting: "coordinator.\(setting)", problem: "must be longer than 0s") }
+            return value
         }
         return CoordinatorConfiguration(fencingMargin: .milliseconds(Int64(fencingMarginSeconds * 1000)),
                                         maxConcurrentMovesPerDrain: drainConcurrency,
-                                        quarantine: threshold, quarantineDuration: duration)
+                                        quarantine: threshold,
+                                        quarantineDuration: try span(quarantineDuration, "quarantine_duration"),
+                                        startupGrace: try span(startupGrace, "startup_grace"),
+                                        lockRetryInterval: try span(lockRetryInterval, "lock_retry_interval", positive: true))
     }
 }
 

@@ -6,15 +6,20 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 h=$1; d=$(host_dir "$h"); ip=$(host_ip "$h")
 
-hostname "$h"
-for m in etc:/etc/libvirt lib:/var/lib/libvirt log:/var/log/libvirt cache:/var/cache/libvirt run:/run; do
-  mkdir -p "${m#*:}"
-  mount --bind "$d/${m%%:*}" "${m#*:}"
-done
-mount --bind "$d/hosts" /etc/hosts
+if [ "${2:-}" != --daemons ]; then
+  hostname "$h"
+  for m in etc:/etc/libvirt lib:/var/lib/libvirt log:/var/log/libvirt cache:/var/cache/libvirt run:/run; do
+    mkdir -p "${m#*:}"
+    mount --bind "$d/${m%%:*}" "${m#*:}"
+  done
+  mount --bind "$d/hosts" /etc/hosts
+  # The host's init (lib/anchor.py): holds its namespaces and reaps its processes; it runs this script
+  # again with --daemons to start them as its descendants.
+  setsid python3 "$LAB_LIB/anchor.py" /run/anchor.pid "$0" "$h" --daemons </dev/null >>"$d/boot.log" 2>&1 &
+  wait_for "the daemons of $h" 30 test -e /run/daemons.started
+  exit 0
+fi
 
-setsid sleep infinity </dev/null >/dev/null 2>&1 &
-echo $! > /run/anchor.pid
 virtlogd -d
 virtlockd -d
 libvirtd -d --listen
@@ -32,3 +37,4 @@ if [[ ",$cluster" == *",$h="* ]]; then
     </dev/null >>"$d/etcd.log" 2>&1 &
   echo $! > /run/etcd.pid
 fi
+touch /run/daemons.started

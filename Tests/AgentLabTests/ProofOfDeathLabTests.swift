@@ -1,0 +1,211 @@
+import AgentAPI
+import Foundation
+import LabSupport
+import Libvirt
+import XCTest
+
+/// Proof of death on real libvirtd + QEMU hosts and a real etcd: an agent outage or an upgrade stops no
+/// healthy guest, a cut-off host powers its guests off before its lease can expire, and a dead host's
+/// guests start elsewhere exactly once, proved dead by a fence device or by its watchdog. Every claim
+/// is checked by observers independent of the agents (each host's libvirtd, etcd, the guests'
+/// heartbeats); each test prints what it measured.
+extension AgentLabTests {
+    /// Where each guest runs and its QEMU, as the hosts' libvirtd and /proc see it.
+    private func snapshot(_ c: AgentCluster, _ vms: [String]) -> [String: (host: String, qemu: Int32?)] {
+        Dictionary(uniqueKeysWithValues: vms.map { ($0, (c.runningHosts(of: $0).first ?? "none", Lab.qemuPID(of: $0))) })
+    }
+
+    /// Every guest still runs where it ran, in the same QEMU (never stopped, never restarted).
+    private func assertUntouched(_ c: AgentCluster, _ before: [String: (host: String, qemu: Int32?)], _ when: String) {
+        for (vm, was) in before.sorted(by: { $0.key < $1.key }) {
+            XCTAssertEqual(c.runningHosts(of: vm), [was.host], "\(vm) runs only where it ran (\(when))")
+            XCTAssertEqual(Lab.qemuPID(of: vm), was.qemu, "\(vm) kept its QEMU: never stopped or restarted (\(when))")
+        }
+    }
+
+    private func groupStatuses(_ c: AgentCluster, via host: String) async throws -> [String: String] {
+        Dictionary(uniqueKeysWithValues: try await c.status(via: host).groups.map { ($0.name, $0.status) })
+    }
+
+    func testAgentKilledForLongerThanItsLeaseStopsAndFailsNoGuest() async throws {
+        try await withCluster { c in
+            let vms = ["vm1", "vm2", "vm3"]
+            try await c.addOnline(vms)
+            let before = snapshot(c, vms)
+            let host = Dictionary(grouping: vms) { before[$0]!.host }.max { $0.value.count < $1.value.count }!.key
+            let victims = vms.filter { before[$0]!.host == host }
+            let via = c.lab.hosts.map(\.name).first { $0 != host }!
+            var boots: [String: Int] = [:]
+            for vm in vms { boots[vm] = try await c.lab.waitForHeartbeat(of: vm, after: labNow() - 1).boot }
+            let watch = DuplicateWatch()
+            watch.start(c, domains: vms)
+
+            let killed = Date()
+            c.killAgent(on: host)
+            try await c.waitUntil("\(host) seen down", timeout: 30) {
+                try await c.status(via: via).nodes.first { $0.name == host }?.state == "down"
+            }
+            let down = c.seconds(since: killed)
+            // Its lease expired and the margin passed: starts elsewhere are tried, and refused by the disk locks.
+            try await c.waitUntil("\(victims) locked, presumably running on \(host)", timeout: 40) {
+                let s = try await self.groupStatuses(c, via: via)
+                return victims.allSatisfy { s[$0] == "locked" }
+            }
+            let locked = c.seconds(since: killed)
+            try await Task.sleep(for: .seconds(12))  // several refused retries (every 5 s)
+            let during = try await c.status(via: via)
+            for vm in victims {
+                let g = during.groups.first { $0.name == vm }
+                XCTAssertEqual(g?.status, "locked", "\(vm) is neither failed nor started elsewhere")
+                XCTAssertEqual(g?.nodes, [host], "\(vm) is shown where it runs")
+            }
+            assertUntouched(c, before, "agent dead for \(c.seconds(since: killed))")
+            let agentLog = try String(contentsOfFile: c.log(via), encoding: .utf8)
+            XCTAssertTrue(agentLog.contains("libvirtd answers"), "the leader saw the host alive and killed nothing")
+
+            try await c.startAgent(on: host)
+            try await c.waitUntil("\(victims) online on \(host) again", timeout: 60) {
+                let s = try await c.status(via: via)
+                return victims.allSatisfy { vm in s.groups.first { $0.name == vm }.map { $0.status == "online" && $0.nodes == [host] } ?? false }
+            }
+            let adopted = c.seconds(since: killed)
+            assertUntouched(c, before, "after the agent came back")
+            for vm in vms {
+                let latest = try await c.lab.waitForHeartbeat(of: vm, after: labNow() - 1)
+                XCTAssertEqual(latest.boot, boots[vm], "\(vm) never rebooted")
+            }
+            let statuses = try await groupStatuses(c, via: via)
+            XCTAssertFalse(statuses.values.contains("failed"), "\(statuses)")
+            let duplicates = await watch.stop()
+            XCTAssertEqual(duplicates, [:], "a guest ran on two hosts at once")
+            print("agent of \(host) killed (\(victims) run there): seen down \(down), locked (starts elsewhere refused, not counted) \(locked), "
+                  + "agent started again 12 s later, guests adopted \(adopted) after the kill; no guest stopped, restarted or failed")
+        }
+    }
+
+    func testRestartingEveryAgentAtOnceOrOneByOneRestartsNoGuest() async throws {
+        try await withCluster { c in
+            let vms = ["vm1", "vm2", "vm3"]
+            try await c.addOnline(vms)
+            let before = snapshot(c, vms)
+            let hosts = c.lab.hosts.map(\.name)
+            let watch = DuplicateWatch()
+            watch.start(c, domains: vms)
+            func allBack(_ what: String) async throws {
+                try await c.waitUntil("\(what): a leader, every node a member, every guest online where it ran", timeout: 90) {
+                    let s = try await c.status(via: "h1")
+                    return s.leader != nil && s.nodes.filter(\.member).count == hosts.count && vms.allSatisfy { vm in
+                        s.groups.first { $0.name == vm }.map { $0.status == "online" && $0.nodes == [before[vm]!.host] } ?? false
+                    }
+                }
+            }
+
+            // 1. An upgrade of every host at once: SIGTERM every agent, wait past their leases, start them all.
+            let t0 = Date()
+            for h in hosts { await c.stopAgent(on: h) }
+            try await Task.sleep(for: .seconds(8))
+            for h in hosts { try await c.startAgent(on: h) }
+            try await allBack("all agents restarted at once")
+            print("all \(hosts.count) agents stopped for 8 s (past their 5 s leases) and started again: every guest online where it ran \(c.seconds(since: t0)) after the stop")
+            assertUntouched(c, before, "after restarting every agent at once")
+
+            // 2. A rolling upgrade: one agent after the other, each down for longer than its lease.
+            for h in hosts {
+                let t = Date()
+                await c.stopAgent(on: h)
+                try await Task.sleep(for: .seconds(7))
+                try await c.startAgent(on: h)
+                try await allBack("\(h) restarted")
+                print("  \(h) stopped for 7 s and started again: every guest online where it ran \(c.seconds(since: t)) after the stop")
+                assertUntouched(c, before, "after restarting \(h)")
+            }
+            let statuses = try await groupStatuses(c, via: "h1")
+            XCTAssertFalse(statuses.values.contains("failed"), "\(statuses)")
+            let duplicates = await watch.stop()
+            XCTAssertEqual(duplicates, [:], "a guest ran on two hosts at once")
+        }
+    }
+
+    func testIsolatedHostPowersOffFiveGuestsBeforeItsLeaseCanExpire() async throws {
+        try await withCluster { c in
+            let vms = (1...5).map { "iso\($0)" }
+            for vm in vms { try await c.addVM(vm, via: "h1", possibleOwners: ["h2"]) }
+            try await c.waitUntil("\(vms) running on h2", timeout: 180) {
+                vms.allSatisfy { c.runningHosts(of: $0) == ["h2"] }
+            }
+            // Observers outside the agents: h2's libvirtd (its unix socket still answers when cut off) and
+            // the etcd majority on the other side (h2's record goes when its lease expires).
+            let cut = Date()
+            try await c.lab.partition("h2")
+            var gone: Double?, expired: Double?
+            while Date().timeIntervalSince(cut) < 30 && (gone == nil || expired == nil) {
+                if gone == nil, vms.allSatisfy({ !c.runningHosts(of: $0).contains("h2") }) { gone = Date().timeIntervalSince(cut) }
+                if expired == nil, await c.memberRecordExists("h2") == false { expired = Date().timeIntervalSince(cut) }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let log = c.tail(c.log("h2"), lines: 200)
+            let fenceLine = log.split(separator: "\n").last { $0.contains("every HA domain powered off") }.map(String.init) ?? "(none)"
+            print(String(format: "h2 cut off with 5 guests: every domain gone after %.2f s, its lease expired (etcd) after %.2f s: met by %.2f s; agent: %@",
+                         gone ?? -1, expired ?? -1, (expired ?? 0) - (gone ?? 0), fenceLine))
+            let g = try XCTUnwrap(gone, "h2's guests were still running 30 s after the cut")
+            let e = try XCTUnwrap(expired, "h2's lease had not expired 30 s after the cut")
+            XCTAssertLessThan(g, e, "every HA domain of the cut-off host was gone before its lease expired in etcd")
+            try await c.lab.heal("h2")
+        }
+    }
+
+    func testPowerOffWithAFenceDeviceStartsEveryGuestElsewhereOnce() async throws {
+        try await withCluster(fenceDevices: true) { c in
+            let vms = (1...4).map { "vm\($0)" }
+            try await c.addOnline(vms)
+            let status = try await c.status(via: "h1")
+            // The host that leads Vigil (and, if it also holds etcd's leader, the worst case of both).
+            let victim = status.leader ?? "h2"
+            let victims = vms.filter { c.runningHosts(of: $0) == [victim] }
+            let (watch, loss) = try await c.powerOff(victim, watching: vms)
+            try await c.waitUntil("every guest of \(victim) running on a survivor", timeout: 90) {
+                victims.allSatisfy { vm in let h = c.runningHosts(of: vm); return h.count == 1 && h != [victim] }
+            }
+            let started = c.seconds(since: loss)
+            for vm in victims {
+                let last = try XCTUnwrap(c.lab.heartbeats(of: vm).last { $0.time < loss.timeIntervalSince1970 })
+                try await c.waitUntil("\(vm) heartbeating from a new boot", timeout: 90) {
+                    c.lab.heartbeats(of: vm).contains { $0.time > loss.timeIntervalSince1970 && $0.boot != last.boot }
+                }
+            }
+            let beating = c.seconds(since: loss)
+            let logs = c.lab.hosts.filter { $0.name != victim }.map { c.tail(c.log($0.name), lines: 400) }.joined(separator: "\n")
+            XCTAssertTrue(logs.contains("node fenced") && logs.contains("fenced by level 1"), "the fence device confirmed the power-off")
+            print("power-off of \(victim) (Vigil's leader, with \(victims)): every guest running elsewhere \(started), heartbeats back \(beating) (fence device)")
+            let duplicates = await watch.stop()
+            XCTAssertEqual(duplicates, [:], "a guest ran on two hosts at once")
+            for vm in vms { XCTAssertEqual(c.runningHosts(of: vm).count, 1, "\(vm) runs exactly once") }
+        }
+    }
+
+    func testHungAgentIsResetByItsWatchdogAndItsGuestsRunElsewhereOnce() async throws {
+        try await withCluster(watchdogSeconds: 3) { c in
+            let vms = ["vm1", "vm2"]
+            try await c.addOnline(vms, possibleOwners: ["h2", "h3"])
+            let victim = c.runningHosts(of: "vm1").first!
+            let victims = vms.filter { c.runningHosts(of: $0) == [victim] }
+            let watch = DuplicateWatch()
+            watch.start(c, domains: vms)
+
+            let hung = Date()
+            c.signalAgent(on: victim, SIGSTOP)  // a hung agent: its host runs on, nobody pets the watchdog
+            try await c.waitUntil("\(victim) powered off by its watchdog", timeout: 30) {
+                (try? String(contentsOfFile: c.lab.watchdogLog(victim), encoding: .utf8))?.contains("fired") == true
+            }
+            let reset = c.seconds(since: hung)
+            c.agentDied(on: victim)
+            try await c.waitUntil("\(victims) running on the other host", timeout: 90) {
+                victims.allSatisfy { vm in let h = c.runningHosts(of: vm); return h.count == 1 && h != [victim] }
+            }
+            let moved = c.seconds(since: hung)
+            print("agent of \(victim) stopped (SIGSTOP): its watchdog (3 s) reset the host after \(reset), \(victims) running elsewhere after \(moved)")
+            let duplicates = await watch.stop()
+            XCTAssertEqual(duplicates, [:], "a guest ran on two hosts at once")
+        }
+    }
+}
