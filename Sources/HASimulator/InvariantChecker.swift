@@ -27,6 +27,7 @@ public struct InvariantChecker: Sendable {
     /// True if what `node` ran under lease `lease` is known gone: that lease was lost and then the
     /// fence device confirmed, or the watchdog surely fired.
     static func knownFenced(_ node: SimNode, lease: Int, at now: Timestamp, selfFenceDelay: TimeSpan) -> Bool {
+        if node.fencedLeases.contains(lease) { return true }
         guard let lost = node.leaseLosses[lease] else { return false }
         if let f = node.fenceConfirmedAt, f >= lost { return true }
         return now >= lost + selfFenceDelay

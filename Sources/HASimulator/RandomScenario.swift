@@ -19,6 +19,7 @@ public enum RandomScenario {
         s.world.selfFenceDelay = .seconds(Int64.random(in: 2...5, using: &rng))
         s.world.fenceDevice = Bool.random(using: &rng)
         s.world.localRestarts = Bool.random(using: &rng)
+        if Bool.random(using: &rng) { s.world.peerTimeout = .seconds(1) }
         s.coordinator = CoordinatorConfiguration(
             fencingMargin: s.world.selfFenceDelay + .seconds(Int64.random(in: 1...10, using: &rng)),
             maxConcurrentMovesPerDrain: Int.random(in: 1...3, using: &rng),

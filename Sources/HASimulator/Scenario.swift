@@ -10,6 +10,9 @@ public struct WorldSettings: Hashable, Sendable {
     /// Whether a fence device answers `fenceNode` (else only the margin fences).
     public var fenceDevice = true
     public var fenceDelay: TimeSpan = .seconds(3)
+    /// Peers suspect a node this long after its heartbeats stop (crash, cut, dead agent); nil: no peer
+    /// heartbeats, only leases.
+    public var peerTimeout: TimeSpan?
     /// Latency of a report from a node (or the fence device) to the coordinator.
     public var reportLatency: TimeSpan = .milliseconds(50)
     public var startTime: TimeSpan = .seconds(2)

@@ -47,6 +47,7 @@ public enum ScenarioScript {
             if let v = opts["quarantine"] { s.coordinator.quarantine = try threshold(v) }
             if let v = opts["quarantine-for"] { s.coordinator.quarantineDuration = try span(v) }
             if let v = opts["fence-device"] { s.world.fenceDevice = v == "yes" }
+            if let v = opts["peer-timeout"] { s.world.peerTimeout = v == "none" ? nil : try span(v) }
             if let v = opts["local-restarts"] { s.world.localRestarts = v == "yes" }
             if let v = opts["strict-anti-affinity"] { s.coordinator.placement.strictAntiAffinity = v == "yes" }
         case "node":

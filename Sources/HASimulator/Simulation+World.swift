@@ -11,7 +11,10 @@ extension Simulation {
             world.nodes[n]!.alive = false
             world.nodes[n]!.partitioned = false
             world.nodes[n]!.killGuests()
-            if wasConnected { queue.push(.leaseExpiry(n, leaseEpoch: world.nodes[n]!.leaseEpoch), at: now + ttl) }
+            if wasConnected {
+                queue.push(.leaseExpiry(n, leaseEpoch: world.nodes[n]!.leaseEpoch), at: now + ttl)
+                peersStopHearing(n)
+            }
         case .recoverNode(let n):
             guard let node = world.nodes[n], !node.alive else { return }
             if node.leaseLostAt != nil { rejoin(n) } else { world.nodes[n]!.rejoinPending = true }
@@ -19,12 +22,14 @@ extension Simulation {
             guard let node = world.nodes[n], node.connected else { return }
             world.nodes[n]!.partitioned = true
             queue.push(.leaseExpiry(n, leaseEpoch: node.leaseEpoch), at: now + ttl)
+            peersStopHearing(n)
         case .heal(let n): heal(n)
         case .killAgent(let n):
             guard let node = world.nodes[n], node.connected else { return }
             world.nodes[n]!.partitioned = true
             world.nodes[n]!.agentDead = true
             queue.push(.leaseExpiry(n, leaseEpoch: node.leaseEpoch), at: now + ttl)
+            peersStopHearing(n)
         case .restartAgent(let n):
             guard world.nodes[n]?.agentDead == true, world.nodes[n]!.alive else { return }
             heal(n)
@@ -106,8 +111,12 @@ extension Simulation {
             let here = vms.filter { world.nodes[n]!.running.contains($0) }
             let missing = vms.filter { !here.contains($0) }
             switch state.status {
-            case .online(n) where first:  // one report: the coordinator's restart brings the whole group online
-                if let vm = missing.first { differs = true; report(n, .resourceFailed(g, ResourceID(vm), on: n)) }
+            case .online(n) where first:
+                guard let vm = missing.first else { break }
+                differs = true
+                // As for any failure seen here: the local manager first, if there is one; else one report
+                // (the coordinator's restart brings the whole group online).
+                if scenario.world.localRestarts { for vm in missing { crashVM(vm, on: n) } } else { report(n, .resourceFailed(g, ResourceID(vm), on: n)) }
             // Running here (in part: what died unseen counts as failed once adopted) though placed elsewhere or nowhere.
             case let s where !here.isEmpty && !s.nodes.contains(n) || !here.isEmpty && state.lastHost == n:
                 differs = true
@@ -137,6 +146,7 @@ extension Simulation {
         let (outbox, inbox) = (world.nodes[n]!.outbox, world.nodes[n]!.inbox)
         world.nodes[n]!.outbox = []
         world.nodes[n]!.inbox = []
+        if scenario.world.peerTimeout != nil { report(n, .nodeHeard(n)) }
         for e in outbox { report(n, e) }
         for a in inbox { send(a, to: n) }
     }
@@ -161,8 +171,19 @@ extension Simulation {
         world.nodes[n]!.selfFenced = true
     }
 
+    /// With peer heartbeats, the leader suspects a silent node after the peer timeout.
+    mutating func peersStopHearing(_ n: NodeID) {
+        guard let timeout = scenario.world.peerTimeout else { return }
+        queue.push(.peerSilence(n, leaseEpoch: world.nodes[n]!.leaseEpoch), at: now + timeout)
+    }
+
     /// The fence device power-cycles the node (whatever incarnation runs there); it boots again later.
+    /// The fencer first asks the host's libvirtd: a host whose agent alone is dead answers, and is not fenced.
     mutating func fenceDone(_ n: NodeID) {
+        if world.nodes[n]!.alive && world.nodes[n]!.agentDead {
+            return note("world", "fencer: \(n)'s libvirtd answers (only its agent is down): not fenced")
+        }
+        world.nodes[n]!.fencedLeases.insert(world.nodes[n]!.leaseEpoch)
         if world.nodes[n]!.alive {
             note("world", "fence device power-cycles \(n)")
             apply(.crashNode(n))

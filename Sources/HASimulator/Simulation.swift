@@ -24,6 +24,8 @@ public struct Simulation {
         /// The node's agent compares what runs there with the coordinator's stored view (after a rejoin).
         /// (`first`: the pass right after the rejoin; later passes only repeat reports of groups running there.)
         case agentReconcile(NodeID, first: Bool)
+        /// Peers have not heard the node since it went silent under lease `leaseEpoch`.
+        case peerSilence(NodeID, leaseEpoch: Int)
         case settle
     }
 
@@ -93,6 +95,9 @@ public struct Simulation {
             if world.nodes[n]!.epoch == epoch, world.broken[vm] == n, world.nodes[n]!.running.contains(vm) { crashVM(vm, on: n) }
         case .fenceDone(let n): fenceDone(n)
         case .agentReconcile(let n, let first): agentReconcile(n, first: first)
+        case .peerSilence(let n, let le):
+            let node = world.nodes[n]!
+            if node.leaseEpoch == le, !node.connected, node.leaseLostAt == nil { deliver(.nodeSuspected(n)) }
         case .localRestart(let vm, let n, let epoch, let ge):
             let node = world.nodes[n]!
             if node.alive, !node.agentDead, node.epoch == epoch, node.groupEpoch[world.groupOfVM[vm]!, default: 0] == ge { start(vm, on: n) }

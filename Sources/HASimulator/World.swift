@@ -23,6 +23,8 @@ struct SimNode {
     var rejoinPending = false
     /// When the fence device last confirmed this node runs nothing.
     var fenceConfirmedAt: Timestamp?
+    /// Leases (by `leaseEpoch`) under which a fence device powered the node off: what ran then is gone.
+    var fencedLeases: Set<Int> = []
     /// VM names running here.
     var running: Set<String> = []
     /// The node agent's restart-in-place instance (kept on local disk, so it survives crashes).

@@ -130,6 +130,9 @@ extension ClusterCoordinator {
             let def = definitions[id]!
             var s = states[id]!
             if isWaitingForFence(s) { continue }
+            // Taken offline to make room for a more important group: not placed back into that room
+            // while the other groups making it are still stopping (the preemptor goes first, then).
+            if let p = s.preemptedFor, states.values.contains(where: { $0.preemptedFor == p && $0.isStopping }) { continue }
             if def.policy.priority == .noAutoStart && !s.startRequested {
                 if s.recovering { alert(id, "held", .warning, "\(id) is not started automatically (priority: no auto start)", &out) }
                 continue
@@ -143,7 +146,10 @@ extension ClusterCoordinator {
                 out.add(.markFailed(id), "\(id) failed over \(def.policy.failover.threshold) time(s) within \(def.policy.failover.period): left failed until an operator moves it")
                 continue
             }
-            let decision = placement(for: def, s, load)
+            // Its own hold on its last host (see `survey`) is not in its way.
+            var own = load
+            if let h = s.lastHost { own.remove(def, from: h) }
+            let decision = placement(for: def, s, own)
             guard let target = decision.node else {
                 // Never stop other groups for one that may still run under an unreachable agent.
                 if s.possibleHosts.isEmpty, s.lastHost == nil, preempt(for: def, in: load, candidates: &preemption, &out) { continue }
@@ -152,6 +158,7 @@ extension ClusterCoordinator {
             }
             let cause: StartCause = stillThere ? .move : s.recovering ? .failover : .start
             if cause == .failover { s.failovers.record(out.now) }  // dropped again if disk locks refuse it
+            if let h = s.lastHost { load.remove(def, from: h) }
             if !s.possibleHosts.contains(target) { load.add(def, to: target) }
             s.status = .starting(target)
             s.possibleHosts.insert(target)

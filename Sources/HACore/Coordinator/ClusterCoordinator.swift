@@ -84,7 +84,15 @@ public struct ClusterCoordinator: Codable, Sendable {
         case .memberUnconfirmed(let n): memberUnconfirmed(n, &out)
         case .startRefusedLocked(let g, let n): if known(g, &out) { startRefusedLocked(g, n, &out) }
         case .nodeFenced(let n):
-            if nodes[n] != nil { fence(n, "fencing of \(n) confirmed", proven: true, &out) } else { unknown("node", n.rawValue, &out) }
+            guard nodes[n] != nil else { return unknown("node", n.rawValue, &out) }
+            if nodes[n]!.suspectedSince != nil {
+                // Fenced on its peers' suspicion while its lease still ran: it is off now, so down.
+                nodes[n]!.state = .down
+                nodes[n]!.suspectedSince = nil
+            }
+            fence(n, "fencing of \(n) confirmed", proven: true, &out)
+        case .nodeSuspected(let n): nodeSuspected(n, &out)
+        case .nodeHeard(let n): if nodes[n]?.suspectedSince != nil { nodes[n]!.suspectedSince = nil }
         case .resourceFailed(let g, let r, let n): if known(g, &out) { resourceFailed(g, r, n, &out) }
         case .restartsExhausted(let g, let r, let n): if known(g, &out) { resourceFailed(g, r, n, exhausted: true, &out) }
         case .resourceOnline(let g, let r, let n):
@@ -122,6 +130,7 @@ public struct ClusterCoordinator: Codable, Sendable {
     private mutating func nodeJoined(_ n: NodeID, _ capacity: NodeCapacity, _ out: inout Decisions) {
         guard nodes[n] != nil else { nodes[n] = Node(id: n, capacity: capacity); return }
         nodes[n]!.capacity = capacity
+        nodes[n]!.suspectedSince = nil
         if nodes[n]!.unconfirmedUntil != nil {
             nodes[n]!.unconfirmedUntil = nil
             out.add(.raiseAlert(.info), "\(n) renewed its membership within the start-up grace: its groups stay with it")
@@ -135,6 +144,8 @@ public struct ClusterCoordinator: Codable, Sendable {
             out.add(.raiseAlert(.info), "\(n) rejoined before its fencing deadline \(deadline): groups running on it stay with it")
             // A group in the middle of a start, stop or move there: its task may not have run.
             for id in priorityOrder where states[id]!.possibleHosts.contains(n) && states[id]!.status != .online(n) {
+                // A move into n is driven by its source, which reports how it ended.
+                if case .migrating(let from, n, _) = states[id]!.status, nodes[from]?.state != .down { continue }
                 stopThere(id, on: n, "\(n) rejoined while \(id) was \(states[id]!.status)", &out)
             }
         }
@@ -157,7 +168,8 @@ public struct ClusterCoordinator: Codable, Sendable {
 
     mutating func leaseLost(_ n: NodeID, _ out: inout Decisions) {
         guard let node = nodes[n] else { return unknown("node", n.rawValue, &out) }
-        if node.state == .down && node.fenceDeadline != nil { return }
+        if node.state == .down { return }  // already lost (or fenced on suspicion)
+        nodes[n]!.suspectedSince = nil
         let deadline = out.now + configuration.fencingMargin
         nodes[n]!.state = .down
         nodes[n]!.quarantinedUntil = nil
@@ -168,6 +180,15 @@ public struct ClusterCoordinator: Codable, Sendable {
             : "\(waiting.count) group(s) wait for it (\(Placement.summary(waiting.map(\.rawValue))))"
         out.add(.fenceNode(n), "lease of \(n) lost; \(list) until it is fenced, at the latest at \(deadline) (lease loss + \(configuration.fencingMargin) margin)")
         wake(at: deadline, "fencing margin of \(n) ends", &out)
+    }
+
+    /// Peers cannot hear `n`: fence it (the shell first checks whether the host is alive). Its groups
+    /// stay where they are until the fence is confirmed or its lease is lost.
+    private mutating func nodeSuspected(_ n: NodeID, _ out: inout Decisions) {
+        guard let node = nodes[n], node.state != .down, node.suspectedSince == nil else { return }
+        nodes[n]!.suspectedSince = out.now
+        let held = priorityOrder.filter { states[$0]!.possibleHosts.contains(n) || states[$0]!.status.nodes.contains(n) }
+        out.add(.fenceNode(n), "\(n) is silent to its peers while its lease runs; \(held.count) group(s) stay until it is proved dead (fence confirmed or lease lost); nothing starts elsewhere on suspicion alone")
     }
 
     /// A new leader found `n` a member in the stored state but not renewing under it: wait for it.

@@ -11,6 +11,11 @@ public enum ClusterEvent: Hashable, Codable, Sendable {
     case resourceFailed(GroupID, ResourceID, on: NodeID)
     /// A node's `LocalResourceManager` used up its in-place restarts for this resource: fail over.
     case restartsExhausted(GroupID, ResourceID, on: NodeID)
+    /// The node's peers stopped hearing its heartbeats while it still holds its lease: it may be dead.
+    /// Suspicion leads to fencing (which first checks whether the host is alive), never to a start.
+    case nodeSuspected(NodeID)
+    /// The node's peers hear it again.
+    case nodeHeard(NodeID)
     /// A node was a member when this leader took over but has not renewed its lease under it yet
     /// (every agent restarting at once, an upgrade): it gets a start-up grace before it counts as lost.
     case memberUnconfirmed(NodeID)
@@ -47,6 +52,8 @@ extension ClusterEvent: CustomStringConvertible {
         case .resourceFailed(let g, let r, let n): return "resource-failed \(g)/\(r) on \(n)"
         case .restartsExhausted(let g, let r, let n): return "restarts-exhausted \(g)/\(r) on \(n)"
         case .memberUnconfirmed(let n): return "member-unconfirmed \(n)"
+        case .nodeSuspected(let n): return "node-suspected \(n)"
+        case .nodeHeard(let n): return "node-heard \(n)"
         case .startRefusedLocked(let g, let n): return "start-refused-locked \(g) on \(n)"
         case .resourceOnline(let g, let r, let n): return "resource-online \(g)/\(r) on \(n)"
         case .groupOnline(let g, let n): return "group-online \(g) on \(n)"

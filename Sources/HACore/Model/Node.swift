@@ -48,6 +48,8 @@ public struct Node: Hashable, Codable, Sendable {
     /// Set by a new leader for a member that has not renewed its lease under it yet: it counts as lost
     /// only if it has not renewed by then. Its groups stay where they are meanwhile.
     public var unconfirmedUntil: Timestamp?
+    /// Since when its peers cannot hear it while it holds its lease (it is being fenced); takes no groups.
+    public var suspectedSince: Timestamp?
 
     public init(id: NodeID, capacity: NodeCapacity, state: NodeState = .up) {
         self.id = id
@@ -56,8 +58,9 @@ public struct Node: Hashable, Codable, Sendable {
         self.fenceDeadline = nil
         self.quarantinedUntil = nil
         self.unconfirmedUntil = nil
+        self.suspectedSince = nil
     }
 
     /// True if the node may be given new groups: up, and not waiting to be fenced for an older lease.
-    public var acceptsGroups: Bool { state == .up && fenceDeadline == nil && unconfirmedUntil == nil }
+    public var acceptsGroups: Bool { state == .up && fenceDeadline == nil && unconfirmedUntil == nil && suspectedSince == nil }
 }
