@@ -102,6 +102,23 @@ final class PeerHeartbeatsTests: XCTestCase {
         XCTAssertNil(try StoreCoding.decode(AgentRecord.self, older, key: "agents/h1").heartbeatAddress, "an agent without peer heartbeats")
     }
 
+    func testConfiguredHeartbeatsNeedASecretAndAnAddress() throws {
+        let logger = Logger(label: "peers.configured")
+        XCTAssertNil(try PeerHeartbeats.configured(by: AgentConfiguration(sharedStorage: "/s"), logger: logger), "no secret by default")
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("peers-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "\(secret)\n".write(toFile: path, atomically: true, encoding: .utf8)
+        var configuration = AgentConfiguration(node: "h1", migrationURI: "qemu+tcp://127.0.0.1/system", sharedStorage: "/s")
+        configuration.peers.secretFile = path
+        chmod(path, 0o644)
+        XCTAssertThrowsError(try PeerHeartbeats.configured(by: configuration, logger: logger), "a secret others may read")
+        chmod(path, 0o600)
+        let h = try XCTUnwrap(try PeerHeartbeats.configured(by: configuration, logger: logger))
+        XCTAssertEqual(h.listen, "0.0.0.0:7947")
+        XCTAssertEqual(h.node, "h1")
+        XCTAssertEqual(h.period, .milliseconds(100))
+    }
+
     // MARK: - Over UDP
 
     func testPeersHearEachOtherAndASilentOneIsSuspectedOnceThenRecovers() async throws {

@@ -238,3 +238,18 @@ public enum PeerHeartbeatsError: Error, Sendable, Equatable, CustomStringConvert
         }
     }
 }
+
+extension PeerHeartbeats {
+    /// Peer heartbeats as `configuration` sets them up (not started), or nil when they are off; the
+    /// reason is logged. Throws when the secret file cannot be used.
+    public static func configured(by configuration: AgentConfiguration, logger: Logger) throws -> PeerHeartbeats? {
+        switch configuration.peerHeartbeats {
+        case .disabled(let reason):
+            logger.notice("peer heartbeats off: failures are detected by the lease alone", metadata: ["reason": "\(reason)"])
+            return nil
+        case let .enabled(listen, _, period, timeout, secretFile):
+            return try PeerHeartbeats(cluster: configuration.cluster, node: NodeID(configuration.node), listen: listen,
+                                      period: period, timeout: timeout, secretFile: secretFile, logger: logger)
+        }
+    }
+}
