@@ -11,7 +11,7 @@ import XCTest
 final class PeerHeartbeatsTests: XCTestCase {
     let secret = "0123456789abcdef-peers"
     let period = Duration.milliseconds(50)
-    let timeout = Duration.milliseconds(400)
+    let timeout = Duration.milliseconds(500)
     var key: SymmetricKey { SymmetricKey(data: ClusterSecret(secret: secret).keyBytes) }
 
     func heartbeats(_ node: NodeID, secret: String? = nil, port: Int = 0) -> PeerHeartbeats {
