@@ -148,4 +148,56 @@ final class AgentConfigurationTests: XCTestCase {
         try "user = \"root\"\nlock_manager = \"lockd\"  # required by Vigil\n".write(toFile: path, atomically: true, encoding: .utf8)
         XCTAssertNoThrow(try LockManagerCheck.verify(qemuConf: path))
     }
+
+    func testPeersSectionIsReadAndResolved() throws {
+        let c = try load("""
+        shared_storage: /srv/vigil
+        migration_uri: qemu+tls://10.77.0.11/system
+        api: {secret_file: /etc/vigil/api.secret}
+        peers: {listen: "10.77.0.11:8000", period_ms: 50, timeout_ms: 400}
+        """)
+        XCTAssertEqual(c.peers.periodMilliseconds, 50)
+        XCTAssertEqual(c.peerHeartbeats, .enabled(listen: "10.77.0.11:8000", address: "10.77.0.11:8000", period: .milliseconds(50),
+                                                  timeout: .milliseconds(400), secretFile: "/etc/vigil/api.secret"),
+                       "address from migration_uri's host and listen's port; secret from the API")
+        let explicit = try load("""
+        shared_storage: /srv/vigil
+        peers: {address: "h1.lab:7000", secret_file: /etc/vigil/peers.secret}
+        """)
+        XCTAssertEqual(explicit.peerHeartbeats, .enabled(listen: "0.0.0.0:7947", address: "h1.lab:7000", period: .milliseconds(100),
+                                                         timeout: .seconds(1), secretFile: "/etc/vigil/peers.secret"))
+        XCTAssertEqual(explicit.restartOnlyChanges(from: try load("shared_storage: /srv/vigil\n")), ["peers"])
+        let ipv6 = try load("shared_storage: /s\nmigration_uri: qemu+ssh://root@[fd00::11]/system\napi: {secret_file: /k}\n")
+        XCTAssertEqual(ipv6.peerHeartbeats, .enabled(listen: "0.0.0.0:7947", address: "[fd00::11]:7947", period: .milliseconds(100),
+                                                     timeout: .seconds(1), secretFile: "/k"))
+    }
+
+    func testPeerHeartbeatsAreOffWithoutSecretOrAddressAndSayWhy() throws {
+        func reason(_ yaml: String) throws -> String {
+            if case .disabled(let reason) = try load("shared_storage: /s\n" + yaml).peerHeartbeats { return reason }
+            return "enabled"
+        }
+        XCTAssertTrue(try reason("").contains("no cluster secret"), "the defaults: no secret")
+        XCTAssertTrue(try reason("migration_uri: qemu+tcp://h1/system\n").contains("no cluster secret"))
+        XCTAssertTrue(try reason("api: {secret_file: /k}\n").contains("peers.address"), "no migration_uri to derive the address from")
+        XCTAssertTrue(try reason("api: {secret_file: /k}\nmigration_uri: qemu:///system\n").contains("peers.address"), "no host in it")
+        XCTAssertTrue(try reason("api: {secret_file: /k}\nmigration_uri: qemu+tcp://h1/system\npeers: {listen: \"\"}\n")
+            .contains("peers.listen is empty"))
+        XCTAssertEqual(try reason("api: {secret_file: /k}\nmigration_uri: qemu+tcp://h1/system\n"), "enabled")
+    }
+
+    func testPeerErrorsNameTheSetting() {
+        func message(_ peers: String) -> String {
+            do { _ = try load("shared_storage: /s\npeers: \(peers)\n"); return "no error" } catch { return "\(error)" }
+        }
+        XCTAssertTrue(message("{listen: \"7947\"}").contains("setting peers.listen: '7947' is not address:port"))
+        XCTAssertTrue(message("{listen: \"0.0.0.0:70000\"}").contains("setting peers.listen"))
+        XCTAssertTrue(message("{address: \":7947\"}").contains("setting peers.address: ':7947' is not host:port"))
+        XCTAssertTrue(message("{period_ms: 0}").contains("setting peers.period_ms: must be 10 to 10000"))
+        XCTAssertTrue(message("{timeout_ms: 299}").contains("setting peers.timeout_ms: must be at least 3 × period_ms (300)"))
+        XCTAssertTrue(message("{period_ms: 200, timeout_ms: 500}").contains("(600)"))
+        XCTAssertTrue(message("{secret_file: cluster.secret}").contains("setting peers.secret_file: must be an absolute path"))
+        XCTAssertTrue(message("{timeout_ms: soon}").contains("timeout_ms"))
+        XCTAssertEqual(message("{listen: \"\", timeout_ms: 300}"), "no error", "empty listen disables; 3 periods is enough")
+    }
 }

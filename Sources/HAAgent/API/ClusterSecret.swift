@@ -18,6 +18,9 @@ struct ClusterSecret: Sendable {
 
     init(secret: String) { self.secret = Array(secret.utf8) }
 
+    /// The secret's bytes, as the key of peer heartbeat MACs.
+    var keyBytes: [UInt8] { secret }
+
     /// Whether the headers carry the secret; compares in constant time.
     func authorizes(_ headers: HTTPHeaders) -> Bool {
         guard let value = headers.first(name: "Authorization"), value.hasPrefix("Bearer ") else { return false }

@@ -65,12 +65,17 @@ public struct AgentRecord: Codable, Sendable, Equatable {
     /// The timeout of the host watchdog this agent has armed, seconds; nil when it has none (or an
     /// older agent wrote the record). Lease expiry plus this long means the host was reset or self-fenced.
     public var watchdogTimeoutSeconds: Double?
+    /// `host:port` where this agent takes peer heartbeats; nil when it runs none (or an older agent
+    /// wrote the record).
+    public var heartbeatAddress: String?
 
-    public init(node: NodeID, migrationURI: String, profile: HostProfile? = nil, watchdogTimeoutSeconds: Double? = nil) {
+    public init(node: NodeID, migrationURI: String, profile: HostProfile? = nil, watchdogTimeoutSeconds: Double? = nil,
+                heartbeatAddress: String? = nil) {
         self.node = node
         self.migrationURI = migrationURI
         self.profile = profile
         self.watchdogTimeoutSeconds = watchdogTimeoutSeconds
+        self.heartbeatAddress = heartbeatAddress
     }
 }
 

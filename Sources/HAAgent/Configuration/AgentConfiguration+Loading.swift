@@ -52,6 +52,7 @@ extension AgentConfiguration {
         _ = try coordinatorConfiguration()
         try fencing.validate()
         try watchdog.validate()
+        try peers.validate()
         if (store.etcdCert == nil) != (store.etcdKey == nil) {
             throw .invalid(setting: "store.etcd_cert", problem: "a client certificate needs its key (etcd_key) and the other way round")
         }

@@ -22,13 +22,14 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
     public var coordinator: CoordinatorSettings
     public var fencing: FencingSettings
     public var watchdog: WatchdogSettings
+    public var peers: PeerSettings
     /// qemu.conf to check for `lock_manager = "lockd"` at start-up.
     public var qemuConfPath: String
     /// Log level: trace, debug, info, notice, warning, error, critical.
     public var logLevel: String
 
     enum CodingKeys: String, CodingKey {
-        case node, cluster, store, membership, health, migration, api, capacity, coordinator, fencing, watchdog
+        case node, cluster, store, membership, health, migration, api, capacity, coordinator, fencing, watchdog, peers
         case libvirtURI = "libvirt_uri", migrationURI = "migration_uri", sharedStorage = "shared_storage"
         case qemuConfPath = "qemu_conf", logLevel = "log_level"
     }
@@ -37,7 +38,7 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
                 migrationURI: String? = nil, sharedStorage: String, store: StoreSettings = .init(), membership: MembershipSettings = .init(),
                 health: HealthSettings = .init(), migration: MigrationSettings = .init(), api: APISettings = .init(),
                 capacity: CapacitySettings = .init(), coordinator: CoordinatorSettings = .init(), fencing: FencingSettings = .init(),
-                watchdog: WatchdogSettings = .init(),
+                watchdog: WatchdogSettings = .init(), peers: PeerSettings = .init(),
                 qemuConfPath: String = "/etc/libvirt/qemu.conf", logLevel: String = "info") {
         self.node = node
         self.cluster = cluster
@@ -53,6 +54,7 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
         self.coordinator = coordinator
         self.fencing = fencing
         self.watchdog = watchdog
+        self.peers = peers
         self.qemuConfPath = qemuConfPath
         self.logLevel = logLevel
     }
@@ -77,6 +79,7 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
                   coordinator: try c.decodeIfPresent(CoordinatorSettings.self, forKey: .coordinator) ?? d.coordinator,
                   fencing: try c.decodeIfPresent(FencingSettings.self, forKey: .fencing) ?? d.fencing,
                   watchdog: try c.decodeIfPresent(WatchdogSettings.self, forKey: .watchdog) ?? d.watchdog,
+                  peers: try c.decodeIfPresent(PeerSettings.self, forKey: .peers) ?? d.peers,
                   qemuConfPath: try c.decodeIfPresent(String.self, forKey: .qemuConfPath) ?? d.qemuConfPath,
                   logLevel: try c.decodeIfPresent(String.self, forKey: .logLevel) ?? d.logLevel)
     }

@@ -30,6 +30,7 @@ extension AgentConfiguration {
         if coordinator != running.coordinator { changed.append("coordinator") }
         if fencing != running.fencing { changed.append("fencing") }
         if watchdog != running.watchdog { changed.append("watchdog") }
+        if peers != running.peers { changed.append("peers") }
         if qemuConfPath != running.qemuConfPath { changed.append("qemu_conf") }
         return changed
     }
