@@ -55,7 +55,7 @@ final class AgentCluster: @unchecked Sendable {
     func startAgent(on host: String) async throws -> Int32 {
         let h = try lab.host(host)
         let probe = "a=$(\(repository.path)/deploy/lab/lab heartbeat \"$0\" 2>/dev/null | cut -d' ' -f4); [ -n \"$a\" ] && [ \"${a%.*}\" -lt 10 ]"
-        let config = """
+        var config = """
         node: \(host)
         cluster: lab
         libvirt_uri: qemu:///system
@@ -88,6 +88,17 @@ final class AgentCluster: @unchecked Sendable {
           device: /run/watchdog
           timeout_seconds: \(watchdogSeconds ?? 10)
         \(fencing ?? "")
+        """
+        let secret = "\(agentDirectory)/cluster.secret"
+        if !FileManager.default.fileExists(atPath: secret) {
+            _ = FileManager.default.createFile(atPath: secret, contents: Data(UUID().uuidString.utf8), attributes: [.posixPermissions: 0o600])
+        }
+        config += """
+
+        peers:
+          listen: "\(h.address):7947"
+          address: "\(h.address):7947"
+          secret_file: \(secret)
         """
         let path = "\(agentDirectory)/\(host).yaml"
         try config.write(toFile: path, atomically: true, encoding: .utf8)

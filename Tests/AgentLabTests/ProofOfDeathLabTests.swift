@@ -60,8 +60,10 @@ extension AgentLabTests {
                 XCTAssertEqual(g?.nodes, [host], "\(vm) is shown where it runs")
             }
             assertUntouched(c, before, "agent dead for \(c.seconds(since: killed))")
-            let agentLog = try String(contentsOfFile: c.log(via), encoding: .utf8)
-            XCTAssertTrue(agentLog.contains("libvirtd answers"), "the leader saw the host alive and killed nothing")
+            let survivors = c.lab.hosts.map(\.name).filter { $0 != host }
+            let logs = survivors.map { (try? String(contentsOfFile: c.log($0), encoding: .utf8)) ?? "" }.joined()
+            XCTAssertTrue(logs.contains("libvirtd answers"), "the leader saw the host alive and killed nothing")
+            XCTAssertFalse(logs.contains("node fenced"), "no host was fenced")
 
             try await c.startAgent(on: host)
             try await c.waitUntil("\(victims) online on \(host) again", timeout: 60) {
@@ -162,11 +164,23 @@ extension AgentLabTests {
             // The host that leads Vigil (and, if it also holds etcd's leader, the worst case of both).
             let victim = status.leader ?? "h2"
             let victims = vms.filter { c.runningHosts(of: $0) == [victim] }
+            let survivors = c.lab.hosts.map(\.name).filter { $0 != victim }
             let (watch, loss) = try await c.powerOff(victim, watching: vms)
-            try await c.waitUntil("every guest of \(victim) running on a survivor", timeout: 90) {
-                victims.allSatisfy { vm in let h = c.runningHosts(of: vm); return h.count == 1 && h != [victim] }
+            // Observed from outside: the survivors' logs (what they decided, when) and their libvirtd.
+            var suspected: Double?, fenced: Double?, running: [String: Double] = [:]
+            while Date().timeIntervalSince(loss) < 90 && running.count < victims.count {
+                let now = Date().timeIntervalSince(loss)
+                let logs = survivors.map { c.tail(c.log($0), lines: 300) }.joined(separator: "\n")
+                if suspected == nil, logs.contains("node-suspected \(victim)") || logs.contains("leader=\(victim) [HAAgent] the leader is silent") { suspected = now }
+                if fenced == nil, logs.contains("node=\(victim) proof=\(victim) fenced") || logs.contains("leader=\(victim) outcome=\(victim) fenced") { fenced = now }
+                for vm in victims where running[vm] == nil {
+                    let h = c.runningHosts(of: vm)
+                    if h.count == 1 && h != [victim] { running[vm] = now }
+                }
+                try await Task.sleep(for: .milliseconds(50))
             }
-            let started = c.seconds(since: loss)
+            XCTAssertEqual(running.count, victims.count, "every guest of \(victim) runs on a survivor")
+            let started = String(format: "%.2f s", running.values.max() ?? -1)
             for vm in victims {
                 let last = try XCTUnwrap(c.lab.heartbeats(of: vm).last { $0.time < loss.timeIntervalSince1970 })
                 try await c.waitUntil("\(vm) heartbeating from a new boot", timeout: 90) {
@@ -176,7 +190,11 @@ extension AgentLabTests {
             let beating = c.seconds(since: loss)
             let logs = c.lab.hosts.filter { $0.name != victim }.map { c.tail(c.log($0.name), lines: 400) }.joined(separator: "\n")
             XCTAssertTrue(logs.contains("node fenced") && logs.contains("fenced by level 1"), "the fence device confirmed the power-off")
-            print("power-off of \(victim) (Vigil's leader, with \(victims)): every guest running elsewhere \(started), heartbeats back \(beating) (fence device)")
+            print(String(format: "power-off of %@ (Vigil's leader, with %@), fence device: suspected by its peers %.2f s, fenced %.2f s, every guest running elsewhere %@, heartbeats back %@",
+                         victim, "\(victims)", suspected ?? -1, fenced ?? -1, started, beating))
+            for other in survivors {
+                XCTAssertFalse(logs.contains("node=\(other) proof="), "\(other), a healthy host, was fenced")
+            }
             let duplicates = await watch.stop()
             XCTAssertEqual(duplicates, [:], "a guest ran on two hosts at once")
             for vm in vms { XCTAssertEqual(c.runningHosts(of: vm).count, 1, "\(vm) runs exactly once") }

@@ -40,10 +40,11 @@ public struct VigilAgent: Service, CustomStringConvertible {
                                                    fenceMargin: .seconds(m.selfFenceMarginSeconds)),
             selfFence: NodeAgentFence(agent: agent), logger: logger)
         let election = Election(store: store, candidate: node, key: ClusterKeys.leader, logger: logger)
+        let peers = await startPeerHeartbeats()
         await membership.onFence { reason in await election.stepDown(reason: reason) }
         let leader = LeaderShell(node: node, store: store, election: election, membership: membership,
                                  configuration: try configuration.coordinatorConfiguration(), fencing: configuration.fencing,
-                                 metrics: metrics, logger: logger)
+                                 peers: peers?.heartbeats, metrics: metrics, logger: logger)
         let api = APIServer(configuration: configuration, store: store, node: node, metrics: metrics, logger: logger)
         try await joinWithRetry(membership)
         let watchdog = await armWatchdog(membership)
@@ -55,7 +56,8 @@ public struct VigilAgent: Service, CustomStringConvertible {
             try await cancelWhenGracefulShutdown {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     let armed = await watchdog?.armedTimeout?.seconds
-                    group.addTask { try await agent.run(watchdogTimeoutSeconds: armed) }
+                    group.addTask { try await agent.run(watchdogTimeoutSeconds: armed, heartbeatAddress: peers?.address) }
+                    if let peers { group.addTask { await followPeers(peers.heartbeats, store) } }
                     group.addTask { await leader.run() }
                     group.addTask { try await watchRejoin(membership, agent) }
                     group.addTask { try await api.run() }
@@ -78,6 +80,7 @@ public struct VigilAgent: Service, CustomStringConvertible {
             await watchdog?.abandon()
         }
         logger.notice("vigild stopping: HA domains keep running; the lease lapses unless the agent returns", metadata: ["node": "\(node)"])
+        await peers?.heartbeats.stop()
         try? await election.resign()
         if let etcd = store as? EtcdStore { try? await etcd.close() }
         if let embedded = store as? EmbeddedStore { await embedded.close() }

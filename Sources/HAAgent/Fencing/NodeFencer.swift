@@ -13,7 +13,7 @@ struct NodeFencer: Sendable {
     let store: any CoordinationStore
     let fencing: FencingSettings
     /// How long the host's libvirtd may take to answer before the host counts as unreachable.
-    var liveProbeTimeout: Duration = .milliseconds(1500)
+    var liveProbeTimeout: Duration = .seconds(2)
     /// Slack added to a watchdog's timeout (clock drift, a slow reset).
     var watchdogMargin: Duration = .seconds(1)
     let logger: Logger
@@ -46,7 +46,12 @@ struct NodeFencer: Sendable {
         var failures: [String] = []
         if let topology = fencing.topology(for: node.rawValue) {
             let result = await topology.fence(node: node.rawValue)
-            if result.isConfirmed { return .poweredOff("\(result)") }
+            if result.isConfirmed {
+                // Off for sure: its lease (still running if it was fenced on suspicion) goes now, and with
+                // it its record and, if it led, the leader key, so that nobody waits for it to expire.
+                if let lease = try? await store.get(NodeRecord.key(node))?.lease { try? await store.revokeLease(lease) }
+                return .poweredOff("\(result)")
+            }
             failures.append("\(result)")
         }
         if let seconds = record?.watchdogTimeoutSeconds {

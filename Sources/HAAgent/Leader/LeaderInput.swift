@@ -7,6 +7,8 @@ enum LeaderInput: Sendable {
     case nodeGone(NodeID)
     /// A member in the stored state that has no record now and that this agent never saw alive.
     case nodeUnconfirmed(NodeID)
+    /// What the peer heartbeats say of a node.
+    case peerVerdict(PeerVerdict)
     /// What fencing a lost node proved.
     case fenced(NodeID, NodeFencer.Outcome)
     case groupDefined(GroupSpec)

@@ -15,12 +15,19 @@ extension LeaderShell {
         case .nodeGone(let id):
             guard let known = coordinator.nodes[id], known.state != .down else { return }
             try await feed([.leaseLost(id)], consuming: nil)
+        case .peerVerdict(.suspected(let id, _)):
+            guard coordinator.nodes[id].map({ $0.state != .down && $0.suspectedSince == nil }) ?? false else { return }
+            try await feed([.nodeSuspected(id)], consuming: nil)
+        case .peerVerdict(.recovered(let id)):
+            guard coordinator.nodes[id]?.suspectedSince != nil else { return }
+            try await feed([.nodeHeard(id)], consuming: nil)
         case .nodeUnconfirmed(let id):
             try await feed([.memberUnconfirmed(id)], consuming: nil)
         case .fenced(let id, let outcome):
             fencing.remove(id)
             switch outcome {
-            case .poweredOff:
+            case .poweredOff(let proof):
+                poweredOff[id] = proof
                 logger.notice("node fenced", metadata: ["node": "\(id)", "proof": "\(outcome)"])
                 try await feed([.nodeFenced(id)], consuming: nil)
             case .watchdogExpired:
@@ -129,6 +136,10 @@ extension LeaderShell {
     /// through the input stream.
     private func startFencing(_ n: NodeID) {
         guard let inputs, fencing.insert(n).inserted else { return }
+        if let proof = poweredOff[n] {
+            inputs.yield(.fenced(n, .poweredOff("already powered off: \(proof)")))
+            return
+        }
         let fencer = self.fencer
         timers.append(Task {
             let outcome = await fencer.fence(n)

@@ -30,10 +30,17 @@ public actor LeaderShell {
     /// Nodes whose record this agent has seen since it started (leader or not): a member missing when
     /// this agent takes over is known lost if seen before, and gets a start-up grace otherwise.
     var seenAlive: Set<NodeID> = []
+    /// This agent's peer heartbeats (nil: off), and the peers it cannot hear now.
+    let peers: PeerHeartbeats?
+    var suspects: Set<NodeID> = []
+    /// Nodes a fence device powered off, until their record comes back (a new incarnation): a second
+    /// `fenceNode` for them (a new leader's, after a candidate fenced the old one) is answered at once.
+    var poweredOff: [NodeID: String] = [:]
 
     public init(node: NodeID, store: any CoordinationStore, election: Election, membership: Membership,
                 configuration: CoordinatorConfiguration, fencing: FencingSettings = FencingSettings(),
-                metrics: AgentMetrics, logger: Logger) {
+                peers: PeerHeartbeats? = nil, metrics: AgentMetrics, logger: Logger) {
+        self.peers = peers
         self.node = node
         self.store = store
         self.election = election
@@ -48,7 +55,8 @@ public actor LeaderShell {
     /// Campaigns while this node holds a lease; leads when elected, until leadership is lost.
     public func run() async {
         let watcher = Task { await self.watchMembers() }
-        defer { watcher.cancel() }
+        let listener = Task { await self.followVerdicts() }
+        defer { watcher.cancel(); listener.cancel() }
         while !Task.isCancelled {
             guard let lease = await membership.lease, await !membership.isFenced else {
                 try? await Task.sleep(for: .milliseconds(200))
@@ -113,6 +121,7 @@ public actor LeaderShell {
             continuation.yield(seenAlive.contains(id) ? .nodeGone(id) : .nodeUnconfirmed(id))
         }
         for kv in inboxKVs.sorted(by: { $0.modRevision < $1.modRevision }) { yieldInbox(kv, continuation) }
+        for n in suspects.sorted() { continuation.yield(.peerVerdict(.suspected(n, lastHeard: .zero))) }
         continuation.yield(.timer)
         let store = self.store
         return Task {
@@ -161,6 +170,30 @@ public actor LeaderShell {
         continuation.finish()
     }
 
+    /// Follows what the peer heartbeats say, leader or not. The leader feeds it to the coordinator
+    /// (suspicion leads to fencing); a candidate that cannot hear the current leader fences it itself,
+    /// so that a new leader need not wait for the dead one's lease to expire: a confirmed power-off
+    /// revokes that lease, and with it the leader key.
+    private func followVerdicts() async {
+        guard let peers else { return }
+        for await verdict in peers.verdicts {
+            switch verdict {
+            case .suspected(let n, _): suspects.insert(n)
+            case .recovered(let n): suspects.remove(n)
+            }
+            if let inputs {
+                inputs.yield(.peerVerdict(verdict))
+            } else if case .suspected(let n, _) = verdict, let leader = try? await election.leader(), leader.node == n,
+                      fencing.insert(n).inserted {
+                logger.warning("the leader is silent to this agent: fencing it", metadata: ["leader": "\(n)"])
+                let outcome = await fencer.fence(n)
+                fencing.remove(n)
+                if case .poweredOff(let proof) = outcome { poweredOff[n] = proof }
+                logger.notice("fencing of the silent leader ended", metadata: ["leader": "\(n)", "outcome": "\(outcome)"])
+            }
+        }
+    }
+
     /// Follows node records from this agent's start, leader or not (see `seenAlive`).
     private func watchMembers() async {
         while !Task.isCancelled {
@@ -181,7 +214,11 @@ public actor LeaderShell {
     }
 
     private func noteAlive(_ keys: [String]) {
-        for key in keys { seenAlive.insert(NodeID(String(key.dropFirst(NodeRecord.nodesPrefix.count)))) }
+        for key in keys {
+            let n = NodeID(String(key.dropFirst(NodeRecord.nodesPrefix.count)))
+            seenAlive.insert(n)
+            poweredOff[n] = nil
+        }
     }
 
     /// Stores the loaded state under this token before acting on anything new.

@@ -56,10 +56,11 @@ public actor NodeAgent {
 
     /// Runs until cancelled: publishes how to reach this host, then watches group definitions, this
     /// node's tasks and its domains' events, probes guests and reconciles periodically.
-    public func run(watchdogTimeoutSeconds: Double? = nil) async throws {
+    public func run(watchdogTimeoutSeconds: Double? = nil, heartbeatAddress: String? = nil) async throws {
         self.watchdogTimeoutSeconds = watchdogTimeoutSeconds
         let record = AgentRecord(node: node, migrationURI: configuration.migrationURI ?? configuration.libvirtURI,
-                                 profile: hostProfile(), watchdogTimeoutSeconds: watchdogTimeoutSeconds)
+                                 profile: hostProfile(), watchdogTimeoutSeconds: watchdogTimeoutSeconds,
+                                 heartbeatAddress: heartbeatAddress)
         _ = try await store.put(ClusterKeys.agent(node), try StoreCoding.encode(record))
         published = record
         let events = try hypervisor.events()
