@@ -37,7 +37,9 @@ struct NodeFencer: Sendable {
         }
     }
 
-    func fence(_ node: NodeID) async -> Outcome {
+    /// `leaseLost`: the store has expired the node's lease (else it is fenced on its peers' suspicion,
+    /// and its watchdog proves nothing yet: it is petted while the lease is confirmed).
+    func fence(_ node: NodeID, leaseLost: Bool) async -> Outcome {
         let kv = try? await store.get(ClusterKeys.agent(node))
         let record = kv.flatMap { try? StoreCoding.decode(AgentRecord.self, $0.value, key: $0.key) }
         if let uri = record?.migrationURI, await libvirtAnswers(uri) {
@@ -54,16 +56,19 @@ struct NodeFencer: Sendable {
             }
             failures.append("\(result)")
         }
-        if let seconds = record?.watchdogTimeoutSeconds {
-            // The agent pets its watchdog only while its lease is confirmed; the lease is gone, so the
-            // watchdog has reset the host by its timeout after the last pet, at the latest.
+        if leaseLost, let seconds = record?.watchdogTimeoutSeconds {
+            // The agent pets its watchdog only while its lease is confirmed (the last renewal younger
+            // than the TTL), so its last pet came before the lease could expire; the lease has expired
+            // by now (lost, or fenced on suspicion and not heard since), so the watchdog has reset the
+            // host within its timeout of that pet: waiting the timeout (plus slack) from now is proof.
             let wait = Duration.milliseconds(Int64(seconds * 1000)) + watchdogMargin
             try? await Task.sleep(for: wait)
             return .watchdogExpired("\(node)'s watchdog (timeout \(seconds) s) has reset it: \(wait) passed since its lease was lost"
                               + (failures.isEmpty ? "" : " (\(failures.joined(separator: "; ")))"))
         }
         failures.append(fencing.topology(for: node.rawValue) == nil ? "no fence device configured" : "")
-        return .unproven("\(node) not fenced: \(failures.filter { !$0.isEmpty }.joined(separator: "; ")), and no armed watchdog")
+        let watchdog = record?.watchdogTimeoutSeconds == nil ? "no armed watchdog" : "its watchdog proves nothing while its lease runs"
+        return .unproven("\(node) not fenced: \(failures.filter { !$0.isEmpty }.joined(separator: "; ")), \(watchdog)")
     }
 
     /// Whether the libvirtd at `uri` accepts a connection within the probe timeout.

@@ -10,7 +10,7 @@ enum LeaderInput: Sendable {
     /// What the peer heartbeats say of a node.
     case peerVerdict(PeerVerdict)
     /// What fencing a lost node proved.
-    case fenced(NodeID, NodeFencer.Outcome)
+    case fenced(NodeID, NodeFencer.Outcome, leaseLost: Bool)
     case groupDefined(GroupSpec)
     case groupRemoved(GroupID)
     case inbox(key: String, message: InboxMessage)

@@ -23,7 +23,7 @@ extension LeaderShell {
             try await feed([.nodeHeard(id)], consuming: nil)
         case .nodeUnconfirmed(let id):
             try await feed([.memberUnconfirmed(id)], consuming: nil)
-        case .fenced(let id, let outcome):
+        case .fenced(let id, let outcome, let leaseLost):
             fencing.remove(id)
             switch outcome {
             case .poweredOff(let proof):
@@ -39,6 +39,9 @@ extension LeaderShell {
                 try await feed([.nodeFenced(id)], consuming: nil)
             case .hostAlive, .unproven:
                 logger.warning("node not fenced", metadata: ["node": "\(id)", "why": "\(outcome)"])
+                // Fenced on suspicion while its lease ran, and the lease is lost now: its watchdog (if
+                // any) can prove its death from here on, and the host may have died since the probe.
+                if !leaseLost, coordinator.nodes[id]?.state == .down { startFencing(id) }
             }
         case .groupDefined(let spec):
             specs[spec.definition.id] = spec
@@ -134,16 +137,17 @@ extension LeaderShell {
 
     /// Proves in the background that a lost node runs nothing (`NodeFencer`); the outcome comes back
     /// through the input stream.
-    private func startFencing(_ n: NodeID) {
+    func startFencing(_ n: NodeID) {
         guard let inputs, fencing.insert(n).inserted else { return }
         if let proof = poweredOff[n] {
-            inputs.yield(.fenced(n, .poweredOff("already powered off: \(proof)")))
+            inputs.yield(.fenced(n, .poweredOff("already powered off: \(proof)"), leaseLost: true))
             return
         }
         let fencer = self.fencer
+        let leaseLost = coordinator.nodes[n]?.state == .down
         timers.append(Task {
-            let outcome = await fencer.fence(n)
-            if !Task.isCancelled { inputs.yield(.fenced(n, outcome)) }
+            let outcome = await fencer.fence(n, leaseLost: leaseLost)
+            if !Task.isCancelled { inputs.yield(.fenced(n, outcome, leaseLost: leaseLost)) }
         })
     }
 

@@ -174,6 +174,16 @@ public actor LeaderShell {
     /// (suspicion leads to fencing); a candidate that cannot hear the current leader fences it itself,
     /// so that a new leader need not wait for the dead one's lease to expire: a confirmed power-off
     /// revokes that lease, and with it the leader key.
+    ///
+    /// Timing argument. The leader's host dies at t. Its peers heard its last beat at ≤ t and suspect it
+    /// by t + timeout + period/2 (1.05 s by default). The fencer's libvirt probe fails at once when the
+    /// host's address refuses connections, or after its 2 s bound on a silent network; the fence device
+    /// confirms "off" (0.2 s for the lab's, 1–5 s for a BMC). Revoking the dead leader's lease deletes
+    /// the leader key; the waiting campaign sees the delete and takes the key (two store round trips).
+    /// The new leader then needs no grace for the dead node (it saw it alive) and finds it already
+    /// powered off. So the takeover costs about timeout + probe + fence + a few round trips, whatever
+    /// the lease TTL. Safety does not rest on this timing: the old leader is off, and a deposed leader's
+    /// writes fail anyway, since they carry the leader key's create revision as their fencing token.
     private func followVerdicts() async {
         guard let peers else { return }
         for await verdict in peers.verdicts {
@@ -186,7 +196,7 @@ public actor LeaderShell {
             } else if case .suspected(let n, _) = verdict, let leader = try? await election.leader(), leader.node == n,
                       fencing.insert(n).inserted {
                 logger.warning("the leader is silent to this agent: fencing it", metadata: ["leader": "\(n)"])
-                let outcome = await fencer.fence(n)
+                let outcome = await fencer.fence(n, leaseLost: false)
                 fencing.remove(n)
                 if case .poweredOff(let proof) = outcome { poweredOff[n] = proof }
                 logger.notice("fencing of the silent leader ended", metadata: ["leader": "\(n)", "outcome": "\(outcome)"])
