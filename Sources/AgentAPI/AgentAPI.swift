@@ -69,8 +69,12 @@ public struct GroupView: Codable, Sendable, Equatable {
     public var priority: String
     /// Every policy setting in the form `vigil group policy` takes (absent from older agents).
     public var policy: String?
+    /// Why the group is where it is, when its status alone does not say (a `locked` group).
+    public var note: String?
 
-    public init(name: String, status: String, nodes: [String], vms: [String], priority: String, policy: String? = nil) {
+    public init(name: String, status: String, nodes: [String], vms: [String], priority: String, policy: String? = nil,
+                note: String? = nil) {
+        self.note = note
         self.name = name
         self.status = status
         self.nodes = nodes

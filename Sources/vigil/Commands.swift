@@ -20,6 +20,7 @@ struct Status: AsyncParsableCommand {
             for g in s.groups {
                 lines.append(pad(g.name, 12) + pad(g.status, 13) + pad(g.nodes.joined(separator: "->"), 14) + pad(g.priority, 10)
                              + g.vms.joined(separator: ","))
+                if let note = g.note { lines.append("            \(note)") }
             }
             return lines.joined(separator: "\n")
         }

@@ -58,6 +58,7 @@ extension AgentLabTests {
                 let g = during.groups.first { $0.name == vm }
                 XCTAssertEqual(g?.status, "locked", "\(vm) is neither failed nor started elsewhere")
                 XCTAssertEqual(g?.nodes, [host], "\(vm) is shown where it runs")
+                XCTAssertTrue(g?.note?.contains("its agent is unreachable") == true, "status says why: \(g?.note ?? "no note")")
             }
             assertUntouched(c, before, "agent dead for \(c.seconds(since: killed))")
             let survivors = c.lab.hosts.map(\.name).filter { $0 != host }

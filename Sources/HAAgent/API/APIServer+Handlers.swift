@@ -26,7 +26,7 @@ extension APIServer {
             let state = owners[g]?.status ?? .offline
             return GroupView(name: g.rawValue, status: state.name, nodes: state.nodes.map(\.rawValue),
                              vms: spec.domainNames, priority: spec.definition.policy.priority.rawValue,
-                             policy: spec.definition.policy.summary)
+                             policy: spec.definition.policy.summary, note: state.note)
         }
         return ClusterStatus(leader: leader, nodes: nodes, groups: groups)
     }

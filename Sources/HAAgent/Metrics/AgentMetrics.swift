@@ -98,19 +98,3 @@ extension AgentTask.Step {
         }
     }
 }
-
-extension GroupStatus {
-    /// The status without its associated values.
-    var name: String {
-        switch self {
-        case .offline: "offline"
-        case .starting: "starting"
-        case .online: "online"
-        case .restarting: "restarting"
-        case .stopping: "stopping"
-        case .migrating: "migrating"
-        case .failed: "failed"
-        case .diskLocked: "locked"
-        }
-    }
-}
