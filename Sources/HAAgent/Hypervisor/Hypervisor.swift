@@ -20,6 +20,9 @@ public protocol Hypervisor: Sendable {
     /// Powers a domain off as fast as this host can (fencing): where possible its QEMU is killed
     /// outright, then libvirt cleans up.
     func powerOffNow(_ name: String) throws
+    /// Kills the domain's emulator process directly, without asking libvirt (which may hang); false
+    /// when this host cannot (then only `powerOffNow` stops it).
+    func killEmulator(of name: String) -> Bool
     /// Removes a stopped domain's definition from this host.
     func undefine(_ name: String) throws
     /// The persistent XML definition of a domain.
@@ -42,6 +45,8 @@ public protocol Hypervisor: Sendable {
 extension Hypervisor {
     /// Without a faster way, a destroy.
     public func powerOffNow(_ name: String) throws { try destroy(name) }
+    /// Without direct access to the emulator, nothing.
+    public func killEmulator(of name: String) -> Bool { false }
 }
 
 /// A domain on this host and its state.

@@ -46,8 +46,12 @@ public struct LibvirtHypervisor: Hypervisor {
     /// line), then libvirt's destroy to clean up. libvirt's destroy alone first sends SIGTERM and
     /// waits for QEMU to exit (1–2 s under load), far too long for a self-fence with many guests.
     public func powerOffNow(_ name: String) throws {
-        if uriIsLocalSystem { _ = QemuProcess(domain: name)?.kill() }
+        _ = killEmulator(of: name)
         try destroy(name)
+    }
+
+    public func killEmulator(of name: String) -> Bool {
+        uriIsLocalSystem && QemuProcess(domain: name)?.kill() == true
     }
 
     /// Whether this is the local system instance of the QEMU driver (whose pid files are in /run/libvirt/qemu).

@@ -220,6 +220,8 @@ extension NodeAgent {
         expect(stops: Array(names))
         let clock = ContinuousClock()
         let started = clock.now
+        // First without libvirt, which may be the thing that hangs: every HA domain's QEMU killed at once.
+        let killed = names.filter { hypervisor.killEmulator(of: $0) }
         let present = ((try? await blocking { [hypervisor] in try hypervisor.domains() }) ?? []).filter { names.contains($0.name) }
         let running = present.filter(\.state.isActive).map(\.name)
         let outcomes = await withTaskGroup(of: (String, String?).self) { group in
@@ -244,7 +246,7 @@ extension NodeAgent {
             }
         }
         logger.critical("self-fence: every HA domain powered off", metadata: [
-            "domains": "\(running.count)", "seconds": "\(String(format: "%.3f", seconds))"])
+            "domains": "\(running.count)", "emulators.killed": "\(killed.count)", "seconds": "\(String(format: "%.3f", seconds))"])
         metrics.selfFenced()
         try? await blocking { [hypervisor] in for d in present { try? hypervisor.undefine(d.name) } }
     }
