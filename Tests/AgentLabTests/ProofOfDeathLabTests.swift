@@ -228,3 +228,36 @@ extension AgentLabTests {
         }
     }
 }
+
+extension AgentLabTests {
+    func testCutOffHostWithAHungLibvirtdStillKillsItsGuestsBeforeItsLeaseCanExpire() async throws {
+        try await withCluster { c in
+            let vms = ["hung1", "hung2"]
+            for vm in vms { try await c.addVM(vm, via: "h1", possibleOwners: ["h2"]) }
+            try await c.waitUntil("\(vms) running on h2", timeout: 120) { vms.allSatisfy { c.runningHosts(of: $0) == ["h2"] } }
+            let qemus = vms.compactMap { Lab.qemuPID(of: $0) }
+            XCTAssertEqual(qemus.count, vms.count)
+            // h2's libvirtd hangs (SIGSTOP): every libvirt call of its agent blocks. Then h2 is cut off.
+            let libvirtd = try XCTUnwrap(Int32(try String(contentsOfFile: try c.runDirectory("h2") + "/libvirtd.pid", encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)))
+            kill(libvirtd, SIGSTOP)
+            defer { kill(libvirtd, SIGCONT) }
+            let cut = Date()
+            try await c.lab.partition("h2")
+            // Observers: the guests' QEMU processes (/proc) and the etcd majority (h2's record).
+            var gone: Double?, expired: Double?
+            while Date().timeIntervalSince(cut) < 30 && (gone == nil || expired == nil) {
+                if gone == nil, qemus.allSatisfy({ kill($0, 0) != 0 }) { gone = Date().timeIntervalSince(cut) }  // reaped at once by the host's init
+                if expired == nil, await c.memberRecordExists("h2") == false { expired = Date().timeIntervalSince(cut) }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            print(String(format: "h2 cut off with its libvirtd hung: its guests' QEMUs gone after %.2f s, its lease expired (etcd) after %.2f s",
+                         gone ?? -1, expired ?? -1))
+            let g = try XCTUnwrap(gone, "QEMU of h2's guests still running 30 s after the cut, with libvirtd hung")
+            let e = try XCTUnwrap(expired, "h2's lease had not expired 30 s after the cut")
+            XCTAssertLessThan(g, e, "the guests were killed without libvirt, before the lease expired")
+            kill(libvirtd, SIGCONT)
+            try await c.lab.heal("h2")
+        }
+    }
+}
