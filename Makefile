@@ -22,9 +22,11 @@ test: build
 	  pkill -KILL -f '$(CURDIR)/.build/.*/[V]igilPackageTests.xctest' || true; \
 	  bash $(LAB) down >/dev/null 2>&1; exit $$rc; }
 
-## bench: release-mode benchmarks; tables with ratios against a baseline measured in the same run
-bench: deps
+## bench: benchmarks; tables with ratios against a baseline measured in the same run: the HA core at
+## scale (release build), then host failover in the lab against the lab's floor (bench/results/*.json)
+bench: build
 	$(SWIFT) run -c release HACoreBench
+	VIGIL_BENCH=1 $(SWIFT) test --skip-build --filter AgentLabTests.testFailoverBenchmark
 
 ## demo: 3 lab hosts with vigild and etcd, three HA guests, a host power loss, recovery on the survivors
 demo: build

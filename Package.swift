@@ -99,7 +99,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "AgentLabTests", dependencies: [
-            "LabSupport", "Libvirt", "AgentAPI",
+            "LabSupport", "Libvirt", "AgentAPI", "Blocking",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -166,33 +166,15 @@ extension AgentLabTests {
             let victim = status.leader ?? "h2"
             let victims = vms.filter { c.runningHosts(of: $0) == [victim] }
             let survivors = c.lab.hosts.map(\.name).filter { $0 != victim }
+            let offsets = c.logOffsets()
             let (watch, loss) = try await c.powerOff(victim, watching: vms)
-            // Observed from outside: the survivors' logs (what they decided, when) and their libvirtd.
-            var suspected: Double?, fenced: Double?, running: [String: Double] = [:]
-            while Date().timeIntervalSince(loss) < 90 && running.count < victims.count {
-                let now = Date().timeIntervalSince(loss)
-                let logs = survivors.map { c.tail(c.log($0), lines: 300) }.joined(separator: "\n")
-                if suspected == nil, logs.contains("node-suspected \(victim)") || logs.contains("leader=\(victim) [HAAgent] the leader is silent") { suspected = now }
-                if fenced == nil, logs.contains("node=\(victim) proof=\(victim) fenced") || logs.contains("leader=\(victim) outcome=\(victim) fenced") { fenced = now }
-                for vm in victims where running[vm] == nil {
-                    let h = c.runningHosts(of: vm)
-                    if h.count == 1 && h != [victim] { running[vm] = now }
-                }
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            XCTAssertEqual(running.count, victims.count, "every guest of \(victim) runs on a survivor")
-            let started = String(format: "%.2f s", running.values.max() ?? -1)
-            for vm in victims {
-                let last = try XCTUnwrap(c.lab.heartbeats(of: vm).last { $0.time < loss.timeIntervalSince1970 })
-                try await c.waitUntil("\(vm) heartbeating from a new boot", timeout: 90) {
-                    c.lab.heartbeats(of: vm).contains { $0.time > loss.timeIntervalSince1970 && $0.boot != last.boot }
-                }
-            }
-            let beating = c.seconds(since: loss)
+            let r = await c.measureRecovery(of: victim, guests: victims, lostAt: loss, logsFrom: offsets)
+            XCTAssertEqual(r.running.count, victims.count, "every guest of \(victim) runs on a survivor")
+            XCTAssertEqual(r.heartbeat.count, victims.count, "every guest of \(victim) beats again from a new boot")
             let logs = c.lab.hosts.filter { $0.name != victim }.map { c.tail(c.log($0.name), lines: 400) }.joined(separator: "\n")
             XCTAssertTrue(logs.contains("node fenced") && logs.contains("fenced by level 1"), "the fence device confirmed the power-off")
-            print(String(format: "power-off of %@ (Vigil's leader, with %@), fence device: suspected by its peers %.2f s, fenced %.2f s, every guest running elsewhere %@, heartbeats back %@",
-                         victim, "\(victims)", suspected ?? -1, fenced ?? -1, started, beating))
+            print(String(format: "power-off of %@ (Vigil's leader, with %@), fence device: suspected by its peers %.2f s, fenced %.2f s, every guest running elsewhere %.2f s, heartbeats back %.2f s",
+                         victim, "\(victims)", r.suspected ?? -1, r.fenced ?? -1, r.allRunning ?? -1, r.allBeating ?? -1))
             for other in survivors {
                 XCTAssertFalse(logs.contains("node=\(other) proof="), "\(other), a healthy host, was fenced")
             }
