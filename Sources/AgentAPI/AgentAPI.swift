@@ -71,10 +71,13 @@ public struct GroupView: Codable, Sendable, Equatable {
     public var policy: String?
     /// Why the group is where it is, when its status alone does not say (a `locked` group).
     public var note: String?
+    /// Its last recovery from a lost node: detected, fenced, start ordered, online (times after detection).
+    public var lastRecovery: String?
 
     public init(name: String, status: String, nodes: [String], vms: [String], priority: String, policy: String? = nil,
-                note: String? = nil) {
+                note: String? = nil, lastRecovery: String? = nil) {
         self.note = note
+        self.lastRecovery = lastRecovery
         self.name = name
         self.status = status
         self.nodes = nodes

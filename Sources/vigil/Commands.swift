@@ -21,6 +21,7 @@ struct Status: AsyncParsableCommand {
                 lines.append(pad(g.name, 12) + pad(g.status, 13) + pad(g.nodes.joined(separator: "->"), 14) + pad(g.priority, 10)
                              + g.vms.joined(separator: ","))
                 if let note = g.note { lines.append("            \(note)") }
+                if let recovery = g.lastRecovery { lines.append("            last recovery \(recovery)") }
             }
             return lines.joined(separator: "\n")
         }

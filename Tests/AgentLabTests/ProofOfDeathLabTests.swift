@@ -178,6 +178,12 @@ extension AgentLabTests {
             for other in survivors {
                 XCTAssertFalse(logs.contains("node=\(other) proof="), "\(other), a healthy host, was fenced")
             }
+            let after = try await c.status(via: survivors[0])
+            for vm in victims {
+                let recovery = after.groups.first { $0.name == vm }?.lastRecovery ?? "none"
+                XCTAssertTrue(recovery.contains("from \(victim)") && recovery.contains("fenced (proven)"), "status shows the recovery: \(recovery)")
+                print("  \(vm): last recovery \(recovery)")
+            }
             let duplicates = await watch.stop()
             XCTAssertEqual(duplicates, [:], "a guest ran on two hosts at once")
             for vm in vms { XCTAssertEqual(c.runningHosts(of: vm).count, 1, "\(vm) runs exactly once") }

@@ -73,6 +73,26 @@ final class CoordinatorFencingTests: XCTestCase {
         XCTAssertFalse(adopt.contains { if case .takeOffline = $0.action { true } else { false } })
     }
 
+    func testSuspicionFencesNeverStartsAndARecoveryRecordsItsTimes() {
+        var c = started()
+        let suspected = c.handle(.nodeSuspected("n1"), at: Fixture.at(100))
+        XCTAssertTrue(suspected.contains { $0.action == .fenceNode("n1") }, "\(suspected)")
+        XCTAssertEqual(starts(suspected), [], "suspicion alone starts nothing")
+        XCTAssertFalse(c.nodes["n1"]!.acceptsGroups)
+        _ = c.handle(.nodeHeard("n1"), at: Fixture.at(101))
+        XCTAssertTrue(c.nodes["n1"]!.acceptsGroups, "heard again: back in service, nothing moved")
+        _ = c.handle(.nodeSuspected("n1"), at: Fixture.at(110))
+        XCTAssertEqual(starts(c.handle(.nodeFenced("n1"), at: Fixture.at(111))), ["high@n2:failover", "low@n2:failover"],
+                       "a confirmed power-off frees its groups at once, lease or not")
+        XCTAssertEqual(c.nodes["n1"]!.state, .down)
+        _ = c.handle(.groupOnline("high", on: "n2"), at: Fixture.at(112))
+        let r = try! XCTUnwrap(c.states["high"]!.recovery)
+        XCTAssertEqual([r.detected, r.fenced, r.started, r.online], [Fixture.at(110), Fixture.at(111), Fixture.at(111), Fixture.at(112)])
+        XCTAssertTrue(r.proven)
+        XCTAssertEqual(r.description, "from n1: detected 110.000s; fenced (proven) +1s; start +1s; online +2s")
+        XCTAssertTrue(c.handle(.leaseLost("n1"), at: Fixture.at(120)).isEmpty, "its lease lapsing later changes nothing")
+    }
+
     func testANewLeaderGivesMembersThatHaveNotRenewedAStartUpGrace() {
         var c = started()
         _ = c.handle(.memberUnconfirmed("n1"), at: Fixture.at(100))

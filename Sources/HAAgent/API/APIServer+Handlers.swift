@@ -26,7 +26,8 @@ extension APIServer {
             let state = owners[g]?.status ?? .offline
             return GroupView(name: g.rawValue, status: state.name, nodes: state.nodes.map(\.rawValue),
                              vms: spec.domainNames, priority: spec.definition.policy.priority.rawValue,
-                             policy: spec.definition.policy.summary, note: state.note)
+                             policy: spec.definition.policy.summary, note: state.note,
+                             lastRecovery: owners[g]?.recovery?.description)
         }
         return ClusterStatus(leader: leader, nodes: nodes, groups: groups)
     }

@@ -52,6 +52,7 @@ extension ClusterCoordinator {
         s.status = .online(n)
         s.possibleHosts = [n]
         s.lastHost = nil
+        if s.recovery != nil, s.recovery!.online == nil, s.recovering { s.recovery!.online = out.now }
         s.failedDuringMove = nil
         s.recovering = false
         s.moveFloor = nil

@@ -103,6 +103,7 @@ extension ClusterCoordinator {
                 s.status = .offline
                 s.recovering = true
                 s.avoid = nil
+                s.recovery = RecoveryTimes(node: n, detected: nodes[n]!.lostAt, fenced: out.now, proven: proven)
                 if !proven { s.lastHost = s.lastHost ?? n }
             default: break
             }
@@ -158,6 +159,7 @@ extension ClusterCoordinator {
             }
             let cause: StartCause = stillThere ? .move : s.recovering ? .failover : .start
             if cause == .failover { s.failovers.record(out.now) }  // dropped again if disk locks refuse it
+            if s.recovery?.started == nil, s.recovering { s.recovery?.started = out.now }
             if let h = s.lastHost { load.remove(def, from: h) }
             if !s.possibleHosts.contains(target) { load.add(def, to: target) }
             s.status = .starting(target)

@@ -92,7 +92,11 @@ public struct ClusterCoordinator: Codable, Sendable {
             }
             fence(n, "fencing of \(n) confirmed", proven: true, &out)
         case .nodeSuspected(let n): nodeSuspected(n, &out)
-        case .nodeHeard(let n): if nodes[n]?.suspectedSince != nil { nodes[n]!.suspectedSince = nil }
+        case .nodeHeard(let n):
+            if nodes[n]?.suspectedSince != nil, nodes[n]!.state != .down {
+                nodes[n]!.suspectedSince = nil
+                nodes[n]!.lostAt = nil
+            }
         case .resourceFailed(let g, let r, let n): if known(g, &out) { resourceFailed(g, r, n, &out) }
         case .restartsExhausted(let g, let r, let n): if known(g, &out) { resourceFailed(g, r, n, exhausted: true, &out) }
         case .resourceOnline(let g, let r, let n):
@@ -131,6 +135,7 @@ public struct ClusterCoordinator: Codable, Sendable {
         guard nodes[n] != nil else { nodes[n] = Node(id: n, capacity: capacity); return }
         nodes[n]!.capacity = capacity
         nodes[n]!.suspectedSince = nil
+        nodes[n]!.lostAt = nil
         if nodes[n]!.unconfirmedUntil != nil {
             nodes[n]!.unconfirmedUntil = nil
             out.add(.raiseAlert(.info), "\(n) renewed its membership within the start-up grace: its groups stay with it")
@@ -170,6 +175,7 @@ public struct ClusterCoordinator: Codable, Sendable {
         guard let node = nodes[n] else { return unknown("node", n.rawValue, &out) }
         if node.state == .down { return }  // already lost (or fenced on suspicion)
         nodes[n]!.suspectedSince = nil
+        nodes[n]!.lostAt = node.lostAt ?? out.now
         let deadline = out.now + configuration.fencingMargin
         nodes[n]!.state = .down
         nodes[n]!.quarantinedUntil = nil
@@ -187,6 +193,7 @@ public struct ClusterCoordinator: Codable, Sendable {
     private mutating func nodeSuspected(_ n: NodeID, _ out: inout Decisions) {
         guard let node = nodes[n], node.state != .down, node.suspectedSince == nil else { return }
         nodes[n]!.suspectedSince = out.now
+        nodes[n]!.lostAt = nodes[n]!.lostAt ?? out.now
         let held = priorityOrder.filter { states[$0]!.possibleHosts.contains(n) || states[$0]!.status.nodes.contains(n) }
         out.add(.fenceNode(n), "\(n) is silent to its peers while its lease runs; \(held.count) group(s) stay until it is proved dead (fence confirmed or lease lost); nothing starts elsewhere on suspicion alone")
     }

@@ -62,5 +62,7 @@ public struct GroupState: Hashable, Codable, Sendable {
     /// The node the group ran on when that node's loss freed it, until it runs again: the likely
     /// holder of its disk locks if a start elsewhere is refused.
     public var lastHost: NodeID?
+    /// The timings of its last recovery from a lost node.
+    public var recovery: RecoveryTimes?
     public init() {}
 }

@@ -50,6 +50,8 @@ public struct Node: Hashable, Codable, Sendable {
     public var unconfirmedUntil: Timestamp?
     /// Since when its peers cannot hear it while it holds its lease (it is being fenced); takes no groups.
     public var suspectedSince: Timestamp?
+    /// When its loss was first detected (suspicion or lease loss), until it joins again.
+    public var lostAt: Timestamp?
 
     public init(id: NodeID, capacity: NodeCapacity, state: NodeState = .up) {
         self.id = id
@@ -59,6 +61,7 @@ public struct Node: Hashable, Codable, Sendable {
         self.quarantinedUntil = nil
         self.unconfirmedUntil = nil
         self.suspectedSince = nil
+        self.lostAt = nil
     }
 
     /// True if the node may be given new groups: up, and not waiting to be fenced for an older lease.
