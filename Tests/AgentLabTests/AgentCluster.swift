@@ -183,17 +183,18 @@ final class AgentCluster: @unchecked Sendable {
 
     /// Builds a lab guest and makes it highly available through `host`'s agent.
     func addVM(_ name: String, via host: String, possibleOwners: [String]? = nil, storage: [StorageRequest]? = nil,
-               memoryMiB: Int = 128, hangAfterSeconds: Int? = nil) async throws {
+               memoryMiB: Int = 128, hangAfterSeconds: Int? = nil, failover: String? = nil) async throws {
         let guest = try await lab.guest(name, memoryMiB: memoryMiB, hangAfterSeconds: hangAfterSeconds)
         let xmlPath = guest.directory + "/" + (try FileManager.default.contentsOfDirectory(atPath: guest.directory).first { $0.hasSuffix(".xml") } ?? "")
-        let request = AddVMRequest(domain: name, xmlPath: xmlPath, possibleOwners: possibleOwners, storage: storage)
+        var request = AddVMRequest(domain: name, xmlPath: xmlPath, possibleOwners: possibleOwners, storage: storage)
+        request.failover = failover
         let (status, body) = try await call(host, .POST, AgentAPI.vms, body: try JSONEncoder().encode(request))
         guard status == 201 else { throw LabError.commandFailed(arguments: ["vm add", name], status: Int32(status), message: String(decoding: body, as: UTF8.self)) }
     }
 
     /// Makes every guest highly available through h1 and waits until the cluster runs them all.
-    func addOnline(_ vms: [String], possibleOwners: [String]? = nil) async throws {
-        for vm in vms { try await addVM(vm, via: "h1", possibleOwners: possibleOwners) }
+    func addOnline(_ vms: [String], possibleOwners: [String]? = nil, failover: String? = nil) async throws {
+        for vm in vms { try await addVM(vm, via: "h1", possibleOwners: possibleOwners, failover: failover) }
         try await waitUntil("\(vms) online", timeout: 120) {
             let s = try await self.status(via: "h1")
             return vms.allSatisfy { vm in s.groups.first { $0.name == vm }?.status == "online" }

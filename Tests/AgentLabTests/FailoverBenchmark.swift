@@ -18,7 +18,7 @@ extension AgentLabTests {
         let guests = Int(ProcessInfo.processInfo.environment["VIGIL_BENCH_GUESTS"] ?? "") ?? 10
         try await withCluster(fenceDevices: true) { c in
             let vms = (1...guests).map { "bench\($0)" }
-            try await c.addOnline(vms)
+            try await c.addOnline(vms, failover: "100/1h")  // every run fails guests over: no budget runs out
             var vigil: [Recovery] = []
             var victimsPerRun: [[String]] = []
             for run in 1...runs {
