@@ -23,6 +23,9 @@ public protocol Hypervisor: Sendable {
     /// Kills the domain's emulator process directly, without asking libvirt (which may hang); false
     /// when this host cannot (then only `powerOffNow` stops it).
     func killEmulator(of name: String) -> Bool
+    /// Whether `killEmulator` reaches every running domain of this host (a domain it finds no
+    /// emulator for is not running): then killing them all is the whole self-fence.
+    var killsEmulators: Bool { get }
     /// Removes a stopped domain's definition from this host.
     func undefine(_ name: String) throws
     /// The persistent XML definition of a domain.
@@ -47,6 +50,7 @@ extension Hypervisor {
     public func powerOffNow(_ name: String) throws { try destroy(name) }
     /// Without direct access to the emulator, nothing.
     public func killEmulator(of name: String) -> Bool { false }
+    public var killsEmulators: Bool { false }
 }
 
 /// A domain on this host and its state.

@@ -50,6 +50,8 @@ public struct LibvirtHypervisor: Hypervisor {
         try destroy(name)
     }
 
+    public var killsEmulators: Bool { uriIsLocalSystem }
+
     public func killEmulator(of name: String) -> Bool {
         uriIsLocalSystem && QemuProcess(domain: name)?.kill() == true
     }

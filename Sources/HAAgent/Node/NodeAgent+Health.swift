@@ -73,6 +73,7 @@ extension NodeAgent {
     /// One round: every HA guest is probed at once (a hung guest must not delay the others);
     /// consecutive failures past the threshold are reported as a failure.
     private func probeOnce() async {
+        await learnGuestAgentChannels()
         let grace = Duration.seconds(configuration.health.probeStartGraceSeconds)
         var due: [(group: GroupID, domain: String, method: ProbeMethod)] = []
         for g in onlineHere where !busy.contains(g) {
@@ -119,12 +120,18 @@ extension NodeAgent {
         return command.map { .command($0) }
     }
 
-    /// Whether the domain has a guest agent channel (asked of libvirt once per start).
-    private func hasGuestAgentChannel(_ domain: String) -> Bool {
-        if let known = guestAgentChannel[domain] { return known }
-        guard let has = try? hypervisor.hasGuestAgentChannel(domain) else { return false }
-        guestAgentChannel[domain] = has
-        return has
+    /// Whether the domain has a guest agent channel (as learnt since its start).
+    private func hasGuestAgentChannel(_ domain: String) -> Bool { guestAgentChannel[domain] ?? false }
+
+    /// Asks libvirt, off this actor, whether the guests watched here that are not known yet have a
+    /// guest agent channel (once per start; a failed question is asked again next round).
+    private func learnGuestAgentChannels() async {
+        guard configuration.health.guestAgent else { return }
+        let unknown = onlineHere.filter { !busy.contains($0) }.flatMap { specs[$0]?.domainNames ?? [] }
+            .filter { guestAgentChannel[$0] == nil }
+        guard !unknown.isEmpty else { return }
+        let found = (try? await blocking { [hypervisor] in unknown.map { ($0, try? hypervisor.hasGuestAgentChannel($0)) } }) ?? []
+        for (domain, has) in found { if let has { guestAgentChannel[domain] = has } }
     }
 
     // MARK: Reconcile: the safety net behind events
@@ -260,7 +267,15 @@ extension NodeAgent {
 /// The membership's self-fence, wired to this node's agent.
 struct NodeAgentFence: SelfFence {
     let agent: NodeAgent
-    func stopHADomains(reason: String) async { await agent.fence(reason: reason) }
+    func stopHADomains(reason: String) async {
+        // First neither through the agent's actor nor through libvirt, either of which may be held by a
+        // hung call: every HA domain's QEMU is killed at once. Then the agent powers off and cleans up.
+        let names = agent.haDomainNames.withLock { $0 }
+        for name in names { _ = agent.hypervisor.killEmulator(of: name) }
+        guard agent.hypervisor.killsEmulators else { return await agent.fence(reason: reason) }
+        // Every HA guest is stopped now; libvirt's part (and its possible hang) no longer delays the fence.
+        Task { [agent] in await agent.fence(reason: reason) }
+    }
 }
 
 /// One way of asking whether a guest OS is alive (isAlive).

@@ -3,6 +3,7 @@ import HACoordination
 import HACore
 import Libvirt
 import Logging
+import Synchronization
 
 /// The host side of the agent (the local resource manager): performs the tasks the leader gives this
 /// node, watches its HA domains (libvirt events, in-guest probes, a periodic reconcile) and reports
@@ -18,7 +19,12 @@ public actor NodeAgent {
     let logger: Logger
     let metrics: AgentMetrics
     /// Group definitions as the store has them.
-    var specs: [GroupID: GroupSpec] = [:]
+    var specs: [GroupID: GroupSpec] = [:] {
+        didSet { haDomainNames.withLock { $0 = Set(specs.values.flatMap(\.domainNames)) } }
+    }
+    /// The HA domains' names, readable without this actor: the self-fence must not wait for it (a
+    /// libvirt call hung on it would hold it).
+    nonisolated let haDomainNames = Mutex<Set<String>>([])
     /// Groups whose VMs this agent started, adopted or received, and has not stopped since.
     var onlineHere: Set<GroupID> = []
     /// Groups with a task running, and the tasks waiting behind it (one task at a time per group).
