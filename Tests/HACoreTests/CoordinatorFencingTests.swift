@@ -89,7 +89,7 @@ final class CoordinatorFencingTests: XCTestCase {
         let r = try! XCTUnwrap(c.states["high"]!.recovery)
         XCTAssertEqual([r.detected, r.fenced, r.started, r.online], [Fixture.at(110), Fixture.at(111), Fixture.at(111), Fixture.at(112)])
         XCTAssertTrue(r.proven)
-        XCTAssertEqual(r.description, "from n1: detected 110.000s; fenced (proven) +1s; start +1s; online +2s")
+        XCTAssertEqual(r.description, "from n1, after its loss was detected: fenced (proven) +1s, start +1s, online +2s")
         XCTAssertTrue(c.handle(.leaseLost("n1"), at: Fixture.at(120)).isEmpty, "its lease lapsing later changes nothing")
     }
 

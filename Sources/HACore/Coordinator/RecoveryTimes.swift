@@ -21,11 +21,11 @@ public struct RecoveryTimes: Hashable, Codable, Sendable, CustomStringConvertibl
         self.proven = proven
     }
 
-    /// E.g. "from h1: detected 0.000s; fenced (proven) +0.31s; start +0.31s; online +0.95s".
+    /// E.g. "from h1, after its loss was detected: fenced (proven) +310ms, start +310ms, online +950ms".
     public var description: String {
         let origin = detected ?? fenced
         func after(_ t: Timestamp?) -> String { t.map { "+\($0 - origin)" } ?? "-" }
-        return "from \(node): detected \(detected.map { "\($0)" } ?? "-"); fenced (\(proven ? "proven" : "lease and margin")) \(after(fenced)); "
-            + "start \(after(started)); online \(after(online))"
+        return "from \(node), after its \(detected == nil ? "fence" : "loss was detected"): fenced (\(proven ? "proven" : "lease and margin")) "
+            + "\(after(fenced)), start \(after(started)), online \(after(online))"
     }
 }
