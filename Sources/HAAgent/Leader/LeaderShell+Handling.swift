@@ -29,7 +29,10 @@ extension LeaderShell {
             case .poweredOff(let proof):
                 poweredOff[id] = proof
                 logger.notice("node fenced", metadata: ["node": "\(id)", "proof": "\(outcome)"])
-                try await feed([.nodeFenced(id)], consuming: nil)
+                // Off for sure: if this coordinator had not even suspected it yet, it is lost as well.
+                let known = coordinator.nodes[id]
+                let unsuspected = known.map { $0.state != .down && $0.suspectedSince == nil } ?? false
+                try await feed((unsuspected ? [.nodeSuspected(id)] : []) + [.nodeFenced(id)], consuming: nil)
             case .watchdogExpired:
                 // Holds only if the node did not come back meanwhile (its new agent pets the watchdog).
                 guard coordinator.nodes[id]?.state == .down else {

@@ -199,6 +199,9 @@ public actor LeaderShell {
                 let outcome = await fencer.fence(n, leaseLost: false)
                 fencing.remove(n)
                 if case .poweredOff(let proof) = outcome { poweredOff[n] = proof }
+                // Leading by now (its own fence revoked the old leader's lease, or another's did): this
+                // leadership skipped fencing the node while this one ran, so it gets the outcome.
+                if let inputs { inputs.yield(.fenced(n, outcome, leaseLost: false)) }
                 logger.notice("fencing of the silent leader ended", metadata: ["leader": "\(n)", "outcome": "\(outcome)"])
             }
         }
