@@ -79,63 +79,11 @@ public struct AgentRecord: Codable, Sendable, Equatable {
     }
 }
 
-/// One step of work the leader gives a node.
-public struct AgentTask: Codable, Sendable, Equatable {
-    /// What the node does.
-    public enum Step: Codable, Sendable, Equatable {
-        /// Bring the group online here.
-        case bringOnline(cause: StartCause)
-        /// Take the group offline here.
-        case takeOffline
-        /// Restart one resource of the group here.
-        case restart(ResourceID)
-        /// Live-migrate the group from here to the node.
-        case liveMigrate(to: NodeID)
-        /// First half of a quick migration: save the group's VMs to shared storage, release storage.
-        case quickSave(to: NodeID)
-        /// Second half: restore the saved VMs here.
-        case quickRestore(from: NodeID)
+extension AgentTask {
+    /// A task with a fresh random id.
+    public init(group: GroupID, node: NodeID, step: Step, reason: String) {
+        self.init(id: UUID().uuidString.lowercased(), group: group, node: node, step: step, reason: reason)
     }
-
-    /// Unique per task, so reports can be matched to it.
-    public var id: String
-    public var group: GroupID
-    public var node: NodeID
-    public var step: Step
-    /// The coordinator's reason, for the node's log.
-    public var reason: String
-
-    public init(id: String = UUID().uuidString.lowercased(), group: GroupID, node: NodeID, step: Step, reason: String) {
-        self.id = id
-        self.group = group
-        self.node = node
-        self.step = step
-        self.reason = reason
-    }
-}
-
-/// What a node reports after performing a task.
-public struct TaskReport: Codable, Sendable, Equatable {
-    public var task: AgentTask
-    /// nil on success; otherwise what failed.
-    public var failure: String?
-    /// The resource that failed, when one did.
-    public var failedResource: ResourceID?
-    /// Whether the group's VMs still run on the reporting node after a failed move.
-    public var stillRunningHere: Bool
-    /// A start failed because the disks are locked by another host (absent from older agents: false).
-    public var refusedByDiskLocks: Bool?
-
-    public init(task: AgentTask, failure: String? = nil, failedResource: ResourceID? = nil, stillRunningHere: Bool = false,
-                refusedByDiskLocks: Bool = false) {
-        self.task = task
-        self.failure = failure
-        self.failedResource = failedResource
-        self.stillRunningHere = stillRunningHere
-        self.refusedByDiskLocks = refusedByDiskLocks ? true : nil
-    }
-
-    public var succeeded: Bool { failure == nil }
 }
 
 /// A message to the leader: an observed event, or a finished task.

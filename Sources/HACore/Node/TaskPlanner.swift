@@ -1,8 +1,11 @@
-import HACore
-
-/// The leader shell's translation between the coordinator and the nodes, with no IO: directives
-/// become node tasks, and task reports become coordinator events (or the next step of a two-step
-/// move). Holds no policy: every decision stays in `ClusterCoordinator`.
+/// The leader's translation between the coordinator and the nodes, with no IO: directives become
+/// node tasks, and task reports become coordinator events (or the next step of a two-step move).
+/// Holds no policy: every decision stays in `ClusterCoordinator`. The leader shell and the
+/// simulator both use it.
+///
+/// The second half of a quick migration (restore on the target after the source saved) is planned
+/// here, not by the source node's `NodeInstance`: a task for another node must be written by the
+/// leader, under its fencing token, so that a deposed leader's plan can never reach the target.
 public enum TaskPlanner {
     /// What the leader shell does for one directive.
     public enum DirectivePlan: Equatable, Sendable {
@@ -10,7 +13,7 @@ public enum TaskPlanner {
         case tasks([AgentTask])
         /// Feed `timerFired` at this time.
         case timer(Timestamp)
-        /// Only log it (alerts, failures; the shell itself performs `fenceNode` through `NodeFencer`).
+        /// Only log it (alerts, failures; the leader shell performs `fenceNode` through `NodeFencer`).
         case log(severity: AlertSeverity)
     }
 
@@ -22,20 +25,20 @@ public enum TaskPlanner {
         public var next: AgentTask?
     }
 
-    /// Plans one directive.
-    public static func plan(_ directive: Directive) -> DirectivePlan {
+    /// Plans one directive; a task it gives a node gets `taskID` (unique per task).
+    public static func plan(_ directive: Directive, taskID: String) -> DirectivePlan {
         let reason = directive.reason
         switch directive.action {
         case .bringOnline(let g, let n, _, let cause):
-            return .tasks([AgentTask(group: g, node: n, step: .bringOnline(cause: cause), reason: reason)])
+            return .tasks([AgentTask(id: taskID, group: g, node: n, step: .bringOnline(cause: cause), reason: reason)])
         case .takeOffline(let g, let n, _):
-            return .tasks([AgentTask(group: g, node: n, step: .takeOffline, reason: reason)])
+            return .tasks([AgentTask(id: taskID, group: g, node: n, step: .takeOffline, reason: reason)])
         case .restartResource(let g, let r, let n):
-            return .tasks([AgentTask(group: g, node: n, step: .restart(r), reason: reason)])
+            return .tasks([AgentTask(id: taskID, group: g, node: n, step: .restart(r), reason: reason)])
         case .liveMigrate(let g, let from, let to):
-            return .tasks([AgentTask(group: g, node: from, step: .liveMigrate(to: to), reason: reason)])
+            return .tasks([AgentTask(id: taskID, group: g, node: from, step: .liveMigrate(to: to), reason: reason)])
         case .quickMigrate(let g, let from, let to):
-            return .tasks([AgentTask(group: g, node: from, step: .quickSave(to: to), reason: reason)])
+            return .tasks([AgentTask(id: taskID, group: g, node: from, step: .quickSave(to: to), reason: reason)])
         case .waitUntil(let t):
             return .timer(t)
         case .fenceNode, .markFailed:
@@ -72,7 +75,7 @@ public enum TaskPlanner {
         case (.liveMigrate, false):
             return ReportPlan(events: [.moveFailed(g, .live, from: n, runningOn: report.stillRunningHere ? n : nil)])
         case (.quickSave(let to), true):
-            let restore = AgentTask(group: g, node: to, step: .quickRestore(from: n), reason: "restore \(g) saved on \(n): \(task.reason)")
+            let restore = AgentTask(id: task.id + "-restore", group: g, node: to, step: .quickRestore(from: n), reason: "restore \(g) saved on \(n): \(task.reason)")
             return ReportPlan(events: [], next: restore)
         case (.quickSave, false):
             return ReportPlan(events: [.moveFailed(g, .quick, from: n, runningOn: report.stillRunningHere ? n : nil)])

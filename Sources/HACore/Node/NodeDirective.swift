@@ -1,0 +1,50 @@
+/// Something a `NodeInstance` wants its shell to do, with a reason a human can read.
+public struct NodeDirective: Hashable, Sendable, CustomStringConvertible {
+    /// The action itself.
+    public enum Kind: Hashable, Sendable {
+        /// Perform the task's step on this host, then feed `taskFinished`.
+        case perform(AgentTask)
+        /// Send the report to the leader's inbox and delete the task key if it still holds the task
+        /// written at `revision`; feed `taskReportDelivered` or `taskReportLost`.
+        case reportTask(TaskReport, revision: Int64)
+        /// Tell the leader an observed event; feed `reportLost` if the inbox does not take it.
+        case report(ClusterEvent, Sign)
+        /// Remove these stopped HA domains' definitions from this host (a stopped HA domain exists only on its owner).
+        case undefine([String])
+        /// Write the running domain's changed definition back to its configuration on shared storage.
+        case writeBack(GroupID, vm: ResourceID, domain: String)
+        /// Ask libvirt which of these domains have a guest agent channel; feed `guestAgentChannels`.
+        case learnGuestAgentChannels([String])
+        /// Run these probes (all at once); feed `probed`.
+        case probe([Probe])
+        /// List this host's domains and read the coordinator's stored view; feed `inventory`.
+        case takeInventory
+        /// Power off every one of these HA domains at once, the hardest way the host offers, then undefine them.
+        case selfFence([String])
+        /// Feed `timerFired` at this time.
+        case schedule(NodeTimer, at: Timestamp)
+    }
+
+    /// What the node saw that it reports (for the shell's log and metrics).
+    public enum Sign: Hashable, Sendable {
+        /// A watched domain stopped or crashed.
+        case stoppedUnexpectedly(domain: String, detail: String)
+        /// A watched guest failed this many probes in a row.
+        case probeFailed(domain: String, method: ProbeMethod, failures: Int)
+        /// A domain of a group watched here (or placed here) is not running.
+        case missing(domain: String?)
+        /// An HA domain runs here that the coordinator places here: adopted.
+        case adopted(domain: String)
+        /// An HA domain runs here that the coordinator places elsewhere or nowhere.
+        case runsUnplaced(domain: String, status: GroupStatus?)
+        /// A group the coordinator may believe here (from before a lost lease) does not run here.
+        case notHere
+    }
+
+    public let kind: Kind
+    public let reason: String
+
+    public init(_ kind: Kind, reason: String) { self.kind = kind; self.reason = reason }
+
+    public var description: String { "\(kind) -- \(reason)" }
+}

@@ -1,0 +1,63 @@
+/// Something a node shell observed, fed to its `NodeInstance`.
+public enum NodeEvent: Hashable, Sendable {
+    /// The agent starts: its timers begin.
+    case started
+    /// The group definitions as the store has them now (all of them).
+    case definitions([GroupDefinition])
+    /// The leader gave this node a task (written at store revision `revision`).
+    case taskArrived(AgentTask, revision: Int64)
+    /// The task key of the group was deleted (the leader withdrew what waits there).
+    case taskWithdrawn(GroupID)
+    /// Every task the store holds for this node now, with the revision each was written at (after
+    /// a watch resync): tasks waiting here that it no longer holds are withdrawn.
+    case tasksResynced([AgentTask: Int64])
+    /// The shell performed a task's step.
+    case taskFinished(TaskReport)
+    /// The shell is about to power these domains off for the task running for their group.
+    case stopsExpected([String])
+    /// A task report reached the leader's inbox (and its task key was removed), or did not.
+    case taskReportDelivered(taskID: String)
+    case taskReportLost(taskID: String)
+    /// A report of an observed event did not reach the leader's inbox.
+    case reportLost(ClusterEvent)
+    /// libvirt: a domain started (`migratedIn`: a live migration brought it here).
+    case domainStarted(String, migratedIn: Bool)
+    /// libvirt: a domain stopped or crashed (`detail` for the log).
+    case domainStopped(String, detail: String)
+    /// libvirt: a domain's persistent definition was changed (an operator edited it).
+    case domainRedefined(String)
+    /// Which of the domains asked about have a guest agent channel (those libvirt could not tell are absent).
+    case guestAgentChannels([String: Bool])
+    /// What each probe of a round found.
+    case probed([Probe: ProbeOutcome])
+    /// What runs on this host and the coordinator's last stored view; nil when either could not be read.
+    case inventory(Inventory?)
+    /// The membership is about to lose (or lost) its lease: stop every HA domain here.
+    case leaseLost(reason: String)
+    /// The membership holds a lease again.
+    case leaseHeld
+    case timerFired(NodeTimer)
+    /// The health settings were reloaded.
+    case settingsChanged(NodeSettings)
+}
+
+/// The node instance's timers.
+public enum NodeTimer: Hashable, Sendable {
+    case probe
+    case reconcile
+}
+
+/// A domain on this host, as listed by the hypervisor.
+public struct DomainSighting: Hashable, Sendable {
+    public var name: String
+    /// Running or paused (it holds its disks).
+    public var active: Bool
+    public init(name: String, active: Bool) { self.name = name; self.active = active }
+}
+
+/// What a reconcile compares: this host's domains and each group's state in the coordinator's last stored view.
+public struct Inventory: Hashable, Sendable {
+    public var domains: [DomainSighting]
+    public var believed: [GroupID: GroupState]
+    public init(domains: [DomainSighting], believed: [GroupID: GroupState]) { self.domains = domains; self.believed = believed }
+}

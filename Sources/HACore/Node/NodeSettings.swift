@@ -1,0 +1,19 @@
+/// The health settings a node instance decides by (the agent's `health` section; reloadable).
+public struct NodeSettings: Hashable, Sendable {
+    /// Time between full reconciles of this host's domains against the cluster's view.
+    public var reconcileInterval: TimeSpan = .seconds(10)
+    /// Time between probe rounds of the HA guests running here.
+    public var probeInterval: TimeSpan = .seconds(2)
+    /// Consecutive failed probes that make a resource failed.
+    public var probeFailures = 3
+    /// After a start, the probe command does not count for this long (the guest boots).
+    public var probeStartGrace: TimeSpan = .seconds(20)
+    /// Whether guests with a guest agent channel are probed through their agent.
+    public var guestAgent = true
+    /// The probe command (run as `COMMAND DOMAIN-NAME`); empty for none.
+    public var probeCommand: [String] = []
+    /// After a start, definition changes are the start's own for this long: not written back.
+    public var writeBackQuiet: TimeSpan = .seconds(2)
+
+    public init() {}
+}
