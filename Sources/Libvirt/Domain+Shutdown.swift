@@ -1,4 +1,5 @@
 import CLibvirt
+import Foundation
 
 /// How `Domain.shutdown(deadline:)` ended.
 public enum ShutdownOutcome: Sendable, Equatable {
@@ -12,7 +13,10 @@ public enum ShutdownOutcome: Sendable, Equatable {
 
 extension Domain {
     /// Asks the guest to shut down and waits up to `deadline`; then destroys it. Returns how it stopped.
-    public func shutdown(deadline: Duration, pollInterval: Duration = .milliseconds(100)) async throws -> ShutdownOutcome {
+    ///
+    /// Blocks the calling thread for up to `deadline` (it polls libvirt, itself a blocking call):
+    /// run it on a thread of its own (`BlockingCall`), never on Swift concurrency's cooperative pool.
+    public func shutdown(deadline: Duration, pollInterval: Duration = .milliseconds(100)) throws -> ShutdownOutcome {
         guard try isActive() else { return .alreadyOff }
         let clock = ContinuousClock()
         let end = clock.now.advanced(by: deadline)
@@ -23,7 +27,7 @@ extension Domain {
         }
         while clock.now < end {
             if try !isActive() { return .shutDown }
-            try await Task.sleep(for: pollInterval)
+            Thread.sleep(forTimeInterval: Double(pollInterval.components.seconds) + Double(pollInterval.components.attoseconds) / 1e18)
         }
         do {
             try destroy()

@@ -23,19 +23,25 @@ final class FailureReportTests: XCTestCase {
                               configuration: configuration, metrics: metrics, logger: logger)
         func inbox() async throws -> Int { try await embedded.list(prefix: ClusterKeys.inbox).kvs.count }
 
+        await agent.feed(.definitions([try GroupDefinition(id: "g1", resources: [.vm("vm1", memoryMiB: 128, vcpus: 1)])]))
+        await agent.feed(.domainStarted("vm1", migratedIn: true))  // watched here from now on
+        var placedHere = GroupState()
+        placedHere.status = .online("n1")
+        let missing = Inventory(domains: [], believed: ["g1": placedHere])
+
         store.failing.withLock { $0 = true }  // the store is unreachable for this write
-        await agent.reportFailure("g1", "vm1")
-        let notTaken = await agent.reported
-        XCTAssertFalse(notTaken.contains("g1"), "an undelivered report is not marked as reported")
+        await agent.feed(.domainStopped("vm1", detail: "crashed"))
+        let notTaken = await agent.instance.phase(of: "g1")
+        XCTAssertEqual(notTaken, .idle, "an undelivered report is not marked as reported")
         var messages = try await inbox()
         XCTAssertEqual(messages, 0)
         XCTAssertTrue(metrics.render().contains("vigil_resource_failures_total 0"), metrics.render())
 
         store.failing.withLock { $0 = false }
-        await agent.reportFailure("g1", "vm1")  // the next sign of the same failure
+        await agent.feed(.inventory(missing))  // the next sign of the same failure: the reconcile finds it missing
         messages = try await inbox()
         XCTAssertEqual(messages, 1)
-        await agent.reportFailure("g1", "vm1")  // further signs are the same failure
+        await agent.feed(.inventory(missing))  // further signs are the same failure
         messages = try await inbox()
         XCTAssertEqual(messages, 1, "one report per failure once delivered")
         XCTAssertTrue(metrics.render().contains("vigil_resource_failures_total 1"), metrics.render())

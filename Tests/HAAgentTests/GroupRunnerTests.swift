@@ -17,7 +17,7 @@ final class GroupRunnerTests: XCTestCase {
         XCTAssertEqual(try fixture.hypervisor.connection.lookup(name: fixture.domain).autostart(), false)
         // A second online (e.g. after an agent restart) adopts the running domain.
         XCTAssertEqual(try runner.online(group)[ResourceID(fixture.domain)], .adopted)
-        try await runner.offline(group, deadline: .seconds(2))
+        try runner.offline(group, deadline: .seconds(2))
         XCTAssertNil(try fixture.hypervisor.state(of: fixture.domain), "offline leaves no definition behind")
     }
 
@@ -70,7 +70,7 @@ final class GroupRunnerTests: XCTestCase {
         let runner = fixture.runner(bindings: ["lun1": .exclusive(device: image, mountPoint: mountPoint)])
         try runner.online(group)
         XCTAssertTrue(try StorageResource.exclusive(device: image, mountPoint: mountPoint).isOnline())
-        try await runner.offline(group, deadline: .seconds(1))
+        try runner.offline(group, deadline: .seconds(1))
         XCTAssertFalse(try StorageResource.exclusive(device: image, mountPoint: mountPoint).isOnline())
     }
 }

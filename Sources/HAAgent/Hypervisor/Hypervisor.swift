@@ -2,6 +2,9 @@ import Libvirt
 
 /// What the agent asks of its host's hypervisor: every libvirt call the resource layer makes goes
 /// through this protocol, so a simulated host can stand in for the real one in tests of the shells.
+/// Every call but `events()` may block (libvirt's calls do, for seconds when libvirtd is busy or
+/// hung): callers make them on a thread of their own (`BlockingCall`), never on an actor or the
+/// cooperative pool.
 public protocol Hypervisor: Sendable {
     /// libvirt's capabilities XML of this host (guest architectures, domain and machine types).
     func capabilities() throws -> String
@@ -13,8 +16,8 @@ public protocol Hypervisor: Sendable {
     func define(xml: String) throws -> String
     /// Starts a defined domain.
     func start(_ name: String) throws
-    /// Stops a domain: ACPI shutdown for up to `deadline`, then destroy. Returns how it ended.
-    func stop(_ name: String, deadline: Duration) async throws -> ShutdownOutcome
+    /// Stops a domain: ACPI shutdown for up to `deadline`, then destroy. Returns how it ended (blocks meanwhile).
+    func stop(_ name: String, deadline: Duration) throws -> ShutdownOutcome
     /// Powers a domain off at once.
     func destroy(_ name: String) throws
     /// Powers a domain off as fast as this host can (fencing): where possible its QEMU is killed

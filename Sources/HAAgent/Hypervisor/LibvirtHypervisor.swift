@@ -32,9 +32,9 @@ public struct LibvirtHypervisor: Hypervisor {
         try connection.lookup(name: name).create()
     }
 
-    public func stop(_ name: String, deadline: Duration) async throws -> ShutdownOutcome {
+    public func stop(_ name: String, deadline: Duration) throws -> ShutdownOutcome {
         guard let domain = try connection.domainIfExists(name: name) else { return .alreadyOff }
-        return try await domain.shutdown(deadline: deadline)
+        return try domain.shutdown(deadline: deadline)
     }
 
     public func destroy(_ name: String) throws {

@@ -3,11 +3,12 @@ import Foundation
 import HACoordination
 import HACore
 import Libvirt
+import Logging
 
 extension NodeAgent {
     // MARK: looksAlive: libvirt lifecycle events
 
-    /// Turns unexpected stops of HA domains running here into `resourceFailed` within milliseconds.
+    /// Feeds this host's libvirt events to the instance (unexpected stops become failures within milliseconds).
     func consume(_ events: AsyncStream<DomainEvent>) async {
         for await event in events {
             await handle(event)
@@ -15,221 +16,114 @@ extension NodeAgent {
     }
 
     func handle(_ event: DomainEvent) async {
-        if event.kind == .defined { return writeBack(event) }
-        if event.kind == .started, event.startedDetail == .migrated, let (g, _) = haResource(of: event.domainName) {
-            // A live migration brought this group here: watch it from now on.
-            onlineHere.insert(g)
-            startedAt[event.domainName] = ContinuousClock.now
-            return
+        let updated: Int32 = 1  // VIR_DOMAIN_EVENT_DEFINED_UPDATED
+        switch event.kind {
+        case .defined where event.detail == updated: await feed(.domainRedefined(event.domainName))
+        case .started: await feed(.domainStarted(event.domainName, migratedIn: event.startedDetail == .migrated))
+        case .stopped, .crashed: await feed(.domainStopped(event.domainName, detail: "\(event.kind) \(event.detail)"))
+        default: break
         }
-        guard event.kind == .stopped || event.kind == .crashed, let (g, r) = haResource(of: event.domainName) else { return }
-        if expectedStops.remove(event.domainName) != nil { return }
-        guard onlineHere.contains(g), !busy.contains(g), !fenced else { return }
-        logger.warning("HA domain stopped unexpectedly", metadata: [
-            "vm.name": "\(event.domainName)", "group": "\(g)", "event": "\(event.kind)", "detail": "\(event.detail)"])
-        await reportFailure(g, r)
     }
 
     /// Writes an operator's change to a running HA domain's definition back to its XML on shared
     /// storage (atomically), as Hyper-V keeps its configuration resource current.
-    private func writeBack(_ event: DomainEvent) {
-        let updated: Int32 = 1  // VIR_DOMAIN_EVENT_DEFINED_UPDATED
-        guard event.detail == updated, let (g, vm) = haResource(of: event.domainName), onlineHere.contains(g), !busy.contains(g),
-              let started = startedAt[event.domainName], ContinuousClock.now - started > .seconds(2),
-              let spec = specs[g], let configPath = spec.configurationPath(of: vm) else { return }
+    func writeBack(_ domain: String, to path: String) async {
         do {
-            let xml = try hypervisor.persistentXML(of: event.domainName)
-            try VMConfigurationResource(path: configPath, domainName: event.domainName, storage: sharedStorage).writeBack(xml: xml)
-            logger.notice("definition change written back to shared storage", metadata: ["vm.name": "\(event.domainName)", "path": "\(configPath)"])
+            try await blocking { [hypervisor, sharedStorage] in
+                let xml = try hypervisor.persistentXML(of: domain)
+                try VMConfigurationResource(path: path, domainName: domain, storage: sharedStorage).writeBack(xml: xml)
+            }
+            logger.notice("definition change written back to shared storage", metadata: ["vm.name": "\(domain)", "path": "\(path)"])
         } catch {
-            logger.error("cannot write the changed definition back", metadata: ["vm.name": "\(event.domainName)", "error": "\(error)"])
+            logger.error("cannot write the changed definition back", metadata: ["vm.name": "\(domain)", "error": "\(error)"])
         }
     }
 
-    /// Tells the leader that a resource failed here, once: until the leader's next task for the
-    /// group, further signs of the same failure (event, probe, reconcile) are not counted again.
-    func reportFailure(_ g: GroupID, _ r: ResourceID) async {
-        onlineHere.remove(g)
-        guard reported.insert(g).inserted else { return }
-        if await tellLeader(.event(.resourceFailed(g, r, on: node))) {
-            metrics.resourceFailure()
-        } else {
-            // Not delivered: the failure is still unreported, so the next sign of it (an event, a
-            // probe, the periodic reconcile) reports it again.
-            reported.remove(g)
+    /// Logs what the node reports to the leader.
+    func log(_ sign: NodeDirective.Sign, _ event: ClusterEvent, reason: String) {
+        let group: String
+        switch event {
+        case .resourceFailed(let g, _, _), .groupOnline(let g, _), .groupOffline(let g, _): group = "\(g)"
+        default: group = ""
+        }
+        switch sign {
+        case .stoppedUnexpectedly(let domain, let detail):
+            logger.warning("HA domain stopped unexpectedly", metadata: ["vm.name": "\(domain)", "group": "\(group)", "event": "\(detail)"])
+        case .probeFailed(let domain, let method, let failures):
+            logger.warning("HA guest failed its health probe", metadata: [
+                "vm.name": "\(domain)", "group": "\(group)", "probe": "\(method)", "failures": "\(failures)"])
+        case .missing(let domain?):
+            logger.warning("HA domain missing on its owner", metadata: ["vm.name": "\(domain)", "group": "\(group)"])
+        case .missing(nil):
+            logger.warning("HA group the cluster places here is not running", metadata: ["group": "\(group)"])
+        case .adopted(let domain):
+            logger.notice("adopting HA domain running here", metadata: ["vm.name": "\(domain)", "group": "\(group)"])
+        case .runsUnplaced(let domain, let status):
+            logger.warning("HA domain runs here but the cluster places it elsewhere or nowhere: reporting it", metadata: [
+                "vm.name": "\(domain)", "group": "\(group)", "status": "\(status.map { "\($0)" } ?? "none")"])
+        case .notHere:
+            logger.notice("HA group the cluster may believe here does not run here: saying so", metadata: ["group": "\(group)"])
         }
     }
 
-    // MARK: isAlive: in-guest probe
+    // MARK: isAlive: in-guest probes
 
-    /// Probes every HA guest running here (the probe and its interval may change on reload).
-    func probeLoop() async throws {
-        while true {
-            try await Task.sleep(for: .seconds(configuration.health.probeIntervalSeconds))
-            await probeOnce()
+    /// Asks libvirt, off this actor, which of these guests have a guest agent channel (a failed
+    /// question is left out, and asked again next round).
+    func guestAgentChannels(of domains: [String]) async -> [String: Bool] {
+        await blocking { [hypervisor] in
+            var found: [String: Bool] = [:]
+            for d in domains { if let has = try? hypervisor.hasGuestAgentChannel(d) { found[d] = has } }
+            return found
         }
     }
 
-    /// One round: every HA guest is probed at once (a hung guest must not delay the others);
-    /// consecutive failures past the threshold are reported as a failure.
-    private func probeOnce() async {
-        await learnGuestAgentChannels()
-        let grace = Duration.seconds(configuration.health.probeStartGraceSeconds)
-        var due: [(group: GroupID, domain: String, method: ProbeMethod)] = []
-        for g in onlineHere where !busy.contains(g) {
-            guard let spec = specs[g] else { continue }
-            for domain in spec.domainNames {
-                let booting = startedAt[domain].map { ContinuousClock.now - $0 < grace } ?? false
-                if let method = probeMethod(for: domain, booting: booting) { due.append((g, domain, method)) }
-            }
-        }
-        guard !due.isEmpty else { return }
+    /// Runs a round of probes, all at once (a hung guest must not delay the others).
+    func run(_ probes: [Probe]) async -> [Probe: ProbeOutcome] {
         let health = configuration.health
-        let results = await withTaskGroup(of: (Int, ProbeOutcome).self) { group in
-            for (i, item) in due.enumerated() {
-                group.addTask { [hypervisor] in (i, await item.method.run(item.domain, health: health, hypervisor: hypervisor)) }
+        return await withTaskGroup(of: (Probe, ProbeOutcome).self) { group in
+            for probe in probes {
+                group.addTask { [hypervisor] in (probe, await probe.method.run(probe.domain, health: health, hypervisor: hypervisor)) }
             }
-            var results: [(Int, ProbeOutcome)] = []
-            for await result in group { results.append(result) }
+            var results: [Probe: ProbeOutcome] = [:]
+            for await (probe, outcome) in group { results[probe] = outcome }
             return results
         }
-        for (i, outcome) in results.sorted(by: { $0.0 < $1.0 }) {
-            let (g, domain, method) = due[i]
-            if outcome == .agentAnswered { guestAgentAnswered.insert(domain) }
-            guard outcome != .notCounted else { continue }
-            probeFailures[domain] = outcome == .dead ? probeFailures[domain, default: 0] + 1 : 0
-            guard probeFailures[domain, default: 0] >= health.probeFailures, onlineHere.contains(g) else { continue }
-            logger.warning("HA guest failed its health probe", metadata: [
-                "vm.name": "\(domain)", "group": "\(g)", "probe": "\(method)",
-                "failures": "\(probeFailures[domain, default: 0])"])
-            probeFailures[domain] = 0
-            await reportFailure(g, haResource(of: domain)?.resource ?? ResourceID(domain))
-        }
-    }
-
-    /// How to probe a domain: its guest agent once that has answered since the start. Before, the
-    /// agent is asked (to arm it) and, past the start grace, the probe command decides if there is
-    /// one. A guest without an agent channel has the probe command only, past the start grace.
-    private func probeMethod(for domain: String, booting: Bool) -> ProbeMethod? {
-        let health = configuration.health
-        let command = booting || health.probeCommand.isEmpty ? nil : health.probeCommand
-        if health.guestAgent, hasGuestAgentChannel(domain) {
-            if guestAgentAnswered.contains(domain) { return .agent(armed: true) }
-            return command.map { .agentThenCommand($0) } ?? .agent(armed: false)
-        }
-        return command.map { .command($0) }
-    }
-
-    /// Whether the domain has a guest agent channel (as learnt since its start).
-    private func hasGuestAgentChannel(_ domain: String) -> Bool { guestAgentChannel[domain] ?? false }
-
-    /// Asks libvirt, off this actor, whether the guests watched here that are not known yet have a
-    /// guest agent channel (once per start; a failed question is asked again next round).
-    private func learnGuestAgentChannels() async {
-        guard configuration.health.guestAgent else { return }
-        let unknown = onlineHere.filter { !busy.contains($0) }.flatMap { specs[$0]?.domainNames ?? [] }
-            .filter { guestAgentChannel[$0] == nil }
-        guard !unknown.isEmpty else { return }
-        let found = (try? await blocking { [hypervisor] in unknown.map { ($0, try? hypervisor.hasGuestAgentChannel($0)) } }) ?? []
-        for (domain, has) in found { if let has { guestAgentChannel[domain] = has } }
     }
 
     // MARK: Reconcile: the safety net behind events
 
-    func reconcileLoop() async throws {
-        try await reconcile()
-        while true {
-            try await Task.sleep(for: .seconds(configuration.health.reconcileIntervalSeconds))
-            try? await reconcile()
+    /// What runs here and the coordinator's last stored view (empty before any leader wrote one);
+    /// nil when either cannot be read.
+    func inventory() async -> Inventory? {
+        do {
+            let believed = try await StoredCoordinator.load(from: store)?.states ?? [:]
+            let domains = try await blocking { [hypervisor] in try hypervisor.domains() }
+            return Inventory(domains: domains.map { DomainSighting(name: $0.name, active: $0.state.isActive) }, believed: believed)
+        } catch {
+            logger.warning("cannot reconcile now", metadata: ["error": "\(error)"])
+            return nil
         }
-    }
-
-    /// Compares the domains on this host with what the coordinator believes: adopts HA domains it
-    /// places here, reports those running here that it places elsewhere or nowhere (the coordinator
-    /// adopts them or has them stopped: this agent never stops a running guest on its own, since an
-    /// unreachable agent's guests are exactly those), says which groups it was believed to hold under
-    /// a lost lease no longer run here, and reports HA domains that should run here but do not.
-    func reconcile() async throws {
-        guard !fenced else { return }
-        let believed = try await believedStates()
-        let domains = try await blocking { [hypervisor] in try hypervisor.domains() }
-        var told: Set<GroupID> = []
-        for domain in domains {
-            guard let (g, _) = haResource(of: domain.name), !busy.contains(g) else { continue }
-            let state = believed[g]
-            // A move under way is the moving nodes' business: the source reports how it ended.
-            if case .migrating? = state?.status { continue }
-            var locked = false
-            if case .diskLocked? = state?.status { locked = true }
-            let mine = state?.status.nodes == [node] && !locked
-            if domain.state.isActive, !onlineHere.contains(g) {
-                if mine {
-                    logger.notice("adopting HA domain running here", metadata: ["vm.name": "\(domain.name)", "group": "\(g)"])
-                    onlineHere.insert(g)
-                    await tellLeader(.event(.groupOnline(g, on: node)))
-                } else if told.insert(g).inserted {
-                    logger.warning("HA domain runs here but the cluster places it elsewhere or nowhere: reporting it", metadata: [
-                        "vm.name": "\(domain.name)", "group": "\(g)", "status": "\(state.map { "\($0.status)" } ?? "none")"])
-                    await tellLeader(.event(.groupOnline(g, on: node)))
-                }
-            } else if !domain.state.isActive, state?.status.nodes.contains(node) != true {
-                // A stopped HA domain exists only on its owner.
-                try? await blocking { [hypervisor] in try hypervisor.undefine(domain.name) }
-            }
-        }
-        let active = Set(domains.filter { $0.state.isActive }.map(\.name))
-        // Groups the cluster thinks may still run here, from before a lost lease, that do not.
-        for (g, state) in believed where !busy.contains(g) {
-            let heldHere: Bool
-            switch state.status {
-            case .diskLocked(node?, _): heldHere = true
-            case .offline, .failed: heldHere = state.lastHost == node
-            default: heldHere = false
-            }
-            guard heldHere, let spec = specs[g], !spec.domainNames.contains(where: active.contains) else { continue }
-            logger.notice("HA group the cluster may believe here does not run here: saying so", metadata: ["group": "\(g)"])
-            await tellLeader(.event(.groupOffline(g, on: node)))
-        }
-        // Groups the cluster believes online here: watched from now on, whoever started them.
-        for (g, state) in believed where state.status == .online(node) && !busy.contains(g) && !onlineHere.contains(g) && !reported.contains(g) {
-            guard let spec = specs[g] else { continue }
-            if spec.domainNames.allSatisfy(active.contains) {
-                onlineHere.insert(g)
-            } else {
-                logger.warning("HA group the cluster places here is not running", metadata: ["group": "\(g)"])
-                await reportFailure(g, spec.definition.vms.first?.id ?? ResourceID(g.rawValue))
-            }
-        }
-        for g in onlineHere where !busy.contains(g) {
-            guard let spec = specs[g], let missing = spec.domainNames.first(where: { !active.contains($0) }) else { continue }
-            logger.warning("HA domain missing on its owner", metadata: ["vm.name": "\(missing)", "group": "\(g)"])
-            await reportFailure(g, haResource(of: missing)?.resource ?? ResourceID(missing))
-        }
-    }
-
-    /// Each group's state in the coordinator's last stored state (empty before any leader wrote one).
-    private func believedStates() async throws -> [GroupID: GroupState] {
-        try await StoredCoordinator.load(from: store)?.states ?? [:]
     }
 
     // MARK: Self-fencing
+
+    /// The membership is about to lose its lease: the instance fences every HA domain here.
+    func fence(reason: String) async {
+        await feed(.leaseLost(reason: reason))
+    }
 
     /// Powers off every HA domain on this host at once, all in parallel and the hardest way the host
     /// offers (QEMU killed outright, as a power cut: no graceful destroy), without the store (it may be
     /// unreachable): the membership calls this before its lease could expire, so the time it takes
     /// is what the self-fence margin must cover. Then undefines them (no longer time-critical).
-    func fence(reason: String) async {
-        fenced = true
-        onlineHere = []
-        reported = []
-        queued = [:]
-        let names = Set(specs.values.flatMap(\.domainNames))
-        expect(stops: Array(names))
+    func selfFence(_ names: [String], reason: String) async {
         let clock = ContinuousClock()
         let started = clock.now
         // First without libvirt, which may be the thing that hangs: every HA domain's QEMU killed at once.
-        let killed = names.filter { hypervisor.killEmulator(of: $0) }
-        let present = ((try? await blocking { [hypervisor] in try hypervisor.domains() }) ?? []).filter { names.contains($0.name) }
+        let (killed, present) = await blocking { [hypervisor] in
+            (names.filter { hypervisor.killEmulator(of: $0) }, ((try? hypervisor.domains()) ?? []).filter { names.contains($0.name) })
+        }
         let running = present.filter(\.state.isActive).map(\.name)
         let outcomes = await withTaskGroup(of: (String, String?).self) { group in
             for domain in running {
@@ -255,12 +149,7 @@ extension NodeAgent {
         logger.critical("self-fence: every HA domain powered off", metadata: [
             "domains": "\(running.count)", "emulators.killed": "\(killed.count)", "seconds": "\(String(format: "%.3f", seconds))"])
         metrics.selfFenced()
-        try? await blocking { [hypervisor] in for d in present { try? hypervisor.undefine(d.name) } }
-    }
-
-    /// The membership holds a lease again: tasks may run.
-    func rejoined() {
-        fenced = false
+        await blocking { [hypervisor] in for d in present { try? hypervisor.undefine(d.name) } }
     }
 }
 
@@ -278,25 +167,7 @@ struct NodeAgentFence: SelfFence {
     }
 }
 
-/// One way of asking whether a guest OS is alive (isAlive).
-enum ProbeMethod: Sendable, CustomStringConvertible {
-    /// The guest agent. Once `armed` (it has answered since the guest started) no answer is a
-    /// failure; before that no answer counts for nothing (not installed, or not up yet).
-    case agent(armed: Bool)
-    /// The guest agent, not yet armed; the probe command decides meanwhile.
-    case agentThenCommand([String])
-    /// The configured probe command.
-    case command([String])
-
-    var description: String {
-        switch self {
-        case .agent: "guest-agent"
-        case .agentThenCommand: "guest-agent-or-command"
-        case .command: "command"
-        }
-    }
-
-
+extension ProbeMethod {
     /// Runs the probe. A guest agent that has never answered since the start counts for nothing.
     func run(_ domain: String, health: HealthSettings, hypervisor: any Hypervisor) async -> ProbeOutcome {
         switch self {
@@ -304,9 +175,9 @@ enum ProbeMethod: Sendable, CustomStringConvertible {
             return await pingAgent(domain, health, hypervisor) ? .agentAnswered : (armed ? .dead : .notCounted)
         case .agentThenCommand(let command):
             if await pingAgent(domain, health, hypervisor) { return .agentAnswered }
-            return await Probe.run(command + [domain], timeout: .seconds(5)) ? .alive : .dead
+            return await ProbeCommand.run(command + [domain], timeout: .seconds(5)) ? .alive : .dead
         case .command(let command):
-            return await Probe.run(command + [domain], timeout: .seconds(5)) ? .alive : .dead
+            return await ProbeCommand.run(command + [domain], timeout: .seconds(5)) ? .alive : .dead
         }
     }
 
@@ -316,19 +187,8 @@ enum ProbeMethod: Sendable, CustomStringConvertible {
     }
 }
 
-/// What one probe found.
-enum ProbeOutcome: Sendable, Equatable {
-    /// The guest agent answered: alive, and its agent armed from now on.
-    case agentAnswered
-    /// The probe command said alive.
-    case alive
-    case dead
-    /// Nothing known: a guest agent that has not answered yet since the guest started.
-    case notCounted
-}
-
 /// Runs an in-guest health probe command; exit status 0 within the timeout means alive.
-enum Probe {
+enum ProbeCommand {
     static func run(_ command: [String], timeout: Duration) async -> Bool {
         guard let executable = command.first else { return true }
         let process = Process()

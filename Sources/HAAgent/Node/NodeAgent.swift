@@ -1,3 +1,4 @@
+import Blocking
 import DomainXML
 import HACoordination
 import HACore
@@ -5,9 +6,12 @@ import Libvirt
 import Logging
 import Synchronization
 
-/// The host side of the agent (the local resource manager): performs the tasks the leader gives this
-/// node, watches its HA domains (libvirt events, in-guest probes, a periodic reconcile) and reports
-/// to the leader. Holds no policy: restart counting and failover are the coordinator's.
+/// The host side of the agent: the shell of this host's `NodeInstance`. It feeds the instance
+/// what it observes (group definitions and this node's tasks from the store, libvirt events, probe
+/// results, what runs here, the lease) and performs its directives: task steps on this host,
+/// reports to the leader, probes, self-fencing, timers. Holds no policy. Every blocking call
+/// (libvirt, files, child processes) runs on a thread of its own (`BlockingCall`), so this actor
+/// and the cooperative pool stay free however long libvirtd takes.
 public actor NodeAgent {
     public let node: NodeID
     let store: any CoordinationStore
@@ -18,36 +22,28 @@ public actor NodeAgent {
     private(set) var configuration: AgentConfiguration
     let logger: Logger
     let metrics: AgentMetrics
-    /// Group definitions as the store has them.
+    /// The decisions.
+    private(set) var instance: NodeInstance
+    /// Group definitions as the store has them, with this host's storage bindings.
     var specs: [GroupID: GroupSpec] = [:] {
-        didSet { haDomainNames.withLock { $0 = Set(specs.values.flatMap(\.domainNames)) } }
+        didSet {
+            _ = instance.handle(.definitions(specs.values.map(\.definition)), at: now())
+            haDomainNames.withLock { $0 = instance.domainNames }
+        }
     }
-    /// The HA domains' names, readable without this actor: the self-fence must not wait for it (a
-    /// libvirt call hung on it would hold it).
+    /// The HA domains' names, readable without this actor: the self-fence must not wait for it.
     nonisolated let haDomainNames = Mutex<Set<String>>([])
-    /// Groups whose VMs this agent started, adopted or received, and has not stopped since.
-    var onlineHere: Set<GroupID> = []
-    /// Groups with a task running, and the tasks waiting behind it (one task at a time per group).
-    var busy: Set<GroupID> = []
-    var queued: [GroupID: [(task: AgentTask, revision: Revision)]] = [:]
-    /// Groups reported failed to the leader and not given a task since.
-    var reported: Set<GroupID> = []
-    /// Domains this agent is stopping or moving: their stop events are not failures.
-    var expectedStops: Set<String> = []
-    /// Consecutive failed in-guest probes per domain, and when each domain was last started here.
-    var probeFailures: [String: Int] = [:]
-    var startedAt: [String: ContinuousClock.Instant] = [:]
-    /// Per domain since its start here: whether it has a guest agent channel, and whether that
-    /// agent has answered (from then on its silence is a failure).
-    var guestAgentChannel: [String: Bool] = [:]
-    var guestAgentAnswered: Set<String> = []
-    /// True from a self-fence until the membership holds a lease again: no task runs meanwhile.
-    var fenced = false
     /// The armed host watchdog's timeout, published in this host's agent record (the leader's proof of
     /// death when the lease is lost); nil without one, and from a graceful stop on.
     var watchdogTimeoutSeconds: Double?
     /// This host's record as last published.
     var published: AgentRecord?
+    /// The instance's pending timers.
+    private var timers: [NodeTimer: Task<Void, Never>] = [:]
+    /// From the end of `run()` on, nothing is fed or performed any more.
+    private var stopped = false
+    /// The instance's clock: monotonic, from this agent's creation.
+    private let origin = ContinuousClock.now
 
     public init(node: NodeID, store: any CoordinationStore, hypervisor: any Hypervisor, configuration: AgentConfiguration,
                 metrics: AgentMetrics, logger: Logger) {
@@ -58,33 +54,41 @@ public actor NodeAgent {
         self.metrics = metrics
         self.logger = logger
         self.sharedStorage = SharedStorage(root: configuration.sharedStorage)
+        self.instance = NodeInstance(node: node, settings: configuration.health.nodeSettings)
     }
 
     /// Runs until cancelled: publishes how to reach this host, then watches group definitions, this
-    /// node's tasks and its domains' events, probes guests and reconciles periodically.
+    /// node's tasks and its domains' events; the instance's timers probe guests and reconcile.
     public func run(watchdogTimeoutSeconds: Double? = nil, heartbeatAddress: String? = nil) async throws {
         self.watchdogTimeoutSeconds = watchdogTimeoutSeconds
+        let profile = await blocking { [self] in hostProfile() }
         let record = AgentRecord(node: node, migrationURI: configuration.migrationURI ?? configuration.libvirtURI,
-                                 profile: hostProfile(), watchdogTimeoutSeconds: watchdogTimeoutSeconds,
+                                 profile: profile, watchdogTimeoutSeconds: watchdogTimeoutSeconds,
                                  heartbeatAddress: heartbeatAddress)
         _ = try await store.put(ClusterKeys.agent(node), try StoreCoding.encode(record))
         published = record
-        let events = try hypervisor.events()
+        let events = try await BlockingCall.run("vigil-libvirt") { [hypervisor] in try hypervisor.events() }
+        defer { stop() }
+        await feed(.started)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.watchGroups() }
             group.addTask { try await self.watchTasks() }
             group.addTask { await self.consume(events) }
-            group.addTask { try await self.reconcileLoop() }
-            group.addTask { try await self.probeLoop() }
             try await group.next()
             group.cancelAll()
         }
     }
 
+    private func stop() {
+        stopped = true
+        for timer in timers.values { timer.cancel() }
+        timers = [:]
+    }
+
     /// This host's profile for the HA wizard: its libvirt capabilities and a fresh marker in shared
     /// storage. Nil (and an error in the log) when either cannot be had: no VM can then be checked
-    /// against this host, so none names it as a possible owner until that is fixed.
-    private func hostProfile() -> HostProfile? {
+    /// against this host, so none names it as a possible owner until that is fixed. Blocks.
+    private nonisolated func hostProfile() -> HostProfile? {
         do {
             let capabilities = try HostCapabilities(xml: try hypervisor.capabilities())
             let token = try StorageMarker.write(for: node, in: sharedStorage)
@@ -115,8 +119,69 @@ public actor NodeAgent {
         configuration.health = fresh.health
         configuration.migration = fresh.migration
         configuration.logLevel = fresh.logLevel
+        _ = instance.handle(.settingsChanged(fresh.health.nodeSettings), at: now())
         return fresh.restartOnlyChanges(from: configuration)
     }
+
+    /// The membership holds a lease again: tasks may run.
+    func rejoined() async {
+        await feed(.leaseHeld)
+    }
+
+    // MARK: The instance
+
+    /// The instance's time: milliseconds since this agent was created.
+    func now() -> Timestamp {
+        let elapsed = ContinuousClock.now - origin
+        return Timestamp(milliseconds: elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+    }
+
+    /// Feeds one event to the instance and performs its directives in order.
+    func feed(_ event: NodeEvent) async {
+        guard !stopped else { return }
+        for directive in instance.handle(event, at: now()) { await perform(directive) }
+    }
+
+    /// Performs one directive. Long work (a task's step, probes, a reconcile's inventory) runs in a
+    /// task of its own and feeds its outcome back; reports are sent in order.
+    private func perform(_ directive: NodeDirective) async {
+        guard !stopped else { return }
+        switch directive.kind {
+        case .perform(let task):
+            Task { let report = await self.run(task); await self.feed(.taskFinished(report)) }
+        case .reportTask(let report, let revision):
+            await feed(await deliver(report, revision: revision) ? .taskReportDelivered(taskID: report.task.id)
+                                                                 : .taskReportLost(taskID: report.task.id))
+        case .report(let event, let sign):
+            log(sign, event, reason: directive.reason)
+            if await tellLeader(.event(event)) {
+                if case .resourceFailed = event { metrics.resourceFailure() }
+            } else {
+                await feed(.reportLost(event))
+            }
+        case .undefine(let domains):
+            Task { try? await blocking { [hypervisor] in for d in domains { try hypervisor.undefine(d) } } }
+        case .writeBack(let g, let vm, let domain):
+            if let spec = specs[g], let path = spec.configurationPath(of: vm) { Task { await writeBack(domain, to: path) } }
+        case .learnGuestAgentChannels(let domains):
+            Task { await self.feed(.guestAgentChannels(await self.guestAgentChannels(of: domains))) }
+        case .probe(let probes):
+            Task { await self.feed(.probed(await self.run(probes))) }
+        case .takeInventory:
+            Task { await self.feed(.inventory(await self.inventory())) }
+        case .selfFence(let domains):
+            await selfFence(domains, reason: directive.reason)
+        case .schedule(let timer, let at):
+            timers[timer]?.cancel()
+            let delay = max(0, at.milliseconds - now().milliseconds)
+            timers[timer] = Task {
+                try? await Task.sleep(for: .milliseconds(delay))
+                if !Task.isCancelled { await self.feed(.timerFired(timer)) }
+            }
+        }
+    }
+
+    // MARK: The store
 
     /// Sends an event or a task report to the leader's inbox; returns whether the store took it.
     @discardableResult
@@ -131,26 +196,61 @@ public actor NodeAgent {
         }
     }
 
-    // MARK: Group definitions
+    /// Reports a task and removes it, unless the leader replaced it meanwhile; whether the report got through.
+    private func deliver(_ report: TaskReport, revision: Int64) async -> Bool {
+        let task = report.task
+        let key = ClusterKeys.task(node, task.group)
+        guard await tellLeader(.taskDone(report)) else {
+            logger.error("cannot report task; sent again at the next reconcile", metadata: ["task": "\(task.id)", "group": "\(task.group)"])
+            return false
+        }
+        do {
+            _ = try await store.transaction(Transaction(compare: [.modRevision(key, equals: revision)], success: [.delete(key)]))
+        } catch {
+            logger.warning("cannot remove a reported task", metadata: ["task": "\(task.id)", "group": "\(task.group)", "error": "\(error)"])
+        }
+        return true
+    }
 
     private func watchGroups() async throws {
         try await followPrefix(ClusterKeys.groups) { kvs in
-            self.specs = [:]
-            for kv in kvs { self.apply(groupKey: kv.key, value: kv.value) }
+            var fresh: [GroupID: GroupSpec] = [:]
+            for kv in kvs { if let spec = self.decodeGroup(kv) { fresh[spec.definition.id] = spec } }
+            self.specs = fresh
         } onPut: { kv in
-            self.apply(groupKey: kv.key, value: kv.value)
+            if let spec = self.decodeGroup(kv) { self.specs[spec.definition.id] = spec }
         } onDelete: { key in
             self.specs.removeValue(forKey: GroupID(String(key.dropFirst(ClusterKeys.groups.count))))
         }
     }
 
-    private func apply(groupKey key: String, value: [UInt8]) {
-        do {
-            let spec = try StoreCoding.decode(GroupSpec.self, value, key: key)
-            specs[spec.definition.id] = spec
-        } catch {
-            logger.error("ignoring unreadable group definition", metadata: ["key": "\(key)", "error": "\(error)"])
+    private func decodeGroup(_ kv: KeyValue) -> GroupSpec? {
+        do { return try StoreCoding.decode(GroupSpec.self, kv.value, key: kv.key) } catch {
+            logger.error("ignoring unreadable group definition", metadata: ["key": "\(kv.key)", "error": "\(error)"])
+            return nil
         }
+    }
+
+    /// Follows `tasks/<this node>/`: each task runs once, one at a time per group, in order.
+    private func watchTasks() async throws {
+        let prefix = ClusterKeys.tasks(of: node)
+        try await followPrefix(prefix) { kvs in
+            var tasks: [AgentTask: Int64] = [:]
+            for kv in kvs { if let task = self.decodeTask(kv) { tasks[task] = kv.modRevision } }
+            await self.feed(.tasksResynced(tasks))
+        } onPut: { kv in
+            if let task = self.decodeTask(kv) { await self.feed(.taskArrived(task, revision: kv.modRevision)) }
+        } onDelete: { key in
+            await self.feed(.taskWithdrawn(GroupID(String(key.dropFirst(prefix.count)))))
+        }
+    }
+
+    private func decodeTask(_ kv: KeyValue) -> AgentTask? {
+        guard let task = try? StoreCoding.decode(AgentTask.self, kv.value, key: kv.key) else {
+            logger.error("ignoring unreadable task", metadata: ["key": "\(kv.key)"])
+            return nil
+        }
+        return task
     }
 
     /// Lists `prefix`, then follows its changes from the next revision (the store's watch resumes
@@ -175,13 +275,24 @@ public actor NodeAgent {
         GroupRunner(hypervisor: hypervisor, storage: sharedStorage, storageBindings: spec.storageBindings)
     }
 
-    /// The VM resource of a group that runs `domain`, if it is an HA domain.
-    func haResource(of domain: String) -> (group: GroupID, resource: ResourceID)? {
-        for (id, spec) in specs {
-            for vm in spec.definition.vms {
-                if case .virtualMachine(domain, _, _, _) = vm.kind { return (id, vm.id) }
-            }
-        }
-        return nil
+    /// Runs blocking work on a thread of its own (see `BlockingCall`): off this actor, so events
+    /// and other groups' tasks go on, and off the cooperative pool, so lease renewals do too.
+    @discardableResult
+    nonisolated func blocking<T: Sendable, E: Error>(_ work: @escaping @Sendable () throws(E) -> T) async throws(E) -> T {
+        try await BlockingCall.run("vigil-libvirt", work)
+    }
+}
+
+extension HealthSettings {
+    /// What the node instance decides by.
+    var nodeSettings: NodeSettings {
+        var s = NodeSettings()
+        s.reconcileInterval = .milliseconds(Int64(reconcileIntervalSeconds * 1000))
+        s.probeInterval = .milliseconds(Int64(probeIntervalSeconds * 1000))
+        s.probeFailures = probeFailures
+        s.probeStartGrace = .milliseconds(Int64(probeStartGraceSeconds * 1000))
+        s.guestAgent = guestAgent
+        s.probeCommand = probeCommand
+        return s
     }
 }

@@ -47,14 +47,15 @@ public struct GroupRunner: Sendable {
     }
 
     /// Takes every resource offline in `offlineOrder`: VMs shut down within `deadline` (then destroyed)
-    /// and undefined, storage released. Goes on past failures and reports the first.
-    public func offline(_ group: GroupDefinition, deadline: Duration) async throws(GroupActionError) {
+    /// and undefined, storage released. Goes on past failures and reports the first. Blocks meanwhile,
+    /// like every call of this runner: run it on a thread of its own (`BlockingCall`).
+    public func offline(_ group: GroupDefinition, deadline: Duration) throws(GroupActionError) {
         var firstError: GroupActionError?
         for id in group.offlineOrder {
             do {
                 switch group.resource(id).kind {
                 case .virtualMachine(let domain, _, _, _):
-                    _ = try await VMResource(domainName: domain, hypervisor: hypervisor).offline(deadline: deadline)
+                    _ = try VMResource(domainName: domain, hypervisor: hypervisor).offline(deadline: deadline)
                 case .storage:
                     try storageResource(id, in: group).offline()
                 case .vmConfiguration:

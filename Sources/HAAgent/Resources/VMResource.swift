@@ -31,9 +31,9 @@ public struct VMResource: Sendable {
         return .started
     }
 
-    /// Stops the domain (ACPI shutdown up to `deadline`, then destroy) and undefines it here.
-    public func offline(deadline: Duration) async throws -> ShutdownOutcome {
-        let outcome = try await hypervisor.stop(domainName, deadline: deadline)
+    /// Stops the domain (ACPI shutdown up to `deadline`, then destroy) and undefines it here (blocks meanwhile).
+    public func offline(deadline: Duration) throws -> ShutdownOutcome {
+        let outcome = try hypervisor.stop(domainName, deadline: deadline)
         try hypervisor.undefine(domainName)
         return outcome
     }
