@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "HASimulator", dependencies: ["HACore"]),
         // Cluster state: store protocol, etcd (v3 JSON gateway) and embedded SQLite stores, membership.
         .target(name: "HACoordination", dependencies: [
-            "HACore",
+            "HACore", "Blocking",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),

@@ -1,10 +1,16 @@
+import Blocking
 import Foundation
 import GRDB
 
 /// The coordination store for a single host: SQLite (through GRDB) in WAL mode with full sync,
 /// zero configuration. Every acknowledged write is durable; a killed process leaves no half-written
 /// state (each call is one SQLite transaction). Leases expire by an injected clock.
+///
+/// SQLite's calls block (a write with full sync waits for the disk): the actor runs on a thread of
+/// its own (`BlockingExecutor`), never on the cooperative pool, and each call stays one turn.
 public actor EmbeddedStore: CoordinationStore {
+    private let executor = BlockingExecutor(name: "vigil-store")
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     private let db: DatabasePool
     private let clock: StoreClock
     private var watchers: [UUID: Watcher] = [:]
@@ -66,7 +72,7 @@ public actor EmbeddedStore: CoordinationStore {
         watchers = [:]
     }
 
-    // Synchronous GRDB access (inside the actor; the async overloads would hop threads).
+    // Synchronous GRDB access, on the actor's own thread (the async overloads would hop threads and break the turn).
     private func readSync<T>(_ body: (Database) throws -> T) throws -> T { try db.read(body) }
     private func writeSync<T>(_ body: (Database) throws -> T) throws -> T { try db.write(body) }
 
