@@ -142,8 +142,8 @@ final class NodeInstanceTests: XCTestCase {
         XCTAssertEqual(feed(.taskArrived(waiting, revision: 4)), [], "no task starts while fenced")
         XCTAssertEqual(feed(.domainStopped("a-vm", detail: "destroyed")), [], "the fence's own stops are no failures")
         XCTAssertEqual(feed(.timerFired(.reconcile)).filter { $0 == .takeInventory }, [], "no reconcile while fenced")
-        let report = TaskReport(task: running)
-        XCTAssertEqual(feed(.taskFinished(report)), [.reportTask(report, revision: 3)], "a task under way still reports")
+        XCTAssertEqual(feed(.taskFinished(TaskReport(task: running))), [], "the end of a task under way is not reported: it would arrive stale")
+        XCTAssertEqual(node.phase(of: "a"), .idle)
         XCTAssertEqual(feed(.leaseHeld), [.perform(waiting)])
         XCTAssertEqual(feed(.leaseHeld), [], "holding the lease again is news once")
     }
@@ -181,10 +181,15 @@ final class NodeInstanceTests: XCTestCase {
             .undefine(["c-vm"]),
             .report(.groupOffline("d", on: "n1"), .notHere),
         ])
+        var restarting = GroupState()
+        restarting.status = .restarting("n1", "b-vm")
         feed(.timerFired(.reconcile), after: 10)
-        let adopted = feed(.inventory(Inventory(domains: [DomainSighting(name: "a-vm", active: true)], believed: ["a": here])))
-        XCTAssertEqual(adopted.first, .report(.groupOnline("a", on: "n1"), .adopted(domain: "a-vm")))
+        let adopted = feed(.inventory(Inventory(domains: [DomainSighting(name: "a-vm", active: true), DomainSighting(name: "b-vm", active: true)],
+                                                believed: ["a": here, "b": restarting])))
+        XCTAssertEqual(adopted.first, .report(.groupOnline("b", on: "n1"), .adopted(domain: "b-vm")),
+                       "adopted with a report where the coordinator does not have it online here yet, silently where it has")
         XCTAssertEqual(node.phase(of: "a"), .watched(failureReported: false))
+        XCTAssertEqual(node.phase(of: "b"), .watched(failureReported: false))
         XCTAssertEqual(adopted.last, .schedule(.reconcile, at: now + NodeSettings().reconcileInterval))
     }
 
@@ -205,5 +210,21 @@ final class NodeInstanceTests: XCTestCase {
         _ = target.handle(.taskReportDelivered(taskID: restore.id), at: now)
         XCTAssertEqual(target.phase(of: "a"), .watched(failureReported: false))
         XCTAssertEqual(TaskPlanner.plan(TaskReport(task: restore)) { _ in "a-vm" }.events, [.groupOnline("a", on: "n2")])
+    }
+}
+
+extension NodeInstanceTests {
+    func testAStartThatEndsAfterTheSelfFenceIsPoweredOffAndAReportNotYetDeliveredIsDropped() {
+        let start = task("1", "a", .bringOnline(cause: .start)), stop = task("2", "b", .takeOffline)
+        feed(.taskArrived(start, revision: 1))
+        feed(.taskArrived(stop, revision: 2))
+        feed(.taskFinished(TaskReport(task: stop)))
+        feed(.taskReportLost(taskID: "2"))
+        feed(.leaseLost(reason: "renewals failing"))
+        XCTAssertEqual(feed(.taskFinished(TaskReport(task: start))), [.selfFence(["a-vm"])], "the guest it just started is stopped too")
+        XCTAssertEqual(node.phase(of: "a"), .idle)
+        XCTAssertEqual(node.phase(of: "b"), .idle, "the undelivered report is dropped")
+        feed(.leaseHeld)
+        XCTAssertEqual(feed(.timerFired(.reconcile)), [.takeInventory], "nothing stale is sent again")
     }
 }

@@ -12,7 +12,8 @@ public enum GroupPhase: Hashable, Sendable {
     /// A task runs (one at a time per group); stops and probes are not failures meanwhile.
     /// `wasWatched`: the group was watched when it began (a failed move leaves it so).
     case performing(AgentTask, revision: Int64, wasWatched: Bool)
-    /// The task ended; its report is on its way to the leader (sent again until the inbox takes it).
+    /// The task ended; its report is on its way to the leader (sent again until the inbox takes it, or
+    /// dropped by a self-fence).
     /// `watchAfter`: whether the group runs here (and is watched) once it is delivered.
     case reporting(TaskReport, revision: Int64, watchAfter: Bool)
 

@@ -37,6 +37,8 @@ extension NodeInstance {
                 if mine {
                     let reported = phase(of: g) == .failed
                     setPhase(g, .watched(failureReported: reported))
+                    // Where the coordinator has it online here already, watching it is all there is to do.
+                    guard state?.status != .online(node) else { continue }
                     actions.append(NodeDirective(.report(.groupOnline(g, on: node), .adopted(domain: domain.name)),
                                               reason: "adopting HA domain \(domain.name) running here"))
                 } else if told.insert(g).inserted {
@@ -52,7 +54,9 @@ extension NodeInstance {
         }
         let active = Set(inventory.domains.filter(\.active).map(\.name))
         // Groups the cluster thinks may still run here, from before a lost lease, that do not.
-        for (g, state) in believed.sorted(by: { $0.key < $1.key }) where !phase(of: g).isBusy {
+        let groups = believed.keys.sorted()
+        for g in groups where !phase(of: g).isBusy {
+            guard let state = believed[g] else { continue }
             let heldHere: Bool
             switch state.status {
             case .diskLocked(node?, _): heldHere = true
@@ -64,7 +68,7 @@ extension NodeInstance {
                                       reason: "the cluster may believe \(g) here, from before a lost lease; it does not run here"))
         }
         // Groups the cluster believes online here: watched from now on, whoever started them.
-        for (g, state) in believed.sorted(by: { $0.key < $1.key }) where state.status == .online(node) && phase(of: g) == .idle {
+        for g in groups where believed[g]?.status == .online(node) && phase(of: g) == .idle {
             guard let def = definitions[g] else { continue }
             if domains(of: g).allSatisfy(active.contains) {
                 setPhase(g, .watched(failureReported: false))

@@ -55,6 +55,14 @@ extension NodeInstance {
         case (.liveMigrate, false), (.quickRestore, false):
             watch = wasWatched
         }
+        if fenced {
+            // The step ended after this node fenced itself. The leader takes the node for lost (its lease is
+            // given up) and withdraws its tasks: a report now could only arrive stale. VMs the step left
+            // running here are stopped as the fence stopped the others.
+            setPhase(task.group, .idle)
+            guard watch else { return [] }
+            return [NodeDirective(.selfFence(domains(of: task.group)), reason: "\(task.group) came up here after the self-fence")]
+        }
         setPhase(task.group, .reporting(report, revision: revision, watchAfter: watch))
         let outcome = report.failure.map { "failed: \($0)" } ?? "done"
         return [NodeDirective(.reportTask(report, revision: revision), reason: "task \(task.id) for \(task.group) \(outcome)")]

@@ -11,8 +11,9 @@ public struct NodeInstance: Sendable {
     public internal(set) var settings: NodeSettings
     /// Group definitions as the store has them.
     public internal(set) var definitions: [GroupID: GroupDefinition] = [:]
-    /// Each HA domain's group and VM resource.
+    /// Each HA domain's group and VM resource, and each group's domains.
     var haDomains: [String: HADomain] = [:]
+    var groupDomains: [GroupID: [String]] = [:]
     /// Groups that are not idle here.
     public internal(set) var phases: [GroupID: GroupPhase] = [:]
     /// Tasks waiting behind the one running for their group, in arrival order.
@@ -21,7 +22,8 @@ public struct NodeInstance: Sendable {
     var expectedStops: Set<String> = []
     /// What is known of each domain since its start here.
     var watches: [String: DomainWatch] = [:]
-    /// From a self-fence until the membership holds a lease again: no task starts, nothing is watched.
+    /// From a self-fence until the membership holds a lease again: no task starts, nothing is watched
+    /// or reported.
     public internal(set) var fenced = false
     /// A probe round is under way (rounds never overlap; the next is scheduled when one ends).
     var probeRound: [Probe]?
@@ -90,8 +92,13 @@ public struct NodeInstance: Sendable {
     private mutating func define(_ defs: [GroupDefinition]) {
         definitions = Dictionary(defs.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
         haDomains = [:]
+        groupDomains = [:]
         for def in defs {
-            for vm in def.vms { if case .virtualMachine(let d, _, _, _) = vm.kind { haDomains[d] = HADomain(group: def.id, vm: vm.id) } }
+            for vm in def.vms {
+                guard case .virtualMachine(let d, _, _, _) = vm.kind else { continue }
+                haDomains[d] = HADomain(group: def.id, vm: vm.id)
+                groupDomains[def.id, default: []].append(d)
+            }
         }
         // A removed group is forgotten here unless a task for it is still under way.
         for (g, phase) in phases where definitions[g] == nil && !phase.isBusy { phases[g] = nil }
@@ -99,9 +106,7 @@ public struct NodeInstance: Sendable {
     }
 
     /// The domain names of a group's VMs.
-    func domains(of g: GroupID) -> [String] {
-        definitions[g]?.vms.compactMap { if case .virtualMachine(let d, _, _, _) = $0.kind { d } else { nil } } ?? []
-    }
+    func domains(of g: GroupID) -> [String] { groupDomains[g] ?? [] }
 
     /// The HA domain's group and VM resource, if it is one.
     func haResource(of domain: String) -> HADomain? { haDomains[domain] }
@@ -120,7 +125,9 @@ public struct NodeInstance: Sendable {
     private mutating func fence(reason: String) -> [NodeDirective] {
         fenced = true
         queued = [:]
-        for (g, phase) in phases where !phase.isBusy { phases[g] = nil }
+        // Only tasks under way stay (to end); reports not delivered yet are dropped: the leader takes
+        // this node for lost and would get them stale.
+        for (g, phase) in phases { if case .performing = phase { continue }; phases[g] = nil }
         let names = domainNames
         expectedStops.formUnion(names)
         return [NodeDirective(.selfFence(names.sorted()), reason: "self-fence: \(reason)")]
