@@ -67,7 +67,8 @@ extension ClusterCoordinator {
         var s = states[g]!
         switch s.status {
         case .starting(n):  // the first attempt, counted as a failover if it was one: not a failover after all
-            if s.recovering { s.failovers.dropLatest() }
+            if s.failoverCountedAt != nil { s.failovers.dropLatest() }
+            s.failoverCountedAt = nil
         case .diskLocked where s.possibleHosts.contains(n): break  // a retry, never counted
         default: return  // stale
         }

@@ -159,6 +159,7 @@ extension ClusterCoordinator {
             }
             let cause: StartCause = stillThere ? .move : s.recovering ? .failover : .start
             if cause == .failover { s.failovers.record(out.now) }  // dropped again if disk locks refuse it
+            s.failoverCountedAt = cause == .failover ? out.now : nil
             if s.recovery?.started == nil, s.recovering { s.recovery?.started = out.now }
             if let h = s.lastHost { load.remove(def, from: h) }
             if !s.possibleHosts.contains(target) { load.add(def, to: target) }

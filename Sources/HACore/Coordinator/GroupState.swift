@@ -64,5 +64,8 @@ public struct GroupState: Hashable, Codable, Sendable {
     public var lastHost: NodeID?
     /// The timings of its last recovery from a lost node.
     public var recovery: RecoveryTimes?
+    /// When the start under way was counted as a failover (nil: it was not, e.g. a start where a
+    /// migration was cut short); a disk-lock refusal of that start takes the failover back.
+    public var failoverCountedAt: Timestamp?
     public init() {}
 }

@@ -1,4 +1,4 @@
-/// The in-place restart rule shared by the coordinator and `LocalResourceManager`: at most
+/// The coordinator's in-place restart rule: at most
 /// `threshold` restarts of a group on one node within the period.
 public enum RestartBudget {
     /// Takes one restart from `window` if the policy allows it at `now`; returns its number (1-based),
