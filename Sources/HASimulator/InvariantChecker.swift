@@ -46,12 +46,6 @@ public struct InvariantChecker: Sendable {
         failovers[g] = times
     }
 
-    /// A node restarted a guest in place on its own (`LocalResourceManager`): same threshold per node.
-    mutating func onLocalRestart(_ g: GroupID, on n: NodeID, at now: Timestamp) {
-        let key = "\(g)@\(n)"
-        restarts[key] = count(restarts[key] ?? [], g, now, policies[g]!.restart, "restarts on \(n)")
-    }
-
     /// Checks a directive when it is issued.
     mutating func onDirective(_ d: Directive, world: World, at now: Timestamp) {
         switch d.action {

@@ -18,7 +18,6 @@ public enum RandomScenario {
         s.world.leaseTTL = .seconds(Int64.random(in: 5...15, using: &rng))
         s.world.selfFenceDelay = .seconds(Int64.random(in: 2...5, using: &rng))
         s.world.fenceDevice = Bool.random(using: &rng)
-        s.world.localRestarts = Bool.random(using: &rng)
         if Bool.random(using: &rng) { s.world.peerTimeout = .seconds(1) }
         s.coordinator = CoordinatorConfiguration(
             fencingMargin: s.world.selfFenceDelay + .seconds(Int64.random(in: 1...10, using: &rng)),
@@ -61,7 +60,7 @@ public enum RandomScenario {
             let t = Timestamp(milliseconds: Int64.random(in: 10_000...faultWindow.milliseconds, using: &rng))
             func later(_ lo: Int64, _ hi: Int64) -> Timestamp { t + .seconds(Int64.random(in: lo...hi, using: &rng)) }
             let n = nodes.randomElement(using: &rng)!
-            switch Int.random(in: 0..<10, using: &rng) {
+            switch Int.random(in: 0..<11, using: &rng) {
             case 0: at(t, .crashNode(n)); if chance(0.8, &rng) { at(later(30, 300), .recoverNode(n)) }
             case 1: at(t, .partition(n)); at(later(2, 180), .heal(n))
             case 2: at(t, .crashVM(vms.randomElement(using: &rng)!))
@@ -72,6 +71,7 @@ public enum RandomScenario {
             case 5: at(t, .slowMigrations(true)); at(later(60, 300), .slowMigrations(false))
             case 6: at(t, .store(up: false)); at(later(5, 120), .store(up: true))
             case 8: at(t, .killAgent(n)); if chance(0.9, &rng) { at(later(2, 240), .restartAgent(n)) }
+            case 9: at(t, .loseReports(n, Int.random(in: 1...3, using: &rng)))
             case 7:
                 at(t, .drain(n))
                 if chance(0.3, &rng) { at(later(5, 60), .abortDrain(n)) }

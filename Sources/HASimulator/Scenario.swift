@@ -20,9 +20,8 @@ public struct WorldSettings: Hashable, Sendable {
     public var migrationTime: TimeSpan = .seconds(5)
     /// A broken guest crashes this long after each start on its bad node.
     public var brokenCrashDelay: TimeSpan = .seconds(1)
-    /// Whether each node restarts its failed guests itself (`LocalResourceManager`) and only escalates
-    /// exhausted restarts, or reports every failure to the coordinator.
-    public var localRestarts = false
+    /// Time between two reconciles of a node's agent (`NodeInstance`) against the coordinator's view.
+    public var reconcileInterval: TimeSpan = .seconds(10)
     public init() {}
 }
 
@@ -74,6 +73,9 @@ public enum Fault: Hashable, Sendable {
     case fixVM(String)
     /// The next `count` migrations fail.
     case failMigrations(Int)
+    /// The next `count` reports of the node's agent to the leader's inbox get lost (the store's
+    /// write fails); the agent sends task reports again, and failures at their next sign.
+    case loseReports(NodeID, Int)
     case slowMigrations(Bool)
     case store(up: Bool)
     case drain(NodeID)

@@ -14,6 +14,7 @@ extension Fault: CustomStringConvertible {
         case .breakVM(let v, let n): return "break-vm \(v) \(n)"
         case .fixVM(let v): return "fix-vm \(v)"
         case .failMigrations(let k): return "fail-migrations \(k)"
+        case .loseReports(let n, let k): return "lose-reports \(n) \(k)"
         case .slowMigrations(let on): return "slow-migrations \(on ? "on" : "off")"
         case .store(let up): return "store \(up ? "up" : "down")"
         case .drain(let n): return "drain \(n)"
@@ -32,7 +33,7 @@ extension ScenarioScript {
         let t: (TimeSpan) -> String = { $0.description }
         var lines = ["# \(s.title)"]
         let c = s.coordinator
-        lines.append("cluster lease-ttl=\(t(s.world.leaseTTL)) fencing-margin=\(t(c.fencingMargin)) self-fence-delay=\(t(s.world.selfFenceDelay)) max-moves=\(c.maxConcurrentMovesPerDrain) fence-device=\(s.world.fenceDevice ? "yes" : "no") strict-anti-affinity=\(c.placement.strictAntiAffinity ? "yes" : "no") local-restarts=\(s.world.localRestarts ? "yes" : "no") quarantine=\(c.quarantine.text) quarantine-for=\(t(c.quarantineDuration)) peer-timeout=\(s.world.peerTimeout.map(t) ?? "none")")
+        lines.append("cluster lease-ttl=\(t(s.world.leaseTTL)) fencing-margin=\(t(c.fencingMargin)) self-fence-delay=\(t(s.world.selfFenceDelay)) max-moves=\(c.maxConcurrentMovesPerDrain) fence-device=\(s.world.fenceDevice ? "yes" : "no") strict-anti-affinity=\(c.placement.strictAntiAffinity ? "yes" : "no") quarantine=\(c.quarantine.text) quarantine-for=\(t(c.quarantineDuration)) peer-timeout=\(s.world.peerTimeout.map(t) ?? "none")")
         for n in s.nodes {
             lines.append("node \(n.id) memory=\(n.capacity.memoryMiB) vcpus=\(n.capacity.vcpus) reserve=\(n.capacity.reservedMemoryMiB)")
         }

@@ -15,7 +15,7 @@ public struct ScenarioScriptError: Error, CustomStringConvertible {
 ///     group web vms=web1:2048:2,web2:1024:1 storage=lun1 priority=high preferred=n1,n2
 ///           possible=n1,n2 restart=1/15m failover=2/6h failback=window:1-5 anti-affinity=sql moves=live,cold
 ///     at 1m crash n1 | recover n1 | partition n1 | heal n1 | kill-agent n1 | restart-agent n1 | crash-vm web1 | break-vm web1 n1 | fix-vm web1
-///        | fail-migrations 2 | slow-migrations on | store down | drain n1 | abort-drain n1 | resume n1 | move web [n2]
+///        | fail-migrations 2 | lose-reports n1 2 | slow-migrations on | store down | drain n1 | abort-drain n1 | resume n1 | move web [n2]
 ///        | plan-loss 1 | what-if n1,n2
 ///     run 10m
 ///     settle 15m      (optional: heal everything, settle, then check that every group that fits runs)
@@ -48,7 +48,6 @@ public enum ScenarioScript {
             if let v = opts["quarantine-for"] { s.coordinator.quarantineDuration = try span(v) }
             if let v = opts["fence-device"] { s.world.fenceDevice = v == "yes" }
             if let v = opts["peer-timeout"] { s.world.peerTimeout = v == "none" ? nil : try span(v) }
-            if let v = opts["local-restarts"] { s.world.localRestarts = v == "yes" }
             if let v = opts["strict-anti-affinity"] { s.coordinator.placement.strictAntiAffinity = v == "yes" }
         case "node":
             try need(words, 2)
@@ -107,6 +106,7 @@ public enum ScenarioScript {
         case "break-vm": return .breakVM(try arg(1), on: NodeID(try arg(2)))
         case "fix-vm": return .fixVM(try arg(1))
         case "fail-migrations": return .failMigrations(try int(try arg(1)))
+        case "lose-reports": return .loseReports(NodeID(try arg(1)), try int(try arg(2)))
         case "slow-migrations": return .slowMigrations(try arg(1) == "on")
         case "store": return .store(up: try arg(1) == "up")
         case "drain": return .drain(NodeID(try arg(1)))

@@ -10,20 +10,23 @@ public struct SimulationResult: Sendable {
 }
 
 /// Runs a `ClusterCoordinator` against simulated hosts, a simulated hypervisor and a simulated
-/// store, following a scenario's fault schedule, checking the invariants after every step.
+/// store, following a scenario's fault schedule, checking the invariants after every step. Every
+/// host runs the agent's own `NodeInstance`, and the leader's side maps directives and task reports
+/// through `TaskPlanner`, as the agents do.
 public struct Simulation {
     enum Item {
         case fault(Fault)
         case deliver(ClusterEvent)
-        case execute(Directive.Action, NodeID, epoch: Int)
+        /// A node's task report reaches the leader.
+        case deliverReport(TaskReport)
+        /// A node's agent has carried out a task's step (begun under the node's `epoch` and agent `agentEpoch`).
+        case performed(AgentTask, NodeID, epoch: Int, agentEpoch: Int)
+        /// A timer of a node's agent.
+        case agentTimer(NodeTimer, NodeID, agentEpoch: Int)
         case leaseExpiry(NodeID, leaseEpoch: Int)
         case selfFence(NodeID, epoch: Int)
         case vmCrash(String, NodeID, epoch: Int)
-        case localRestart(String, NodeID, epoch: Int, groupEpoch: Int)
         case fenceDone(NodeID)
-        /// The node's agent compares what runs there with the coordinator's stored view (after a rejoin).
-        /// (`first`: the pass right after the rejoin; later passes only repeat reports of groups running there.)
-        case agentReconcile(NodeID, first: Bool)
         /// Peers have not heard the node since it went silent under lease `leaseEpoch`.
         case peerSilence(NodeID, leaseEpoch: Int)
         case settle
@@ -32,13 +35,16 @@ public struct Simulation {
     let scenario: Scenario
     var coordinator: ClusterCoordinator
     var world: World
+    /// Each host's agent, the same `NodeInstance` as on a real host; absent while the agent is dead or the host down.
+    var agents: [NodeID: NodeInstance] = [:]
     var checker: InvariantChecker
     var queue = EventQueue<Item>()
     var now = Timestamp.zero
     var log: [String] = []
-    var storeBuffer: [ClusterEvent] = []
-    /// Per group and node: when the agent finishes what it was already asked to do.
-    var agentBusyUntil: [String: Timestamp] = [:]
+    /// What reached the leader's inbox while the store was down: handled once it is back.
+    var storeBuffer: [Item] = []
+    /// Numbers for task ids and store revisions.
+    var counter = 0
     let logging: Bool
     /// How long after the scripted part the cluster gets to settle (with every fault healed) before
     /// liveness is checked; nil runs the script only.
@@ -61,6 +67,7 @@ public struct Simulation {
     /// Runs the whole scenario and returns the log and any invariant violations.
     public mutating func run() -> SimulationResult {
         for f in scenario.schedule where f.at <= scenario.runUntil { queue.push(.fault(f.fault), at: f.at) }
+        for n in world.nodes.keys.sorted() { startAgent(n) }
         queue.push(.deliver(.timerFired), at: .zero)
         let end = scenario.runUntil + (settleTime ?? .zero)
         if settleTime != nil { queue.push(.settle, at: scenario.runUntil) }
@@ -69,6 +76,8 @@ public struct Simulation {
             now = t
             steps += 1
             step(item)
+            // An agent's timer only reads the world and reports (its reports arrive as items of their own).
+            if case .agentTimer = item { continue }
             checker.afterStep(world: world, at: now)
         }
         now = end
@@ -83,31 +92,29 @@ public struct Simulation {
         log.append(String(repeating: " ", count: max(0, 10 - t.count)) + t + "  " + kind + " " + text())
     }
 
-    private mutating func step(_ item: Item) {
+    mutating func step(_ item: Item) {
         switch item {
         case .fault(let f): note("fault", "\(f)"); apply(f)
         case .deliver(let e): deliver(e)
-        case .execute(let a, let n, let epoch): execute(a, on: n, epoch: epoch)
+        case .deliverReport(let r): deliver(r)
+        case .performed(let task, let n, let e, let ae): performed(task, on: n, epoch: e, agentEpoch: ae)
+        case .agentTimer(let timer, let n, let ae): if world.nodes[n]!.agentEpoch == ae { feedAgent(n, .timerFired(timer)) }
         case .leaseExpiry(let n, let le): leaseExpired(n, le)
         case .selfFence(let n, let epoch):
             if world.nodes[n]!.epoch == epoch && world.nodes[n]!.partitioned { selfFence(n) }
         case .vmCrash(let vm, let n, let epoch):
             if world.nodes[n]!.epoch == epoch, world.broken[vm] == n, world.nodes[n]!.running.contains(vm) { crashVM(vm, on: n) }
         case .fenceDone(let n): fenceDone(n)
-        case .agentReconcile(let n, let first): agentReconcile(n, first: first)
         case .peerSilence(let n, let le):
             let node = world.nodes[n]!
             if node.leaseEpoch == le, !node.connected, node.leaseLostAt == nil { deliver(.nodeSuspected(n)) }
-        case .localRestart(let vm, let n, let epoch, let ge):
-            let node = world.nodes[n]!
-            if node.alive, !node.agentDead, node.epoch == epoch, node.groupEpoch[world.groupOfVM[vm]!, default: 0] == ge { start(vm, on: n) }
         case .settle: settle()
         }
     }
 
     /// Sends an event to the coordinator (held while the store is down) and dispatches its directives.
     mutating func deliver(_ event: ClusterEvent) {
-        guard world.storeUp else { storeBuffer.append(event); return }
+        guard world.storeUp else { storeBuffer.append(.deliver(event)); return }
         note("event", "\(event)")
         if case .moveRequested(let g, _) = event { checker.operatorRequest(g) }
         if case .startRefusedLocked(let g, let n) = event { checker.startRefused(g, on: n) }
@@ -115,55 +122,43 @@ public struct Simulation {
         for d in coordinator.handle(event, at: now) {
             note("->", "\(d)")
             checker.onDirective(d, world: world, at: now)
-            dispatch(d.action)
+            dispatch(d)
         }
     }
 
-    /// A report from a node: delivered after the latency, or held while the node is cut off.
+    /// The leader's side of a task report: events for the coordinator, or the next step of a move.
+    mutating func deliver(_ report: TaskReport) {
+        guard world.storeUp else { storeBuffer.append(.deliverReport(report)); return }
+        let plan = TaskPlanner.plan(report) { coordinator.definitions[$0]?.vms.first?.id }
+        for e in plan.events { deliver(e) }
+        if let next = plan.next {
+            note("task", "quick-restore \(next.group) on \(next.node) -- \(next.reason)")
+            send(next)
+        }
+    }
+
+    /// A membership event of a node (its join, peers hearing it again), delivered after the latency.
     mutating func report(_ n: NodeID, _ event: ClusterEvent) {
-        if world.nodes[n]!.partitioned { world.nodes[n]!.outbox.append(event); return }
         queue.push(.deliver(event), at: now + scenario.world.reportLatency)
     }
 
-    private mutating func dispatch(_ action: Directive.Action) {
-        switch action {
-        case .bringOnline(_, let n, _, _), .restartResource(_, _, let n), .takeOffline(_, let n, _): send(action, to: n)
-        case .liveMigrate(let g, let a, _), .quickMigrate(let g, let a, _):
-            world.nodes[a]!.local.moveStarted(g)
-            send(action, to: a)
-        case .fenceNode(let n): if scenario.world.fenceDevice { queue.push(.fenceDone(n), at: now + scenario.world.fenceDelay) }
-        case .waitUntil(let t): queue.push(.deliver(.timerFired), at: t)
-        case .markFailed, .raiseAlert: break
+    /// What the leader shell does with a directive: tasks for the nodes, timers, fence devices.
+    private mutating func dispatch(_ d: Directive) {
+        counter += 1
+        switch TaskPlanner.plan(d, taskID: "t\(counter)") {
+        case .tasks(let tasks): for task in tasks { send(task) }
+        case .timer(let t): queue.push(.deliver(.timerFired), at: t)
+        case .log:
+            if case .fenceNode(let n) = d.action, scenario.world.fenceDevice { queue.push(.fenceDone(n), at: now + scenario.world.fenceDelay) }
         }
     }
 
-    /// How long a node takes to carry out an action.
-    private func duration(of action: Directive.Action) -> TimeSpan {
-        let w = scenario.world
-        switch action {
-        case .takeOffline: return w.stopTime
-        case .liveMigrate, .quickMigrate: return world.slowMigrations ? w.migrationTime * 10 : w.migrationTime
-        default: return w.startTime
-        }
-    }
-
-    /// The group an action is about, if any.
-    private func group(of action: Directive.Action) -> GroupID? {
-        switch action {
-        case .bringOnline(let g, _, _, _), .takeOffline(let g, _, _), .restartResource(let g, _, _),
-             .liveMigrate(let g, _, _), .quickMigrate(let g, _, _), .markFailed(let g): return g
-        case .fenceNode, .waitUntil, .raiseAlert: return nil
-        }
-    }
-
-    /// Hands an action to a node's agent, which works on one group's actions one after the other.
-    mutating func send(_ action: Directive.Action, to n: NodeID) {
-        let node = world.nodes[n]!
+    /// Writes a task for its node: its agent sees it at once, or once it is back in touch with the store.
+    mutating func send(_ task: AgentTask) {
+        let node = world.nodes[task.node]!
         guard node.alive else { return }
-        if node.partitioned { world.nodes[n]!.inbox.append(action); return }
-        let key = "\(group(of: action)?.rawValue ?? "")@\(n)"
-        let done = max(now, agentBusyUntil[key] ?? now) + duration(of: action)
-        agentBusyUntil[key] = done
-        queue.push(.execute(action, n, epoch: node.epoch), at: done)
+        if node.partitioned || agents[task.node] == nil { world.nodes[task.node]!.inbox.append(task); return }
+        counter += 1
+        feedAgent(task.node, .taskArrived(task, revision: Int64(counter)))
     }
 }

@@ -1,6 +1,7 @@
 import HACore
 
-/// One simulated hypervisor host: alive or not, cut off or not, and the guests it really runs.
+/// One simulated hypervisor host: alive or not, cut off or not, and the guests it really runs (its
+/// agent's `NodeInstance` is in `Simulation.agents`).
 struct SimNode {
     let capacity: NodeCapacity
     var alive = true
@@ -27,25 +28,23 @@ struct SimNode {
     var fencedLeases: Set<Int> = []
     /// VM names running here.
     var running: Set<String> = []
-    /// The node agent's restart-in-place instance (kept on local disk, so it survives crashes).
-    var local: LocalResourceManager
-    /// Bumped per group whenever the group leaves this node, so pending local restarts are dropped.
-    var groupEpoch: [GroupID: Int] = [:]
-    /// Reports held back while cut off from the store.
-    var outbox: [ClusterEvent] = []
-    /// Directives held back while cut off from the store.
-    var inbox: [Directive.Action] = []
+    /// Bumped whenever the agent's process ends (kill, crash, power-off): its work under way is dropped.
+    var agentEpoch = 0
+    /// Reports of the agent to the leader's inbox still to be lost (`loseReports`).
+    var reportsToLose = 0
+    /// Tasks written for the node while it was cut off from the store: it sees them when it is back.
+    var inbox: [AgentTask] = []
 
     var connected: Bool { alive && !partitioned }
 
     /// The node loses every guest (crash, watchdog or power-off).
     mutating func killGuests() {
         running.removeAll()
-        groupEpoch = groupEpoch.mapValues { $0 + 1 }
         epoch += 1
-        outbox.removeAll()
         inbox.removeAll()
     }
+
+
 }
 
 /// The simulated world: hosts, guests, the store's availability, and injected migration trouble.
@@ -61,7 +60,7 @@ struct World {
     var storeUp = true
 
     init(nodes: [Node], groups: [GroupDefinition]) {
-        self.nodes = Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, SimNode(capacity: $0.capacity, local: LocalResourceManager(node: $0.id))) })
+        self.nodes = Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, SimNode(capacity: $0.capacity)) })
         self.groups = Dictionary(uniqueKeysWithValues: groups.map { ($0.id, $0) })
         var map: [String: GroupID] = [:]
         for g in groups { for vm in g.vms { map[vm.id.rawValue] = g.id } }
@@ -73,7 +72,6 @@ struct World {
     /// The group's guests leave node `n` (stopped, saved or migrated away).
     mutating func leave(_ g: GroupID, _ n: NodeID) {
         for vm in vmNames(g) { nodes[n]!.running.remove(vm) }
-        nodes[n]!.groupEpoch[g, default: 0] += 1
     }
 
     /// Nodes (alive, possibly cut off) on which `vm` runs.
