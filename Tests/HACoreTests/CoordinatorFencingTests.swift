@@ -91,6 +91,12 @@ final class CoordinatorFencingTests: XCTestCase {
         XCTAssertTrue(r.proven)
         XCTAssertEqual(r.description, "from n1, after its loss was detected: fenced (proven) +1s, start +1s, online +2s")
         XCTAssertTrue(c.handle(.leaseLost("n1"), at: Fixture.at(120)).isEmpty, "its lease lapsing later changes nothing")
+        XCTAssertTrue(c.handle(.guestsAlive("high", on: "n1"), at: Fixture.at(121)).isEmpty)
+        XCTAssertNil(c.states["high"]!.recovery!.firstProbe, "an answer from where the group does not run is not its probe")
+        _ = c.handle(.guestsAlive("high", on: "n2"), at: Fixture.at(124))
+        _ = c.handle(.guestsAlive("high", on: "n2"), at: Fixture.at(130))
+        XCTAssertEqual(c.states["high"]!.recovery!.firstProbe, Fixture.at(124), "the first answer after the start counts")
+        XCTAssertTrue(c.states["high"]!.recovery!.description.hasSuffix("online +2s, first probe +14s"))
     }
 
     func testANewLeaderGivesMembersThatHaveNotRenewedAStartUpGrace() {

@@ -15,8 +15,9 @@ extension LeaderShell {
         case .nodeGone(let id):
             guard let known = coordinator.nodes[id], known.state != .down else { return }
             try await feed([.leaseLost(id)], consuming: nil)
-        case .peerVerdict(.suspected(let id, _)):
+        case .peerVerdict(.suspected(let id, let lastHeard)):
             guard coordinator.nodes[id].map({ $0.state != .down && $0.suspectedSince == nil }) ?? false else { return }
+            if let peers { metrics.nodeSuspected(silentFor: peers.silence(since: lastHeard)) }
             try await feed([.nodeSuspected(id)], consuming: nil)
         case .peerVerdict(.recovered(let id)):
             guard coordinator.nodes[id]?.suspectedSince != nil else { return }

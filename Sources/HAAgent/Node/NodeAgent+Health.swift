@@ -96,6 +96,7 @@ extension NodeAgent {
         for (i, outcome) in results.sorted(by: { $0.0 < $1.0 }) {
             let (g, domain, method) = due[i]
             if outcome == .agentAnswered { guestAgentAnswered.insert(domain) }
+            if outcome == .agentAnswered || outcome == .alive { await firstProbeAnswered(g, domain) }
             guard outcome != .notCounted else { continue }
             probeFailures[domain] = outcome == .dead ? probeFailures[domain, default: 0] + 1 : 0
             guard probeFailures[domain, default: 0] >= health.probeFailures, onlineHere.contains(g) else { continue }
@@ -105,6 +106,14 @@ extension NodeAgent {
             probeFailures[domain] = 0
             await reportFailure(g, haResource(of: domain)?.resource ?? ResourceID(domain))
         }
+    }
+
+    /// Tells the leader once all of a started group's guests have answered a probe (best effort:
+    /// it only times the recovery, if this start was one).
+    private func firstProbeAnswered(_ g: GroupID, _ domain: String) async {
+        guard awaitingFirstProbe[g]?.remove(domain) != nil, awaitingFirstProbe[g]!.isEmpty else { return }
+        awaitingFirstProbe[g] = nil
+        _ = await tellLeader(.event(.guestsAlive(g, on: node)))
     }
 
     /// How to probe a domain: its guest agent once that has answered since the start. Before, the

@@ -162,6 +162,7 @@ extension NodeAgent {
 
     private func markStarted(_ spec: GroupSpec) {
         onlineHere.insert(spec.definition.id)
+        awaitingFirstProbe[spec.definition.id] = Set(spec.domainNames)
         for domain in spec.domainNames {
             startedAt[domain] = ContinuousClock.now
             probeFailures[domain] = 0

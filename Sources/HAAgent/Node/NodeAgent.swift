@@ -41,6 +41,9 @@ public actor NodeAgent {
     /// agent has answered (from then on its silence is a failure).
     var guestAgentChannel: [String: Bool] = [:]
     var guestAgentAnswered: Set<String> = []
+    /// Per group started here: its domains that have not answered a health probe since the start
+    /// (the first answer of all of them is reported to the leader, which times recoveries by it).
+    var awaitingFirstProbe: [GroupID: Set<String>] = [:]
     /// True from a self-fence until the membership holds a lease again: no task runs meanwhile.
     var fenced = false
     /// The armed host watchdog's timeout, published in this host's agent record (the leader's proof of

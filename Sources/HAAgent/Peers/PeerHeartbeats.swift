@@ -28,8 +28,8 @@ public actor PeerHeartbeats {
     private let cluster: String
     private let key: SymmetricKey
     private let logger: Logger
-    private let clock = ContinuousClock()
-    private let origin: ContinuousClock.Instant
+    private nonisolated let clock = ContinuousClock()
+    private nonisolated let origin: ContinuousClock.Instant
     private var liveness: PeerLiveness
     private var admission: PeerBeatAdmission
     private var seq: UInt64 = 0
@@ -213,10 +213,15 @@ public actor PeerHeartbeats {
 
     // MARK: - Time and addresses
 
-    /// Milliseconds since this instance was made, on the monotonic clock.
-    private func now() -> Timestamp { Timestamp(milliseconds: Self.milliseconds(origin.duration(to: clock.now))) }
+    /// How long ago `lastHeard` (a time in this detector's verdicts) was.
+    public nonisolated func silence(since lastHeard: Timestamp) -> Duration {
+        .milliseconds((now() - lastHeard).milliseconds)
+    }
 
-    private static func milliseconds(_ d: Duration) -> Int64 {
+    /// Milliseconds since this instance was made, on the monotonic clock.
+    private nonisolated func now() -> Timestamp { Timestamp(milliseconds: Self.milliseconds(origin.duration(to: clock.now))) }
+
+    private nonisolated static func milliseconds(_ d: Duration) -> Int64 {
         d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
     }
 

@@ -103,6 +103,12 @@ public struct ClusterCoordinator: Codable, Sendable {
             if case .restarting(n, r)? = states[g]?.status { states[g]!.status = .online(n) }
         case .groupOnline(let g, let n): if known(g, &out) { groupOnline(g, n, &out) }
         case .groupOffline(let g, let n): if known(g, &out) { groupOffline(g, n, &out) }
+        case .guestsAlive(let g, let n):
+            // Only the first answer after a recovery's start counts (a later restart is no recovery).
+            if case .online(n)? = states[g]?.status, states[g]!.recovery?.online != nil,
+               states[g]!.recovery?.firstProbe == nil {
+                states[g]!.recovery!.firstProbe = out.now
+            }
         case .moveFailed(let g, let m, let from, let running): if known(g, &out) { moveFailed(g, m, from, running, &out) }
         case .moveRequested(let g, let to): if known(g, &out) { moveRequested(g, to, &out) }
         case .drainRequested(let n): setNodeState(n, to: .draining, from: [.up, .paused, .draining], &out)
