@@ -237,7 +237,7 @@ extension NodeAgent {
         let clock = ContinuousClock()
         let started = clock.now
         // First without libvirt, which may be the thing that hangs: every HA domain's QEMU killed at once.
-        let killed = names.filter { hypervisor.killEmulator(of: $0) }
+        let killed = await hypervisor.killEmulators(of: names, timeout: .seconds(10))
         let present = ((try? await blocking { [hypervisor] in try hypervisor.domains() }) ?? []).filter { names.contains($0.name) }
         let running = present.filter(\.state.isActive).map(\.name)
         let outcomes = await withTaskGroup(of: (String, String?).self) { group in
@@ -262,7 +262,7 @@ extension NodeAgent {
             }
         }
         logger.critical("self-fence: every HA domain powered off", metadata: [
-            "domains": "\(running.count)", "emulators.killed": "\(killed.count)", "seconds": "\(String(format: "%.3f", seconds))"])
+            "domains": "\(running.count)", "emulators.killed": "\(killed)", "seconds": "\(String(format: "%.3f", seconds))"])
         metrics.selfFenced()
         try? await blocking { [hypervisor] in for d in present { try? hypervisor.undefine(d.name) } }
     }
@@ -276,11 +276,14 @@ extension NodeAgent {
 /// The membership's self-fence, wired to this node's agent.
 struct NodeAgentFence: SelfFence {
     let agent: NodeAgent
+    var haGuestCount: Int { agent.haDomainsHere.withLock { $0 } }
     func stopHADomains(reason: String) async {
         // First neither through the agent's actor nor through libvirt, either of which may be held by a
-        // hung call: every HA domain's QEMU is killed at once. Then the agent powers off and cleans up.
+        // hung call: every HA domain's QEMU is killed at once, and returns once they have all exited
+        // (the membership times it: the fence margin grows with it). Then the agent powers off and
+        // cleans up.
         let names = agent.haDomainNames.withLock { $0 }
-        for name in names { _ = agent.hypervisor.killEmulator(of: name) }
+        _ = await agent.hypervisor.killEmulators(of: names, timeout: .seconds(10))
         guard agent.hypervisor.killsEmulators else { return await agent.fence(reason: reason) }
         // Every HA guest is stopped now; libvirt's part (and its possible hang) no longer delays the fence.
         Task { [agent] in await agent.fence(reason: reason) }

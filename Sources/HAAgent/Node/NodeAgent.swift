@@ -26,7 +26,12 @@ public actor NodeAgent {
     /// libvirt call hung on it would hold it).
     nonisolated let haDomainNames = Mutex<Set<String>>([])
     /// Groups whose VMs this agent started, adopted or received, and has not stopped since.
-    var onlineHere: Set<GroupID> = []
+    var onlineHere: Set<GroupID> = [] {
+        didSet { haDomainsHere.withLock { $0 = onlineHere.reduce(0) { $0 + (specs[$1]?.domainNames.count ?? 1) } } }
+    }
+    /// How many HA domains run here (those of `onlineHere`), readable without this actor (the
+    /// membership sizes its fence margin by it).
+    nonisolated let haDomainsHere = Mutex(0)
     /// Groups with a task running, and the tasks waiting behind it (one task at a time per group).
     var busy: Set<GroupID> = []
     var queued: [GroupID: [(task: AgentTask, revision: Revision)]] = [:]
