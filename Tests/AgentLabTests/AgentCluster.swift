@@ -216,6 +216,12 @@ final class AgentCluster: @unchecked Sendable {
         return (Int(response.status.code), Data(try await response.body.collect(upTo: 1 << 20).readableBytesView))
     }
 
+    /// The host agent's `/metrics` page, read inside the host (it listens on its loopback).
+    func metrics(on host: String) async throws -> String {
+        try await lab.exec(host, ["python3", "-c",
+            "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:9477/metrics', timeout=2).read().decode())"])
+    }
+
     func status(via host: String) async throws -> ClusterStatus {
         try JSONDecoder().decode(ClusterStatus.self, from: try await call(host, .GET, AgentAPI.status).body)
     }

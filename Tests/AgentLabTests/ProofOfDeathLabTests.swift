@@ -188,6 +188,18 @@ extension AgentLabTests {
                 XCTAssertTrue(recovery.contains("from \(victim)") && recovery.contains("fenced (proven)"), "status shows the recovery: \(recovery)")
                 print("  \(vm): last recovery \(recovery)")
             }
+            // The new leader exports the recovery as histograms, up to the guests' first probe answer.
+            let leader = try XCTUnwrap(after.leader)
+            var page = ""
+            try await c.waitUntil("the first probe of \(victims) in \(leader)'s metrics", timeout: 60) {
+                page = try await c.metrics(on: leader)
+                return page.contains("vigil_recovery_first_probe_seconds_count{proof=\"proven\"} \(victims.count)\n")
+            }
+            for phase in ["fence", "start", "online"] {
+                XCTAssertTrue(page.contains("vigil_recovery_\(phase)_seconds_count{proof=\"proven\"} \(victims.count)\n"), page)
+            }
+            print("  \(leader)'s /metrics: " + page.split(separator: "\n").filter { $0.hasPrefix("vigil_recovery_") && !$0.contains("_bucket") }
+                .joined(separator: ", "))
             let duplicates = await watch.stop()
             XCTAssertEqual(duplicates, [:], "a guest ran on two hosts at once")
             for vm in vms { XCTAssertEqual(c.runningHosts(of: vm).count, 1, "\(vm) runs exactly once") }

@@ -17,12 +17,14 @@ enum SuspicionAudit {
         var fenced: [String]
     }
 
-    /// Reads every agent log of the cluster: suspicions and fences of hosts outside `faulted`.
+    /// Reads every agent log of the cluster: suspicions and fences of hosts outside `faulted` (a
+    /// faulted host's own suspicions, e.g. of everyone while it is cut off, are no false ones).
     static func audit(logs: [String: String], faulted: Set<String>) -> Finding {
         var finding = Finding(suspicions: [], fenced: [])
         for (host, text) in logs.sorted(by: { $0.key < $1.key }) {
             for line in text.split(separator: "\n") {
-                if line.hasSuffix("] peer silent: suspected"), let peer = value("peer", in: line), !faulted.contains(peer) {
+                if !faulted.contains(host), line.hasSuffix("] peer silent: suspected"), let peer = value("peer", in: line),
+                   !faulted.contains(peer) {
                     finding.suspicions.append("\(peer) by \(host)")
                 }
                 if line.hasSuffix("] node fenced"), let node = value("node", in: line), !faulted.contains(node) {

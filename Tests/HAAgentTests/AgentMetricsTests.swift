@@ -13,7 +13,7 @@ final class AgentMetricsTests: XCTestCase {
                                    nodes: [node("h1"), node("h2")],
                                    groups: [try GroupDefinition(id: "g", resources: [.vm("g", memoryMiB: 128, vcpus: 1)],
                                                                 policy: GroupPolicy(preferredOwners: ["h1"]))])
-        metrics.leader(true)
+        metrics.leader(true, at: .zero)
         metrics.clusterView(c)
         _ = c.handle(.timerFired, at: at(0))
         _ = c.handle(.groupOnline("g", on: "h1"), at: at(500))
@@ -53,13 +53,25 @@ final class AgentMetricsTests: XCTestCase {
         for (event, ms) in [(ClusterEvent.leaseLost("h1"), Int64(10_000)), (.timerFired, 12_000)] { _ = c.handle(event, at: at(ms)) }
         // Leadership moves here mid-recovery: fence and start happened under the old leader.
         let after = AgentMetrics()
-        after.leader(true)
+        after.leader(true, at: at(12_500))
         after.clusterView(c)
         _ = c.handle(.groupOnline("g", on: "h2"), at: at(13_200))
         after.clusterView(c)
         let text = after.render()
         XCTAssertFalse(text.contains("vigil_recovery_fence_seconds_count"), text)
         XCTAssertTrue(text.contains("vigil_recovery_online_seconds_count{proof=\"lease\"} 1\n"), text)
+    }
+
+    func testANewLeaderCountsWholeARecoveryFencedSinceItLeads() throws {
+        let before = AgentMetrics()
+        var c = try running(before)
+        _ = c.handle(.leaseLost("h1"), at: at(10_000))
+        // Leading from 11 s (it fenced the old leader itself): the fence at 12 s is its own.
+        let after = AgentMetrics()
+        after.leader(true, at: at(11_000))
+        _ = c.handle(.timerFired, at: at(12_000))
+        after.clusterView(c)
+        XCTAssertTrue(after.render().contains("vigil_recovery_fence_seconds_count{proof=\"lease\"} 1\n"), after.render())
     }
 
     func testUnlabelledCountersReadZeroAndRemovedNodesLeaveThePage() throws {

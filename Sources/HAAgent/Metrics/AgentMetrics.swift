@@ -1,5 +1,6 @@
 import CoreMetrics
 import HACore
+import HACoordination
 import Prometheus
 import Synchronization
 
@@ -17,6 +18,8 @@ public final class AgentMetrics: Sendable {
         var groups: Set<String> = []
         /// Each group's last recovery as last seen (nil until the first view after leading).
         var recoveries: [GroupID: RecoveryTimes?]?
+        /// When this node last became the leader: recoveries fenced since are its own.
+        var leadingSince = Timestamp.zero
     }
     private let published = Mutex(Published())
     /// The metrics without labels, made at once so that they read 0 before their first event.
@@ -54,9 +57,14 @@ public final class AgentMetrics: Sendable {
     func resourceFailure() { resourceFailures.increment() }
     func selfFenced() { selfFences.increment() }
     func leaseRenewed(seconds: Double) { CoreMetrics.Gauge(label: MetricName.leaseRenewSeconds, factory: factory).record(seconds) }
-    func leader(_ on: Bool) {
+    /// This node leads from `at` on (a recovery fenced since counts whole, even one it finds done
+    /// at its first view), or no longer leads.
+    func leader(_ on: Bool, at: Timestamp = .wallClockNow) {
         isLeader.record(on ? 1 : 0)
-        if !on { published.withLock { $0.recoveries = nil } }
+        published.withLock {
+            $0.recoveries = nil
+            $0.leadingSince = at
+        }
     }
 
     /// Records what the leader decided: restarts, failovers and moves, by directive.
@@ -85,7 +93,10 @@ public final class AgentMetrics: Sendable {
             p.nodes = Set(nodes.keys.map(\.rawValue))
             p.groups = Set(groups.keys.map(\.rawValue))
             let now = coordinator.states.mapValues(\.recovery)
-            let phases = p.recoveries.map { Self.completedPhases(from: $0, to: now) } ?? []
+            // At the first view, the recoveries fenced before this node led were counted by the leader then.
+            let since = p.leadingSince
+            let before = p.recoveries ?? now.mapValues { $0.flatMap { $0.fenced < since ? $0 : nil } }
+            let phases = Self.completedPhases(from: before, to: now)
             p.recoveries = now
             return (gone.0, gone.1, phases)
         }
