@@ -32,7 +32,8 @@ import Testing
             let seen = try await watch.waitFor(count: 10)
             watch.cancel()
             #expect(seen.map { if case .put(let kv) = $0 { kv.key } else { "?" } } == (0..<10).map { "f/\($0)" })
-            #expect(try await Ownership(store: store).assign("vm-1", to: "node-a", token: token) != nil)
+            #expect(try await store.fencedTransaction(Transaction(compare: [], success: [.put("g/vm-1", [1])]), token: token).succeeded,
+                    "the leader still writes with its token")
             try await Task.sleep(for: .seconds(2))
             #expect(await membership.fences.isEmpty, "one member down must not fence anyone")
             #expect(fence.calls.isEmpty)
@@ -170,7 +171,7 @@ import Testing
             print("[etcd] re-elected after recovery in \(seconds(ContinuousClock.now - campaignStart))")
             #expect(newToken > oldToken)
             await #expect(throws: StoreError.fencingTokenRejected(token: oldToken.revision, key: "leader")) {
-                try await Ownership(store: store).assign("vm-1", to: "node-a", token: oldToken)
+                try await store.fencedTransaction(Transaction(compare: [], success: [.put("g/vm-1", [1])]), token: oldToken)
             }
         }
     }
