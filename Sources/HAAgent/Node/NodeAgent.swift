@@ -53,7 +53,7 @@ public actor NodeAgent {
     var fenced = false
     /// The armed host watchdog's timeout, published in this host's agent record (the leader's proof of
     /// death when the lease is lost); nil without one, and from a graceful stop on.
-    var watchdogTimeoutSeconds: Double?
+    var watchdogResetSeconds: Double?
     /// This host's record as last published.
     var published: AgentRecord?
 
@@ -70,10 +70,10 @@ public actor NodeAgent {
 
     /// Runs until cancelled: publishes how to reach this host, then watches group definitions, this
     /// node's tasks and its domains' events, probes guests and reconciles periodically.
-    public func run(watchdogTimeoutSeconds: Double? = nil, heartbeatAddress: String? = nil) async throws {
-        self.watchdogTimeoutSeconds = watchdogTimeoutSeconds
+    public func run(watchdogResetSeconds: Double? = nil, heartbeatAddress: String? = nil) async throws {
+        self.watchdogResetSeconds = watchdogResetSeconds
         let record = AgentRecord(node: node, migrationURI: configuration.migrationURI ?? configuration.libvirtURI,
-                                 profile: hostProfile(), watchdogTimeoutSeconds: watchdogTimeoutSeconds,
+                                 profile: hostProfile(), watchdogResetSeconds: watchdogResetSeconds,
                                  heartbeatAddress: heartbeatAddress)
         _ = try await store.put(ClusterKeys.agent(node), try StoreCoding.encode(record))
         published = record
@@ -107,8 +107,8 @@ public actor NodeAgent {
     /// Before a graceful stop disarms the watchdog: the record no longer promises one, so a lapsing
     /// lease is not taken for a reset host while its guests run on.
     public func withdrawWatchdog() async {
-        guard var record = published, record.watchdogTimeoutSeconds != nil else { return }
-        record.watchdogTimeoutSeconds = nil
+        guard var record = published, record.watchdogResetSeconds != nil else { return }
+        record.watchdogResetSeconds = nil
         do {
             _ = try await store.put(ClusterKeys.agent(node), try StoreCoding.encode(record))
             published = record
