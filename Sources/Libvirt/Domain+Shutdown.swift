@@ -1,4 +1,4 @@
-import CLibvirt
+internal import CLibvirt
 
 /// How `Domain.shutdown(deadline:)` ended.
 public enum ShutdownOutcome: Sendable, Equatable {
