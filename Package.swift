@@ -91,11 +91,13 @@ let package = Package(
         .testTarget(name: "LibvirtTests", dependencies: ["Libvirt"]),
         .testTarget(name: "DomainXMLTests", dependencies: ["DomainXML"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HACoreTests", dependencies: ["HACore", "HASimulator"], resources: [.copy("Scenarios")]),
+        // A real etcd cluster on loopback for the tests that need one (started and stopped by PID).
+        .target(name: "EtcdTestSupport", dependencies: ["HACoordination"], path: "Tests/EtcdTestSupport"),
         .testTarget(name: "HACoordinationTests", dependencies: [
-            "HACoordination", "Blocking", "vigil-store-crash-helper", .product(name: "Logging", package: "swift-log"),
+            "HACoordination", "Blocking", "vigil-store-crash-helper", "EtcdTestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "HAAgentTests", dependencies: [
-            "HAAgent", "HACore", "Libvirt", "AgentAPI", "LabSupport",
+            "HAAgent", "HACore", "Libvirt", "AgentAPI", "LabSupport", "EtcdTestSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

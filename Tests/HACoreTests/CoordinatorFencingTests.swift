@@ -118,7 +118,8 @@ final class CoordinatorFencingTests: XCTestCase {
     func testStoredStateRoundTripsAndContinuesIdentically() throws {
         var c = started()
         _ = c.handle(.leaseLost("n1"), at: Fixture.at(100))
-        var restored = try JSONDecoder().decode(ClusterCoordinator.self, from: JSONEncoder().encode(c))
+        let snapshot = try JSONDecoder().decode(CoordinatorSnapshot.self, from: JSONEncoder().encode(c.snapshot))
+        var restored = ClusterCoordinator(configuration: c.configuration, groups: Array(c.definitions.values), restoring: snapshot)
         XCTAssertEqual(c.handle(.timerFired, at: Fixture.at(120)), restored.handle(.timerFired, at: Fixture.at(120)))
     }
 
@@ -194,7 +195,7 @@ final class CoordinatorQuarantineTests: XCTestCase {
     func testAQuarantineSurvivesStorageOfTheCoordinator() throws {
         var c = ClusterCoordinator(nodes: [Fixture.node("n1"), Fixture.node("n2")], groups: [])
         _ = quarantine(&c)
-        var stored = try JSONDecoder().decode(ClusterCoordinator.self, from: JSONEncoder().encode(c))
+        var stored = ClusterCoordinator(groups: [], restoring: try JSONDecoder().decode(CoordinatorSnapshot.self, from: JSONEncoder().encode(c.snapshot)))
         XCTAssertEqual(stored.nodes["n1"]!.quarantinedUntil, Fixture.at(1260) + .hours(2))
         _ = stored.handle(.timerFired, at: Fixture.at(1260) + .hours(2))
         XCTAssertEqual(stored.nodes["n1"]!.state, .up)

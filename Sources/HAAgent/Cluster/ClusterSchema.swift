@@ -7,8 +7,8 @@ import HACore
 /// - `leader`: the elected coordinator, bound to its lease; its create revision is the fencing token.
 /// - `agents/<node>`: how other hosts reach this one (live migration URI).
 /// - `groups/<group>`: a group's definition and storage bindings (written by the API).
-/// - `coordinator/nodes`, `coordinator/groups/<group>`: the coordinator's state (`StoredCoordinator`),
-///   written with the fencing token.
+/// - `coordinator/nodes`, `coordinator/groups/<group>`, `coordinator/leaseLosses`, `coordinator/wakeups`:
+///   the coordinator's snapshot (`StoredCoordinator`), written with the fencing token.
 /// - `tasks/<node>/<group>`: work the leader gives a node (written with the fencing token).
 /// - `inbox/<id>`: events and task reports from nodes and operators, consumed by the leader.
 public enum ClusterKeys {
