@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C interop: module maps over the system's libvirt and libxml2 (Debian: libvirt-dev, libxml2-dev).
@@ -63,6 +65,8 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         // vigild: the agent on every host.
         .executableTarget(name: "vigild", dependencies: [
@@ -71,6 +75,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ]),
         // vigil: the operator's CLI, talking to the local agent.
         .executableTarget(name: "vigil", dependencies: [
@@ -86,11 +91,13 @@ let package = Package(
         .testTarget(name: "LibvirtTests", dependencies: ["Libvirt"]),
         .testTarget(name: "DomainXMLTests", dependencies: ["DomainXML"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HACoreTests", dependencies: ["HACore", "HASimulator"], resources: [.copy("Scenarios")]),
+        // A real etcd cluster on loopback for the tests that need one (started and stopped by PID).
+        .target(name: "EtcdTestSupport", dependencies: ["HACoordination"], path: "Tests/EtcdTestSupport"),
         .testTarget(name: "HACoordinationTests", dependencies: [
-            "HACoordination", "Blocking", "vigil-store-crash-helper", .product(name: "Logging", package: "swift-log"),
+            "HACoordination", "Blocking", "vigil-store-crash-helper", "EtcdTestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "HAAgentTests", dependencies: [
-            "HAAgent", "HACore", "Libvirt", "AgentAPI", "LabSupport",
+            "HAAgent", "HACore", "Libvirt", "AgentAPI", "LabSupport", "EtcdTestSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

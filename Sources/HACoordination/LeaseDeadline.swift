@@ -32,8 +32,9 @@ public struct LeaseDeadline: Sendable, Hashable {
     }
 
     public private(set) var state: State = .unheld
-    /// Time kept between the fence and the earliest possible expiry in the store.
-    public let fenceMargin: Duration
+    /// Time kept between the fence and the earliest possible expiry in the store (the shell may
+    /// change it as the time the fence needs changes, e.g. with the number of guests to kill).
+    public var fenceMargin: Duration
 
     public init(fenceMargin: Duration) { self.fenceMargin = fenceMargin }
 

@@ -6,6 +6,13 @@ import Logging
 /// it to libvirt. Must return only once the domains are stopped.
 public protocol SelfFence: Sendable {
     func stopHADomains(reason: String) async
+    /// How many HA guests a fence would stop now (the fence margin grows with it); readable at any
+    /// time without waiting for anything that may hang.
+    var haGuestCount: Int { get }
+}
+
+extension SelfFence {
+    public var haGuestCount: Int { 0 }
 }
 
 /// Membership timing. Default TTL 5 s, from measurements (3 etcd members on loopback, 2 cores;
@@ -25,8 +32,9 @@ public struct MembershipConfiguration: Sendable {
     public var keepAliveInterval: Duration
     /// Time between renewals after one failed.
     public var retryInterval: Duration
-    /// The fence fires this long before the earliest moment the store may expire the lease:
-    /// the time `SelfFence.stopHADomains` needs, plus clock-rate slack.
+    /// The fence fires this long before the earliest moment the store may expire the lease, plus
+    /// the time killing the host's HA guests takes (`SelfFenceMargin`: measured at each fence, scaled
+    /// to the guests run now): clock-rate slack and the stop's own start-up.
     public var fenceMargin: Duration
     /// How often the fence deadline is checked (the fence fires at most this late).
     public var checkInterval: Duration
@@ -50,6 +58,9 @@ public struct FenceEvent: Sendable, Hashable {
     public var firedAt: Duration
     /// When `stopHADomains` returned.
     public var stoppedAt: Duration
+    /// The HA guests it stopped, and the margin it was fired with.
+    public var guests: Int
+    public var margin: Duration
     /// The earliest moment the store could expire the lease.
     public var earliestExpiry: Duration { lastConfirmedSend + ttl }
 }
@@ -65,6 +76,10 @@ public actor Membership {
     private let logger: Logger
     private let origin = ContinuousClock.now
     private var deadline: LeaseDeadline
+    /// The fence margin for the guests run now, from the kills measured so far.
+    public private(set) var margin: SelfFenceMargin
+    /// The guest count the margin was last set for (a warning is logged once per count that does not fit).
+    private var marginGuests = 0
     private var fenceHooks: [@Sendable (String) async -> Void] = []
     private var tasks: [Task<Void, Never>] = []
     /// True while the domains are being stopped: no rejoin before they are.
@@ -89,10 +104,30 @@ public actor Membership {
         precondition(configuration.fenceMargin < .seconds(configuration.ttlSeconds),
                      "the fence margin must be shorter than the lease TTL")
         deadline = LeaseDeadline(fenceMargin: configuration.fenceMargin)
+        // Beyond TTL − 2 renewal intervals a node could fence itself between two good renewals.
+        let ttl = TimeSpan.seconds(configuration.ttlSeconds)
+        let slack = TimeSpan(configuration.fenceMargin)
+        margin = SelfFenceMargin(slack: slack, ceiling: max(slack, ttl + TimeSpan(configuration.keepAliveInterval) * -2))
+    }
+
+    /// Sets the fence margin for the HA guests run now (warns once per count the lease cannot fit).
+    private func refreshMargin() {
+        let guests = selfFence.haGuestCount
+        deadline.fenceMargin = margin.margin(guests: guests).duration
+        guard guests != marginGuests else { return }
+        marginGuests = guests
+        if !margin.fits(guests: guests) {
+            logger.warning("the lease is too short to kill this host's HA guests before it could expire: raise the lease TTL", metadata: [
+                "node": "\(record.id)", "guests": "\(guests)", "fence.needed": "\(margin.needed(guests: guests))",
+                "fence.margin": "\(margin.ceiling)", "lease.ttl": "\(configuration.ttlSeconds)s"])
+        }
     }
 
     /// Seconds since this membership was created, monotonic.
     public func now() -> Duration { ContinuousClock.now - origin }
+
+    /// The margin the fence deadline keeps now (slack plus the estimated kill time of the guests).
+    public var fenceMargin: Duration { deadline.fenceMargin }
 
     /// The lease deadline's state (held with its last confirmed renewal, fenced, unheld).
     public var leaseState: LeaseDeadline.State { deadline.state }
@@ -203,6 +238,7 @@ public actor Membership {
         while !Task.isCancelled {
             let due = deadline.fenceDeadline.map { $0 - now() } ?? configuration.checkInterval
             try? await Task.sleep(for: min(max(due, .milliseconds(1)), configuration.checkInterval))
+            refreshMargin()
             await perform(deadline.tick(now: now()), reason: "lease renewal not confirmed in time")
         }
     }
@@ -217,17 +253,21 @@ public actor Membership {
         fencedLease = lease
         lease = nil
         fencing = true
+        let guests = selfFence.haGuestCount
         await selfFence.stopHADomains(reason: reason)
+        let stoppedAt = now()
+        margin.measured(guests: guests, took: TimeSpan(stoppedAt - firedAt))
         for hook in fenceHooks { await hook(reason) }
         fencing = false
         let event = FenceEvent(reason: reason, lastConfirmedSend: lastSend, ttl: ttl, deadline: fenceDeadline,
-                               firedAt: firedAt, stoppedAt: now())
+                               firedAt: firedAt, stoppedAt: stoppedAt, guests: guests, margin: deadline.fenceMargin)
         fences.append(event)
         // The bound: every HA domain stopped before the store could expire the lease (and anyone take them).
         let slack = event.earliestExpiry - event.stoppedAt
         logger.critical(slack > .zero ? "self-fenced: HA domains stopped before the earliest lease expiry"
                                       : "self-fenced LATE: HA domains stopped after the earliest lease expiry", metadata: [
             "node": "\(record.id)", "stoppedAt": "\(event.stoppedAt)",
-            "lease.earliestExpiry": "\(event.earliestExpiry)", "met.by.seconds": "\(slack)"])
+            "lease.earliestExpiry": "\(event.earliestExpiry)", "met.by.seconds": "\(slack)",
+            "guests": "\(guests)", "fence.margin": "\(event.margin)", "kill.took": "\(event.stoppedAt - event.firedAt)"])
     }
 }

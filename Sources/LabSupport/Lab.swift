@@ -108,6 +108,39 @@ public final class Lab: Sendable {
         try await script.run(["exec", host] + command, input: input)
     }
 
+    /// The host whose etcd member leads (as the members report it), asked from `via`; nil when no
+    /// member that answers knows a leader.
+    public func etcdLeader(via: String = "h1") async throws(LabError) -> String? {
+        let out = try await exec(via, ["etcdctl", "--endpoints=\(etcdEndpoints.joined(separator: ","))",
+                                       "--command-timeout=2s", "endpoint", "status", "-w", "json"])
+        struct Endpoint: Decodable {
+            struct Status: Decodable {
+                struct Header: Decodable { var member_id: UInt64 }
+                var header: Header
+                var leader: UInt64
+            }
+            var Endpoint: String
+            var Status: Status
+        }
+        guard let statuses = try? JSONDecoder().decode([Endpoint].self, from: Data(out.utf8)),
+              let leader = statuses.first(where: { $0.Status.leader != 0 })?.Status.leader,
+              let endpoint = statuses.first(where: { $0.Status.header.member_id == leader })?.Endpoint else { return nil }
+        return hosts.first { endpoint == "http://\($0.address):2379" }?.name
+    }
+
+    /// Makes the host's etcd member the leader (etcdctl move-leader), asked from `via`.
+    public func moveEtcdLeader(to host: String, via: String = "h1") async throws(LabError) {
+        let target = try self.host(host)
+        let out = try await exec(via, ["etcdctl", "--endpoints=http://\(target.address):2379", "--command-timeout=2s",
+                                       "endpoint", "status", "-w", "json"])
+        guard let range = out.range(of: "\"member_id\":"),
+              let id = UInt64(out[range.upperBound...].prefix { $0.isNumber }) else {
+            throw .commandFailed(arguments: ["etcdctl endpoint status", host], status: 0, message: out)
+        }
+        try await exec(via, ["etcdctl", "--endpoints=\(etcdEndpoints.joined(separator: ","))", "--command-timeout=5s",
+                             "move-leader", String(id, radix: 16)])
+    }
+
     /// The lab BMC's address and port (`lib/bmc.py`, on the root leg: reachable from every host
     /// that is not partitioned, and from this namespace).
     public var bmcAddress: (ip: String, port: Int) { ("10.77.0.1", 6230) }

@@ -1,4 +1,4 @@
-import CLibvirt
+internal import CLibvirt
 import Synchronization
 
 /// A connection to a libvirt daemon or driver (`virConnectPtr`), closed when released or by `close()`.
@@ -8,15 +8,28 @@ import Synchronization
 /// only Swift state they add is behind a `Mutex`. The C error of a failed call is thread-local, so it is
 /// copied synchronously inside the same wrapper call (see `check`). This is the one place that decision
 /// is made; no other type in this module opts out of Sendable checking.
+///
+/// Closing: every call (on the connection or on one of its domains) holds the C handle for as long as
+/// it runs (`HandleLifetime`), so `close()` may race calls in flight on other threads: it returns at
+/// once, later calls throw `.connectionClosed`, and the handle is released when the last call ends.
+/// A `Domain` keeps libvirt's own reference to the connection, so libvirt frees it only once its
+/// domains are released too.
 public final class Connection: @unchecked Sendable {
     /// The URI this connection was opened with.
     public let uri: String
     /// Whether it was opened read-only.
     public let readOnly: Bool
-    private let pointer: Mutex<OpaquePointer?>
-    private let closeCallbackKey = Mutex<Int?>(nil)
-    /// Keys of this connection's domain-event streams, finished when the connection closes.
-    let eventStreamKeys = Mutex<Set<Int>>([])
+    let state: Mutex<State>
+
+    /// The handle's lifetime and the callbacks registered on it, changed together under one lock so
+    /// that a registration racing `close()` is either cleaned up by the close or sees it and undoes itself.
+    struct State {
+        var lifetime: HandleLifetime<OpaquePointer>
+        /// Domain-event streams: their key in the callback table and libvirt's callback ID.
+        var eventCallbacks: [Int: Int32] = [:]
+        /// The close-notification stream's key in `closeContinuations`, once registered.
+        var closeCallbackKey: Int?
+    }
 
     /// Opens `uri` (e.g. `qemu:///system`, `test:///default`, `qemu+tcp://host/system`).
     public init(uri: String, readOnly: Bool = false) throws(LibvirtError) {
@@ -25,38 +38,62 @@ public final class Connection: @unchecked Sendable {
         let handle = try check(virConnectOpenAuth(uri, vigil_virConnectAuthPtrDefault(), flags), "Connection.open(\(uri))")
         self.uri = uri
         self.readOnly = readOnly
-        self.pointer = Mutex(handle)
+        self.state = Mutex(State(lifetime: HandleLifetime(handle)))
     }
 
     deinit { close() }
 
-    /// Closes the connection; later calls fail with `.noConnect`. Safe to call more than once.
-    /// Must not race with calls still in flight on this connection.
+    /// Closes the connection: calls from now on throw `.connectionClosed`, close notifications report
+    /// `.client` and domain-event streams end. Calls in flight on other threads finish first with
+    /// the handle still valid; it is released when the last of them ends. Safe to call more than once.
     public func close() {
-        guard let handle = pointer.withLock({ p -> OpaquePointer? in defer { p = nil }; return p }) else { return }
-        if let key = closeCallbackKey.withLock({ $0 }) {
-            _ = virConnectUnregisterCloseCallback(handle, connectionClosedCallback)
-            if let continuation = closeContinuations.remove(key) {
-                continuation.yield(.client)
-                continuation.finish()
-            }
-        }
-        finishDomainEventStreams()
-        virConnectClose(handle)
+        guard let (handle, events, closeKey) = state.withLock({ state -> (OpaquePointer, [Int: Int32], Int?)? in
+            guard let handle = state.lifetime.startClose() else { return nil }
+            defer { state.eventCallbacks = [:]; state.closeCallbackKey = nil }
+            return (handle, state.eventCallbacks, state.closeCallbackKey)
+        }) else { return }
+        defer { endCall() }
+        if let closeKey { unregisterCloseCallback(closeKey, handle: handle) }
+        for (key, callbackID) in events { deregisterDomainEvents(key, callbackID: callbackID, handle: handle) }
     }
 
-    /// The live C handle, or `.noConnect` once closed.
-    func handle(_ call: String) throws(LibvirtError) -> OpaquePointer {
-        guard let handle = pointer.withLock({ $0 }) else {
-            throw LibvirtError(code: .noConnect, domain: 0, message: "connection to \(uri) is closed", call: call)
+    /// Runs `body` with the C handle, which stays valid until it returns even if `close()` runs meanwhile;
+    /// throws `.connectionClosed` once the connection is closed.
+    func withHandle<T>(_ call: String, _ body: (OpaquePointer) throws(LibvirtError) -> T) throws(LibvirtError) -> T {
+        guard let handle = state.withLock({ $0.lifetime.startCall() }) else { throw .connectionClosed(uri: uri, call: call) }
+        defer { endCall() }
+        return try body(handle)
+    }
+
+    /// A C call returning `-1` on failure, with the handle held while it runs.
+    @discardableResult
+    func perform(_ call: String, _ body: (OpaquePointer) -> Int32) throws(LibvirtError) -> Int32 {
+        try withHandle(call) { handle throws(LibvirtError) in try check(body(handle), call) }
+    }
+
+    /// A C call returning `NULL` on failure, with the handle held while it runs.
+    func perform<T>(_ call: String, _ body: (OpaquePointer) -> T?) throws(LibvirtError) -> T {
+        try withHandle(call) { handle throws(LibvirtError) in try check(body(handle), call) }
+    }
+
+    /// Records a callback registered during a call unless `close()` started meanwhile: that close did
+    /// not see it, so the caller must undo the registration. Returns whether it was recorded.
+    func record(_ registration: (inout State) -> Void) -> Bool {
+        state.withLock { state in
+            guard state.lifetime.isOpen else { return false }
+            registration(&state)
+            return true
         }
-        return handle
+    }
+
+    /// Ends one use of the handle, releasing it when that was the last use after `close()`.
+    private func endCall() {
+        if let handle = state.withLock({ $0.lifetime.endCall() }) { virConnectClose(handle) }
     }
 
     /// Whether the connection is open and its transport alive.
     public var isAlive: Bool {
-        guard let handle = pointer.withLock({ $0 }) else { return false }
-        return virConnectIsAlive(handle) == 1
+        (try? withHandle("Connection.isAlive") { virConnectIsAlive($0) == 1 }) ?? false
     }
 
     /// Starts keepalive probes every `interval` seconds; after `count` unanswered probes the connection
@@ -64,42 +101,44 @@ public final class Connection: @unchecked Sendable {
     /// not support keepalive (local drivers such as `test:///`).
     @discardableResult
     public func setKeepAlive(interval: Int32, count: UInt32) throws(LibvirtError) -> Bool {
-        try check(virConnectSetKeepAlive(handle(#function), interval, count), "Connection.setKeepAlive") == 0
+        try perform("Connection.setKeepAlive") { virConnectSetKeepAlive($0, interval, count) } == 0
     }
 
     /// The host name of the hypervisor host.
     public func hostname() throws(LibvirtError) -> String {
-        takeString(try check(virConnectGetHostname(handle(#function)), "Connection.hostname"))
+        takeString(try perform("Connection.hostname") { virConnectGetHostname($0) })
     }
 
     /// CPU, memory and topology of the host.
     public func nodeInfo() throws(LibvirtError) -> NodeInfo {
         var info = virNodeInfo()
-        try check(virNodeGetInfo(handle(#function), &info), "Connection.nodeInfo")
+        try perform("Connection.nodeInfo") { virNodeGetInfo($0, &info) }
         return NodeInfo(info)
     }
 
     /// Free memory on the host in bytes.
     public func freeMemory() throws(LibvirtError) -> UInt64 {
-        let h = try handle(#function)
-        let free = virNodeGetFreeMemory(h)
-        if free == 0, let err = virGetLastError(), err.pointee.code != 0 { throw LibvirtError.last(call: "Connection.freeMemory") }
-        return UInt64(free)
+        try withHandle("Connection.freeMemory") { handle throws(LibvirtError) in
+            let free = virNodeGetFreeMemory(handle)
+            if free == 0, let err = virGetLastError(), err.pointee.code != 0 { throw LibvirtError.last(call: "Connection.freeMemory") }
+            return UInt64(free)
+        }
     }
 
     /// The capabilities XML of the host and its hypervisor.
     public func capabilities() throws(LibvirtError) -> String {
-        takeString(try check(virConnectGetCapabilities(handle(#function)), "Connection.capabilities"))
+        takeString(try perform("Connection.capabilities") { virConnectGetCapabilities($0) })
     }
 
     /// Compares a `<cpu>` XML description with the host CPU.
     public func compareCPU(xml: String) throws(LibvirtError) -> CPUComparison {
-        let result = virConnectCompareCPU(try handle(#function), xml, 0)
-        switch result {
-        case VIR_CPU_COMPARE_INCOMPATIBLE.rawValue: return .incompatible
-        case VIR_CPU_COMPARE_IDENTICAL.rawValue: return .identical
-        case VIR_CPU_COMPARE_SUPERSET.rawValue: return .superset
-        default: throw LibvirtError.last(call: "Connection.compareCPU")
+        try withHandle("Connection.compareCPU") { handle throws(LibvirtError) in
+            switch virConnectCompareCPU(handle, xml, 0) {
+            case VIR_CPU_COMPARE_INCOMPATIBLE.rawValue: return .incompatible
+            case VIR_CPU_COMPARE_IDENTICAL.rawValue: return .identical
+            case VIR_CPU_COMPARE_SUPERSET.rawValue: return .superset
+            default: throw LibvirtError.last(call: "Connection.compareCPU")
+            }
         }
     }
 
@@ -113,47 +152,14 @@ public final class Connection: @unchecked Sendable {
     /// The version of libvirt on the other side (the daemon, or the library for local drivers).
     public func daemonVersion() throws(LibvirtError) -> LibvirtVersion {
         var version: UInt = 0
-        try check(virConnectGetLibVersion(handle(#function), &version), "Connection.daemonVersion")
+        try perform("Connection.daemonVersion") { virConnectGetLibVersion($0, &version) }
         return LibvirtVersion(encoded: version)
     }
 
     /// The hypervisor's version (e.g. QEMU 7.2.0 as 7.2.0).
     public func hypervisorVersion() throws(LibvirtError) -> LibvirtVersion {
         var version: UInt = 0
-        try check(virConnectGetVersion(handle(#function), &version), "Connection.hypervisorVersion")
+        try perform("Connection.hypervisorVersion") { virConnectGetVersion($0, &version) }
         return LibvirtVersion(encoded: version)
     }
-
-    // MARK: Close notification
-
-    /// Why libvirt closed a connection (`virConnectCloseReason`).
-    public enum CloseReason: Int32, Sendable {
-        case error = 0, endOfFile = 1, keepalive = 2, client = 3
-    }
-
-    /// A stream that yields once when libvirt closes this connection from its side (daemon died,
-    /// keepalive timeout, socket error). Only one such stream may exist per connection.
-    public func closeNotifications() throws(LibvirtError) -> AsyncStream<CloseReason> {
-        let (stream, continuation) = AsyncStream<CloseReason>.makeStream()
-        let key = closeContinuations.insert(continuation)
-        let h = try handle(#function)
-        do {
-            try check(virConnectRegisterCloseCallback(h, connectionClosedCallback, CallbackTable<AsyncStream<CloseReason>.Continuation>.opaque(key), nil),
-                      "Connection.closeNotifications")
-        } catch {
-            closeContinuations.remove(key)
-            throw error
-        }
-        closeCallbackKey.withLock { $0 = key }
-        return stream
-    }
-}
-
-let closeContinuations = CallbackTable<AsyncStream<Connection.CloseReason>.Continuation>()
-
-private let connectionClosedCallback: virConnectCloseFunc = { _, reason, opaque in
-    let key = CallbackTable<AsyncStream<Connection.CloseReason>.Continuation>.key(opaque)
-    guard let continuation = closeContinuations.remove(key) else { return }
-    continuation.yield(Connection.CloseReason(rawValue: reason) ?? .error)
-    continuation.finish()
 }

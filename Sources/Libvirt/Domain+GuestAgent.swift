@@ -1,4 +1,4 @@
-import CLibvirt
+internal import CLibvirt
 
 /// Calls the QEMU guest agent answers from inside the running guest (through the domain's
 /// `org.qemu.guest_agent.0` channel): they prove the guest OS itself runs, not only QEMU.
@@ -8,14 +8,14 @@ extension Domain {
     public func guestTime() throws(LibvirtError) -> GuestTime {
         var seconds: Int64 = 0
         var nanoseconds: UInt32 = 0
-        try check(virDomainGetTime(handle, &seconds, &nanoseconds, 0), "Domain.guestTime")
+        try perform("Domain.guestTime") { virDomainGetTime(handle, &seconds, &nanoseconds, 0) }
         return GuestTime(seconds: seconds, nanoseconds: nanoseconds)
     }
 
     /// How long libvirt waits for the guest agent's answer to each command on this domain (by
     /// default it waits forever once the agent has answered its sync).
     public func setGuestAgentTimeout(seconds: Int32) throws(LibvirtError) {
-        try check(virDomainAgentSetResponseTimeout(handle, seconds, 0), "Domain.setGuestAgentTimeout")
+        try perform("Domain.setGuestAgentTimeout") { virDomainAgentSetResponseTimeout(handle, seconds, 0) }
     }
 
     /// The domain's name for the guest agent's virtio-serial channel.

@@ -1,4 +1,4 @@
-import CLibvirt
+internal import CLibvirt
 import Foundation
 
 /// How `Domain.shutdown(deadline:)` ended.

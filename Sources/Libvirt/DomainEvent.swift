@@ -1,4 +1,4 @@
-import CLibvirt
+internal import CLibvirt
 
 /// A domain lifecycle event (`VIR_DOMAIN_EVENT_ID_LIFECYCLE`), as delivered by libvirt's event loop.
 public struct DomainEvent: Sendable, Equatable, CustomStringConvertible {
@@ -38,17 +38,14 @@ public struct DomainEvent: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(domainName): \(kind) (detail \(detail))" }
 }
 
-private typealias EventContinuation = AsyncStream<DomainEvent>.Continuation
-private let eventContinuations = CallbackTable<EventContinuation>()
+/// Continuations of the domain-event streams, looked up by the key libvirt passes to the callback.
+typealias EventTable = CallbackTable<AsyncStream<DomainEvent>.Continuation>
+let eventContinuations = EventTable()
 
 private let lifecycleCallback: virConnectDomainEventCallback = { _, domain, event, detail, opaque in
-    guard let domain, let continuation = eventContinuations.value(for: CallbackTable<EventContinuation>.key(opaque)) else { return 0 }
-    let name = virDomainGetName(domain).map { String(cString: $0) } ?? ""
-    var buffer = [CChar](repeating: 0, count: Int(VIR_UUID_STRING_BUFLEN))
-    _ = virDomainGetUUIDString(domain, &buffer)
-    let uuid = String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    guard let domain, let continuation = eventContinuations.value(for: EventTable.key(opaque)) else { return 0 }
     if let kind = DomainEvent.Kind(rawValue: event) {
-        continuation.yield(DomainEvent(domainName: name, domainUUID: uuid, kind: kind, detail: detail))
+        continuation.yield(DomainEvent(domainName: Domain.name(of: domain), domainUUID: Domain.uuid(of: domain), kind: kind, detail: detail))
     }
     return 0
 }
@@ -56,35 +53,37 @@ private let lifecycleCallback: virConnectDomainEventCallback = { _, domain, even
 extension Connection {
     /// Lifecycle events of every domain on this connection (or only `domain`), from now on.
     /// Events arrive on libvirt's event-loop thread within milliseconds; the stream ends when it is
-    /// cancelled or the connection closes. Each call registers its own callback.
+    /// cancelled or the connection closes. Each call registers its own callback; libvirt takes one per
+    /// connection and domain filter (a second stream of the same kind throws `.invalidArgument`).
     public func domainEvents(of domain: Domain? = nil) throws(LibvirtError) -> AsyncStream<DomainEvent> {
-        let (stream, continuation) = AsyncStream<DomainEvent>.makeStream(bufferingPolicy: .bufferingNewest(4096))
-        let key = eventContinuations.insert(continuation)
-        let h = try handle(#function)
-        let callbackID: Int32
-        do {
-            callbackID = try check(vigil_register_lifecycle_callback(h, domain?.handle, lifecycleCallback, CallbackTable<EventContinuation>.opaque(key), nil),
-                                   "Connection.domainEvents")
-        } catch {
-            eventContinuations.remove(key)
-            throw error
-        }
-        eventStreamKeys.withLock { _ = $0.insert(key) }
-        continuation.onTermination = { [weak self] _ in
-            eventContinuations.remove(key)
-            self?.eventStreamKeys.withLock { _ = $0.remove(key) }
-            if let h = try? self?.handle("Connection.domainEvents.cancel") {
-                _ = virConnectDomainEventDeregisterAny(h, callbackID)
+        try withHandle("Connection.domainEvents") { handle throws(LibvirtError) in
+            let (stream, continuation) = AsyncStream<DomainEvent>.makeStream(bufferingPolicy: .bufferingNewest(4096))
+            let key = eventContinuations.insert(continuation)
+            continuation.onTermination = { [weak self] _ in self?.endDomainEvents(key) }
+            let callbackID: Int32
+            do throws(LibvirtError) {
+                callbackID = try check(vigil_register_lifecycle_callback(handle, domain?.handle, lifecycleCallback, EventTable.opaque(key), nil),
+                                       "Connection.domainEvents")
+            } catch {
+                eventContinuations.remove(key)
+                throw error
             }
+            if !record({ $0.eventCallbacks[key] = callbackID }) { deregisterDomainEvents(key, callbackID: callbackID, handle: handle) }
+            return stream
         }
-        return stream
     }
-}
 
-extension Connection {
-    /// Ends every domain-event stream of this connection (it is closing).
-    func finishDomainEventStreams() {
-        let keys = eventStreamKeys.withLock { keys in defer { keys = [] }; return keys }
-        for key in keys { eventContinuations.remove(key)?.finish() }
+    /// Deregisters one stream's callback and ends the stream.
+    func deregisterDomainEvents(_ key: Int, callbackID: Int32, handle: OpaquePointer) {
+        _ = virConnectDomainEventDeregisterAny(handle, callbackID)
+        eventContinuations.remove(key)?.finish()
+    }
+
+    /// The consumer ended a stream: its callback is deregistered unless `close()` has taken that over.
+    private func endDomainEvents(_ key: Int) {
+        try? withHandle("Connection.domainEvents.cancel") { handle in
+            guard let callbackID = state.withLock({ $0.eventCallbacks.removeValue(forKey: key) }) else { return }
+            deregisterDomainEvents(key, callbackID: callbackID, handle: handle)
+        }
     }
 }

@@ -1,4 +1,4 @@
-import CLibvirt
+internal import CLibvirt
 
 /// Flags for `Connection.listDomains` (`virConnectListAllDomainsFlags`); empty lists all.
 public struct ListDomainsFlags: OptionSet, Sendable {

@@ -1,4 +1,4 @@
-import CLibvirt
+internal import CLibvirt
 
 /// A domain's run state (`virDomainState`).
 public enum DomainState: Int32, Sendable, CustomStringConvertible {

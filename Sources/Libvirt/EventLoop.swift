@@ -1,4 +1,4 @@
-import CLibvirt
+internal import CLibvirt
 import Foundation
 import Synchronization
 
@@ -27,7 +27,9 @@ enum EventLoop {
 /// A process-wide table of callback targets, keyed by the integer passed to C as the opaque pointer.
 ///
 /// C callbacks cannot capture Swift context; they get an integer key (never a pointer to a Swift
-/// object, so a late callback after deregistration finds nothing instead of freed memory).
+/// object, so a late callback after deregistration finds nothing instead of freed memory). A callback
+/// running while its target is removed holds its own reference to the value it looked up, so nothing
+/// it uses is freed under it (yielding to a stream that has just finished does nothing).
 final class CallbackTable<Value: Sendable>: Sendable {
     private let entries = Mutex<(next: Int, values: [Int: Value])>((1, [:]))
 
@@ -41,6 +43,9 @@ final class CallbackTable<Value: Sendable>: Sendable {
     }
 
     func value(for key: Int) -> Value? { entries.withLock { $0.values[key] } }
+
+    /// How many targets are registered.
+    var count: Int { entries.withLock { $0.values.count } }
 
     @discardableResult
     func remove(_ key: Int) -> Value? { entries.withLock { $0.values.removeValue(forKey: key) } }

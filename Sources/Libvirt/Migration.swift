@@ -1,4 +1,4 @@
-import CLibvirt
+internal import CLibvirt
 
 /// Flags for live migration (`virDomainMigrateFlags`).
 public struct MigrationFlags: OptionSet, Sendable {
@@ -64,9 +64,10 @@ extension Domain {
     public func migrate(to destination: Connection, flags: MigrationFlags, parameters: MigrationParameters = .init()) throws(LibvirtError) -> Domain {
         try applyMaxDowntime(parameters)
         let params = try TypedParameters(parameters)
-        let destinationHandle = try destination.handle("Domain.migrate(to:)")
-        let result = try check(virDomainMigrate3(handle, destinationHandle, params.pointer, UInt32(params.count), flags.rawValue),
-                               "Domain.migrate(to: \(destination.uri))")
+        let call = "Domain.migrate(to: \(destination.uri))"
+        let result = try destination.withHandle(call) { destinationHandle throws(LibvirtError) in
+            try perform(call) { virDomainMigrate3(handle, destinationHandle, params.pointer, UInt32(params.count), flags.rawValue) }
+        }
         return Domain(handle: result, connection: destination)
     }
 
@@ -74,19 +75,20 @@ extension Domain {
     public func migrate(toURI destinationURI: String, flags: MigrationFlags, parameters: MigrationParameters = .init()) throws(LibvirtError) {
         try applyMaxDowntime(parameters)
         let params = try TypedParameters(parameters)
-        try check(virDomainMigrateToURI3(handle, destinationURI, params.pointer, UInt32(params.count), flags.union(.peerToPeer).rawValue),
-                  "Domain.migrate(toURI: \(destinationURI))")
+        try perform("Domain.migrate(toURI: \(destinationURI))") {
+            virDomainMigrateToURI3(handle, destinationURI, params.pointer, UInt32(params.count), flags.union(.peerToPeer).rawValue)
+        }
     }
 
     /// Sets the longest pause accepted for a migration's switch-over, in milliseconds.
     public func setMigrationMaxDowntime(milliseconds: UInt64) throws(LibvirtError) {
-        try check(virDomainMigrateSetMaxDowntime(handle, milliseconds, 0), "Domain.setMigrationMaxDowntime")
+        try perform("Domain.setMigrationMaxDowntime") { virDomainMigrateSetMaxDowntime(handle, milliseconds, 0) }
     }
 
     /// Progress of the domain's current job (migration, save), or `.none` when idle.
     public func jobInfo() throws(LibvirtError) -> JobInfo {
         var info = virDomainJobInfo()
-        try check(virDomainGetJobInfo(handle, &info), "Domain.jobInfo")
+        try perform("Domain.jobInfo") { virDomainGetJobInfo(handle, &info) }
         return JobInfo(info)
     }
 
@@ -97,14 +99,14 @@ extension Domain {
         var params: UnsafeMutablePointer<virTypedParameter>?
         var count: Int32 = 0
         let flags = completed ? VIR_DOMAIN_JOB_STATS_COMPLETED.rawValue : 0
-        try check(virDomainGetJobStats(handle, &type, &params, &count, flags), "Domain.jobStats")
+        try perform("Domain.jobStats") { virDomainGetJobStats(handle, &type, &params, &count, flags) }
         defer { virTypedParamsFree(params, count) }
         return TypedParameters.decode(params, count: count)
     }
 
     /// Cancels the domain's current job (e.g. a migration in progress).
     public func abortJob() throws(LibvirtError) {
-        try check(virDomainAbortJob(handle), "Domain.abortJob")
+        try perform("Domain.abortJob") { virDomainAbortJob(handle) }
     }
 
     private func applyMaxDowntime(_ parameters: MigrationParameters) throws(LibvirtError) {

@@ -1,4 +1,4 @@
-import CLibvirt
+internal import CLibvirt
 
 /// A host's hardware as libvirt reports it (`virNodeInfo`).
 public struct NodeInfo: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import CLibvirt
+internal import CLibvirt
 
 /// A value of a libvirt typed parameter (`virTypedParameter`).
 public enum TypedValue: Sendable, Equatable {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import HAAgent
 import Logging
+import Metrics
 import ServiceLifecycle
 
 /// `vigild`: the Vigil agent that runs on every hypervisor host.
@@ -28,8 +29,11 @@ struct Vigild: AsyncParsableCommand {
         LogLevelSwitch.shared.set(settings.logLevel)
         LoggingSystem.bootstrap { label in SwitchableLogHandler(label: label) }
         let logger = Logger(label: "vigild")
+        // The agent's registry is the one /metrics renders: libraries' swift-metrics land there too.
+        let metrics = AgentMetrics()
+        MetricsSystem.bootstrap(metrics.factory)
         let reloads = ConfigurationReloads()
-        let agent = VigilAgent(configuration: settings, reloads: reloads, logger: logger)
+        let agent = VigilAgent(configuration: settings, metrics: metrics, reloads: reloads, logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [
                 .init(service: agent),

@@ -13,19 +13,30 @@ final class AgentCluster: @unchecked Sendable {
     let lab: Lab
     let repository: URL
     private(set) var agentPIDs: [String: Int32] = [:]
+    /// Hosts this test faulted (powered off, cut off, agent killed, stopped or hung): their peers may
+    /// rightly suspect them. Suspicion of any other host is false (see `SuspicionAudit`).
+    private(set) var faulted: Set<String> = []
     let started = Date()
     /// Each host's `fencing:` section: the lab's fence agent against the lab BMC (nil: no fence devices).
     let fencing: String?
     /// The emulated watchdog's timeout on every host, started before its agent (nil: no watchdog).
     let watchdogSeconds: Int?
 
-    init(lab: Lab, fenceDevices: Bool = false, watchdogSeconds: Int? = nil) async throws {
+    /// `fenceLevels`: every host's fencing levels, one lab fence device each, by its fault: nil for a
+    /// working device, "hang" (never answers; its 2 s timeout ends it) or "fail" (exit 1).
+    /// `fenceDevices` is one working level.
+    init(lab: Lab, fenceDevices: Bool = false, fenceLevels: [String?]? = nil, watchdogSeconds: Int? = nil) async throws {
         self.lab = lab
         self.watchdogSeconds = watchdogSeconds
-        if fenceDevices {
+        if let levels = fenceLevels ?? (fenceDevices ? [nil] : nil) {
             let secret = try await lab.bmcSecret()
-            let device = "{agent: \(lab.fenceAgent), options: {ip: \(lab.bmcAddress.ip), ipport: \"\(lab.bmcAddress.port)\", password: \(secret)}, timeout_seconds: 5}"
-            fencing = "fencing:\n  nodes:\n" + lab.hosts.map { "    \($0.name):\n      - - \(device)\n" }.joined()
+            let devices = levels.map { fault in
+                "{agent: \(lab.fenceAgent), options: {ip: \(lab.bmcAddress.ip), ipport: \"\(lab.bmcAddress.port)\", password: \(secret)"
+                    + (fault.map { ", simulate: \($0)}, timeout_seconds: 2}" } ?? "}, timeout_seconds: 5}")
+            }
+            fencing = "fencing:\n  nodes:\n" + lab.hosts.map { h in
+                "    \(h.name):\n" + devices.map { "      - - \($0)\n" }.joined()
+            }.joined()
         } else {
             fencing = nil
         }
@@ -115,18 +126,21 @@ final class AgentCluster: @unchecked Sendable {
 
     /// kill -9 of the agent alone; its guests keep running.
     func killAgent(on host: String) {
+        faulted.insert(host)
         if let pid = agentPIDs.removeValue(forKey: host) { Foundation.kill(pid, SIGKILL) }
     }
 
     /// A graceful stop (SIGTERM, as systemctl stop): waits until the agent has exited.
     func stopAgent(on host: String) async {
         guard let pid = agentPIDs.removeValue(forKey: host) else { return }
+        faulted.insert(host)
         Foundation.kill(pid, SIGTERM)
         for _ in 0..<100 where Foundation.kill(pid, 0) == 0 { try? await Task.sleep(for: .milliseconds(100)) }
     }
 
     /// SIGSTOP or SIGCONT of the agent: a hung agent, the host running on.
     func signalAgent(on host: String, _ signal: Int32) {
+        faulted.insert(host)
         if let pid = agentPIDs[host] { Foundation.kill(pid, signal) }
     }
 
@@ -157,9 +171,34 @@ final class AgentCluster: @unchecked Sendable {
         let watch = DuplicateWatch()
         watch.start(self, domains: vms)
         let loss = Date()
+        try await kill(host)
+        return (watch, loss)
+    }
+
+    /// Powers the host off (lab kill: every process in its namespaces, its agent with it).
+    func kill(_ host: String) async throws {
+        faulted.insert(host)
         try await lab.kill(host)
         agentDied(on: host)
-        return (watch, loss)
+    }
+
+    /// Cuts the host off the cluster network (its agent and guests run on).
+    func partition(_ host: String) async throws {
+        faulted.insert(host)
+        try await lab.partition(host)
+    }
+
+    /// Checks the agents' logs for suspicion or fencing of hosts this test left healthy: counts the
+    /// suspicions (a loaded machine may cause some; suspicion alone harms nobody) and fails the test
+    /// for a healthy host fenced.
+    func auditSuspicion() {
+        let logs = Dictionary(uniqueKeysWithValues: lab.hosts.map { ($0.name, (try? String(contentsOfFile: log($0.name), encoding: .utf8)) ?? "") })
+        let finding = SuspicionAudit.audit(logs: logs, faulted: faulted)
+        SuspicionAudit.record(finding)
+        print("[lab] false suspicion: \(finding.suspicions.count) suspicion(s) of hosts this test left healthy"
+              + (finding.suspicions.isEmpty ? "" : " (\(finding.suspicions.joined(separator: ", ")))")
+              + ", \(finding.fenced.count) fenced")
+        XCTAssertEqual(finding.fenced, [], "a host this test left healthy was fenced")
     }
 
     func stopAgents() {
@@ -175,6 +214,12 @@ final class AgentCluster: @unchecked Sendable {
         if let body { request.body = .bytes(ByteBuffer(bytes: Array(body))) }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         return (Int(response.status.code), Data(try await response.body.collect(upTo: 1 << 20).readableBytesView))
+    }
+
+    /// The host agent's `/metrics` page, read inside the host (it listens on its loopback).
+    func metrics(on host: String) async throws -> String {
+        try await lab.exec(host, ["python3", "-c",
+            "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:9477/metrics', timeout=2).read().decode())"])
     }
 
     func status(via host: String) async throws -> ClusterStatus {

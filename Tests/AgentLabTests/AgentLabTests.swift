@@ -13,10 +13,11 @@ final class AgentLabTests: XCTestCase {
     }
 
     /// Brings up a lab with an agent on every host and waits for a leader.
-    func withCluster(hosts: Int = 3, fenceDevices: Bool = false, watchdogSeconds: Int? = nil,
+    func withCluster(hosts: Int = 3, fenceDevices: Bool = false, fenceLevels: [String?]? = nil, watchdogSeconds: Int? = nil,
                      _ body: (AgentCluster) async throws -> Void) async throws {
         try await Lab.with(hosts: hosts) { lab in
-            let cluster = try await AgentCluster(lab: lab, fenceDevices: fenceDevices, watchdogSeconds: watchdogSeconds)
+            let cluster = try await AgentCluster(lab: lab, fenceDevices: fenceDevices, fenceLevels: fenceLevels,
+                                                 watchdogSeconds: watchdogSeconds)
             defer { cluster.stopAgents() }
             for h in lab.hosts { try await cluster.startAgent(on: h.name) }
             try await cluster.waitUntil("a leader and every node a member", timeout: 60) {
@@ -24,6 +25,7 @@ final class AgentLabTests: XCTestCase {
                 return s.leader != nil && s.nodes.filter(\.member).count == hosts
             }
             try await body(cluster)
+            cluster.auditSuspicion()
         }
     }
 
@@ -191,7 +193,7 @@ final class AgentLabTests: XCTestCase {
             let watch = DuplicateWatch()
             watch.start(c, domains: vms)
             let cut = Date()
-            try await c.lab.partition(victim)
+            try await c.partition(victim)
             print("partitioned \(victim), which runs \(victims)")
             try await c.waitUntil("\(victim) fenced itself (its guests stopped)", timeout: 30) {
                 victims.allSatisfy { vm in !c.runningHosts(of: vm).contains(victim) }

@@ -55,7 +55,7 @@ extension AgentLabTests {
             }
             for vm in vms { _ = try await c.lab.waitForHeartbeat(of: vm, after: labNow() - 1, timeout: 120) }
             let loss = Date()
-            try await c.lab.kill(victim)
+            try await c.kill(victim)
             let offsets = c.logOffsets()
             let starter = Task.detached {
                 try await withThrowingTaskGroup(of: Void.self) { group in

@@ -139,7 +139,7 @@ extension AgentLabTests {
             // Observers outside the agents: h2's libvirtd (its unix socket still answers when cut off) and
             // the etcd majority on the other side (h2's record goes when its lease expires).
             let cut = Date()
-            try await c.lab.partition("h2")
+            try await c.partition("h2")
             var gone: Double?, expired: Double?
             while Date().timeIntervalSince(cut) < 30 && (gone == nil || expired == nil) {
                 if gone == nil, vms.allSatisfy({ !c.runningHosts(of: $0).contains("h2") }) { gone = Date().timeIntervalSince(cut) }
@@ -162,8 +162,12 @@ extension AgentLabTests {
             let vms = (1...4).map { "vm\($0)" }
             try await c.addOnline(vms)
             let status = try await c.status(via: "h1")
-            // The host that leads Vigil (and, if it also holds etcd's leader, the worst case of both).
-            let victim = status.leader ?? "h2"
+            // The host that leads Vigil, made etcd's leader too: the worst case of both.
+            let victim = try XCTUnwrap(status.leader)
+            try await c.lab.moveEtcdLeader(to: victim)
+            try await c.waitUntil("etcd led by \(victim)", timeout: 10) { try await c.lab.etcdLeader() == victim }
+            let stillLeads = try await c.status(via: "h1").leader
+            XCTAssertEqual(stillLeads, victim, "Vigil's leader stays through etcd's leader change")
             let victims = vms.filter { c.runningHosts(of: $0) == [victim] }
             let survivors = c.lab.hosts.map(\.name).filter { $0 != victim }
             let offsets = c.logOffsets()
@@ -173,7 +177,7 @@ extension AgentLabTests {
             XCTAssertEqual(r.heartbeat.count, victims.count, "every guest of \(victim) beats again from a new boot")
             let logs = c.lab.hosts.filter { $0.name != victim }.map { c.tail(c.log($0.name), lines: 400) }.joined(separator: "\n")
             XCTAssertTrue(logs.contains("node fenced") && logs.contains("fenced by level 1"), "the fence device confirmed the power-off")
-            print(String(format: "power-off of %@ (Vigil's leader, with %@), fence device: suspected by its peers %.2f s, fenced %.2f s, every guest running elsewhere %.2f s, heartbeats back %.2f s",
+            print(String(format: "power-off of %@ (Vigil's and etcd's leader, with %@), fence device: suspected by its peers %.2f s, fenced %.2f s, every guest running elsewhere %.2f s, heartbeats back %.2f s",
                          victim, "\(victims)", r.suspected ?? -1, r.fenced ?? -1, r.allRunning ?? -1, r.allBeating ?? -1))
             for other in survivors {
                 XCTAssertFalse(logs.contains("node=\(other) proof="), "\(other), a healthy host, was fenced")
@@ -184,6 +188,18 @@ extension AgentLabTests {
                 XCTAssertTrue(recovery.contains("from \(victim)") && recovery.contains("fenced (proven)"), "status shows the recovery: \(recovery)")
                 print("  \(vm): last recovery \(recovery)")
             }
+            // The new leader exports the recovery as histograms, up to the guests' first probe answer.
+            let leader = try XCTUnwrap(after.leader)
+            var page = ""
+            try await c.waitUntil("the first probe of \(victims) in \(leader)'s metrics", timeout: 60) {
+                page = try await c.metrics(on: leader)
+                return page.contains("vigil_recovery_first_probe_seconds_count{proof=\"proven\"} \(victims.count)\n")
+            }
+            for phase in ["fence", "start", "online"] {
+                XCTAssertTrue(page.contains("vigil_recovery_\(phase)_seconds_count{proof=\"proven\"} \(victims.count)\n"), page)
+            }
+            print("  \(leader)'s /metrics: " + page.split(separator: "\n").filter { $0.hasPrefix("vigil_recovery_") && !$0.contains("_bucket") }
+                .joined(separator: ", "))
             let duplicates = await watch.stop()
             XCTAssertEqual(duplicates, [:], "a guest ran on two hosts at once")
             for vm in vms { XCTAssertEqual(c.runningHosts(of: vm).count, 1, "\(vm) runs exactly once") }
@@ -231,7 +247,7 @@ extension AgentLabTests {
             kill(libvirtd, SIGSTOP)
             defer { kill(libvirtd, SIGCONT) }
             let cut = Date()
-            try await c.lab.partition("h2")
+            try await c.partition("h2")
             // Observers: the guests' QEMU processes (/proc) and the etcd majority (h2's record).
             var gone: Double?, expired: Double?
             while Date().timeIntervalSince(cut) < 30 && (gone == nil || expired == nil) {
@@ -247,5 +263,54 @@ extension AgentLabTests {
             kill(libvirtd, SIGCONT)
             try await c.lab.heal("h2")
         }
+    }
+
+    /// A fence device that hangs is given up at its timeout and the next level fences; devices that
+    /// all fail leave the lease path. Either way every guest runs elsewhere exactly once.
+    func testAHangingFenceDeviceFallsToTheNextLevel() async throws {
+        try await withCluster(fenceLevels: ["hang", nil]) { c in
+            let (victim, victims, r, logs) = try await powerOffTheBusiestHost(c)
+            XCTAssertTrue(logs.contains("fenced by level 2"), "level 2 confirmed the power-off after level 1 hung")
+            print(String(format: "power-off of %@ (%@), fence level 1 hangs (2 s timeout), level 2 works: suspected %.2f s, "
+                         + "fenced %.2f s, every guest running elsewhere %.2f s", victim, "\(victims)",
+                         r.suspected ?? -1, r.fenced ?? -1, r.allRunning ?? -1))
+            let after = try await c.status(via: c.lab.hosts.map(\.name).first { $0 != victim }!)
+            for vm in victims {
+                XCTAssertTrue(after.groups.first { $0.name == vm }?.lastRecovery?.contains("fenced (proven)") == true)
+            }
+        }
+    }
+
+    func testFailingFenceDevicesLeaveTheLeasePath() async throws {
+        try await withCluster(fenceLevels: ["fail"]) { c in
+            let (victim, victims, r, logs) = try await powerOffTheBusiestHost(c)
+            XCTAssertFalse(logs.contains("node=\(victim) proof="), "no proof of death without a working device")
+            print(String(format: "power-off of %@ (%@), its only fence device fails: every guest running elsewhere %.2f s "
+                         + "(lease 5 s and fencing margin 1 s)", victim, "\(victims)", r.allRunning ?? -1))
+            let after = try await c.status(via: c.lab.hosts.map(\.name).first { $0 != victim }!)
+            for vm in victims {
+                let recovery = after.groups.first { $0.name == vm }?.lastRecovery ?? "none"
+                XCTAssertTrue(recovery.contains("lease and margin"), recovery)
+            }
+        }
+    }
+
+    /// Three guests online, then the host running most of them powered off: every one of them must
+    /// run on a survivor, none twice. Returns the host, its guests, the recovery and the survivors' logs.
+    private func powerOffTheBusiestHost(_ c: AgentCluster) async throws -> (String, [String], Recovery, String) {
+        let vms = ["vm1", "vm2", "vm3"]
+        try await c.addOnline(vms)
+        let placement = Dictionary(grouping: vms) { c.runningHosts(of: $0).first ?? "?" }
+        let victim = placement.filter { $0.key != "?" }.max { ($0.value.count, $1.key) < ($1.value.count, $0.key) }!.key
+        let victims = placement[victim]!
+        let offsets = c.logOffsets()
+        let (watch, loss) = try await c.powerOff(victim, watching: vms)
+        let r = await c.measureRecovery(of: victim, guests: victims, lostAt: loss, logsFrom: offsets, timeout: 60)
+        XCTAssertEqual(r.running.count, victims.count, "every guest of \(victim) runs on a survivor")
+        let duplicates = await watch.stop()
+        XCTAssertEqual(duplicates, [:], "a guest ran on two hosts at once")
+        for vm in vms { XCTAssertEqual(c.runningHosts(of: vm).count, 1, "\(vm) runs exactly once") }
+        let logs = c.lab.hosts.filter { $0.name != victim }.map { c.log($0.name, after: offsets[$0.name] ?? 0) }.joined(separator: "\n")
+        return (victim, victims, r, logs)
     }
 }

@@ -23,7 +23,7 @@ final class NodeFencerTests: XCTestCase {
 
     /// A host record: libvirtd at `uri`, an armed watchdog of `watchdog` seconds (nil: none).
     private func publish(_ node: NodeID, uri: String, watchdog: Double?) async throws {
-        let record = AgentRecord(node: node, migrationURI: uri, watchdogTimeoutSeconds: watchdog)
+        let record = AgentRecord(node: node, migrationURI: uri, watchdogResetSeconds: watchdog)
         _ = try await store.put(ClusterKeys.agent(node), try StoreCoding.encode(record))
     }
 

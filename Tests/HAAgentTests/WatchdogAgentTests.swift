@@ -53,13 +53,13 @@ final class WatchdogAgentTests: XCTestCase {
     }
 
     func testAgentRecordsPublishTheWatchdogTimeoutAndOlderOnesStillDecode() throws {
-        let armed = AgentRecord(node: "h1", migrationURI: "qemu+tcp://h1/system", watchdogTimeoutSeconds: 10)
+        let armed = AgentRecord(node: "h1", migrationURI: "qemu+tcp://h1/system", watchdogResetSeconds: 10)
         let bytes = try StoreCoding.encode(armed)
         XCTAssertEqual(try StoreCoding.decode(AgentRecord.self, bytes, key: "agents/h1"), armed)
         var older = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
         XCTAssertEqual(older.removeValue(forKey: "watchdogTimeoutSeconds") as? Double, 10)
         let decoded = try StoreCoding.decode(AgentRecord.self, Array(try JSONSerialization.data(withJSONObject: older)), key: "agents/h1")
-        XCTAssertNil(decoded.watchdogTimeoutSeconds, "a record of an agent without the field: no watchdog")
+        XCTAssertNil(decoded.watchdogResetSeconds, "a record of an agent without the field: no watchdog")
         XCTAssertEqual(decoded.migrationURI, armed.migrationURI)
     }
 }

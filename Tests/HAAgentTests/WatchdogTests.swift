@@ -25,11 +25,36 @@ import Testing
         let lease = LeaseDeadline.State.held(lastConfirmedSend: .seconds(10), ttl: ttl)
         p.healthTicked(at: .milliseconds(14_999))
         #expect(p.tick(now: .milliseconds(14_999), lease: lease) == .pet, "the lease cannot have expired yet")
-        #expect(p.tick(now: .seconds(15), lease: lease) == .stopPetting(.leaseStale(lastConfirmedSend: .seconds(10), ttl: ttl)))
+        #expect(p.tick(now: .seconds(15), lease: lease) == .stopPetting(.leaseStale(lastConfirmedSend: .seconds(10), window: ttl)))
         #expect(p.state == .starving(since: .seconds(15), lastPet: .milliseconds(14_999),
-                                     reason: .leaseStale(lastConfirmedSend: .seconds(10), ttl: ttl)))
+                                     reason: .leaseStale(lastConfirmedSend: .seconds(10), window: ttl)))
         p.healthTicked(at: .seconds(16))
         #expect(p.tick(now: .seconds(16), lease: lease) == .none, "no pet, and the reason is not repeated")
+    }
+
+    @Test func aPetWindowStopsPettingSoThatTheResetComesBeforeTheLeaseCanExpire() {
+        // TTL 5 s, renewals every 1 s, a 3 s watchdog: pet for 2 s after the last confirmed renewal.
+        let window = WatchdogPetting.window(ttl: ttl, renewal: .seconds(1), timeout: .seconds(3))
+        #expect(window == .seconds(2))
+        #expect(WatchdogPetting.resetAfterExpiry(ttl: ttl, window: window, timeout: .seconds(3)) == .zero,
+                "reset by the time the lease may expire: its expiry is proof at once")
+        var p = WatchdogPetting(armedAt: .zero, healthTolerance: tolerance, petWindow: window)
+        let lease = LeaseDeadline.State.held(lastConfirmedSend: .seconds(10), ttl: ttl)
+        p.healthTicked(at: .seconds(12))
+        #expect(p.tick(now: .milliseconds(11_999), lease: lease) == .pet)
+        #expect(p.tick(now: .seconds(12), lease: lease) == .stopPetting(.leaseStale(lastConfirmedSend: .seconds(10), window: window)))
+        // Last pet at 11.999 s: the 3 s watchdog resets the host by 15 s, the earliest expiry.
+        #expect(p.tick(now: .milliseconds(12_500), lease: .held(lastConfirmedSend: .seconds(12), ttl: ttl)) == .pet,
+                "a renewal confirmed again: petting resumes before the watchdog fires")
+    }
+
+    @Test func theWindowNeverGoesBelowTwoRenewalsNorAboveTheTTL() {
+        // A 10 s watchdog on a 5 s lease: the window cannot make up for it; the reset comes later.
+        let long = WatchdogPetting.window(ttl: ttl, renewal: .seconds(1), timeout: .seconds(10))
+        #expect(long == .seconds(2))
+        #expect(WatchdogPetting.resetAfterExpiry(ttl: ttl, window: long, timeout: .seconds(10)) == .seconds(7))
+        #expect(WatchdogPetting.window(ttl: .seconds(30), renewal: .seconds(1), timeout: .seconds(3)) == .seconds(27))
+        #expect(WatchdogPetting.window(ttl: ttl, renewal: .seconds(3), timeout: .seconds(1)) == ttl)
     }
 
     @Test func stopsWhenFencedOrWithoutALease() {
@@ -114,6 +139,6 @@ import Testing
         #expect(lastPet == .seconds(24))
         #expect(lastPet < .seconds(20) + ttl, "the watchdog fires at most its timeout after the earliest lease expiry")
         #expect(stopped?.at == .seconds(25))
-        #expect(stopped?.reason == .leaseStale(lastConfirmedSend: .seconds(20), ttl: ttl))
+        #expect(stopped?.reason == .leaseStale(lastConfirmedSend: .seconds(20), window: ttl))
     }
 }

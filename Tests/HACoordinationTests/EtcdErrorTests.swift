@@ -1,3 +1,4 @@
+import EtcdTestSupport
 import Foundation
 import HACoordination
 import Testing

@@ -1,4 +1,5 @@
 import Blocking
+import EtcdTestSupport
 import Foundation
 import HACoordination
 import Testing

@@ -1,4 +1,5 @@
 import Blocking
+import EtcdTestSupport
 import Foundation
 import HACoordination
 import HACore
@@ -9,8 +10,13 @@ final class RecordingFence: SelfFence, @unchecked Sendable {
     private let lock = NSLock()
     private var _calls: [(reason: String, at: ContinuousClock.Instant)] = []
     let stopTime: Duration
+    /// The HA guests it pretends to run.
+    let haGuestCount: Int
 
-    init(stopTime: Duration = .milliseconds(100)) { self.stopTime = stopTime }
+    init(stopTime: Duration = .milliseconds(100), guests: Int = 0) {
+        self.stopTime = stopTime
+        self.haGuestCount = guests
+    }
 
     var calls: [(reason: String, at: ContinuousClock.Instant)] { lock.withLock { _calls } }
 

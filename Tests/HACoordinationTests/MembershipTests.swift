@@ -63,4 +63,45 @@ import Testing
         await membership.stop()
         await store.close()
     }
+
+    @Test func theFenceMarginGrowsWithTheGuestsAndWithTheKillsMeasured() async throws {
+        let dir = try TempDir()
+        let store = try EmbeddedStore(path: dir.file("m.sqlite"), sweepInterval: .milliseconds(50))
+        let fence = RecordingFence(stopTime: .milliseconds(900), guests: 6)
+        let log = LogCapture()
+        let membership = Membership(store: store, record: node("host-1"),
+                                    configuration: MembershipConfiguration(ttlSeconds: 30, keepAliveInterval: .milliseconds(200),
+                                                                           fenceMargin: .milliseconds(500)),
+                                    selfFence: fence, logger: log.logger)
+        try await membership.start()
+        // No kill measured yet: 100 ms per guest on top of the slack.
+        #expect(await eventually(timeout: .seconds(5)) { await membership.fenceMargin == .milliseconds(1100) })
+        let lease = try #require(await membership.lease)
+        try await store.revokeLease(lease)
+        #expect(await eventually(timeout: .seconds(10)) { await !membership.fences.isEmpty })
+        let event = try #require(await membership.fences.first)
+        #expect(event.guests == 6 && event.margin == .milliseconds(1100))
+        // The kill took ~900 ms for 6 guests: that is the estimate now (and more for more guests).
+        let measured = try #require(await membership.margin.kills.first)
+        #expect(measured.guests == 6 && measured.took >= .milliseconds(900), "\(measured)")
+        #expect(await eventually(timeout: .seconds(5)) { await membership.fenceMargin >= .milliseconds(1400) })
+        #expect(log.entries.contains { $0.message.contains("self-fenced") && $0.metadata["kill.took"] != nil })
+        await membership.stop()
+        await store.close()
+    }
+
+    @Test func aLeaseTooShortForTheGuestsSaysSo() async throws {
+        let dir = try TempDir()
+        let store = try EmbeddedStore(path: dir.file("m.sqlite"), sweepInterval: .milliseconds(50))
+        let log = LogCapture()
+        // TTL 5 s, renewals every 1 s: at most 3 s of margin; 40 guests at 100 ms need 1.5 + 4 s.
+        let membership = Membership(store: store, record: node("host-1"),
+                                    configuration: MembershipConfiguration(ttlSeconds: 5, fenceMargin: .milliseconds(1500)),
+                                    selfFence: RecordingFence(guests: 40), logger: log.logger)
+        try await membership.start()
+        #expect(await eventually(timeout: .seconds(5)) { await membership.fenceMargin == .seconds(3) })
+        #expect(log.entries.contains { $0.level == .warning && $0.message.contains("raise the lease TTL") && $0.metadata["guests"] == "40" })
+        await membership.stop()
+        await store.close()
+    }
 }

@@ -182,11 +182,20 @@ struct StoreConformance {
         let leaseB = try await store.grantLease(ttlSeconds: 30)
         let a = Election(store: store, candidate: "node-a", key: "el/leader")
         let b = Election(store: store, candidate: "node-b", key: "el/leader")
-        let owners = Ownership(store: store, leaderKey: "el/leader")
+        // A leader's write as the leader shell makes it: fenced by its token, optionally a compare-and-swap.
+        func write(_ value: String, token: FencingToken, expecting revision: Revision? = nil) async throws -> Bool {
+            try await store.fencedTransaction(Transaction(compare: revision.map { [.modRevision("g/vm-1", equals: $0)] } ?? [],
+                                                          success: [.put("g/vm-1", Array(value.utf8))]),
+                                              token: token, leaderKey: "el/leader").succeeded
+        }
+        func remove(token: FencingToken) async throws -> Bool {
+            try await store.fencedTransaction(Transaction(compare: [], success: [.get("g/vm-1"), .delete("g/vm-1")]),
+                                              token: token, leaderKey: "el/leader").reads.first.map { $0 != nil } ?? false
+        }
         let tokenA = try #require(try await a.tryAcquire(lease: leaseA.id))
         #expect(try await b.tryAcquire(lease: leaseB.id) == nil, "only one leader at a time")
         #expect(try await a.tryAcquire(lease: leaseA.id) == tokenA, "re-acquiring keeps the token")
-        #expect(try await owners.assign("vm-1", to: "node-a", token: tokenA) != nil)
+        #expect(try await write("node-a", token: tokenA))
 
         // node-a is deposed (its lease ends) while it still believes it leads; node-b takes over.
         let campaign = Task { try await b.campaign(lease: leaseB.id) }
@@ -195,19 +204,19 @@ struct StoreConformance {
         #expect(tokenB > tokenA)
         #expect(try await b.leader()?.node == "node-b")
         await #expect(throws: StoreError.fencingTokenRejected(token: tokenA.revision, key: "el/leader")) {
-            try await owners.assign("vm-1", to: "node-a", token: tokenA)
+            try await write("node-a again", token: tokenA)
         }
-        let current = try #require(try await owners.owner(of: "vm-1"))
-        #expect(current.record == OwnershipRecord(owner: "node-a", fencingToken: tokenA.revision))
-        #expect(try await owners.assign("vm-1", to: "node-b", token: tokenB, expectedModRevision: current.modRevision) != nil)
-        #expect(try await owners.assign("vm-1", to: "node-b", token: tokenB, expectedModRevision: current.modRevision) == nil,
-                "an ownership CAS on a stale record revision fails without throwing")
+        let current = try #require(try await store.get("g/vm-1"))
+        #expect(current.value == Array("node-a".utf8), "the deposed leader's write left nothing")
+        #expect(try await write("node-b", token: tokenB, expecting: current.modRevision))
+        #expect(try await write("node-b", token: tokenB, expecting: current.modRevision) == false,
+                "a compare-and-swap on a stale revision fails without throwing")
         await #expect(throws: StoreError.fencingTokenRejected(token: tokenA.revision, key: "el/leader")) {
-            try await owners.remove("vm-1", token: tokenA)
+            try await remove(token: tokenA)
         }
-        #expect(try await owners.remove("vm-1", token: tokenB) == true)
-        #expect(try await owners.remove("vm-1", token: tokenB) == false)
-        #expect(try await owners.owner(of: "vm-1") == nil)
+        #expect(try await remove(token: tokenB) == true)
+        #expect(try await remove(token: tokenB) == false)
+        #expect(try await store.get("g/vm-1") == nil)
         try await b.resign()
         #expect(try await b.leader() == nil)
         try await store.revokeLease(leaseB.id)

@@ -91,6 +91,12 @@ final class CoordinatorFencingTests: XCTestCase {
         XCTAssertTrue(r.proven)
         XCTAssertEqual(r.description, "from n1, after its loss was detected: fenced (proven) +1s, start +1s, online +2s")
         XCTAssertTrue(c.handle(.leaseLost("n1"), at: Fixture.at(120)).isEmpty, "its lease lapsing later changes nothing")
+        XCTAssertTrue(c.handle(.guestsAlive("high", on: "n1"), at: Fixture.at(121)).isEmpty)
+        XCTAssertNil(c.states["high"]!.recovery!.firstProbe, "an answer from where the group does not run is not its probe")
+        _ = c.handle(.guestsAlive("high", on: "n2"), at: Fixture.at(124))
+        _ = c.handle(.guestsAlive("high", on: "n2"), at: Fixture.at(130))
+        XCTAssertEqual(c.states["high"]!.recovery!.firstProbe, Fixture.at(124), "the first answer after the start counts")
+        XCTAssertTrue(c.states["high"]!.recovery!.description.hasSuffix("online +2s, first probe +14s"))
     }
 
     func testANewLeaderGivesMembersThatHaveNotRenewedAStartUpGrace() {
@@ -112,7 +118,8 @@ final class CoordinatorFencingTests: XCTestCase {
     func testStoredStateRoundTripsAndContinuesIdentically() throws {
         var c = started()
         _ = c.handle(.leaseLost("n1"), at: Fixture.at(100))
-        var restored = try JSONDecoder().decode(ClusterCoordinator.self, from: JSONEncoder().encode(c))
+        let snapshot = try JSONDecoder().decode(CoordinatorSnapshot.self, from: JSONEncoder().encode(c.snapshot))
+        var restored = ClusterCoordinator(configuration: c.configuration, groups: Array(c.definitions.values), restoring: snapshot)
         XCTAssertEqual(c.handle(.timerFired, at: Fixture.at(120)), restored.handle(.timerFired, at: Fixture.at(120)))
     }
 
@@ -188,7 +195,7 @@ final class CoordinatorQuarantineTests: XCTestCase {
     func testAQuarantineSurvivesStorageOfTheCoordinator() throws {
         var c = ClusterCoordinator(nodes: [Fixture.node("n1"), Fixture.node("n2")], groups: [])
         _ = quarantine(&c)
-        var stored = try JSONDecoder().decode(ClusterCoordinator.self, from: JSONEncoder().encode(c))
+        var stored = ClusterCoordinator(groups: [], restoring: try JSONDecoder().decode(CoordinatorSnapshot.self, from: JSONEncoder().encode(c.snapshot)))
         XCTAssertEqual(stored.nodes["n1"]!.quarantinedUntil, Fixture.at(1260) + .hours(2))
         _ = stored.handle(.timerFired, at: Fixture.at(1260) + .hours(2))
         XCTAssertEqual(stored.nodes["n1"]!.state, .up)

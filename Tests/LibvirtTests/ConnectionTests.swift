@@ -50,7 +50,8 @@ final class ConnectionTests: XCTestCase {
         for await reason in closed { reasons.append(reason) }
         XCTAssertEqual(reasons, [.client])
         XCTAssertThrowsError(try connection.hostname()) { error in
-            XCTAssertEqual((error as! LibvirtError).code, .noConnect)
+            XCTAssertEqual((error as! LibvirtError).code, .connectionClosed)
+            XCTAssertEqual((error as! LibvirtError).source, .wrapper)
         }
     }
 

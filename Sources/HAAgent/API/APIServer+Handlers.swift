@@ -228,8 +228,8 @@ extension APIServer {
 
     func storedCoordinator() async throws -> ClusterCoordinator? {
         guard let stored = try await StoredCoordinator.load(from: store) else { return nil }
-        return stored.coordinator(configuration: (try? configuration.coordinatorConfiguration()) ?? CoordinatorConfiguration(),
-                                  groups: try await groupSpecs().values.map(\.definition))
+        return ClusterCoordinator(configuration: (try? configuration.coordinatorConfiguration()) ?? CoordinatorConfiguration(),
+                                  groups: try await groupSpecs().values.map(\.definition), restoring: stored)
     }
 
     func groupSpecs() async throws -> [GroupID: GroupSpec] {

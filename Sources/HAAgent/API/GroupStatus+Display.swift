@@ -9,6 +9,9 @@ extension GroupStatus {
         return "running on \(holder) as far as Vigil knows: its agent is unreachable and its disk locks refuse every start elsewhere; retried, not a failure"
     }
 
+    /// Every value `name` takes (the metrics publish each group's status as one of them).
+    static let names = ["offline", "starting", "online", "restarting", "stopping", "migrating", "failed", "locked"]
+
     /// The status without its associated values.
     var name: String {
         switch self {

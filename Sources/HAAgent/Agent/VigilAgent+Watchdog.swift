@@ -12,6 +12,7 @@ extension VigilAgent {
         do {
             return try await WatchdogShell(path: w.device, timeoutSeconds: w.timeoutSeconds,
                                            petInterval: .milliseconds(Int64(w.petIntervalSeconds * 1000)),
+                                           leaseTiming: (.seconds(membership.configuration.ttlSeconds), membership.configuration.keepAliveInterval),
                                            clock: { await membership.now() }, lease: { await membership.leaseState },
                                            logger: logger)
         } catch {

@@ -55,8 +55,8 @@ public struct VigilAgent: Service, CustomStringConvertible {
         do {
             try await cancelWhenGracefulShutdown {
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    let armed = await watchdog?.armedTimeout?.seconds
-                    group.addTask { try await agent.run(watchdogTimeoutSeconds: armed, heartbeatAddress: peers?.address) }
+                    let reset = await watchdog?.resetAfterExpiry?.seconds
+                    group.addTask { try await agent.run(watchdogResetSeconds: reset, heartbeatAddress: peers?.address) }
                     if let peers { group.addTask { await followPeers(peers.heartbeats, store) } }
                     group.addTask { await leader.run() }
                     group.addTask { try await watchRejoin(membership, agent) }

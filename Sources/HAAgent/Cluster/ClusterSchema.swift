@@ -7,8 +7,8 @@ import HACore
 /// - `leader`: the elected coordinator, bound to its lease; its create revision is the fencing token.
 /// - `agents/<node>`: how other hosts reach this one (live migration URI).
 /// - `groups/<group>`: a group's definition and storage bindings (written by the API).
-/// - `coordinator/nodes`, `coordinator/groups/<group>`: the coordinator's state (`StoredCoordinator`),
-///   written with the fencing token.
+/// - `coordinator/nodes`, `coordinator/groups/<group>`, `coordinator/leaseLosses`, `coordinator/wakeups`:
+///   the coordinator's snapshot (`StoredCoordinator`), written with the fencing token.
 /// - `tasks/<node>/<group>`: work the leader gives a node (written with the fencing token).
 /// - `inbox/<id>`: events and task reports from nodes and operators, consumed by the leader.
 public enum ClusterKeys {
@@ -62,20 +62,27 @@ public struct AgentRecord: Codable, Sendable, Equatable {
     public var migrationURI: String
     /// What the host offers VMs (absent from agents that could not read it).
     public var profile: HostProfile?
-    /// The timeout of the host watchdog this agent has armed, seconds; nil when it has none (or an
-    /// older agent wrote the record). Lease expiry plus this long means the host was reset or self-fenced.
-    public var watchdogTimeoutSeconds: Double?
+    /// How long after this host's lease expired its armed watchdog has certainly reset it, seconds
+    /// (its timeout, less what its pet window keeps before the expiry; see `WatchdogPetting`); nil
+    /// when it has none. Lease expiry plus this long means the host was reset or self-fenced.
+    /// Stored under the key older agents wrote their watchdog's timeout with: the same bound for them.
+    public var watchdogResetSeconds: Double?
     /// `host:port` where this agent takes peer heartbeats; nil when it runs none (or an older agent
     /// wrote the record).
     public var heartbeatAddress: String?
 
-    public init(node: NodeID, migrationURI: String, profile: HostProfile? = nil, watchdogTimeoutSeconds: Double? = nil,
+    public init(node: NodeID, migrationURI: String, profile: HostProfile? = nil, watchdogResetSeconds: Double? = nil,
                 heartbeatAddress: String? = nil) {
         self.node = node
         self.migrationURI = migrationURI
         self.profile = profile
-        self.watchdogTimeoutSeconds = watchdogTimeoutSeconds
+        self.watchdogResetSeconds = watchdogResetSeconds
         self.heartbeatAddress = heartbeatAddress
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case node, migrationURI, profile, heartbeatAddress
+        case watchdogResetSeconds = "watchdogTimeoutSeconds"
     }
 }
 

@@ -1,53 +1,54 @@
 import HACoordination
 import HACore
 
-/// The coordinator's state as the store keeps it: the nodes under one key and each group's state
-/// under its own (`coordinator/nodes`, `coordinator/groups/<group>`), so a decision rewrites only
-/// what it changed and no value grows with the cluster. Definitions come from `groups/`.
-public struct StoredCoordinator: Sendable, Equatable {
-    public static let nodesKey = "coordinator/nodes"
-    public static let groupsPrefix = "coordinator/groups/"
+/// How the store keeps the coordinator's `CoordinatorSnapshot`: the nodes under one key, each group's
+/// state under its own, the lease-loss history and the pending wake-ups under one key each
+/// (`coordinator/nodes`, `coordinator/groups/<group>`, `coordinator/leaseLosses`,
+/// `coordinator/wakeups`), so that a decision rewrites only what it changed and no value grows with
+/// the number of groups. Group definitions come from `groups/`. Records written before the history
+/// and the wake-ups were kept (nodes and groups only) read with both empty.
+public enum StoredCoordinator {
+    public static let prefix = "coordinator/"
+    public static let nodesKey = prefix + "nodes"
+    public static let groupsPrefix = prefix + "groups/"
+    public static let leaseLossesKey = prefix + "leaseLosses"
+    public static let wakeupsKey = prefix + "wakeups"
 
-    public var nodes: [NodeID: Node]
-    public var states: [GroupID: GroupState]
-
-    public init(nodes: [NodeID: Node] = [:], states: [GroupID: GroupState] = [:]) {
-        self.nodes = nodes
-        self.states = states
-    }
-
-    public init(_ coordinator: ClusterCoordinator) {
-        self.init(nodes: coordinator.nodes, states: coordinator.states)
-    }
-
-    /// Reads the stored state; nil when no leader has stored any yet.
-    public static func load(from store: any CoordinationStore) async throws -> StoredCoordinator? {
-        guard let kv = try await store.get(nodesKey) else { return nil }
-        let nodes = try StoreCoding.decode([Node].self, kv.value, key: kv.key)
-        var states: [GroupID: GroupState] = [:]
-        for kv in try await store.list(prefix: groupsPrefix).kvs {
-            states[GroupID(String(kv.key.dropFirst(groupsPrefix.count)))] = try StoreCoding.decode(GroupState.self, kv.value, key: kv.key)
+    /// Reads the stored snapshot in one read (one revision); nil when no leader has stored any yet.
+    public static func load(from store: any CoordinationStore) async throws -> CoordinatorSnapshot? {
+        let kvs = try await store.list(prefix: prefix).kvs
+        guard kvs.contains(where: { $0.key == nodesKey }) else { return nil }
+        var snapshot = CoordinatorSnapshot()
+        for kv in kvs {
+            switch kv.key {
+            case nodesKey:
+                let nodes = try StoreCoding.decode([Node].self, kv.value, key: kv.key)
+                snapshot.nodes = Dictionary(nodes.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+            case leaseLossesKey:
+                snapshot.leaseLosses = try StoreCoding.decode([NodeID: SlidingWindow].self, kv.value, key: kv.key)
+            case wakeupsKey:
+                snapshot.wakeups = Set(try StoreCoding.decode([Timestamp].self, kv.value, key: kv.key))
+            case let key where key.hasPrefix(groupsPrefix):
+                snapshot.states[GroupID(String(key.dropFirst(groupsPrefix.count)))] = try StoreCoding.decode(GroupState.self, kv.value, key: key)
+            default: break  // written by a newer agent: not ours to read
+            }
         }
-        return StoredCoordinator(nodes: Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, $0) }), states: states)
+        return snapshot
     }
 
-    /// A coordinator over this state and the given group definitions.
-    public func coordinator(configuration: CoordinatorConfiguration, groups: [GroupDefinition]) -> ClusterCoordinator {
-        ClusterCoordinator(configuration: configuration, nodes: nodes.values.sorted { $0.id < $1.id }, groups: groups,
-                           states: states.filter { id, _ in groups.contains { $0.id == id } })
-    }
-
-    /// The writes that turn `self` (what is stored) into `next`: changed nodes, changed and removed groups.
-    public func writes(toReach next: StoredCoordinator) throws -> [TransactionOp] {
+    /// The writes that turn `stored` (what the store holds) into `next`: what changed, and removed groups.
+    public static func writes(from stored: CoordinatorSnapshot, toReach next: CoordinatorSnapshot) throws -> [TransactionOp] {
         var ops: [TransactionOp] = []
-        if next.nodes != nodes || next.nodes.isEmpty {
-            ops.append(.put(Self.nodesKey, try StoreCoding.encode(next.nodes.values.sorted { $0.id < $1.id })))
+        if next.nodes != stored.nodes || next.nodes.isEmpty {  // always there once stored: `load` looks for it
+            ops.append(.put(nodesKey, try StoreCoding.encode(next.nodes.values.sorted { $0.id < $1.id })))
         }
-        for (id, state) in next.states.sorted(by: { $0.key < $1.key }) where states[id] != state {
-            ops.append(.put(Self.groupsPrefix + id.rawValue, try StoreCoding.encode(state)))
+        if next.leaseLosses != stored.leaseLosses { ops.append(.put(leaseLossesKey, try StoreCoding.encode(next.leaseLosses))) }
+        if next.wakeups != stored.wakeups { ops.append(.put(wakeupsKey, try StoreCoding.encode(next.wakeups.sorted()))) }
+        for (id, state) in next.states.sorted(by: { $0.key < $1.key }) where stored.states[id] != state {
+            ops.append(.put(groupsPrefix + id.rawValue, try StoreCoding.encode(state)))
         }
-        for id in states.keys.sorted() where next.states[id] == nil {
-            ops.append(.delete(Self.groupsPrefix + id.rawValue))
+        for id in stored.states.keys.sorted() where next.states[id] == nil {
+            ops.append(.delete(groupsPrefix + id.rawValue))
         }
         return ops
     }

@@ -124,7 +124,8 @@ public struct MembershipSettings: Codable, Sendable, Equatable {
     public var leaseTTLSeconds: Int = 5
     /// How often the lease is renewed, seconds.
     public var keepAliveIntervalSeconds: Double = 1
-    /// How long before the lease could expire this node stops its HA domains when it cannot renew.
+    /// How long before the lease could expire this node kills its HA domains when it cannot renew,
+    /// on top of the kill's own time (`SelfFenceMargin`: measured, scaled to the guests run here).
     public var selfFenceMarginSeconds: Double = 1.5
     /// Extra wait after a node's lease expired before its groups start elsewhere. The node itself
     /// stopped them `selfFenceMarginSeconds` before the earliest expiry, so this only covers clock-rate

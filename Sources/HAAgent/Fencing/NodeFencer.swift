@@ -56,18 +56,18 @@ struct NodeFencer: Sendable {
             }
             failures.append("\(result)")
         }
-        if leaseLost, let seconds = record?.watchdogTimeoutSeconds {
-            // The agent pets its watchdog only while its lease is confirmed (the last renewal younger
-            // than the TTL), so its last pet came before the lease could expire; the lease has expired
-            // by now (lost, or fenced on suspicion and not heard since), so the watchdog has reset the
-            // host within its timeout of that pet: waiting the timeout (plus slack) from now is proof.
+        if leaseLost, let seconds = record?.watchdogResetSeconds {
+            // The agent pets its watchdog only while its last confirmed renewal is recent (see
+            // `WatchdogPetting`), so the watchdog has reset the host at most `seconds` after its lease
+            // could expire; the lease has expired by now (lost, or fenced on suspicion and not heard
+            // since): waiting that long (plus slack) from now is proof.
             let wait = Duration.milliseconds(Int64(seconds * 1000)) + watchdogMargin
             try? await Task.sleep(for: wait)
-            return .watchdogExpired("\(node)'s watchdog (timeout \(seconds) s) has reset it: \(wait) passed since its lease was lost"
+            return .watchdogExpired("\(node)'s watchdog (resets it \(seconds) s after its lease expires) has reset it: \(wait) passed since its lease was lost"
                               + (failures.isEmpty ? "" : " (\(failures.joined(separator: "; ")))"))
         }
         failures.append(fencing.topology(for: node.rawValue) == nil ? "no fence device configured" : "")
-        let watchdog = record?.watchdogTimeoutSeconds == nil ? "no armed watchdog" : "its watchdog proves nothing while its lease runs"
+        let watchdog = record?.watchdogResetSeconds == nil ? "no armed watchdog" : "its watchdog proves nothing while its lease runs"
         return .unproven("\(node) not fenced: \(failures.filter { !$0.isEmpty }.joined(separator: "; ")), \(watchdog)")
     }
 

@@ -23,10 +23,11 @@ public protocol Hypervisor: Sendable {
     /// Powers a domain off as fast as this host can (fencing): where possible its QEMU is killed
     /// outright, then libvirt cleans up.
     func powerOffNow(_ name: String) throws
-    /// Kills the domain's emulator process directly, without asking libvirt (which may hang); false
-    /// when this host cannot (then only `powerOffNow` stops it).
-    func killEmulator(of name: String) -> Bool
-    /// Whether `killEmulator` reaches every running domain of this host (a domain it finds no
+    /// Kills the domains' emulator processes at once, directly, without asking libvirt (which may
+    /// hang), and waits up to `timeout` until every one has exited; returns how many it killed and
+    /// saw exit. Kills nothing where this host cannot (then only `powerOffNow` stops them).
+    func killEmulators(of names: some Collection<String>, timeout: Duration) async -> Int
+    /// Whether `killEmulators` reaches every running domain of this host (a domain it finds no
     /// emulator for is not running): then killing them all is the whole self-fence.
     var killsEmulators: Bool { get }
     /// Removes a stopped domain's definition from this host.
@@ -51,8 +52,8 @@ public protocol Hypervisor: Sendable {
 extension Hypervisor {
     /// Without a faster way, a destroy.
     public func powerOffNow(_ name: String) throws { try destroy(name) }
-    /// Without direct access to the emulator, nothing.
-    public func killEmulator(of name: String) -> Bool { false }
+    /// Without direct access to the emulators, nothing.
+    public func killEmulators(of names: some Collection<String>, timeout: Duration) async -> Int { 0 }
     public var killsEmulators: Bool { false }
 }
 

@@ -46,14 +46,20 @@ public struct LibvirtHypervisor: Hypervisor {
     /// line), then libvirt's destroy to clean up. libvirt's destroy alone first sends SIGTERM and
     /// waits for QEMU to exit (1–2 s under load), far too long for a self-fence with many guests.
     public func powerOffNow(_ name: String) throws {
-        _ = killEmulator(of: name)
+        if uriIsLocalSystem { _ = QemuProcess(domain: name)?.kill() }
         try destroy(name)
     }
 
     public var killsEmulators: Bool { uriIsLocalSystem }
 
-    public func killEmulator(of name: String) -> Bool {
-        uriIsLocalSystem && QemuProcess(domain: name)?.kill() == true
+    public func killEmulators(of names: some Collection<String>, timeout: Duration) async -> Int {
+        guard uriIsLocalSystem else { return 0 }
+        let killed = names.compactMap { QemuProcess(domain: $0) }.filter { $0.kill() }
+        let deadline = ContinuousClock.now + timeout
+        while killed.contains(where: \.isRunning), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        return killed.filter { !$0.isRunning }.count
     }
 
     /// Whether this is the local system instance of the QEMU driver (whose pid files are in /run/libvirt/qemu).

@@ -15,8 +15,9 @@ extension LeaderShell {
         case .nodeGone(let id):
             guard let known = coordinator.nodes[id], known.state != .down else { return }
             try await feed([.leaseLost(id)], consuming: nil)
-        case .peerVerdict(.suspected(let id, _)):
+        case .peerVerdict(.suspected(let id, let lastHeard)):
             guard coordinator.nodes[id].map({ $0.state != .down && $0.suspectedSince == nil }) ?? false else { return }
+            if let peers { metrics.nodeSuspected(silentFor: peers.silence(since: lastHeard)) }
             try await feed([.nodeSuspected(id)], consuming: nil)
         case .peerVerdict(.recovered(let id)):
             guard coordinator.nodes[id]?.suspectedSince != nil else { return }
@@ -48,11 +49,11 @@ extension LeaderShell {
             }
         case .groupDefined(let spec):
             specs[spec.definition.id] = spec
-            rebuild()
+            redefineGroups()
             try await feed([.timerFired], consuming: nil)
         case .groupRemoved(let id):
             specs.removeValue(forKey: id)
-            rebuild()
+            redefineGroups()
             try await feed([.timerFired], consuming: nil)
         case .inbox(let key, let message):
             try await handle(message, key: key)
@@ -77,9 +78,9 @@ extension LeaderShell {
         }
     }
 
-    /// Rebuilds the coordinator over the current group definitions, keeping node and group states.
-    func rebuild() {
-        coordinator = StoredCoordinator(coordinator).coordinator(configuration: configuration, groups: specs.values.map(\.definition))
+    /// Redefines the coordinator's groups from the current definitions; everything else it knows stays.
+    func redefineGroups() {
+        coordinator.redefine(groups: specs.values.map(\.definition))
     }
 
     /// Feeds events to the coordinator and commits its decisions with the inbox message consumed.
@@ -129,9 +130,9 @@ extension LeaderShell {
             }
             latest[key] = task
         }
-        let next = StoredCoordinator(coordinator)
+        let next = coordinator.snapshot
         var ops: [TransactionOp] = stale.filter { latest[$0] == nil }.map { .delete($0) }
-        ops += try committed.writes(toReach: next)
+        ops += try StoredCoordinator.writes(from: committed, toReach: next)
         for (key, task) in latest.sorted(by: { $0.key < $1.key }) { ops.append(.put(key, try StoreCoding.encode(task))) }
         if let inboxKey { ops.append(.delete(inboxKey)) }
         _ = try await store.fencedTransaction(Transaction(compare: [], success: ops), token: token, leaderKey: ClusterKeys.leader)
@@ -156,7 +157,7 @@ extension LeaderShell {
 
     /// Feeds `timerFired` at wall-clock time `at` (the coordinator's `waitUntil`), through the input
     /// stream so that every coordinator step and its commit stay strictly ordered.
-    private func schedule(at: Timestamp) {
+    func schedule(at: Timestamp) {
         guard let inputs else { return }
         let delay = max(0, at.milliseconds - Timestamp.wallClockNow.milliseconds)
         timers.append(Task {

@@ -17,8 +17,8 @@ public actor LeaderShell {
     let logger: Logger
     var coordinator: ClusterCoordinator
     var specs: [GroupID: GroupSpec] = [:]
-    /// The coordinator state as last committed to the store.
-    var committed = StoredCoordinator()
+    /// The coordinator's snapshot as last committed to the store.
+    var committed = CoordinatorSnapshot()
     var token: FencingToken?
     var timers: [Task<Void, Never>] = []
     /// The running leadership's input stream (timers feed it too).
@@ -108,9 +108,10 @@ public actor LeaderShell {
         let (groupKVs, groupsRevision) = try await store.list(prefix: ClusterKeys.groups)
         specs = Dictionary(groupKVs.compactMap { kv in try? StoreCoding.decode(GroupSpec.self, kv.value, key: kv.key) }
             .map { ($0.definition.id, $0) }, uniquingKeysWith: { a, _ in a })
-        let stored = try await StoredCoordinator.load(from: store)
-        committed = stored ?? StoredCoordinator()
-        coordinator = committed.coordinator(configuration: configuration, groups: specs.values.map(\.definition))
+        committed = try await StoredCoordinator.load(from: store) ?? CoordinatorSnapshot()
+        coordinator = ClusterCoordinator(configuration: configuration, groups: specs.values.map(\.definition), restoring: committed)
+        // The wake-ups the last leader was waiting for are this one's to wait for now.
+        for t in committed.wakeups.sorted() { schedule(at: t) }
         let (nodeKVs, nodesRevision) = try await store.list(prefix: NodeRecord.nodesPrefix)
         let (inboxKVs, inboxRevision) = try await store.list(prefix: ClusterKeys.inbox)
         let records = nodeKVs.compactMap { try? JSONDecoder().decode(NodeRecord.self, from: Data($0.value)) }

@@ -43,7 +43,7 @@ extension NodeAgent {
     func log(_ sign: NodeDirective.Sign, _ event: ClusterEvent, reason: String) {
         let group: String
         switch event {
-        case .resourceFailed(let g, _, _), .groupOnline(let g, _), .groupOffline(let g, _): group = "\(g)"
+        case .resourceFailed(let g, _, _), .groupOnline(let g, _), .groupOffline(let g, _), .guestsAlive(let g, _): group = "\(g)"
         default: group = ""
         }
         switch sign {
@@ -63,6 +63,8 @@ extension NodeAgent {
                 "vm.name": "\(domain)", "group": "\(group)", "status": "\(status.map { "\($0)" } ?? "none")"])
         case .notHere:
             logger.notice("HA group the cluster may believe here does not run here: saying so", metadata: ["group": "\(group)"])
+        case .guestsAlive:
+            logger.info("every guest of a group started here answered its first probe", metadata: ["group": "\(group)"])
         }
     }
 
@@ -121,9 +123,8 @@ extension NodeAgent {
         let clock = ContinuousClock()
         let started = clock.now
         // First without libvirt, which may be the thing that hangs: every HA domain's QEMU killed at once.
-        let (killed, present) = await blocking { [hypervisor] in
-            (names.filter { hypervisor.killEmulator(of: $0) }, ((try? hypervisor.domains()) ?? []).filter { names.contains($0.name) })
-        }
+        let killed = await hypervisor.killEmulators(of: names, timeout: .seconds(10))
+        let present = await blocking { [hypervisor] in ((try? hypervisor.domains()) ?? []).filter { names.contains($0.name) } }
         let running = present.filter(\.state.isActive).map(\.name)
         let outcomes = await withTaskGroup(of: (String, String?).self) { group in
             for domain in running {
@@ -147,7 +148,7 @@ extension NodeAgent {
             }
         }
         logger.critical("self-fence: every HA domain powered off", metadata: [
-            "domains": "\(running.count)", "emulators.killed": "\(killed.count)", "seconds": "\(String(format: "%.3f", seconds))"])
+            "domains": "\(running.count)", "emulators.killed": "\(killed)", "seconds": "\(String(format: "%.3f", seconds))"])
         metrics.selfFenced()
         await blocking { [hypervisor] in for d in present { try? hypervisor.undefine(d.name) } }
     }
@@ -156,11 +157,14 @@ extension NodeAgent {
 /// The membership's self-fence, wired to this node's agent.
 struct NodeAgentFence: SelfFence {
     let agent: NodeAgent
+    var haGuestCount: Int { agent.haDomainsHere.withLock { $0 } }
     func stopHADomains(reason: String) async {
         // First neither through the agent's actor nor through libvirt, either of which may be held by a
-        // hung call: every HA domain's QEMU is killed at once. Then the agent powers off and cleans up.
+        // hung call: every HA domain's QEMU is killed at once, and returns once they have all exited
+        // (the membership times it: the fence margin grows with it). Then the agent powers off and
+        // cleans up.
         let names = agent.haDomainNames.withLock { $0 }
-        for name in names { _ = agent.hypervisor.killEmulator(of: name) }
+        _ = await agent.hypervisor.killEmulators(of: names, timeout: .seconds(10))
         guard agent.hypervisor.killsEmulators else { return await agent.fence(reason: reason) }
         // Every HA guest is stopped now; libvirt's part (and its possible hang) no longer delays the fence.
         Task { [agent] in await agent.fence(reason: reason) }

@@ -33,9 +33,12 @@ public actor NodeAgent {
     }
     /// The HA domains' names, readable without this actor: the self-fence must not wait for it.
     nonisolated let haDomainNames = Mutex<Set<String>>([])
-    /// The armed host watchdog's timeout, published in this host's agent record (the leader's proof of
-    /// death when the lease is lost); nil without one, and from a graceful stop on.
-    var watchdogTimeoutSeconds: Double?
+    /// How many HA domains run here, readable without this actor (the membership sizes its fence margin by it).
+    nonisolated let haDomainsHere = Mutex(0)
+    /// How long after its lease's expiry this host is certainly reset by its armed watchdog, published
+    /// in its agent record (the leader's proof of death when the lease is lost); nil without one, and
+    /// from a graceful stop on.
+    var watchdogResetSeconds: Double?
     /// This host's record as last published.
     var published: AgentRecord?
     /// The instance's pending timers.
@@ -59,11 +62,11 @@ public actor NodeAgent {
 
     /// Runs until cancelled: publishes how to reach this host, then watches group definitions, this
     /// node's tasks and its domains' events; the instance's timers probe guests and reconcile.
-    public func run(watchdogTimeoutSeconds: Double? = nil, heartbeatAddress: String? = nil) async throws {
-        self.watchdogTimeoutSeconds = watchdogTimeoutSeconds
+    public func run(watchdogResetSeconds: Double? = nil, heartbeatAddress: String? = nil) async throws {
+        self.watchdogResetSeconds = watchdogResetSeconds
         let profile = await blocking { [self] in hostProfile() }
         let record = AgentRecord(node: node, migrationURI: configuration.migrationURI ?? configuration.libvirtURI,
-                                 profile: profile, watchdogTimeoutSeconds: watchdogTimeoutSeconds,
+                                 profile: profile, watchdogResetSeconds: watchdogResetSeconds,
                                  heartbeatAddress: heartbeatAddress)
         _ = try await store.put(ClusterKeys.agent(node), try StoreCoding.encode(record))
         published = record
@@ -103,8 +106,8 @@ public actor NodeAgent {
     /// Before a graceful stop disarms the watchdog: the record no longer promises one, so a lapsing
     /// lease is not taken for a reset host while its guests run on.
     public func withdrawWatchdog() async {
-        guard var record = published, record.watchdogTimeoutSeconds != nil else { return }
-        record.watchdogTimeoutSeconds = nil
+        guard var record = published, record.watchdogResetSeconds != nil else { return }
+        record.watchdogResetSeconds = nil
         do {
             _ = try await store.put(ClusterKeys.agent(node), try StoreCoding.encode(record))
             published = record
@@ -139,7 +142,9 @@ public actor NodeAgent {
     /// Feeds one event to the instance and performs its directives in order.
     func feed(_ event: NodeEvent) async {
         guard !stopped else { return }
-        for directive in instance.handle(event, at: now()) { await perform(directive) }
+        let directives = instance.handle(event, at: now())
+        haDomainsHere.withLock { $0 = instance.domainsHeldHere }
+        for directive in directives { await perform(directive) }
     }
 
     /// Performs one directive. Long work (a task's step, probes, a reconcile's inventory) runs in a

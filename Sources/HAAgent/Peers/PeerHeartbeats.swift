@@ -28,8 +28,8 @@ public actor PeerHeartbeats {
     private let cluster: String
     private let key: SymmetricKey
     private let logger: Logger
-    private let clock = ContinuousClock()
-    private let origin: ContinuousClock.Instant
+    private nonisolated let clock = ContinuousClock()
+    private nonisolated let origin: ContinuousClock.Instant
     private var liveness: PeerLiveness
     private var admission: PeerBeatAdmission
     private var seq: UInt64 = 0
@@ -63,7 +63,7 @@ public actor PeerHeartbeats {
         self.key = SymmetricKey(data: secret.keyBytes)
         self.logger = logger
         origin = clock.now
-        liveness = PeerLiveness(timeout: TimeSpan(milliseconds: Self.milliseconds(timeout)))
+        liveness = PeerLiveness(timeout: TimeSpan(timeout))
         admission = PeerBeatAdmission(cluster: cluster, node: node)
         (verdicts, continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
     }
@@ -126,7 +126,7 @@ public actor PeerHeartbeats {
 
     /// How long ago the peer was last heard (or started being watched); nil for a peer not watched.
     public func lastHeard(_ peer: NodeID) -> Duration? {
-        liveness.lastHeard(peer).map { .milliseconds((now() - $0).milliseconds) }
+        liveness.lastHeard(peer).map { (now() - $0).duration }
     }
 
     /// The peers suspected now.
@@ -213,12 +213,13 @@ public actor PeerHeartbeats {
 
     // MARK: - Time and addresses
 
-    /// Milliseconds since this instance was made, on the monotonic clock.
-    private func now() -> Timestamp { Timestamp(milliseconds: Self.milliseconds(origin.duration(to: clock.now))) }
-
-    private static func milliseconds(_ d: Duration) -> Int64 {
-        d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
+    /// How long ago `lastHeard` (a time in this detector's verdicts) was.
+    public nonisolated func silence(since lastHeard: Timestamp) -> Duration {
+        (now() - lastHeard).duration
     }
+
+    /// Milliseconds since this instance was made, on the monotonic clock.
+    private nonisolated func now() -> Timestamp { Timestamp(milliseconds: TimeSpan(origin.duration(to: clock.now)).milliseconds) }
 
     private static func socketAddress(host: String, port: Int) -> SocketAddress? {
         let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host

@@ -3,13 +3,16 @@ import HACoordination
 /// The pure decision whether to pet the host watchdog (no IO, time injected as offsets from the
 /// membership's origin, the clock of `LeaseDeadline`).
 ///
-/// Proof-of-death argument. The watchdog is petted only while the lease cannot have expired yet
-/// (`now < lastConfirmedSend + ttl`, the send time of the last confirmed renewal) and the agent's
-/// health loop ticked within `healthTolerance`. So the last pet comes before the earliest moment the
-/// store may expire the lease, and the device resets the host at most its timeout after that pet:
-/// once the cluster has seen the lease expire and then waited the watchdog timeout, this host has
-/// either been reset, or its agent was alive enough to self-fence (stop its HA domains) first. A
-/// hung or dead agent pets nothing, so it gets its host reset.
+/// Proof-of-death argument. The watchdog is petted only while the last confirmed renewal is recent
+/// (`now < lastConfirmedSend + petWindow`, the send time of the last confirmed renewal, with
+/// `petWindow ≤ ttl`) and the agent's health loop ticked within `healthTolerance`. So the last pet
+/// comes before `lastConfirmedSend + petWindow`, and the device resets the host by
+/// `lastConfirmedSend + petWindow + timeout`. The store expires the lease no earlier than
+/// `lastConfirmedSend + ttl`, so once the cluster has seen the lease expire and then waited
+/// `resetAfterExpiry = max(0, petWindow + timeout − ttl)`, this host has been reset, or its agent was
+/// alive enough to self-fence (stop its HA domains) first. A hung or dead agent pets nothing, so it
+/// gets its host reset. The shorter the window, the sooner a lost lease proves death (with a window
+/// of `ttl − timeout`, at its expiry), and the sooner a host whose renewals stall is reset.
 ///
 /// States: `.petting` (both inputs fresh), `.starving` (stopped petting, with the reason: the
 /// watchdog fires unless both become fresh again, e.g. a fresh lease after a self-fence, whose
@@ -21,8 +24,8 @@ public struct WatchdogPetting: Sendable, Hashable {
         case leaseNotHeld
         /// The node self-fenced at this time and holds no new lease yet.
         case fenced(at: Duration)
-        /// The last confirmed renewal is so old that the lease may have expired.
-        case leaseStale(lastConfirmedSend: Duration, ttl: Duration)
+        /// The last confirmed renewal is older than the pet window.
+        case leaseStale(lastConfirmedSend: Duration, window: Duration)
         /// The agent's health loop has not ticked since this time.
         case healthStale(lastTick: Duration)
 
@@ -30,8 +33,8 @@ public struct WatchdogPetting: Sendable, Hashable {
             switch self {
             case .leaseNotHeld: "no lease is held"
             case .fenced(let at): "the node self-fenced at \(at.seconds) s and holds no new lease"
-            case let .leaseStale(send, ttl):
-                "the last confirmed lease renewal (sent at \(send.seconds) s) is older than the lease TTL (\(ttl.seconds) s)"
+            case let .leaseStale(send, window):
+                "the last confirmed lease renewal (sent at \(send.seconds) s) is older than the pet window (\(window.seconds) s)"
             case .healthStale(let tick): "the agent's health loop has not ticked since \(tick.seconds) s"
             }
         }
@@ -61,14 +64,29 @@ public struct WatchdogPetting: Sendable, Hashable {
     public private(set) var state: State
     /// How long the health loop may go without a tick before petting stops.
     public let healthTolerance: Duration
+    /// How long after the send time of its last confirmed renewal petting goes on (nil: the lease TTL).
+    public let petWindow: Duration?
     /// The last health tick seen (the arming time until the first one).
     public private(set) var lastHealthTick: Duration
 
     /// The device was armed (opened, petted once) at `armedAt`.
-    public init(armedAt: Duration, healthTolerance: Duration) {
+    public init(armedAt: Duration, healthTolerance: Duration, petWindow: Duration? = nil) {
         state = .petting(lastPet: armedAt)
         self.healthTolerance = healthTolerance
+        self.petWindow = petWindow
         lastHealthTick = armedAt
+    }
+
+    /// The pet window for a lease of `ttl` renewed every `renewal` and a watchdog of `timeout`: short
+    /// enough that the watchdog resets a host that stopped renewing by the time its lease may expire
+    /// (`ttl − timeout`), but never shorter than two renewals (one slow renewal must not stop the petting).
+    public static func window(ttl: Duration, renewal: Duration, timeout: Duration) -> Duration {
+        min(ttl, max(renewal * 2, ttl - timeout))
+    }
+
+    /// How long after its lease expired a host petting within `window` has certainly been reset.
+    public static func resetAfterExpiry(ttl: Duration, window: Duration, timeout: Duration) -> Duration {
+        max(.zero, window + timeout - ttl)
     }
 
     /// The agent's health loop ran at `now`. An older tick than the one known changes nothing.
@@ -106,7 +124,7 @@ public struct WatchdogPetting: Sendable, Hashable {
         case .unheld: return .leaseNotHeld
         case .fenced(let at): return .fenced(at: at)
         case let .held(send, ttl):
-            if now >= send + ttl { return .leaseStale(lastConfirmedSend: send, ttl: ttl) }
+            if now >= send + min(ttl, petWindow ?? ttl) { return .leaseStale(lastConfirmedSend: send, window: min(ttl, petWindow ?? ttl)) }
         }
         if now - lastHealthTick > healthTolerance { return .healthStale(lastTick: lastHealthTick) }
         return nil

@@ -15,12 +15,18 @@ public actor WatchdogShell {
     public nonisolated let path: String
     /// The timeout the armed device runs with; nil once disarmed or abandoned.
     public private(set) var armedTimeout: Duration?
+    /// How long after this host's lease expired its watchdog has certainly reset it (see
+    /// `WatchdogPetting`); nil once disarmed or abandoned.
+    public var resetAfterExpiry: Duration? { armedTimeout.map { _ in reset } }
+    private let reset: Duration
     /// Pets that failed to reach the device so far (each one brings the reset closer).
     public private(set) var failedPets = 0
 
     /// Arms the device at `path` and starts petting. `clock` and `lease` give the time and lease state
     /// in one clock (the membership's); the agent calls `healthTick()` from its own loop.
+    /// `leaseTiming`: the membership's lease TTL and renewal interval, which set the pet window (nil: pet for the whole TTL).
     public init(path: String, timeoutSeconds: Int, petInterval: Duration, healthTolerance: Duration = .seconds(3),
+                leaseTiming: (ttl: Duration, renewal: Duration)? = nil,
                 clock: @escaping @Sendable () async -> Duration, lease: @escaping @Sendable () async -> LeaseDeadline.State,
                 logger: Logger) async throws(WatchdogError) {
         device = try HostWatchdog(path: path, timeoutSeconds: timeoutSeconds)
@@ -29,11 +35,15 @@ public actor WatchdogShell {
         self.clock = clock
         self.lease = lease
         self.logger = logger
-        petting = WatchdogPetting(armedAt: await clock(), healthTolerance: healthTolerance)
-        armedTimeout = .seconds(device.timeoutSeconds)
+        let timeout = Duration.seconds(device.timeoutSeconds)
+        let window = leaseTiming.map { WatchdogPetting.window(ttl: $0.ttl, renewal: $0.renewal, timeout: timeout) }
+        petting = WatchdogPetting(armedAt: await clock(), healthTolerance: healthTolerance, petWindow: window)
+        reset = leaseTiming.map { WatchdogPetting.resetAfterExpiry(ttl: $0.ttl, window: window!, timeout: timeout) } ?? timeout
+        armedTimeout = timeout
         logger.notice("host watchdog armed", metadata: [
             "watchdog.device": "\(path)", "watchdog.timeout": "\(device.timeoutSeconds)",
-            "watchdog.kind": "\(device.isCharacterDevice ? "device" : "fifo")"])
+            "watchdog.kind": "\(device.isCharacterDevice ? "device" : "fifo")",
+            "watchdog.petWindow": "\(window.map { "\($0)" } ?? "lease TTL")", "watchdog.resetAfterExpiry": "\(reset)"])
         if device.timeoutSeconds != timeoutSeconds || petInterval * 2 >= .seconds(device.timeoutSeconds) {
             logger.warning("the watchdog runs with another timeout than configured", metadata: [
                 "watchdog.device": "\(path)", "watchdog.requested": "\(timeoutSeconds)", "watchdog.granted": "\(device.timeoutSeconds)"])

@@ -1,52 +1,40 @@
 /// The leader's failover coordinator: a value that takes cluster events and returns directives.
 ///
 /// No IO, no clock: the shell passes the time with every event, performs the directives, and
-/// reports what happened as further events. The whole value is Codable so a shell can store it.
-public struct ClusterCoordinator: Codable, Sendable {
+/// reports what happened as further events. What it learns from events is its `snapshot`, which a
+/// shell stores and restores; its configuration and group definitions come from the shell.
+public struct ClusterCoordinator: Sendable {
     public let configuration: CoordinatorConfiguration
     public internal(set) var nodes: [NodeID: Node]
-    public let definitions: [GroupID: GroupDefinition]
+    public private(set) var definitions: [GroupID: GroupDefinition]
     public internal(set) var states: [GroupID: GroupState]
     /// Groups in the order they are placed and drained: priority, then name.
-    let groupsInOrder: [GroupDefinition]
+    private(set) var groupsInOrder: [GroupDefinition]
     var priorityOrder: [GroupID] { groupsInOrder.map(\.id) }
     /// `waitUntil` times already handed out and not yet reached.
     var wakeups: Set<Timestamp> = []
     /// Recent lease losses per node, for quarantine.
     var leaseLosses: [NodeID: SlidingWindow] = [:]
 
-    /// A coordinator for these nodes and groups; groups without a stored state start offline.
+    /// A coordinator for these nodes and groups; groups without a given state start offline.
     public init(configuration: CoordinatorConfiguration = CoordinatorConfiguration(), nodes: [Node],
                 groups: [GroupDefinition], states: [GroupID: GroupState] = [:]) {
         self.configuration = configuration
         self.nodes = Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, $0) })
-        self.definitions = Dictionary(uniqueKeysWithValues: groups.map { ($0.id, $0) })
-        self.groupsInOrder = groups.sorted { ($0.policy.priority, $0.id) < ($1.policy.priority, $1.id) }
-        var all = states
-        for g in groups where all[g.id] == nil { all[g.id] = GroupState() }
-        self.states = all
+        self.definitions = [:]
+        self.groupsInOrder = []
+        self.states = states
+        redefine(groups: groups)
     }
 
-    enum CodingKeys: String, CodingKey { case configuration, nodes, groups, states, wakeups, leaseLosses }
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(configuration: try c.decode(CoordinatorConfiguration.self, forKey: .configuration),
-                  nodes: Array(try c.decode([NodeID: Node].self, forKey: .nodes).values),
-                  groups: try c.decode([GroupDefinition].self, forKey: .groups),
-                  states: try c.decode([GroupID: GroupState].self, forKey: .states))
-        wakeups = try c.decode(Set<Timestamp>.self, forKey: .wakeups)
-        leaseLosses = try c.decodeIfPresent([NodeID: SlidingWindow].self, forKey: .leaseLosses) ?? [:]
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(configuration, forKey: .configuration)
-        try c.encode(nodes, forKey: .nodes)
-        try c.encode(groupsInOrder, forKey: .groups)
-        try c.encode(states, forKey: .states)
-        try c.encode(wakeups, forKey: .wakeups)
-        try c.encode(leaseLosses, forKey: .leaseLosses)
+    /// Redefines the groups on the live coordinator (an operator added, removed or changed one):
+    /// groups still defined keep their state, new ones start offline, states of removed ones go.
+    /// Everything else it knows (nodes, lease-loss history, pending wake-ups) stays as it is.
+    public mutating func redefine(groups: [GroupDefinition]) {
+        definitions = Dictionary(uniqueKeysWithValues: groups.map { ($0.id, $0) })
+        groupsInOrder = groups.sorted { ($0.policy.priority, $0.id) < ($1.policy.priority, $1.id) }
+        states = states.filter { id, _ in definitions[id] != nil }
+        for g in groups where states[g.id] == nil { states[g.id] = GroupState() }
     }
 
     /// Handles one event observed at `now` and returns what to do, each with its reason.
@@ -103,6 +91,12 @@ public struct ClusterCoordinator: Codable, Sendable {
             if case .restarting(n, r)? = states[g]?.status { states[g]!.status = .online(n) }
         case .groupOnline(let g, let n): if known(g, &out) { groupOnline(g, n, &out) }
         case .groupOffline(let g, let n): if known(g, &out) { groupOffline(g, n, &out) }
+        case .guestsAlive(let g, let n):
+            // Only the first answer after a recovery's start counts (a later restart is no recovery).
+            if case .online(n)? = states[g]?.status, states[g]!.recovery?.online != nil,
+               states[g]!.recovery?.firstProbe == nil {
+                states[g]!.recovery!.firstProbe = out.now
+            }
         case .moveFailed(let g, let m, let from, let running): if known(g, &out) { moveFailed(g, m, from, running, &out) }
         case .moveRequested(let g, let to): if known(g, &out) { moveRequested(g, to, &out) }
         case .drainRequested(let n): setNodeState(n, to: .draining, from: [.up, .paused, .draining], &out)

@@ -28,6 +28,8 @@ public enum ClusterEvent: Hashable, Codable, Sendable {
     case groupOnline(GroupID, on: NodeID)
     /// Every resource of the group is offline on the node.
     case groupOffline(GroupID, on: NodeID)
+    /// The group's guests on the node answered their first health probe (isAlive) since they started.
+    case guestsAlive(GroupID, on: NodeID)
     /// A migration from `from` failed; the group still runs on `runningOn` (nil: nowhere, e.g. saved
     /// by a quick migration).
     case moveFailed(GroupID, MoveMethod, from: NodeID, runningOn: NodeID?)
@@ -58,6 +60,7 @@ extension ClusterEvent: CustomStringConvertible {
         case .resourceOnline(let g, let r, let n): return "resource-online \(g)/\(r) on \(n)"
         case .groupOnline(let g, let n): return "group-online \(g) on \(n)"
         case .groupOffline(let g, let n): return "group-offline \(g) on \(n)"
+        case .guestsAlive(let g, let n): return "guests-alive \(g) on \(n)"
         case .moveFailed(let g, let m, let a, let n): return "move-failed \(g) \(m) from \(a) running-on=\(n?.rawValue ?? "none")"
         case .moveRequested(let g, let n): return "move-requested \(g) to=\(n?.rawValue ?? "best")"
         case .drainRequested(let n): return "drain-requested \(n)"

@@ -13,6 +13,9 @@ public struct RecoveryTimes: Hashable, Codable, Sendable, CustomStringConvertibl
     /// When the start elsewhere was ordered, and when the group was confirmed online.
     public var started: Timestamp?
     public var online: Timestamp?
+    /// When its guests first answered a health probe (isAlive) on the new node; nil until then, and
+    /// for good where no probe is configured (no guest agent channel, no probe command).
+    public var firstProbe: Timestamp?
 
     public init(node: NodeID, detected: Timestamp?, fenced: Timestamp, proven: Bool) {
         self.node = node
@@ -21,11 +24,13 @@ public struct RecoveryTimes: Hashable, Codable, Sendable, CustomStringConvertibl
         self.proven = proven
     }
 
-    /// E.g. "from h1, after its loss was detected: fenced (proven) +310ms, start +310ms, online +950ms".
+    /// E.g. "from h1, after its loss was detected: fenced (proven) +310ms, start +310ms, online +950ms,
+    /// first probe +4s120ms".
     public var description: String {
         let origin = detected ?? fenced
         func after(_ t: Timestamp?) -> String { t.map { "+\($0 - origin)" } ?? "-" }
         return "from \(node), after its \(detected == nil ? "fence" : "loss was detected"): fenced (\(proven ? "proven" : "lease and margin")) "
             + "\(after(fenced)), start \(after(started)), online \(after(online))"
+            + (firstProbe.map { ", first probe \(after($0))" } ?? "")
     }
 }

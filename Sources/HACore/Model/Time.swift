@@ -51,3 +51,13 @@ public struct TimeSpan: Hashable, Comparable, Codable, Sendable, CustomStringCon
         return out
     }
 }
+
+extension TimeSpan {
+    /// The span of a `Duration`, in whole milliseconds (rounded toward zero).
+    public init(_ d: Duration) {
+        self.init(milliseconds: d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
+    }
+
+    /// The span as a `Duration`.
+    public var duration: Duration { .milliseconds(milliseconds) }
+}

@@ -39,6 +39,8 @@ public struct NodeDirective: Hashable, Sendable, CustomStringConvertible {
         case runsUnplaced(domain: String, status: GroupStatus?)
         /// A group the coordinator may believe here (from before a lost lease) does not run here.
         case notHere
+        /// Every guest of a group started here answered its first probe.
+        case guestsAlive
     }
 
     public let kind: Kind

@@ -91,6 +91,7 @@ extension NodeInstance {
             guard let ha = haResource(of: domain) else { continue }
             var watch = watches[domain] ?? DomainWatch()
             if outcome == .agentAnswered { watch.guestAgentAnswered = true }
+            if outcome == .agentAnswered || outcome == .alive { actions += firstAnswer(ha.group, domain) }
             if outcome != .notCounted { watch.probeFailures = outcome == .dead ? watch.probeFailures + 1 : 0 }
             let failures = watch.probeFailures
             let failing = outcome != .notCounted && failures >= settings.probeFailures && phase(of: ha.group).isWatched
@@ -101,6 +102,14 @@ extension NodeInstance {
                               reason: "HA guest \(domain) of \(ha.group) failed \(failures) \(probe.method) probe(s) in a row")
         }
         return actions + [nextProbeRound(at: now)]
+    }
+
+    /// Once every guest of a group started here has answered a probe, the leader is told (best
+    /// effort: it only times the recovery, if this start was one).
+    private mutating func firstAnswer(_ g: GroupID, _ domain: String) -> [NodeDirective] {
+        guard awaitingFirstProbe[g]?.remove(domain) != nil, awaitingFirstProbe[g]!.isEmpty else { return [] }
+        awaitingFirstProbe[g] = nil
+        return [NodeDirective(.report(.guestsAlive(g, on: node), .guestsAlive), reason: "every guest of \(g) answered its first probe since its start")]
     }
 
     /// The domains of the groups watched here.

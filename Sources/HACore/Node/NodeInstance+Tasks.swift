@@ -47,6 +47,7 @@ extension NodeInstance {
         case (.bringOnline, true), (.restart, true), (.quickRestore, true):
             watch = true
             for d in domains(of: task.group) { markStarted(d, at: now) }
+            awaitingFirstProbe[task.group] = Set(domains(of: task.group))
         case (.takeOffline, _), (.liveMigrate, true), (.quickSave, _), (.restart, false):
             watch = false
         case (.bringOnline, false):

@@ -49,6 +49,10 @@ public struct NodeInstance: Sendable {
         var guestAgentAnswered = false
     }
 
+    /// Per group started here: its domains that have not answered a health probe since the start
+    /// (once all of them have, the leader is told: it times recoveries by it).
+    var awaitingFirstProbe: [GroupID: Set<String>] = [:]
+
     public init(node: NodeID, settings: NodeSettings = NodeSettings()) {
         self.node = node
         self.settings = settings
@@ -59,6 +63,12 @@ public struct NodeInstance: Sendable {
 
     /// Every HA domain's name (what a self-fence stops).
     public var domainNames: Set<String> { Set(haDomains.keys) }
+
+    /// How many HA domains may run here now (those of groups not idle or failed here): what a
+    /// self-fence would stop, which sizes its margin.
+    public var domainsHeldHere: Int {
+        phases.filter { $0.value != .failed }.keys.reduce(0) { $0 + domains(of: $1).count }
+    }
 
     /// Handles one event at `now` and returns what the shell should do, in order.
     public mutating func handle(_ event: NodeEvent, at now: Timestamp) -> [NodeDirective] {

@@ -1,12 +1,12 @@
 import Foundation
 import HACoordination
 
-/// A real etcd cluster of loopback members started by a test, in its own temp directory, stopped
+/// A real etcd cluster of loopback members started by a test (shared by the test targets that need one), in its own temp directory, stopped
 /// by PID (SIGKILL) in `stop()` — also called from `deinit` — never touching other etcd processes.
 /// Leftovers of a crashed earlier run are found by their pidfiles under `baseDirectory` and killed
 /// only if `/proc/<pid>/cmdline` names that run's data directory.
-final class EtcdCluster: @unchecked Sendable {
-    static let baseDirectory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("vigil-coord-tests")
+public final class EtcdCluster: @unchecked Sendable {
+    public static let baseDirectory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("vigil-coord-tests")
 
     struct Member {
         let name: String
@@ -18,14 +18,14 @@ final class EtcdCluster: @unchecked Sendable {
         var clientURL: String { "\(scheme)://127.0.0.1:\(clientPort)" }
     }
 
-    let directory: URL
+    public let directory: URL
     private(set) var members: [Member]
     private let lock = NSLock()
     private let extraArguments: [String]
 
     /// Starts `size` members and waits until the cluster accepts a write (`probe`: with which TLS).
     /// Client URLs are https when `extraArguments` turn on `--client-cert-auth`.
-    init(size: Int = 3, extraArguments: [String] = [], probeTLS: EtcdTLS? = nil) async throws {
+    public init(size: Int = 3, extraArguments: [String] = [], probeTLS: EtcdTLS? = nil) async throws {
         Self.killLeftovers()
         directory = Self.baseDirectory.appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -44,17 +44,17 @@ final class EtcdCluster: @unchecked Sendable {
 
     deinit { stop() }
 
-    var endpoints: [String] { members.map(\.clientURL) }
+    public var endpoints: [String] { members.map(\.clientURL) }
 
     /// A store on this cluster (all members as endpoints) with a unique prefix.
-    func store(prefix: String = "/vigil-test/\(UUID().uuidString)/", endpoints: [String]? = nil,
+    public func store(prefix: String = "/vigil-test/\(UUID().uuidString)/", endpoints: [String]? = nil,
                requestTimeout: Duration = .seconds(5), tls: EtcdTLS? = nil) throws -> EtcdStore {
         try EtcdStore(EtcdConfiguration(endpoints: endpoints ?? self.endpoints, prefix: prefix, tls: tls,
                                         requestTimeout: requestTimeout, watchIdleTimeout: .seconds(20)))
     }
 
     /// Starts (or restarts, keeping its data) member `i`.
-    func start(_ i: Int) throws {
+    public func start(_ i: Int) throws {
         let m = members[i]
         let cluster = members.map { "\($0.name)=http://127.0.0.1:\($0.peerPort)" }.joined(separator: ",")
         let p = Process()
@@ -81,7 +81,7 @@ final class EtcdCluster: @unchecked Sendable {
     }
 
     /// SIGKILLs member `i` (a crash) and reaps it.
-    func kill(_ i: Int) {
+    public func kill(_ i: Int) {
         let p = lock.withLock { () -> Process? in
             let p = members[i].process
             members[i].process = nil
@@ -93,22 +93,22 @@ final class EtcdCluster: @unchecked Sendable {
     }
 
     /// Freezes member `i` (SIGSTOP): its sockets stay open but nothing answers, like a hung host.
-    func pause(_ i: Int) { signal(i, SIGSTOP) }
+    public func pause(_ i: Int) { signal(i, SIGSTOP) }
     /// Thaws member `i` (SIGCONT).
-    func resume(_ i: Int) { signal(i, SIGCONT) }
+    public func resume(_ i: Int) { signal(i, SIGCONT) }
 
     private func signal(_ i: Int, _ sig: Int32) {
         if let p = lock.withLock({ members[i].process }), p.isRunning { Foundation.kill(p.processIdentifier, sig) }
     }
 
     /// Kills every member and removes the data directory.
-    func stop() {
+    public func stop() {
         for i in members.indices { kill(i) }
         try? FileManager.default.removeItem(at: directory)
     }
 
     /// Waits until a put through any member succeeds (at most 20 s).
-    func waitUntilWritable(timeout: Duration = .seconds(20), tls: EtcdTLS? = nil) async throws {
+    public func waitUntilWritable(timeout: Duration = .seconds(20), tls: EtcdTLS? = nil) async throws {
         let store = try self.store(requestTimeout: .seconds(2), tls: tls)
         let clock = ContinuousClock()
         let end = clock.now + timeout
@@ -126,7 +126,7 @@ final class EtcdCluster: @unchecked Sendable {
     }
 
     /// Kills etcd processes of earlier runs that died without cleaning up (identified by pidfile and data dir).
-    static func killLeftovers() {
+    public static func killLeftovers() {
         let fm = FileManager.default
         guard let runs = try? fm.contentsOfDirectory(at: baseDirectory, includingPropertiesForKeys: nil) else { return }
         for run in runs {
@@ -159,8 +159,8 @@ final class EtcdCluster: @unchecked Sendable {
 }
 
 /// Free loopback TCP ports, found by binding port 0.
-enum FreePorts {
-    static func take(_ n: Int) throws -> [Int] {
+public enum FreePorts {
+    public static func take(_ n: Int) throws -> [Int] {
         var sockets: [Int32] = []
         defer { sockets.forEach { close($0) } }
         var ports: [Int] = []
