@@ -63,15 +63,17 @@ import Testing
     @Test func theSweeperExpiresLeasesByTheRealClock() async throws {
         let dir = try TempDir()
         let store = try EmbeddedStore(path: dir.file("s.sqlite"), sweepInterval: .milliseconds(50))
-        let lease = try await store.grantLease(ttlSeconds: 1)
+        // 3 s: the put must land before the lease can expire even while other suites load the machine
+        // (with 1 s, a run under the whole test suite saw "lease not found" at the put).
+        let lease = try await store.grantLease(ttlSeconds: 3)
         try await store.put("n", [1], lease: lease.id)
         let watch = WatchRecorder(store.watch(prefix: "n", fromRevision: 1))
         let start = ContinuousClock.now
-        let events = try await watch.waitFor(count: 2, timeout: .seconds(10))
+        let events = try await watch.waitFor(count: 2, timeout: .seconds(15))
         watch.cancel()
         #expect(events.count == 2)
         if case .delete(let key, _)? = events.last { #expect(key == "n") } else { Issue.record("no expiry event: \(events)") }
-        print("[embedded] lease TTL 1 s: expiry seen by a watcher after \(seconds(ContinuousClock.now - start))")
+        print("[embedded] lease TTL 3 s: expiry seen by a watcher after \(seconds(ContinuousClock.now - start))")
         await store.close()
     }
 
