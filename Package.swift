@@ -41,9 +41,12 @@ let package = Package(
         .target(name: "HACore"),
         // Deterministic cluster simulator over HACore (test support and benchmarks).
         .target(name: "HASimulator", dependencies: ["HACore"]),
+        // The cluster schema: every store key, the stored records (node, agent, group, inbox) and their
+        // one JSON coding. Pure values, no store.
+        .target(name: "ClusterSchema", dependencies: ["HACore", "DomainXML"]),
         // Cluster state: store protocol, etcd (v3 JSON gateway) and embedded SQLite stores, membership.
         .target(name: "HACoordination", dependencies: [
-            "HACore", "Blocking",
+            "HACore", "ClusterSchema", "Blocking",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -57,7 +60,7 @@ let package = Package(
         .target(name: "AgentAPI"),
         // The host agent's shells: resource layer (storage, VM configuration, VM), health, coordination.
         .target(name: "HAAgent", dependencies: [
-            "Libvirt", "Blocking", "DomainXML", "HACore", "HACoordination", "AgentAPI",
+            "Libvirt", "Blocking", "DomainXML", "HACore", "ClusterSchema", "HACoordination", "AgentAPI",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -94,10 +97,10 @@ let package = Package(
         // A real etcd cluster on loopback for the tests that need one (started and stopped by PID).
         .target(name: "EtcdTestSupport", dependencies: ["HACoordination"], path: "Tests/EtcdTestSupport"),
         .testTarget(name: "HACoordinationTests", dependencies: [
-            "HACoordination", "Blocking", "vigil-store-crash-helper", "EtcdTestSupport", .product(name: "Logging", package: "swift-log"),
+            "HACoordination", "ClusterSchema", "Blocking", "vigil-store-crash-helper", "EtcdTestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "HAAgentTests", dependencies: [
-            "HAAgent", "HACore", "Libvirt", "AgentAPI", "LabSupport", "EtcdTestSupport",
+            "HAAgent", "HACore", "ClusterSchema", "HACoordination", "Libvirt", "AgentAPI", "LabSupport", "EtcdTestSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import ClusterSchema
 import HACore
 import Logging
 
@@ -21,7 +22,7 @@ public actor Election {
     /// The token while this node believes it leads; nil otherwise.
     public private(set) var token: FencingToken?
 
-    public init(store: any CoordinationStore, candidate: NodeID, key: String = "leader",
+    public init(store: any CoordinationStore, candidate: NodeID, key: String = ClusterKeys.leader,
                 logger: Logger = Logger(label: "vigil.election")) {
         self.store = store; self.candidate = candidate; self.key = key; self.logger = logger
     }
@@ -85,7 +86,7 @@ extension CoordinationStore {
     /// created at the token's revision). Throws `fencingTokenRejected` otherwise; returns the
     /// result (possibly not succeeded, if the transaction's own comparisons failed).
     public func fencedTransaction(_ txn: Transaction, token: FencingToken,
-                                  leaderKey: String = "leader") async throws -> TransactionResult {
+                                  leaderKey: String = ClusterKeys.leader) async throws -> TransactionResult {
         var fenced = txn
         fenced.compare.append(.createRevision(leaderKey, equals: token.revision))
         fenced.failure.append(.get(leaderKey))

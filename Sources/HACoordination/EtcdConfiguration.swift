@@ -1,3 +1,4 @@
+import ClusterSchema
 import Logging
 
 /// How to reach an etcd 3.4 cluster through its v3 JSON gateway.
@@ -22,7 +23,7 @@ public struct EtcdConfiguration: Sendable {
     public var watchRetryDelay: Duration
     public var logger: Logger
 
-    public init(endpoints: [String], prefix: String = "/vigil/", tls: EtcdTLS? = nil,
+    public init(endpoints: [String], prefix: String = ClusterKeys.etcdRoot, tls: EtcdTLS? = nil,
                 requestTimeout: Duration = .seconds(5), attemptTimeout: Duration = .seconds(1),
                 watchIdleTimeout: Duration = .seconds(60), watchProbeInterval: Duration = .seconds(2),
                 watchRetryDelay: Duration = .milliseconds(200),

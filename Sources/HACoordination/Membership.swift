@@ -1,3 +1,4 @@
+import ClusterSchema
 import Foundation
 import HACore
 import Logging
@@ -173,7 +174,7 @@ public actor Membership {
         guard let lease else {
             throw StoreError.rejected("node \(record.id) holds no lease (not started, or fenced and not yet rejoined)")
         }
-        try await store.put(NodeRecord.key(record.id), try record.encoded(), lease: lease)
+        try await store.put(ClusterKeys.node(record.id), try StoreCoding.encode(record), lease: lease)
     }
 
     private func join() async throws {
@@ -184,7 +185,7 @@ public actor Membership {
         let sentAt = now()
         let granted = try await store.grantLease(ttlSeconds: configuration.ttlSeconds)
         record.lastHeartbeat = .wallClockNow
-        try await store.put(NodeRecord.key(record.id), try record.encoded(), lease: granted.id)
+        try await store.put(ClusterKeys.node(record.id), try StoreCoding.encode(record), lease: granted.id)
         if stopped {  // stop() ran while this join was under way
             try? await store.revokeLease(granted.id)
             return
@@ -220,7 +221,7 @@ public actor Membership {
             deadline.confirmed(sentAt: sentAt, ttl: .seconds(ttl), newLease: false)
             if self.lease == lease, !isFenced {
                 record.lastHeartbeat = .wallClockNow
-                _ = try? await store.put(NodeRecord.key(record.id), try record.encoded(), lease: lease)
+                _ = try? await store.put(ClusterKeys.node(record.id), try StoreCoding.encode(record), lease: lease)
             }
             return true
         } catch StoreError.leaseNotFound {

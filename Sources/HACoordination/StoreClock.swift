@@ -1,4 +1,5 @@
 import Foundation
+import HACore
 
 /// Wall-clock seconds as the embedded store sees them; injected so tests can drive lease expiry.
 public typealias StoreClock = @Sendable () -> Double
@@ -18,4 +19,9 @@ public final class ManualClock: Sendable {
     public func advance(by delta: Double) { seconds.withValue { $0 += delta } }
     /// This clock as a `StoreClock`.
     public var storeClock: StoreClock { { [self] in self.now } }
+}
+
+extension Timestamp {
+    /// The wall clock now (the shell's clock; HACore itself never reads one).
+    public static var wallClockNow: Timestamp { Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)) }
 }

@@ -17,7 +17,7 @@ struct AgentClient: Sendable {
         var request = HTTPClientRequest(url: url)
         request.method = method
         if let body {
-            request.body = .bytes(ByteBuffer(bytes: Array(try JSONEncoder().encode(body))))
+            request.body = .bytes(ByteBuffer(bytes: Array(try APICoding.encode(body))))
             request.headers.add(name: "Content-Type", value: "application/json")
         }
         var configuration = HTTPClient.Configuration()
@@ -38,14 +38,14 @@ struct AgentClient: Sendable {
             throw CLIError("cannot reach the Vigil agent at \(socket) (is vigild running on this host, and are you root?): \(error)")
         }
         guard (200..<300).contains(response.status.code) else {
-            let message = (try? JSONDecoder().decode(APIError.self, from: data))?.error ?? String(decoding: data, as: UTF8.self)
+            let message = (try? APICoding.decode(APIError.self, data))?.error ?? String(decoding: data, as: UTF8.self)
             throw CLIError(message)
         }
         return data
     }
 
     func decode<T: Decodable>(_ type: T.Type, _ method: HTTPMethod, _ path: String, body: (some Encodable)? = Optional<Accepted>.none) async throws -> T {
-        try JSONDecoder().decode(type, from: try await call(method, path, body: body))
+        try APICoding.decode(type, try await call(method, path, body: body))
     }
 }
 
@@ -59,9 +59,7 @@ struct CLIError: Error, CustomStringConvertible {
 func emit<T: Encodable>(_ value: T, _ format: OutputFormat, text: (T) -> String) throws {
     switch format {
     case .json:
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+        print(String(decoding: try APICoding.encode(value), as: UTF8.self))
     case .text:
         print(text(value))
     }

@@ -1,4 +1,5 @@
 import AgentAPI
+import ClusterSchema
 import Foundation
 import HACore
 import Libvirt

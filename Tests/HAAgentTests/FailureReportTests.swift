@@ -1,3 +1,4 @@
+import ClusterSchema
 import Foundation
 import HACoordination
 import HACore
@@ -21,7 +22,7 @@ final class FailureReportTests: XCTestCase {
         logger.logLevel = .critical
         let agent = NodeAgent(node: "n1", store: store, hypervisor: try LibvirtHypervisor(uri: "test:///default"),
                               configuration: configuration, metrics: metrics, logger: logger)
-        func inbox() async throws -> Int { try await embedded.list(prefix: ClusterKeys.inbox).kvs.count }
+        func inbox() async throws -> Int { try await embedded.list(prefix: ClusterKeys.inbox.prefix).kvs.count }
 
         await agent.feed(.definitions([try GroupDefinition(id: "g1", resources: [.vm("vm1", memoryMiB: 128, vcpus: 1)])]))
         await agent.feed(.domainStarted("vm1", migratedIn: true))  // watched here from now on
@@ -59,7 +60,7 @@ private final class InboxOutage: CoordinationStore {
     func get(_ key: String) async throws -> KeyValue? { try await base.get(key) }
     func list(prefix: String) async throws -> (kvs: [KeyValue], revision: Revision) { try await base.list(prefix: prefix) }
     func put(_ key: String, _ value: [UInt8], lease: LeaseID?) async throws -> Revision {
-        if key.hasPrefix(ClusterKeys.inbox), failing.withLock({ $0 }) { throw StoreError.unavailable("test: inbox out of reach") }
+        if key.hasPrefix(ClusterKeys.inbox.prefix), failing.withLock({ $0 }) { throw StoreError.unavailable("test: inbox out of reach") }
         return try await base.put(key, value, lease: lease)
     }
     func delete(_ key: String) async throws -> Bool { try await base.delete(key) }

@@ -1,3 +1,4 @@
+import ClusterSchema
 import Foundation
 import HACore
 import Libvirt

@@ -1,3 +1,4 @@
+import ClusterSchema
 import Foundation
 import HACoordination
 import HACore
@@ -71,13 +72,13 @@ final class LeaderTestCluster: @unchecked Sendable {
     func join(_ node: NodeID) async throws {
         let lease = try await store.grantLease(ttlSeconds: 60)
         let record = NodeRecord(id: node, capacity: NodeCapacity(memoryMiB: 4096, vcpus: 4), version: "test")
-        _ = try await store.put(NodeRecord.key(node), try StoreCoding.encode(record), lease: lease.id)
+        _ = try await store.put(ClusterKeys.node(node), try StoreCoding.encode(record), lease: lease.id)
         try await waitUntil("\(node) to join") { $0.nodes[node].map { $0.state != .down } ?? false }
     }
 
     /// The node's lease is lost (revoked, as the store expires it) and it joins again under a new one.
     func flap(_ node: NodeID) async throws {
-        let record = try await store.get(NodeRecord.key(node))
+        let record = try await store.get(ClusterKeys.node(node))
         let held = try XCTUnwrap(record?.lease, "\(node) holds no lease")
         try await store.revokeLease(held)
         try await waitUntil("\(node) to be lost") { $0.nodes[node]?.state == .down }

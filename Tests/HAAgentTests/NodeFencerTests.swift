@@ -1,3 +1,4 @@
+import ClusterSchema
 import Foundation
 import HACoordination
 import HACore
@@ -50,11 +51,11 @@ final class NodeFencerTests: XCTestCase {
     func testAConfirmedPowerOffRevokesTheNodesLease() async throws {
         try await publish("h2", uri: "qemu+tcp://127.0.0.1:1/system", watchdog: nil)  // nothing listens there
         let lease = try await store.grantLease(ttlSeconds: 60)
-        _ = try await store.put(NodeRecord.key("h2"), Array("{}".utf8), lease: lease.id)
+        _ = try await store.put(ClusterKeys.node("h2"), Array("{}".utf8), lease: lease.id)
         let fencing = FencingSettings(nodes: ["h2": [[FenceDevice(agent: try confirmingAgent())]]])
         let outcome = await fencer(fencing).fence("h2", leaseLost: false)
         guard case .poweredOff = outcome else { return XCTFail("\(outcome)") }
-        let record = try await store.get(NodeRecord.key("h2"))
+        let record = try await store.get(ClusterKeys.node("h2"))
         XCTAssertNil(record, "its lease was revoked: the record (and a leader key on it) is gone")
     }
 

@@ -1,3 +1,4 @@
+import ClusterSchema
 import Crypto
 import Foundation
 import HACore

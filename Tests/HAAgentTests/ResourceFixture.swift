@@ -1,3 +1,4 @@
+import ClusterSchema
 import Foundation
 import HACore
 @testable import HAAgent

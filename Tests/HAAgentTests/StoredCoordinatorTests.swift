@@ -1,3 +1,4 @@
+import ClusterSchema
 import Foundation
 import HACoordination
 import HACore
@@ -32,15 +33,15 @@ final class StoredCoordinatorTests: XCTestCase {
         let loaded = try await StoredCoordinator.load(from: store)
         XCTAssertEqual(loaded, c.snapshot)
         let withoutB = ClusterCoordinator(groups: [try GroupDefinition(id: "a", resources: [.vm("a", memoryMiB: 128, vcpus: 1)])], restoring: loaded!)
-        XCTAssertEqual(try StoredCoordinator.writes(from: loaded!, toReach: withoutB.snapshot), [.delete(StoredCoordinator.groupsPrefix + "b")])
+        XCTAssertEqual(try StoredCoordinator.writes(from: loaded!, toReach: withoutB.snapshot), [.delete(ClusterKeys.Coordinator.group("b"))])
         await store.close()
     }
 
     /// What agents before the snapshot stored (nodes and group states only), verbatim.
     private static let olderRecords = [
-        StoredCoordinator.nodesKey: #"[{"capacity":{"memoryMiB":4096,"reservedMemoryMiB":0,"vcpus":4},"id":"h1","state":"up"},"#
+        ClusterKeys.Coordinator.nodes: #"[{"capacity":{"memoryMiB":4096,"reservedMemoryMiB":0,"vcpus":4},"id":"h1","state":"up"},"#
             + #"{"capacity":{"memoryMiB":4096,"reservedMemoryMiB":0,"vcpus":4},"id":"h2","state":"quarantined"}]"#,
-        StoredCoordinator.groupsPrefix + "web": #"{"failedDuringMoveExhausted":false,"failovers":{"times":[]},"possibleHosts":["h1"],"#
+        ClusterKeys.Coordinator.group("web"): #"{"failedDuringMoveExhausted":false,"failovers":{"times":[]},"possibleHosts":["h1"],"#
             + #""recovering":false,"restarts":["h1",{"times":[{"milliseconds":3000}]}],"startRequested":false,"status":{"online":{"_0":"h1"}}}"#,
     ]
 

@@ -1,3 +1,4 @@
+import ClusterSchema
 import HACoordination
 import HACore
 import XCTest
@@ -17,16 +18,17 @@ final class StoredRecordCompatibilityTests: XCTestCase {
     }
 
     func testKeysAreTheOnesAlreadyStored() {
-        XCTAssertEqual(NodeRecord.key("h1"), "nodes/h1")
+        XCTAssertEqual(ClusterKeys.node("h1"), "nodes/h1")
         XCTAssertEqual(ClusterKeys.leader, "leader")
         XCTAssertEqual(ClusterKeys.agent("h1"), "agents/h1")
         XCTAssertEqual(ClusterKeys.group("web"), "groups/web")
         XCTAssertEqual(ClusterKeys.task("h1", "web"), "tasks/h1/web")
         XCTAssertEqual(ClusterKeys.inbox("m1"), "inbox/m1")
-        XCTAssertEqual(StoredCoordinator.nodesKey, "coordinator/nodes")
-        XCTAssertEqual(StoredCoordinator.groupsPrefix + "web", "coordinator/groups/web")
-        XCTAssertEqual(StoredCoordinator.leaseLossesKey, "coordinator/leaseLosses")
-        XCTAssertEqual(StoredCoordinator.wakeupsKey, "coordinator/wakeups")
+        XCTAssertEqual(ClusterKeys.etcdPrefix(cluster: "prod"), "/vigil/prod/")
+        XCTAssertEqual(ClusterKeys.Coordinator.nodes, "coordinator/nodes")
+        XCTAssertEqual(ClusterKeys.Coordinator.group("web"), "coordinator/groups/web")
+        XCTAssertEqual(ClusterKeys.Coordinator.leaseLosses, "coordinator/leaseLosses")
+        XCTAssertEqual(ClusterKeys.Coordinator.wakeups, "coordinator/wakeups")
     }
 
     func testNodeRecord() throws {

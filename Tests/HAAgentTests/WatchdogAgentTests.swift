@@ -1,3 +1,4 @@
+import ClusterSchema
 import Foundation
 import Logging
 import XCTest

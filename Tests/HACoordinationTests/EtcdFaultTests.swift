@@ -1,3 +1,4 @@
+import ClusterSchema
 import EtcdTestSupport
 import Foundation
 @testable import HACoordination
@@ -193,11 +194,11 @@ import Testing
                 try await m.start()
                 nodes.append((ttl, store, m))
             }
-            let (records, rev) = try await observerStore.list(prefix: NodeRecord.nodesPrefix)
+            let (records, rev) = try await observerStore.list(prefix: ClusterKeys.nodes.prefix)
             #expect(Set(records.map(\.key)) == Set(ttls.map { "nodes/ttl-\($0)" }))
             let decoded = try await observerStore.nodes()
             #expect(decoded.allSatisfy { $0.state == .up && $0.capacity.vcpus == 8 && $0.version == "test" })
-            let watch = await cleanup.watch(WatchRecorder(observerStore.watch(prefix: NodeRecord.nodesPrefix, fromRevision: rev + 1)))
+            let watch = await cleanup.watch(WatchRecorder(observerStore.watch(prefix: ClusterKeys.nodes.prefix, fromRevision: rev + 1)))
 
             // The hosts "crash": they stop renewing, revoke nothing, stop nothing.
             try await Task.sleep(for: .milliseconds(1200))

@@ -1,4 +1,5 @@
 import Blocking
+import ClusterSchema
 import EtcdTestSupport
 import Foundation
 import HACoordination

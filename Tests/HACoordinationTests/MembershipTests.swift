@@ -1,3 +1,4 @@
+import ClusterSchema
 import Foundation
 @testable import HACoordination
 import HACore
@@ -23,7 +24,7 @@ import Testing
         }, "renewals refresh the heartbeat")
         let later = try #require(try await store.nodes().first)
         #expect(later.state == .draining)
-        #expect(try await store.get(NodeRecord.key("host-1"))?.lease == (await membership.lease))
+        #expect(try await store.get(ClusterKeys.node("host-1"))?.lease == (await membership.lease))
         await membership.stop()
         #expect(try await store.nodes().isEmpty, "leaving revokes the lease and so the record")
         await store.close()

@@ -1,4 +1,5 @@
 import AgentAPI
+import ClusterSchema
 import DomainXML
 import Foundation
 import HACoordination
@@ -97,10 +98,8 @@ extension APIServer {
     private func checkPossibleOwners(of domains: [DomainDefinition], policy: GroupPolicy, storage: SharedStorage) async throws -> [NodeID] {
         let members = try await store.nodes()
         let owners = policy.possibleOwners.isEmpty ? members.map(\.id) : Array(policy.possibleOwners)
-        let agents = Dictionary(try await store.list(prefix: ClusterKeys.agents).kvs.map { kv in
-            let record = try StoreCoding.decode(AgentRecord.self, kv.value, key: kv.key)
-            return (record.node, record)
-        }, uniquingKeysWith: { a, _ in a })
+        let agents = Dictionary(try await store.read(ClusterKeys.agents).readableValues().map { ($0.node, $0) },
+                                uniquingKeysWith: { a, _ in a })
         var capacities = (try await storedCoordinator())?.nodes.mapValues(\.capacity) ?? [:]
         for member in members { capacities[member.id] = member.capacity }
         let check = PossibleOwnerCheck(storage: storage, agents: agents, capacities: capacities)
@@ -118,7 +117,7 @@ extension APIServer {
     func setPolicy(of g: GroupID, _ request: PolicyRequest) async throws -> Accepted {
         let key = ClusterKeys.group(g)
         guard let kv = try await store.get(key) else { throw APIError("no group named \(g)") }
-        var spec = try StoreCoding.decode(GroupSpec.self, kv.value, key: kv.key)
+        var spec = try ClusterKeys.groups.decode(kv.value, key: kv.key)
         let policy = try Self.policy(applying: request, to: spec.definition.policy)
         if request.possibleOwners != nil {
             let shared = SharedStorage(root: configuration.sharedStorage)
@@ -222,7 +221,7 @@ extension APIServer {
     }
 
     private func knownNode(_ n: NodeID) async throws -> Bool {
-        if try await store.get(NodeRecord.key(n)) != nil { return true }
+        if try await store.get(ClusterKeys.node(n)) != nil { return true }
         return try await storedCoordinator()?.nodes[n] != nil
     }
 
@@ -233,10 +232,8 @@ extension APIServer {
     }
 
     func groupSpecs() async throws -> [GroupID: GroupSpec] {
-        let kvs = try await store.list(prefix: ClusterKeys.groups).kvs
-        return Dictionary(try kvs.map { kv in
-            let spec = try StoreCoding.decode(GroupSpec.self, kv.value, key: kv.key)
-            return (spec.definition.id, spec)
-        }, uniquingKeysWith: { a, _ in a })
+        let groups = try await store.read(ClusterKeys.groups)
+        if let unreadable = groups.unreadable.first { throw unreadable }
+        return groups.specs
     }
 }

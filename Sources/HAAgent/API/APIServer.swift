@@ -100,7 +100,7 @@ public struct APIServer: Sendable {
     }
 
     private func decode<T: Decodable>(_ type: T.Type, _ body: [UInt8]) throws -> T {
-        do { return try JSONDecoder().decode(type, from: Data(body)) } catch {
+        do { return try APICoding.decode(type, Data(body)) } catch {
             throw APIError("malformed request body: \((error as? DecodingError)?.settingDescription ?? "\(error)")")
         }
     }

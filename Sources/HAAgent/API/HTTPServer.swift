@@ -1,3 +1,4 @@
+import AgentAPI
 import Foundation
 import Logging
 import NIOCore
@@ -26,9 +27,7 @@ public struct HTTPResponse: Sendable {
 
     /// A JSON body from an Encodable value.
     public static func json<T: Encodable>(_ value: T, status: HTTPResponseStatus = .ok) -> HTTPResponse {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let body = (try? encoder.encode(value)).map(Array.init) ?? Array("{}".utf8)
+        let body = (try? APICoding.encode(value)).map(Array.init) ?? Array("{}".utf8)
         return HTTPResponse(status: status, body: body + [10])
     }
 

@@ -1,3 +1,4 @@
+import ClusterSchema
 import HACoordination
 import HACore
 
@@ -22,28 +23,24 @@ extension VigilAgent {
     /// Keeps the heartbeats' peer list equal to the agents that publish a heartbeat address.
     func followPeers(_ heartbeats: PeerHeartbeats, _ store: any CoordinationStore) async {
         var peers: [NodeID: String] = [:]
-        func apply(_ kv: KeyValue) -> Bool {
-            guard let record = try? StoreCoding.decode(AgentRecord.self, kv.value, key: kv.key) else { return false }
+        func apply(_ record: AgentRecord) -> Bool {
             let old = peers[record.node]
             peers[record.node] = record.heartbeatAddress
             return old != record.heartbeatAddress
         }
         while !Task.isCancelled {
             do {
-                let (kvs, revision) = try await store.list(prefix: ClusterKeys.agents)
-                peers = [:]
-                for kv in kvs { _ = apply(kv) }
-                await heartbeats.setPeers(peers)
-                for try await event in store.watch(prefix: ClusterKeys.agents, fromRevision: revision + 1) {
-                    switch event {
-                    case .put(let kv): if apply(kv) { await heartbeats.setPeers(peers) }
-                    case .delete(let key, _):
-                        peers[NodeID(String(key.dropFirst(ClusterKeys.agents.count)))] = nil
+                try await store.follow(ClusterKeys.agents) { change in
+                    switch change {
+                    case .put(let record): if apply(record.value) { await heartbeats.setPeers(peers) }
+                    case .deleted(let name):
+                        peers[NodeID(name)] = nil
                         await heartbeats.setPeers(peers)
-                    case .resync(let kvs, _):
+                    case .resynced(let listing):
                         peers = [:]
-                        for kv in kvs { _ = apply(kv) }
+                        for record in listing.values { _ = apply(record) }
                         await heartbeats.setPeers(peers)
+                    case .unreadable: break
                     }
                 }
             } catch {

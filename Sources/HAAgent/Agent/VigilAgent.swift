@@ -1,3 +1,4 @@
+import ClusterSchema
 import Foundation
 import HACoordination
 import HACore
@@ -96,7 +97,7 @@ public struct VigilAgent: Service, CustomStringConvertible {
             return try EmbeddedStore(path: s.embeddedPath)
         }
         let tls = (s.etcdCA != nil || s.etcdCert != nil) ? EtcdTLS(caFile: s.etcdCA, certificateFile: s.etcdCert, keyFile: s.etcdKey) : nil
-        return try EtcdStore(EtcdConfiguration(endpoints: s.etcdEndpoints, prefix: "/vigil/\(configuration.cluster)/", tls: tls,
+        return try EtcdStore(EtcdConfiguration(endpoints: s.etcdEndpoints, prefix: ClusterKeys.etcdPrefix(cluster: configuration.cluster), tls: tls,
                                                attemptTimeout: .milliseconds(Int64(s.callTimeoutSeconds * 1000)), logger: logger))
     }
 

@@ -1,4 +1,5 @@
 import Blocking
+import ClusterSchema
 import Foundation
 import HACoordination
 import HACore
@@ -51,7 +52,7 @@ struct NodeFencer: Sendable {
             if result.isConfirmed {
                 // Off for sure: its lease (still running if it was fenced on suspicion) goes now, and with
                 // it its record and, if it led, the leader key, so that nobody waits for it to expire.
-                if let lease = try? await store.get(NodeRecord.key(node))?.lease { try? await store.revokeLease(lease) }
+                if let lease = try? await store.get(ClusterKeys.node(node))?.lease { try? await store.revokeLease(lease) }
                 return .poweredOff("\(result)")
             }
             failures.append("\(result)")

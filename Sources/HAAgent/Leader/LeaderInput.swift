@@ -1,3 +1,4 @@
+import ClusterSchema
 import HACoordination
 import HACore
 

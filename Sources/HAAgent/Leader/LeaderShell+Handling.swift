@@ -1,3 +1,4 @@
+import ClusterSchema
 import Foundation
 import HACoordination
 import HACore
@@ -95,7 +96,7 @@ extension LeaderShell {
                 metrics.directive(directive)
                 if case .fenceNode(let n) = directive.action {
                     // Tasks given to the node before it lost its lease must never run after it rejoins.
-                    stale += try await store.list(prefix: ClusterKeys.tasks(of: n)).kvs.map(\.key)
+                    stale += try await store.list(prefix: ClusterKeys.tasks(of: n).prefix).kvs.map(\.key)
                     startFencing(n)
                 }
                 switch TaskPlanner.plan(directive) {

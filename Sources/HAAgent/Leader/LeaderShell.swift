@@ -1,3 +1,4 @@
+import ClusterSchema
 import Foundation
 import HACoordination
 import HACore
@@ -105,47 +106,52 @@ public actor LeaderShell {
 
     /// Reads the snapshot, group definitions, node records and pending inbox; starts the watches.
     private func loadState(into continuation: AsyncStream<LeaderInput>.Continuation) async throws -> Task<Void, Never> {
-        let (groupKVs, groupsRevision) = try await store.list(prefix: ClusterKeys.groups)
-        specs = Dictionary(groupKVs.compactMap { kv in try? StoreCoding.decode(GroupSpec.self, kv.value, key: kv.key) }
-            .map { ($0.definition.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let groups = try await store.read(ClusterKeys.groups)
+        for error in groups.unreadable { logUnreadable(error) }
+        specs = groups.specs
         committed = try await StoredCoordinator.load(from: store) ?? CoordinatorSnapshot()
         coordinator = ClusterCoordinator(configuration: configuration, groups: specs.values.map(\.definition), restoring: committed)
         // The wake-ups the last leader was waiting for are this one's to wait for now.
         for t in committed.wakeups.sorted() { schedule(at: t) }
-        let (nodeKVs, nodesRevision) = try await store.list(prefix: NodeRecord.nodesPrefix)
-        let (inboxKVs, inboxRevision) = try await store.list(prefix: ClusterKeys.inbox)
-        let records = nodeKVs.compactMap { try? JSONDecoder().decode(NodeRecord.self, from: Data($0.value)) }
+        let nodes = try await store.read(ClusterKeys.nodes)
+        let inbox = try await store.read(ClusterKeys.inbox)
+        for error in nodes.unreadable + inbox.unreadable { logUnreadable(error) }
+        let records = nodes.values
         for record in records { continuation.yield(.nodeRecord(record)) }
         for id in coordinator.nodes.keys.sorted() where coordinator.nodes[id]!.state != .down && !records.contains(where: { $0.id == id }) {
             // Seen alive by this agent and gone now: lost. Never seen (this agent just started, or all
             // agents restart at once): it may be on its way back, so it gets a start-up grace.
             continuation.yield(seenAlive.contains(id) ? .nodeGone(id) : .nodeUnconfirmed(id))
         }
-        for kv in inboxKVs.sorted(by: { $0.modRevision < $1.modRevision }) { yieldInbox(kv, continuation) }
+        for message in inbox.records.sorted(by: { $0.modRevision < $1.modRevision }) {
+            continuation.yield(.inbox(key: message.key, message: message.value))
+        }
         for n in suspects.sorted() { continuation.yield(.peerVerdict(.suspected(n, lastHeard: .zero))) }
         continuation.yield(.timer)
-        let store = self.store
+        let (store, logger) = (self.store, self.logger)
         return Task {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await Self.follow(store, NodeRecord.nodesPrefix, from: nodesRevision, continuation) { event in
-                    switch event {
-                    case .put(let kv): (try? JSONDecoder().decode(NodeRecord.self, from: Data(kv.value))).map { .nodeRecord($0) }
-                    case .delete(let key, _): .nodeGone(NodeID(String(key.dropFirst(NodeRecord.nodesPrefix.count))))
-                    case .resync: .resync("nodes")
+                group.addTask { await Self.follow(store, ClusterKeys.nodes, after: nodes.revision, logger, continuation) { change in
+                    switch change {
+                    case .put(let record): .nodeRecord(record.value)
+                    case .deleted(let name): .nodeGone(NodeID(name))
+                    case .resynced: .resync("nodes")
+                    case .unreadable: nil
                     }
                 } }
-                group.addTask { await Self.follow(store, ClusterKeys.groups, from: groupsRevision, continuation) { event in
-                    switch event {
-                    case .put(let kv): (try? StoreCoding.decode(GroupSpec.self, kv.value, key: kv.key)).map { .groupDefined($0) }
-                    case .delete(let key, _): .groupRemoved(GroupID(String(key.dropFirst(ClusterKeys.groups.count))))
-                    case .resync: .resync("groups")
+                group.addTask { await Self.follow(store, ClusterKeys.groups, after: groups.revision, logger, continuation) { change in
+                    switch change {
+                    case .put(let spec): .groupDefined(spec.value)
+                    case .deleted(let name): .groupRemoved(GroupID(name))
+                    case .resynced: .resync("groups")
+                    case .unreadable: nil
                     }
                 } }
-                group.addTask { await Self.follow(store, ClusterKeys.inbox, from: inboxRevision, continuation) { event in
-                    switch event {
-                    case .put(let kv): (try? StoreCoding.decode(InboxMessage.self, kv.value, key: kv.key)).map { .inbox(key: kv.key, message: $0) }
-                    case .delete: nil
-                    case .resync: .resync("inbox")
+                group.addTask { await Self.follow(store, ClusterKeys.inbox, after: inbox.revision, logger, continuation) { change in
+                    switch change {
+                    case .put(let message): .inbox(key: message.key, message: message.value)
+                    case .deleted, .unreadable: nil
+                    case .resynced: .resync("inbox")
                     }
                 } }
             }
@@ -153,19 +159,20 @@ public actor LeaderShell {
         }
     }
 
-    private func yieldInbox(_ kv: KeyValue, _ continuation: AsyncStream<LeaderInput>.Continuation) {
-        if let message = try? StoreCoding.decode(InboxMessage.self, kv.value, key: kv.key) {
-            continuation.yield(.inbox(key: kv.key, message: message))
-        }
+    private func logUnreadable(_ error: StoredValueError) { Self.logUnreadable(error, logger) }
+
+    private static func logUnreadable(_ error: StoredValueError, _ logger: Logger) {
+        logger.error("ignoring an unreadable stored record", metadata: ["key": "\(error.key)", "error": "\(error.problem)"])
     }
 
-    /// Follows one prefix and maps its events to leader inputs; ends the stream on error.
-    private static func follow(_ store: any CoordinationStore, _ prefix: String, from revision: Revision,
-                               _ continuation: AsyncStream<LeaderInput>.Continuation,
-                               map: @Sendable (WatchEvent) -> LeaderInput?) async {
+    /// Follows one record family and maps its changes to leader inputs; ends the stream on error.
+    private static func follow<R>(_ store: any CoordinationStore, _ family: RecordFamily<R>, after revision: Revision, _ logger: Logger,
+                                  _ continuation: AsyncStream<LeaderInput>.Continuation,
+                                  map: @Sendable (RecordChange<R>) -> LeaderInput?) async {
         do {
-            for try await event in store.watch(prefix: prefix, fromRevision: revision + 1) {
-                if let input = map(event) { continuation.yield(input) }
+            for try await change in store.changes(family, after: revision) {
+                if case .unreadable(let error) = change { logUnreadable(error, logger) }
+                if let input = map(change) { continuation.yield(input) }
             }
         } catch {}
         continuation.finish()
@@ -212,13 +219,11 @@ public actor LeaderShell {
     private func watchMembers() async {
         while !Task.isCancelled {
             do {
-                let (kvs, revision) = try await store.list(prefix: NodeRecord.nodesPrefix)
-                noteAlive(kvs.map(\.key))
-                for try await event in store.watch(prefix: NodeRecord.nodesPrefix, fromRevision: revision + 1) {
-                    switch event {
-                    case .put(let kv): noteAlive([kv.key])
-                    case .resync(let kvs, _): noteAlive(kvs.map(\.key))
-                    case .delete: break
+                try await store.follow(ClusterKeys.nodes) { change in
+                    switch change {
+                    case .put(let record): noteAlive([record.value.id])
+                    case .resynced(let listing): noteAlive(listing.values.map(\.id))
+                    case .deleted, .unreadable: break
                     }
                 }
             } catch {
@@ -227,9 +232,8 @@ public actor LeaderShell {
         }
     }
 
-    private func noteAlive(_ keys: [String]) {
-        for key in keys {
-            let n = NodeID(String(key.dropFirst(NodeRecord.nodesPrefix.count)))
+    private func noteAlive(_ nodes: [NodeID]) {
+        for n in nodes {
             seenAlive.insert(n)
             poweredOff[n] = nil
         }

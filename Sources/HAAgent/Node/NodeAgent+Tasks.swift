@@ -1,4 +1,5 @@
 import Blocking
+import ClusterSchema
 import Foundation
 import HACoordination
 import HACore

@@ -1,4 +1,5 @@
 import Blocking
+import ClusterSchema
 import DomainXML
 import HACoordination
 import HACore
@@ -218,61 +219,34 @@ public actor NodeAgent {
     }
 
     private func watchGroups() async throws {
-        try await followPrefix(ClusterKeys.groups) { kvs in
-            var fresh: [GroupID: GroupSpec] = [:]
-            for kv in kvs { if let spec = self.decodeGroup(kv) { fresh[spec.definition.id] = spec } }
-            self.specs = fresh
-        } onPut: { kv in
-            if let spec = self.decodeGroup(kv) { self.specs[spec.definition.id] = spec }
-        } onDelete: { key in
-            self.specs.removeValue(forKey: GroupID(String(key.dropFirst(ClusterKeys.groups.count))))
-        }
-    }
-
-    private func decodeGroup(_ kv: KeyValue) -> GroupSpec? {
-        do { return try StoreCoding.decode(GroupSpec.self, kv.value, key: kv.key) } catch {
-            logger.error("ignoring unreadable group definition", metadata: ["key": "\(kv.key)", "error": "\(error)"])
-            return nil
+        try await store.follow(ClusterKeys.groups) { change in
+            switch change {
+            case .resynced(let listing):
+                for error in listing.unreadable { self.ignoreUnreadable(error, "group definition") }
+                self.specs = listing.specs
+            case .put(let spec): self.specs[spec.value.definition.id] = spec.value
+            case .deleted(let name): self.specs.removeValue(forKey: GroupID(name))
+            case .unreadable(let error): self.ignoreUnreadable(error, "group definition")
+            }
         }
     }
 
     /// Follows `tasks/<this node>/`: each task runs once, one at a time per group, in order.
     private func watchTasks() async throws {
-        let prefix = ClusterKeys.tasks(of: node)
-        try await followPrefix(prefix) { kvs in
-            var tasks: [AgentTask: Int64] = [:]
-            for kv in kvs { if let task = self.decodeTask(kv) { tasks[task] = kv.modRevision } }
-            await self.feed(.tasksResynced(tasks))
-        } onPut: { kv in
-            if let task = self.decodeTask(kv) { await self.feed(.taskArrived(task, revision: kv.modRevision)) }
-        } onDelete: { key in
-            await self.feed(.taskWithdrawn(GroupID(String(key.dropFirst(prefix.count)))))
-        }
-    }
-
-    private func decodeTask(_ kv: KeyValue) -> AgentTask? {
-        guard let task = try? StoreCoding.decode(AgentTask.self, kv.value, key: kv.key) else {
-            logger.error("ignoring unreadable task", metadata: ["key": "\(kv.key)"])
-            return nil
-        }
-        return task
-    }
-
-    /// Lists `prefix`, then follows its changes from the next revision (the store's watch resumes
-    /// after reconnects and resyncs after compaction).
-    func followPrefix(_ prefix: String,
-                      onSnapshot: @escaping ([KeyValue]) async -> Void,
-                      onPut: @escaping (KeyValue) async -> Void,
-                      onDelete: @escaping (String) async -> Void) async throws {
-        let (kvs, revision) = try await store.list(prefix: prefix)
-        await onSnapshot(kvs)
-        for try await event in store.watch(prefix: prefix, fromRevision: revision + 1) {
-            switch event {
-            case .put(let kv): await onPut(kv)
-            case .delete(let key, _): await onDelete(key)
-            case .resync(let kvs, _): await onSnapshot(kvs)
+        try await store.follow(ClusterKeys.tasks(of: node)) { change in
+            switch change {
+            case .resynced(let listing):
+                for error in listing.unreadable { self.ignoreUnreadable(error, "task") }
+                await self.feed(.tasksResynced(Dictionary(listing.records.map { ($0.value, $0.modRevision) }, uniquingKeysWith: { a, _ in a })))
+            case .put(let task): await self.feed(.taskArrived(task.value, revision: task.modRevision))
+            case .deleted(let name): await self.feed(.taskWithdrawn(GroupID(name)))
+            case .unreadable(let error): self.ignoreUnreadable(error, "task")
             }
         }
+    }
+
+    private func ignoreUnreadable(_ error: StoredValueError, _ what: String) {
+        logger.error("ignoring an unreadable stored record", metadata: ["key": "\(error.key)", "record": "\(what)", "error": "\(error.problem)"])
     }
 
     /// Brings `spec`'s resources online and offline on this host, with its storage bindings.

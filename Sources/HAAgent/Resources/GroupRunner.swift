@@ -1,9 +1,9 @@
+import ClusterSchema
 import HACore
 import Libvirt
 
 /// How this host brings each resource of a group online: the facts the coordinator does not need
 /// (device paths, mount points) for storage resources, keyed by resource.
-public typealias StorageBindings = [ResourceID: StorageResource]
 
 /// Brings a group's resources online on this host in dependency order (storage → configuration →
 /// VM) and offline in reverse, and performs the host's side of quick migration.

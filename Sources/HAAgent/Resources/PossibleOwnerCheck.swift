@@ -1,3 +1,4 @@
+import ClusterSchema
 import DomainXML
 import HACoordination
 import HACore

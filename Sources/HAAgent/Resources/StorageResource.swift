@@ -1,13 +1,9 @@
+import ClusterSchema
 import Foundation
 
-/// A storage resource as this host brings it online: a shared volume that must simply be present,
-/// or an exclusive volume (a filesystem image or block device) mounted on the owner only.
-public enum StorageResource: Sendable, Equatable, Codable {
-    /// Online everywhere, like a cluster shared volume: the directory must exist.
-    case shared(path: String)
-    /// Online on one owner at a time: `device` (an image file or block device) mounted at `mountPoint`.
-    case exclusive(device: String, mountPoint: String)
-
+/// A storage resource as this host brings it online: a shared volume must simply be present, an
+/// exclusive one is mounted on the owner only.
+extension StorageResource {
     /// Brings the volume online on this host.
     public func online() throws {
         switch self {
