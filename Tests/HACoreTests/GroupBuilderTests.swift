@@ -1,38 +1,59 @@
 import HACore
 import XCTest
 
-/// Automatic grouping: VMs on the same exclusive storage share a group; shared storage does not bind.
+/// Automatic grouping: a VM joins the group that holds its exclusive storage; shared storage binds
+/// no VMs together; what cannot be grouped is refused with the reason.
 final class GroupBuilderTests: XCTestCase {
-    private let storage: [ResourceID: StorageSharing] = ["lunA": .exclusive, "lunB": .exclusive, "csv": .shared]
+    private func vm(_ name: String, _ storage: [ResourceID: StorageSharing] = [:]) -> VMDefinition {
+        VMDefinition(name: name, domainXMLPath: "/shared/\(name).xml", memoryMiB: 1024, vcpus: 1, storage: storage)
+    }
 
-    private func vm(_ name: String, _ disks: [ResourceID]) -> VMDefinition {
-        VMDefinition(name: name, domainXMLPath: "/shared/\(name).xml", memoryMiB: 1024, vcpus: 1, storage: disks)
+    /// Adds the VMs one after the other, as the wizard does; returns the groups by id.
+    private func adding(_ vms: [VMDefinition]) throws -> [GroupID: GroupDefinition] {
+        var groups: [GroupID: GroupDefinition] = [:]
+        for v in vms {
+            let g = try GroupBuilder.group(for: v, among: groups.values.sorted { $0.id < $1.id })
+            groups[g.id] = g
+        }
+        return groups
     }
 
     func testVMsOnTheSameExclusiveStorageFallIntoOneGroup() throws {
-        let groups = try GroupBuilder.groups(vms: [vm("a", ["lunA"]), vm("b", ["lunB", "csv"]), vm("c", ["lunA", "lunB"]),
-                                                   vm("d", ["csv"]), vm("e", [])], storage: storage)
-        XCTAssertEqual(groups.map(\.id), ["a", "d", "e"])
-        let abc = groups[0]
-        XCTAssertEqual(Set(abc.vms.map(\.id)), ["a", "b", "c"])
-        XCTAssertEqual(abc.memoryMiB, 3072)
-        // The VM comes online after its configuration and its exclusive storage.
-        let order = abc.onlineOrder
-        XCTAssertLessThan(order.firstIndex(of: "lunA")!, order.firstIndex(of: "a")!)
-        XCTAssertLessThan(order.firstIndex(of: "a.config")!, order.firstIndex(of: "a")!)
-        XCTAssertFalse(order.contains("csv"), "shared storage is online everywhere, not part of a group")
+        let groups = try adding([vm("a", ["lunA": .exclusive]), vm("b", ["lunB": .exclusive, "csv": .shared]),
+                                 vm("c", ["lunA": .exclusive, "csv": .shared]), vm("d", ["csv": .shared]), vm("e")])
+        XCTAssertEqual(groups.keys.sorted(), ["a", "b", "d", "e"], "shared storage binds nothing: d has its own group")
+        let ac = try XCTUnwrap(groups["a"])
+        XCTAssertEqual(Set(ac.vms.map(\.id)), ["a", "c"])
+        XCTAssertEqual(ac.memoryMiB, 2048)
+        // Storage, then the VM's configuration, then the VM; the group needs the storage its VMs name.
+        let order = ac.onlineOrder
+        XCTAssertLessThan(order.firstIndex(of: "lunA")!, order.firstIndex(of: "c-config")!)
+        XCTAssertLessThan(order.firstIndex(of: "csv")!, order.firstIndex(of: "c-config")!)
+        XCTAssertLessThan(order.firstIndex(of: "c-config")!, order.firstIndex(of: "c")!)
+        XCTAssertEqual(order.filter { $0 == "lunA" }.count, 1, "one volume, one resource")
     }
 
-    func testBadInputGetsAClearError() {
-        XCTAssertThrowsError(try GroupBuilder.groups(vms: [vm("a", ["nope"])], storage: storage)) {
-            XCTAssertEqual("\($0)", "VM a: unknown storage nope")
+    func testAJoinedGroupKeepsItsPolicyAndANewOneGetsTheVMs() throws {
+        let first = try GroupBuilder.group(for: vm("a", ["lun": .exclusive]), among: [], policy: GroupPolicy(priority: .high))
+        XCTAssertEqual(first.policy.priority, .high)
+        let joined = try GroupBuilder.group(for: vm("b", ["lun": .exclusive]), among: [first], policy: GroupPolicy(priority: .low))
+        XCTAssertEqual(joined.id, "a")
+        XCTAssertEqual(joined.policy.priority, .high)
+        let named = try GroupBuilder.group(for: vm("c"), among: [joined], asked: "a")
+        XCTAssertEqual(Set(named.vms.map(\.id)), ["a", "b", "c"], "a group asked for by name is joined")
+        XCTAssertEqual(try GroupBuilder.group(for: vm("d"), among: [joined], asked: "db").id, "db")
+    }
+
+    func testWhatCannotBeGroupedIsRefusedWithTheReason() throws {
+        let groups = try adding([vm("a", ["lunA": .exclusive]), vm("b", ["lunB": .exclusive])]).values.sorted { $0.id < $1.id }
+        func refusal(_ v: VMDefinition, asked: GroupID? = nil) -> GroupingError? {
+            do { _ = try GroupBuilder.group(for: v, among: groups, asked: asked); return nil } catch { return error as? GroupingError }
         }
-        XCTAssertThrowsError(try GroupBuilder.groups(vms: [vm("a", []), vm("a", [])], storage: storage)) {
-            XCTAssertEqual($0 as? GroupingError, .duplicateVM("a"))
-        }
-        let policies = ["a": GroupPolicy(priority: .high), "b": GroupPolicy(priority: .low)]
-        XCTAssertThrowsError(try GroupBuilder.groups(vms: [vm("a", ["lunA"]), vm("b", ["lunA"])], storage: storage, policies: policies)) {
-            XCTAssertEqual($0 as? GroupingError, .conflictingPolicies(vms: ["a", "b"]))
-        }
+        XCTAssertEqual(refusal(vm("a")), .alreadyGrouped(vm: "a", group: "a"))
+        XCTAssertEqual(refusal(vm("c", ["lunA": .exclusive, "lunB": .exclusive])), .storageInSeveralGroups(vm: "c", groups: ["a", "b"]))
+        XCTAssertEqual(refusal(vm("c", ["lunA": .exclusive]), asked: "b"), .storageBelongsElsewhere(storage: "a", asked: "b"))
+        XCTAssertEqual(refusal(vm("c", ["lunA": .shared])), .sharingMismatch(storage: "lunA", group: "a", there: .exclusive))
+        XCTAssertEqual("\(GroupingError.storageBelongsElsewhere(storage: "a", asked: "b"))",
+                       "the VM's storage belongs to group a, not b: VMs on one volume move together")
     }
 }

@@ -48,39 +48,25 @@ extension APIServer {
             return m
         }
         let specs = try await groupSpecs()
-        if let owner = specs.first(where: { $0.value.domainNames.contains(request.domain) }) {
-            throw APIError("VM \(request.domain) is already highly available in group \(owner.key)")
-        }
         let storage = try (request.storage ?? []).map(Self.storageResource)
-        // VMs on the same storage share a group: join the group that already has it.
-        let sharing = specs.first { spec in storage.contains { s in spec.value.storage[s.name] != nil } }?.key
-        if let sharing, let asked = request.group, asked != sharing.rawValue {
-            throw APIError("the VM's storage belongs to group \(sharing), not \(asked): VMs on one volume move together")
-        }
-        let groupID = sharing ?? GroupID(request.group ?? request.domain)
-        let configID = ResourceID("\(request.domain)-config")
-        let vm = Resource.vm(request.domain, memoryMiB: Int(loaded.definition.memoryKiB / 1024), vcpus: loaded.definition.vcpus, moveMethods: methods)
-        var resources = [Resource(id: configID, kind: .vmConfiguration(domainXMLPath: loaded.path)), vm]
-        var dependencies: [ResourceID: Set<ResourceID>] = [vm.id: [configID], configID: Set(storage.map { ResourceID($0.name) })]
-        var storageBindings: [String: StorageResource] = [:]
-        for s in storage {
-            storageBindings[s.name] = s.binding
-            if specs[groupID]?.storage[s.name] == nil { resources.append(Resource(id: ResourceID(s.name), kind: .storage(s.sharing))) }
-        }
-        if let existing = specs[groupID] {
-            resources = existing.definition.resources + resources
-            dependencies.merge(existing.definition.dependencies) { a, b in a.union(b) }
-            storageBindings.merge(existing.storage) { new, _ in new }
-        }
+        let vm = VMDefinition(name: request.domain, domainXMLPath: loaded.path, memoryMiB: Int(loaded.definition.memoryKiB / 1024),
+                              vcpus: loaded.definition.vcpus,
+                              storage: Dictionary(storage.map { (ResourceID($0.name), $0.sharing) }, uniquingKeysWith: { _, last in last }),
+                              moveMethods: methods)
         let definition: GroupDefinition
         do {
-            definition = try GroupDefinition(id: groupID, resources: resources, dependencies: dependencies,
-                                             policy: specs[groupID]?.definition.policy ?? policy)
+            definition = try GroupBuilder.group(for: vm, among: specs.values.map(\.definition).sorted { $0.id < $1.id },
+                                                asked: request.group.map(GroupID.init), policy: policy)
         } catch { throw APIError("\(error)") }
+        let groupID = definition.id
+        var storageBindings = specs[groupID]?.storage ?? [:]
+        for s in storage { storageBindings[s.name] = s.binding }
+        let together = definition.vms.map(\.id.rawValue).filter { $0 != request.domain }.sorted()
+        let moving = together.isEmpty ? "" : " with \(together.joined(separator: ", ")) (a group's VMs move together)"
         if checkOnly {
             let hosts = owners.map(\.rawValue).sorted().joined(separator: ", ")
             return Accepted("VM \(request.domain) passes every check (its disks and backing files on shared storage; "
-                            + "possible owners \(hosts.isEmpty ? "none yet" : hosts) can host it); it would join group \(groupID)")
+                            + "possible owners \(hosts.isEmpty ? "none yet" : hosts) can host it); it would join group \(groupID)\(moving)")
         }
         let key = ClusterKeys.group(groupID)
         let expected = try await store.get(key)?.modRevision ?? 0
@@ -89,7 +75,7 @@ extension APIServer {
             success: [.put(key, try StoreCoding.encode(GroupSpec(definition: definition, storage: storageBindings)))]))
         guard result.succeeded else { throw APIError("group \(groupID) changed meanwhile; try again") }
         logger.notice("VM made highly available", metadata: ["vm.name": "\(request.domain)", "group": "\(groupID)"])
-        return Accepted("VM \(request.domain) is highly available in group \(groupID)")
+        return Accepted("VM \(request.domain) is highly available in group \(groupID)\(moving)")
     }
 
     /// Checks the VMs against each possible owner (all member nodes when the policy names none).

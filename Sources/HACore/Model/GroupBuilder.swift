@@ -1,14 +1,14 @@
-/// A VM as configured by an operator, before it is put in a group.
+/// A VM as an operator makes it highly available, before it is put in a group.
 public struct VMDefinition: Hashable, Codable, Sendable {
     public var name: String
     /// Path of the domain XML on shared storage.
     public var domainXMLPath: String
     public var memoryMiB: Int
     public var vcpus: Int
-    /// Storage volumes holding the VM's disks or their backing files.
-    public var storage: [ResourceID]
+    /// Storage volumes holding the VM's disks or their backing files, and how each is shared.
+    public var storage: [ResourceID: StorageSharing]
     public var moveMethods: [MoveMethod]
-    public init(name: String, domainXMLPath: String, memoryMiB: Int, vcpus: Int, storage: [ResourceID] = [],
+    public init(name: String, domainXMLPath: String, memoryMiB: Int, vcpus: Int, storage: [ResourceID: StorageSharing] = [:],
                 moveMethods: [MoveMethod] = MoveMethod.allCases) {
         self.name = name
         self.domainXMLPath = domainXMLPath
@@ -19,74 +19,70 @@ public struct VMDefinition: Hashable, Codable, Sendable {
     }
 }
 
-/// Why automatic grouping failed.
+/// Why a VM cannot be put in a group.
 public enum GroupingError: Error, Hashable, Sendable, CustomStringConvertible {
-    case unknownStorage(vm: String, storage: ResourceID)
-    case duplicateVM(String)
-    /// VMs forced into one group by shared exclusive storage carry different policies.
-    case conflictingPolicies(vms: [String])
+    case alreadyGrouped(vm: String, group: GroupID)
+    /// The VM's exclusive storage lies in more than one group: they would have to become one.
+    case storageInSeveralGroups(vm: String, groups: [GroupID])
+    /// The VM's exclusive storage belongs to one group, the operator asked for another.
+    case storageBelongsElsewhere(storage: GroupID, asked: GroupID)
+    /// The VM names storage as shared that a group has as exclusive, or the other way round.
+    case sharingMismatch(storage: ResourceID, group: GroupID, there: StorageSharing)
 
     public var description: String {
         switch self {
-        case .unknownStorage(let vm, let s): return "VM \(vm): unknown storage \(s)"
-        case .duplicateVM(let n): return "VM \(n) defined twice"
-        case .conflictingPolicies(let v):
-            return "VMs \(v.joined(separator: ", ")) share exclusive storage but have different policies"
+        case .alreadyGrouped(let vm, let g): "VM \(vm) is already highly available in group \(g)"
+        case .storageInSeveralGroups(let vm, let groups):
+            "VM \(vm)'s exclusive storage lies in groups \(groups.map(\.rawValue).joined(separator: " and ")): "
+                + "VMs on one volume move together, so those groups would have to become one; remove one of them first"
+        case .storageBelongsElsewhere(let storage, let asked):
+            "the VM's storage belongs to group \(storage), not \(asked): VMs on one volume move together"
+        case .sharingMismatch(let s, let g, let there): "storage \(s) is \(there.rawValue) in group \(g); name it so here too"
         }
     }
 }
 
-/// Builds groups from VMs: VMs whose disks lie on the same exclusive storage share a group.
+/// Automatic grouping, the HA wizard's one rule: VMs whose disks lie on the same exclusive storage
+/// share a group (they can only move together); shared storage binds no VMs together.
 public enum GroupBuilder {
-    /// Groups named after their first VM (by name); each VM depends on its configuration and storage.
-    /// `policies` is looked up by VM name; VMs without an entry get the default policy.
-    public static func groups(vms: [VMDefinition], storage: [ResourceID: StorageSharing],
-                              policies: [String: GroupPolicy] = [:]) throws -> [GroupDefinition] {
-        var parent: [String: String] = [:]
-        func find(_ x: String) -> String {
-            var r = x
-            while let p = parent[r], p != r { r = p }
-            parent[x] = r
-            return r
+    /// The group `vm` goes into beside `groups` (the cluster's groups), with `vm` in it: the group
+    /// that holds any of its exclusive storage, else the group `asked` names (joined or new, default:
+    /// named after the VM) with `policy`. A group joined keeps its own policy. In the group, the VM
+    /// depends on its configuration (`<vm>-config`), the configuration on the VM's storage. Throws
+    /// `GroupingError`, or `GroupValidationError` when the VM's resource names clash with the group's.
+    public static func group(for vm: VMDefinition, among groups: [GroupDefinition], asked: GroupID? = nil,
+                             policy: GroupPolicy = GroupPolicy()) throws -> GroupDefinition {
+        if let owner = groups.first(where: { g in g.vms.contains { $0.id == ResourceID(vm.name) } }) {
+            throw GroupingError.alreadyGrouped(vm: vm.name, group: owner.id)
         }
-        var owner: [ResourceID: String] = [:]  // exclusive storage -> first VM using it
-        for vm in vms.sorted(by: { $0.name < $1.name }) {
-            if parent[vm.name] != nil { throw GroupingError.duplicateVM(vm.name) }
-            parent[vm.name] = vm.name
-            for s in vm.storage {
-                guard let sharing = storage[s] else { throw GroupingError.unknownStorage(vm: vm.name, storage: s) }
-                guard sharing == .exclusive else { continue }
-                if let other = owner[s] {
-                    let (a, b) = (find(other), find(vm.name))
-                    if a != b { parent[max(a, b)] = min(a, b) }
-                } else { owner[s] = vm.name }
+        for (s, sharing) in vm.storage {
+            for g in groups {
+                if case .storage(let there)? = g.resources.first(where: { $0.id == s })?.kind, there != sharing {
+                    throw GroupingError.sharingMismatch(storage: s, group: g.id, there: there)
+                }
             }
         }
-        var members: [String: [VMDefinition]] = [:]
-        for vm in vms { members[find(vm.name), default: []].append(vm) }
-        return try members.keys.sorted().map { root in
-            let group = members[root]!.sorted { $0.name < $1.name }
-            let named = Set(group.compactMap { policies[$0.name] })
-            if named.count > 1 { throw GroupingError.conflictingPolicies(vms: group.map(\.name)) }
-            return try definition(GroupID(root), group, storage: storage, policy: named.first ?? GroupPolicy())
-        }
+        let exclusive = Set(vm.storage.filter { $0.value == .exclusive }.keys)
+        let binding = groups.filter { g in g.resources.contains { exclusive.contains($0.id) } }.map(\.id).sorted()
+        guard binding.count <= 1 else { throw GroupingError.storageInSeveralGroups(vm: vm.name, groups: binding) }
+        if let bound = binding.first, let asked, asked != bound { throw GroupingError.storageBelongsElsewhere(storage: bound, asked: asked) }
+        let id = binding.first ?? asked ?? GroupID(vm.name)
+        let existing = groups.first { $0.id == id }
+        return try definition(id, adding: vm, to: existing, policy: existing?.policy ?? policy)
     }
 
-    private static func definition(_ id: GroupID, _ vms: [VMDefinition], storage: [ResourceID: StorageSharing],
+    private static func definition(_ id: GroupID, adding vm: VMDefinition, to existing: GroupDefinition?,
                                    policy: GroupPolicy) throws -> GroupDefinition {
-        var resources: [Resource] = []
-        var deps: [ResourceID: Set<ResourceID>] = [:]
-        var seenStorage = Set<ResourceID>()
-        for vm in vms {
-            let config = ResourceID("\(vm.name).config")
-            resources.append(Resource(id: config, kind: .vmConfiguration(domainXMLPath: vm.domainXMLPath)))
-            resources.append(.vm(vm.name, memoryMiB: vm.memoryMiB, vcpus: vm.vcpus, moveMethods: vm.moveMethods))
-            let exclusive = vm.storage.filter { storage[$0] == .exclusive }
-            for s in exclusive where seenStorage.insert(s).inserted {
-                resources.append(Resource(id: s, kind: .storage(.exclusive)))
-            }
-            deps[ResourceID(vm.name)] = Set(exclusive).union([config])
+        let config = ResourceID("\(vm.name)-config")
+        let resource = Resource.vm(vm.name, memoryMiB: vm.memoryMiB, vcpus: vm.vcpus, moveMethods: vm.moveMethods)
+        var resources = existing?.resources ?? []
+        var dependencies = existing?.dependencies ?? [:]
+        resources += [Resource(id: config, kind: .vmConfiguration(domainXMLPath: vm.domainXMLPath)), resource]
+        for (s, sharing) in vm.storage.sorted(by: { $0.key < $1.key }) where !resources.contains(where: { $0.id == s }) {
+            resources.append(Resource(id: s, kind: .storage(sharing)))
         }
-        return try GroupDefinition(id: id, resources: resources, dependencies: deps, policy: policy)
+        dependencies[resource.id] = [config]
+        dependencies[config] = Set(vm.storage.keys)
+        return try GroupDefinition(id: id, resources: resources, dependencies: dependencies, policy: policy)
     }
 }
