@@ -1,4 +1,5 @@
 import AgentAPI
+import EtcdTestSupport
 import Foundation
 import LabSupport
 import XCTest
@@ -56,12 +57,115 @@ final class CLITests: XCTestCase {
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.err.contains("no group named nosuch"), missing.err)
         let badAction = try run(h, "node", "explode", "solo")
-        XCTAssertNotEqual(badAction.status, 0)
-        XCTAssertTrue(badAction.err.contains("unknown action 'explode'"), badAction.err)
+        XCTAssertEqual(badAction.status, 2, "an unknown verb is a usage error")
+        XCTAssertTrue(badAction.err.contains("Usage: vigil node <subcommand>"), badAction.err)
         let capacity = try run(h, "capacity", "--failures", "1")
         XCTAssertTrue(capacity.out.hasPrefix("no: losing 1 node(s)"), "one node cannot lose a node: \(capacity.out)")
         let noAgent = try LabScript.execute([vigil, "status", "--socket", h.directory + "/nothing.sock"])
         XCTAssertTrue(noAgent.err.contains("cannot reach the Vigil agent"), noAgent.err)
+        XCTAssertEqual(noAgent.status, 4, "no agent: exit status 4")
+        await h.stop()
+    }
+
+    /// Every NOUN VERB command in text and JSON, the wizard alone, what-if capacity, the waits of
+    /// move and drain, and the documented exit statuses.
+    func testNounVerbCommandsJSONWaitsAndExitStatuses() async throws {
+        guard FileManager.default.isExecutableFile(atPath: vigil) else { return XCTFail("no vigil binary at \(vigil): run swift build first") }
+        let h = try AgentHarness()
+        h.start()
+        defer { Task { await h.stop() } }
+        try await h.waitForAPI()
+        let version = try LabScript.execute([vigil, "--version"])
+        XCTAssertEqual(version.status, 0)
+        XCTAssertEqual(version.out.trimmingCharacters(in: .whitespacesAndNewlines), VigilVersion.current)
+        let help = try LabScript.execute([vigil, "--help"])
+        XCTAssertEqual(help.status, 0, help.err)
+        for line in ["0  done", "1  the agent refused", "2  the command line is wrong", "3  done only in part", "4  no agent answered"] {
+            XCTAssertTrue(help.out.contains(line), "vigil --help documents exit status '\(line)': \(help.out)")
+        }
+
+        // The wizard alone: a good file passes (the domain's name read from the XML), a bad one is refused naming the disk.
+        let vm = "nv-\(UUID().uuidString.prefix(6).lowercased())"
+        defer { AgentHarness.remove(vm) }
+        let xml = try h.writeDomain(vm)
+        let valid = try run(h, "vm", "validate", xml)
+        XCTAssertEqual(valid.status, 0, valid.err)
+        XCTAssertTrue(valid.out.contains("VM \(vm) passes every check"), valid.out)
+        let bad = "\(h.directory)/shared/vms/bad.xml"
+        try String(contentsOfFile: xml, encoding: .utf8).replacingOccurrences(of: "\(h.directory)/shared/vms/\(vm).img", with: "/var/tmp/off-shared.img")
+            .replacingOccurrences(of: "<name>\(vm)</name>", with: "<name>bad-\(vm)</name>").write(toFile: bad, atomically: true, encoding: .utf8)
+        let refused = try run(h, "vm", "validate", bad)
+        XCTAssertEqual(refused.status, 1, "a VM the wizard refuses: exit status 1")
+        XCTAssertTrue(refused.err.contains("/var/tmp/off-shared.img"), "the report names the disk off shared storage: \(refused.err)")
+        let afterRefusal = try await h.status()
+        XCTAssertNil(afterRefusal.group("bad-\(vm)"), "the wizard alone stores nothing")
+
+        // A noAutoStart VM added without naming the domain; `group move` starts it and waits until it is online.
+        let added = try run(h, "vm", "add", "--xml", xml, "--priority", "noAutoStart")
+        XCTAssertEqual(added.status, 0, added.err)
+        let started = try run(h, "group", "move", vm, "--timeout", "30")
+        XCTAssertEqual(started.status, 0, started.err)
+        XCTAssertTrue(started.out.contains("\(vm) is online on solo"), "move waits until the group is online: \(started.out)")
+        let afterStart = try await h.status()
+        XCTAssertEqual(afterStart.group(vm)?.status, "online")
+
+        // list and show, text and JSON (the API's own types).
+        let vms = try JSONDecoder().decode([VMView].self, from: Data(try run(h, "vm", "list", "--output", "json").out.utf8))
+        XCTAssertEqual(vms.first { $0.name == vm }, VMView(name: vm, group: vm, status: "online", nodes: ["solo"]))
+        let shownVM = try run(h, "vm", "show", vm).out.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        XCTAssertTrue(shownVM.contains(["group:", vm]), "\(shownVM)")
+        let group = try JSONDecoder().decode(GroupView.self, from: Data(try run(h, "group", "show", vm, "--output", "json").out.utf8))
+        XCTAssertEqual(group.vms, [vm])
+        XCTAssertTrue(try run(h, "group", "list").out.contains(vm))
+        let node = try JSONDecoder().decode(NodeView.self, from: Data(try run(h, "node", "show", "solo", "--output", "json").out.utf8))
+        XCTAssertEqual(node.groups, [vm])
+        XCTAssertTrue(try run(h, "node", "list").out.contains("solo"))
+        for (noun, name) in [("vm", "nosuch"), ("group", "nosuch"), ("node", "nosuch")] {
+            let missing = try run(h, noun, "show", name)
+            XCTAssertEqual(missing.status, 1, "\(noun) show of an unknown name")
+            XCTAssertTrue(missing.err.contains("no \(noun == "vm" ? "VM" : noun) named nosuch"), missing.err)
+        }
+        XCTAssertEqual(try run(h, "group", "list", "--output", "yaml").status, 2, "a bad option value is a usage error")
+
+        // What-if: with the only node failed, the group (no longer noAutoStart) finds no room.
+        XCTAssertEqual(try run(h, "group", "policy", vm, "--priority", "high").status, 0)
+        let whatIf = try JSONDecoder().decode(CapacityReport.self, from: Data(try run(h, "capacity", "--fail", "solo", "--output", "json").out.utf8))
+        XCTAssertEqual(whatIf.whatIf?.failing, ["solo"])
+        XCTAssertNotNil(whatIf.whatIf?.unplaced[vm], "\(String(describing: whatIf.whatIf))")
+        XCTAssertTrue(try run(h, "capacity", "--fail", "solo").out.contains("\(vm): no room"))
+        XCTAssertEqual(try run(h, "capacity", "--fail", "nosuch").status, 1)
+
+        // Waits that cannot finish on one node end with status 3, and the operation stays requested.
+        let stuck = try run(h, "group", "move", vm, "--timeout", "2")
+        XCTAssertEqual(stuck.status, 3, "a move with nowhere to go, waited on: done only in part (\(stuck.out) \(stuck.err))")
+        let drain = try run(h, "node", "drain", "solo", "--timeout", "3")
+        XCTAssertEqual(drain.status, 3, "a drain that cannot empty the node: done only in part (\(drain.out) \(drain.err))")
+        XCTAssertTrue(drain.out.contains("\(vm): online on solo"), "the drain prints the groups still on the node: \(drain.out)")
+        try await h.waitUntil("solo draining") { try await h.status().node("solo")?.state == "draining" }
+        let resumed = try run(h, "node", "resume", "solo")
+        XCTAssertEqual(resumed.status, 0, resumed.err)
+        try await h.waitUntil("solo up") { try await h.status().node("solo")?.state == "up" }
+        let noWait = try run(h, "node", "drain", "solo", "--no-wait")
+        XCTAssertEqual(noWait.status, 0, noWait.err)
+        XCTAssertEqual(noWait.out.trimmingCharacters(in: .whitespacesAndNewlines), "drain of solo requested")
+        await h.stop()
+    }
+
+    /// An agent that runs but whose store does not answer (its etcd is gone): exit status 4, with the
+    /// agent's reason.
+    func testAnAgentWithoutAWorkingStoreEndsWithStatus4() async throws {
+        guard FileManager.default.isExecutableFile(atPath: vigil) else { return XCTFail("no vigil binary at \(vigil): run swift build first") }
+        let etcd = try await EtcdCluster(size: 1)
+        defer { etcd.stop() }
+        let h = try AgentHarness(etcdEndpoints: etcd.endpoints)
+        h.start()
+        defer { Task { await h.stop() } }
+        try await h.waitForAPI()
+        XCTAssertEqual(try run(h, "status").status, 0)
+        etcd.kill(0)
+        let noStore = try run(h, "node", "list")
+        XCTAssertEqual(noStore.status, 4, "no working store: exit status 4 (\(noStore.out) \(noStore.err))")
+        XCTAssertTrue(noStore.err.hasPrefix("vigil: "), noStore.err)
         await h.stop()
     }
 }

@@ -40,6 +40,7 @@ extension APIServer {
         let config = VMConfigurationResource(path: request.xmlPath, domainName: request.domain, storage: shared)
         let loaded: VMConfiguration
         do { loaded = try config.online() } catch { throw APIError("\(error)") }
+        let domain = loaded.definition.name
         let policy = try Self.policy(applying: request, to: GroupPolicy())
         let owners = try await checkPossibleOwners(of: [loaded.definition], policy: policy, storage: shared)
         let methods = try (request.moveMethods ?? MoveMethod.allCases.map(\.rawValue)).map { name in
@@ -47,8 +48,8 @@ extension APIServer {
             return m
         }
         let specs = try await groupSpecs()
-        if let owner = specs.first(where: { $0.value.domainNames.contains(request.domain) }) {
-            throw APIError("VM \(request.domain) is already highly available in group \(owner.key)")
+        if let owner = specs.first(where: { $0.value.domainNames.contains(domain) }) {
+            throw APIError("VM \(domain) is already highly available in group \(owner.key)")
         }
         let storage = try (request.storage ?? []).map(Self.storageResource)
         // VMs on the same storage share a group: join the group that already has it.
@@ -56,9 +57,9 @@ extension APIServer {
         if let sharing, let asked = request.group, asked != sharing.rawValue {
             throw APIError("the VM's storage belongs to group \(sharing), not \(asked): VMs on one volume move together")
         }
-        let groupID = sharing ?? GroupID(request.group ?? request.domain)
-        let configID = ResourceID("\(request.domain)-config")
-        let vm = Resource.vm(request.domain, memoryMiB: Int(loaded.definition.memoryKiB / 1024), vcpus: loaded.definition.vcpus, moveMethods: methods)
+        let groupID = sharing ?? GroupID(request.group ?? domain)
+        let configID = ResourceID("\(domain)-config")
+        let vm = Resource.vm(domain, memoryMiB: Int(loaded.definition.memoryKiB / 1024), vcpus: loaded.definition.vcpus, moveMethods: methods)
         var resources = [Resource(id: configID, kind: .vmConfiguration(domainXMLPath: loaded.path)), vm]
         var dependencies: [ResourceID: Set<ResourceID>] = [vm.id: [configID], configID: Set(storage.map { ResourceID($0.name) })]
         var storageBindings: [String: StorageResource] = [:]
@@ -78,7 +79,7 @@ extension APIServer {
         } catch { throw APIError("\(error)") }
         if checkOnly {
             let hosts = owners.map(\.rawValue).sorted().joined(separator: ", ")
-            return Accepted("VM \(request.domain) passes every check (its disks and backing files on shared storage; "
+            return Accepted("VM \(domain) passes every check (its disks and backing files on shared storage; "
                             + "possible owners \(hosts.isEmpty ? "none yet" : hosts) can host it); it would join group \(groupID)")
         }
         let key = ClusterKeys.group(groupID)
@@ -87,8 +88,8 @@ extension APIServer {
             compare: [.modRevision(key, equals: expected)],
             success: [.put(key, try StoreCoding.encode(GroupSpec(definition: definition, storage: storageBindings)))]))
         guard result.succeeded else { throw APIError("group \(groupID) changed meanwhile; try again") }
-        logger.notice("VM made highly available", metadata: ["vm.name": "\(request.domain)", "group": "\(groupID)"])
-        return Accepted("VM \(request.domain) is highly available in group \(groupID)")
+        logger.notice("VM made highly available", metadata: ["vm.name": "\(domain)", "group": "\(groupID)"])
+        return Accepted("VM \(domain) is highly available in group \(groupID)")
     }
 
     /// Checks the VMs against each possible owner (all member nodes when the policy names none).
@@ -204,16 +205,24 @@ extension APIServer {
         return Accepted("\(action.rawValue) of \(n) requested")
     }
 
-    func capacity(failures: Int) async throws -> CapacityReport {
+    /// N+x for `failures` nodes, and a what-if when nodes are named.
+    func capacity(failures: Int, failing: [NodeID] = []) async throws -> CapacityReport {
         guard failures >= 0 else { throw APIError("failures must not be negative") }
         guard let coordinator = try await storedCoordinator() else { throw APIError("no leader has stored the cluster state yet") }
         let planner = coordinator.capacityPlanner
+        if let unknown = failing.first(where: { n in !planner.nodes.contains { $0.id == n } }) { throw APIError("no node named \(unknown)") }
         let report = planner.lossTolerance(count: failures)
         let headroom = Dictionary(uniqueKeysWithValues: planner.headroom().map {
             ($0.node.rawValue, ["freeMemoryMiB": $0.freeMemoryMiB, "freeVCPUs": $0.freeVCPUs])
         })
+        let whatIf = failing.isEmpty ? nil : planner.whatIf(failing: Set(failing))
         return CapacityReport(failures: failures, survives: report.survives, exhaustive: report.exhaustive,
-                              groupsAtRisk: report.groupsAtRisk.map(\.rawValue).sorted(), headroom: headroom)
+                              groupsAtRisk: report.groupsAtRisk.map(\.rawValue).sorted(), headroom: headroom,
+                              whatIf: whatIf.map { w in
+                                  WhatIfReport(failing: w.failing.map(\.rawValue).sorted(),
+                                               placements: Dictionary(uniqueKeysWithValues: w.placements.map { ($0.key.rawValue, $0.value.rawValue) }),
+                                               unplaced: Dictionary(uniqueKeysWithValues: w.unplaced.map { ($0.key.rawValue, $0.value) }))
+                              })
     }
 
     private func send(_ event: ClusterEvent) async throws {

@@ -87,8 +87,10 @@ public struct APIServer: Sendable {
                 }
                 return .json(try await nodeRequest(NodeID(segments[2]), action), status: .accepted)
             case (.GET, 2, "v1") where segments[1] == "capacity":
-                let failures = query.split(separator: "&").compactMap { $0.hasPrefix("failures=") ? Int($0.dropFirst(9)) : nil }.first ?? 1
-                return .json(try await capacity(failures: failures))
+                let parameters = query.split(separator: "&")
+                let failures = parameters.compactMap { $0.hasPrefix("failures=") ? Int($0.dropFirst(9)) : nil }.first ?? 1
+                let failing = parameters.compactMap { $0.hasPrefix("fail=") ? NodeID(String($0.dropFirst(5))) : nil }
+                return .json(try await capacity(failures: failures, failing: failing))
             default:
                 return .error(.notFound, "no such API call: \(request.method) \(path)")
             }

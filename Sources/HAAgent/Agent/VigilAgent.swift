@@ -1,3 +1,4 @@
+import AgentAPI
 import Foundation
 import HACoordination
 import HACore
@@ -140,9 +141,4 @@ public struct VigilAgent: Service, CustomStringConvertible {
             if let latency = await membership.lastRenewLatency { metrics.leaseRenewed(seconds: latency.seconds) }
         }
     }
-}
-
-/// Vigil's version, reported in node records.
-public enum VigilVersion {
-    public static let current = "0.1.0"
 }
