@@ -9,6 +9,10 @@ public enum AgentAPI {
     public static func capacity(failures: Int, failing: [String] = []) -> String {
         "\(capacity)?failures=\(failures)" + failing.map { "&fail=\($0)" }.joined()
     }
+    /// One HA VM: PUT a new domain XML (`EditVMRequest`), DELETE to end its high availability.
+    public static func vm(_ name: String) -> String { "\(vms)/\(name)" }
+    /// One HA VM's domain XML as stored (`VMConfigurationView`).
+    public static func vmXML(_ name: String) -> String { "\(vms)/\(name)/xml" }
     public static func group(_ name: String) -> String { "/v1/groups/\(name)" }
     public static func move(_ group: String) -> String { "/v1/groups/\(group)/move" }
     public static func policy(_ group: String) -> String { "/v1/groups/\(group)/policy" }
@@ -231,4 +235,26 @@ public struct APIError: Codable, Sendable, Equatable, Error, CustomStringConvert
     public var error: String
     public init(_ error: String) { self.error = error }
     public var description: String { error }
+}
+
+/// A new domain XML for a highly available VM (`vigil vm edit`).
+public struct EditVMRequest: Codable, Sendable, Equatable {
+    public var xml: String
+    public init(xml: String) { self.xml = xml }
+}
+
+/// A highly available VM's configuration resource: its domain XML as stored on shared storage.
+public struct VMConfigurationView: Codable, Sendable, Equatable {
+    public var vm: String
+    public var group: String
+    /// The domain XML file on shared storage.
+    public var path: String
+    public var xml: String
+
+    public init(vm: String, group: String, path: String, xml: String) {
+        self.vm = vm
+        self.group = group
+        self.path = path
+        self.xml = xml
+    }
 }

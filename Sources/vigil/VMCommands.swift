@@ -5,7 +5,7 @@ import ArgumentParser
 struct VMCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vm", abstract: "List highly available VMs, make one highly available, or check one with the HA wizard.",
-        subcommands: [List.self, Show.self, Add.self, Validate.self])
+        subcommands: [List.self, Show.self, Add.self, Edit.self, Remove.self, Validate.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List every highly available VM, its group and where it runs.")
@@ -50,6 +50,43 @@ struct VMCommand: AsyncParsableCommand {
                                        restart: p.restart, failover: p.failover, failback: p.failback)
             let answer = try await options.client.decode(Accepted.self, .POST, check ? AgentAPI.checkVM : AgentAPI.vms, body: request)
             try emit(answer, options.output) { $0.accepted }
+        }
+    }
+
+    struct Edit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a VM's domain XML on shared storage (in $VISUAL or $EDITOR, or from --xml FILE).",
+            discussion: """
+                The HA wizard checks the new XML on this host and every possible owner first; the file is then replaced \
+                atomically, the previous one kept as FILE.prev, and the group's memory and vCPU demand follow it. \
+                A running VM gets the new definition at its next start.
+                """)
+        @OptionGroup var options: GlobalOptions
+        @Argument var vm: String
+        @Option(help: "Take the new domain XML from this file instead of an editor.") var xml: String?
+
+        func run() async throws {
+            let current = try await options.client.decode(VMConfigurationView.self, .GET, AgentAPI.vmXML(vm))
+            let edited: String
+            if let xml {
+                do { edited = try String(contentsOfFile: xml, encoding: .utf8) } catch { throw CLIError("cannot read \(xml): \(error.localizedDescription)") }
+            } else {
+                edited = try EditorSession(name: vm).edit(current.xml)
+                if edited == current.xml { return print("VM \(vm): no change") }
+            }
+            let answer = try await options.client.decode(Accepted.self, .PUT, AgentAPI.vm(vm), body: EditVMRequest(xml: edited))
+            try emit(answer, options.output) { $0.accepted }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "End a VM's high availability: it leaves its group and keeps running where it is.")
+        @OptionGroup var options: GlobalOptions
+        @Argument var vm: String
+
+        func run() async throws {
+            try emit(try await options.client.decode(Accepted.self, .DELETE, AgentAPI.vm(vm)), options.output) { $0.accepted }
         }
     }
 

@@ -2,6 +2,7 @@ import AgentAPI
 import EtcdTestSupport
 import Foundation
 import LabSupport
+import Libvirt
 import XCTest
 @testable import HAAgent
 
@@ -166,6 +167,68 @@ final class CLITests: XCTestCase {
         let noStore = try run(h, "node", "list")
         XCTAssertEqual(noStore.status, 4, "no working store: exit status 4 (\(noStore.out) \(noStore.err))")
         XCTAssertTrue(noStore.err.hasPrefix("vigil: "), noStore.err)
+        await h.stop()
+    }
+
+    /// `vm edit` (editor and --xml) replaces the configuration through the wizard, keeps the previous
+    /// revision, updates the demand and leaves the running domain alone; a bad edit changes nothing;
+    /// `vm remove` ends HA and the domain keeps running.
+    func testVMEditThroughTheWizardAndVMRemoveLeavesTheGuestRunning() async throws {
+        guard FileManager.default.isExecutableFile(atPath: vigil) else { return XCTFail("no vigil binary at \(vigil): run swift build first") }
+        let h = try AgentHarness()
+        h.start()
+        defer { Task { await h.stop() } }
+        try await h.waitForAPI()
+        let vm = "ed-\(UUID().uuidString.prefix(6).lowercased())"
+        defer { AgentHarness.remove(vm) }
+        try await h.addOnline(vm)
+        let path = "\(h.directory)/shared/vms/\(vm).xml"
+        let original = try String(contentsOfFile: path, encoding: .utf8)
+        func freeMemory() throws -> Int? {
+            let report = try JSONDecoder().decode(CapacityReport.self, from: Data(try run(h, "capacity", "--output", "json").out.utf8))
+            return report.headroom["solo"]?["freeMemoryMiB"]
+        }
+        let freeBefore = try XCTUnwrap(try freeMemory())
+
+        // In the editor ($EDITOR is a sed that doubles the memory).
+        let editor = "\(h.directory)/editor"
+        try "#!/bin/sh\nsed -i 's/>128</>256</' \"$1\"\n".write(toFile: editor, atomically: true, encoding: .utf8)
+        chmod(editor, 0o755)
+        let edited = try LabScript.execute(["/usr/bin/env", "EDITOR=\(editor)", vigil, "vm", "edit", vm, "--socket", h.configuration.api.socket])
+        XCTAssertEqual(edited.status, 0, edited.err)
+        XCTAssertTrue(edited.out.contains("demand 256 MiB, 1 vCPUs"), edited.out)
+        XCTAssertTrue(try String(contentsOfFile: path, encoding: .utf8).contains("<memory unit='MiB'>256</memory>"))
+        XCTAssertEqual(try String(contentsOfFile: path + ".prev", encoding: .utf8), original, "the previous revision is kept")
+        try await h.waitUntil("the new demand counted for placement") { try freeMemory() == freeBefore - 128 }
+        XCTAssertTrue(try Connection(uri: "test:///default").lookup(name: vm).isActive(), "the running domain is left alone")
+        let unchanged = try LabScript.execute(["/usr/bin/env", "EDITOR=true", vigil, "vm", "edit", vm, "--socket", h.configuration.api.socket])
+        XCTAssertEqual(unchanged.out.trimmingCharacters(in: .whitespacesAndNewlines), "VM \(vm): no change")
+
+        // Refused edits (a disk off shared storage, a new UUID) change nothing.
+        let current = try String(contentsOfFile: path, encoding: .utf8)
+        let offShared = "\(h.directory)/off-shared.xml"
+        try current.replacingOccurrences(of: "\(h.directory)/shared/vms/\(vm).img", with: "/var/tmp/off-shared.img")
+            .write(toFile: offShared, atomically: true, encoding: .utf8)
+        let refused = try run(h, "vm", "edit", vm, "--xml", offShared)
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.err.contains("is unchanged") && refused.err.contains("/var/tmp/off-shared.img"), refused.err)
+        let newUUID = "\(h.directory)/new-uuid.xml"
+        let uuid = try XCTUnwrap(current.range(of: "(?<=<uuid>)[^<]+", options: .regularExpression))
+        try current.replacingCharacters(in: uuid, with: UUID().uuidString.lowercased()).write(toFile: newUUID, atomically: true, encoding: .utf8)
+        let renumbered = try run(h, "vm", "edit", vm, "--xml", newUUID)
+        XCTAssertEqual(renumbered.status, 1)
+        XCTAssertTrue(renumbered.err.contains("changes its UUID"), renumbered.err)
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), current, "a refused edit leaves the file as it was")
+        XCTAssertEqual(try run(h, "vm", "edit", "nosuch", "--xml", newUUID).status, 1)
+
+        // vm remove: no longer HA, and the domain keeps running.
+        let removed = try run(h, "vm", "remove", vm)
+        XCTAssertEqual(removed.status, 0, removed.err)
+        XCTAssertTrue(removed.out.contains("it keeps running on solo") && removed.out.contains("group \(vm) ended with it"), removed.out)
+        let after = try await h.status()
+        XCTAssertNil(after.vm(vm))
+        try await Task.sleep(for: .seconds(2))  // two reconciles of the agent: it must not stop what is no longer HA
+        XCTAssertTrue(try Connection(uri: "test:///default").lookup(name: vm).isActive(), "vm remove leaves the guest running")
         await h.stop()
     }
 }

@@ -95,7 +95,7 @@ extension APIServer {
     /// Checks the VMs against each possible owner (all member nodes when the policy names none).
     /// Returns the owners checked.
     @discardableResult
-    private func checkPossibleOwners(of domains: [DomainDefinition], policy: GroupPolicy, storage: SharedStorage) async throws -> [NodeID] {
+    func checkPossibleOwners(of domains: [DomainDefinition], policy: GroupPolicy, storage: SharedStorage) async throws -> [NodeID] {
         let members = try await store.nodes()
         let owners = policy.possibleOwners.isEmpty ? members.map(\.id) : Array(policy.possibleOwners)
         let agents = Dictionary(try await store.list(prefix: ClusterKeys.agents).kvs.map { kv in

@@ -74,6 +74,12 @@ public struct APIServer: Sendable {
                 let checkOnly = query.split(separator: "&").contains("check=1")
                 return .json(try await addVM(try decode(AddVMRequest.self, request.body), checkOnly: checkOnly),
                              status: checkOnly ? .ok : .created)
+            case (.GET, 4, "v1") where segments[1] == "vms" && segments[3] == "xml":
+                return .json(try await vmConfiguration(segments[2]))
+            case (.PUT, 3, "v1") where segments[1] == "vms":
+                return .json(try await editVM(segments[2], try decode(EditVMRequest.self, request.body)))
+            case (.DELETE, 3, "v1") where segments[1] == "vms":
+                return .json(try await removeVM(segments[2]))
             case (.DELETE, 3, "v1") where segments[1] == "groups":
                 return .json(try await removeGroup(GroupID(segments[2])))
             case (.POST, 4, "v1") where segments[1] == "groups" && segments[3] == "move":
