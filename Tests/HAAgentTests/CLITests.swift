@@ -13,16 +13,28 @@ final class CLITests: XCTestCase {
             .appendingPathComponent(".build/debug/vigil").path
     }
 
+    /// A running agent with a leader, once the `vigil` binary is known to be built.
+    private func startedAgent(etcdEndpoints: [String] = []) async throws -> AgentHarness {
+        guard FileManager.default.isExecutableFile(atPath: vigil) else {
+            XCTFail("no vigil binary at \(vigil): run swift build first")
+            throw CancellationError()
+        }
+        let h = try AgentHarness(etcdEndpoints: etcdEndpoints)
+        h.start()
+        do { try await h.waitForAPI() } catch {
+            await h.stop()
+            throw error
+        }
+        return h
+    }
+
     private func run(_ h: AgentHarness, _ arguments: String...) throws -> (status: Int32, out: String, err: String) {
         try LabScript.execute([vigil] + arguments + ["--socket", h.configuration.api.socket])
     }
 
     func testStatusVMAddAndErrorsThroughTheCLI() async throws {
-        guard FileManager.default.isExecutableFile(atPath: vigil) else { return XCTFail("no vigil binary at \(vigil): run swift build first") }
-        let h = try AgentHarness()
-        h.start()
+        let h = try await startedAgent()
         defer { Task { await h.stop() } }
-        try await h.waitForAPI()
         let vm = "cli-\(UUID().uuidString.prefix(6).lowercased())"
         let checked = try run(h, "vm", "add", vm, "--xml", try h.writeDomain(vm), "--check")
         XCTAssertEqual(checked.status, 0, checked.err)
@@ -71,11 +83,8 @@ final class CLITests: XCTestCase {
     /// Every NOUN VERB command in text and JSON, the wizard alone, what-if capacity, the waits of
     /// move and drain, and the documented exit statuses.
     func testNounVerbCommandsJSONWaitsAndExitStatuses() async throws {
-        guard FileManager.default.isExecutableFile(atPath: vigil) else { return XCTFail("no vigil binary at \(vigil): run swift build first") }
-        let h = try AgentHarness()
-        h.start()
+        let h = try await startedAgent()
         defer { Task { await h.stop() } }
-        try await h.waitForAPI()
         let version = try LabScript.execute([vigil, "--version"])
         XCTAssertEqual(version.status, 0)
         XCTAssertEqual(version.out.trimmingCharacters(in: .whitespacesAndNewlines), VigilVersion.current)
@@ -155,13 +164,10 @@ final class CLITests: XCTestCase {
     /// An agent that runs but whose store does not answer (its etcd is gone): exit status 4, with the
     /// agent's reason.
     func testAnAgentWithoutAWorkingStoreEndsWithStatus4() async throws {
-        guard FileManager.default.isExecutableFile(atPath: vigil) else { return XCTFail("no vigil binary at \(vigil): run swift build first") }
         let etcd = try await EtcdCluster(size: 1)
         defer { etcd.stop() }
-        let h = try AgentHarness(etcdEndpoints: etcd.endpoints)
-        h.start()
+        let h = try await startedAgent(etcdEndpoints: etcd.endpoints)
         defer { Task { await h.stop() } }
-        try await h.waitForAPI()
         XCTAssertEqual(try run(h, "status").status, 0)
         etcd.kill(0)
         let noStore = try run(h, "node", "list")
@@ -174,11 +180,8 @@ final class CLITests: XCTestCase {
     /// revision, updates the demand and leaves the running domain alone; a bad edit changes nothing;
     /// `vm remove` ends HA and the domain keeps running.
     func testVMEditThroughTheWizardAndVMRemoveLeavesTheGuestRunning() async throws {
-        guard FileManager.default.isExecutableFile(atPath: vigil) else { return XCTFail("no vigil binary at \(vigil): run swift build first") }
-        let h = try AgentHarness()
-        h.start()
+        let h = try await startedAgent()
         defer { Task { await h.stop() } }
-        try await h.waitForAPI()
         let vm = "ed-\(UUID().uuidString.prefix(6).lowercased())"
         defer { AgentHarness.remove(vm) }
         try await h.addOnline(vm)
