@@ -21,8 +21,15 @@ struct GroupCommand: AsyncParsableCommand {
         @OptionGroup var options: GlobalOptions
         @Argument var group: String
 
+        @Option(help: "How many of its last decisions to list (text output).") var events = 5
+
         func run() async throws {
-            try emit(try await options.client.find("group", group) { $0.group(group) }, options.output, text: StatusText.group)
+            let view = try await options.client.find("group", group) { $0.group(group) }
+            guard options.output == .text else { return try emit(view, .json) { _ in "" } }
+            let recent = try await options.client.decode(DecisionPage.self, .GET, AgentAPI.events(group: group, limit: max(1, events))).events
+            print(StatusText.group(view))
+            print("last decisions:" + (recent.isEmpty ? " none recorded" : ""))
+            for event in recent { print("  " + Events.line(event)) }
         }
     }
 
@@ -37,6 +44,7 @@ struct GroupCommand: AsyncParsableCommand {
 
         func run() async throws {
             let before = try await options.client.find("group", group) { $0.group(group) }
+            let refusal = try await DecisionWatch.after(options.client, group: group, trigger: "move-requested \(group) ")
             let accepted = try await options.client.decode(Accepted.self, .POST, AgentAPI.move(group), body: MoveRequest(to: to))
             let from = before.status == "online" ? before.nodes : []
             try await StatusWait(options: options, wait: wait, defaultTimeout: 300).run(
@@ -49,6 +57,7 @@ struct GroupCommand: AsyncParsableCommand {
                     if let to { return here == to ? .done("\(group) is online on \(here)") : nil }
                     return g.nodes != from ? .done("\(group) is online on \(here)") : nil
                 },
+                refusal: refusal,
                 final: { $0.group(group) })
         }
     }

@@ -146,8 +146,9 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try run(h, "capacity", "--fail", "nosuch").status, 1)
 
         // Waits that cannot finish on one node end with status 3, and the operation stays requested.
-        let stuck = try run(h, "group", "move", vm, "--timeout", "2")
-        XCTAssertEqual(stuck.status, 3, "a move with nowhere to go, waited on: done only in part (\(stuck.out) \(stuck.err))")
+        let refusedMove = try run(h, "group", "move", vm, "--timeout", "20")
+        XCTAssertEqual(refusedMove.status, 1, "a move the leader refuses fails at once (\(refusedMove.out) \(refusedMove.err))")
+        XCTAssertTrue(refusedMove.err.contains("move of \(vm) refused: no node can take"), refusedMove.err)
         let drain = try run(h, "node", "drain", "solo", "--timeout", "3")
         XCTAssertEqual(drain.status, 3, "a drain that cannot empty the node: done only in part (\(drain.out) \(drain.err))")
         XCTAssertTrue(drain.out.contains("\(vm): online on solo"), "the drain prints the groups still on the node: \(drain.out)")
@@ -234,4 +235,54 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(try Connection(uri: "test:///default").lookup(name: vm).isActive(), "vm remove leaves the guest running")
         await h.stop()
     }
+
+    /// Every decision is recorded with its trigger and reason; `events` filters them, `--follow`
+    /// prints new ones as they are made, and `group show` lists the group's last ones.
+    func testEventsRecordDecisionsAndFollowShowsNewOnes() async throws {
+        let h = try await startedAgent()
+        defer { Task { await h.stop() } }
+        let first = "ev-\(UUID().uuidString.prefix(6).lowercased())", second = first + "-b"
+        defer { AgentHarness.remove(first); AgentHarness.remove(second) }
+        try await h.addOnline(first)
+
+        let listed = try run(h, "events", "--group", first, "--output", "json")
+        XCTAssertEqual(listed.status, 0, listed.err)
+        let events = try JSONDecoder().decode([DecisionView].self, from: Data(listed.out.utf8))
+        let placed = try XCTUnwrap(events.first { $0.kind == "bring-online" }, "\(events)")
+        XCTAssertEqual(placed.group, first)
+        XCTAssertEqual(placed.nodes.first, "solo")
+        XCTAssertFalse(placed.reason.isEmpty)
+        XCTAssertTrue(events.allSatisfy { $0.group == first }, "--group filters")
+        let none = try JSONDecoder().decode([DecisionView].self, from: Data(try run(h, "events", "--node", "nosuch", "--output", "json").out.utf8))
+        XCTAssertEqual(none, [], "--node filters")
+        XCTAssertTrue(try run(h, "events", "--since", "1h").out.contains("bring-online  \(first) solo"))
+        XCTAssertEqual(try run(h, "events", "--since", "yesterday").status, 2, "a malformed --since is a usage error")
+        let shown = try run(h, "group", "show", first)
+        XCTAssertTrue(shown.out.contains("last decisions:") && shown.out.contains("bring-online  \(first) solo"), shown.out)
+
+        // --follow prints the next group's placement as it is decided.
+        let follower = Process()
+        follower.executableURL = URL(fileURLWithPath: vigil)
+        follower.arguments = ["events", "--follow", "--group", second, "--socket", h.configuration.api.socket]
+        let pipe = Pipe()
+        follower.standardOutput = pipe
+        try follower.run()
+        defer { if follower.isRunning { follower.terminate() } }
+        try await Task.sleep(for: .milliseconds(500))
+        try await h.addOnline(second)
+        let seen = LockedText()
+        pipe.fileHandleForReading.readabilityHandler = { seen.append(String(decoding: $0.availableData, as: UTF8.self)) }
+        try await h.waitUntil("events --follow prints the placement of \(second)") { seen.text.contains("bring-online  \(second) solo") }
+        pipe.fileHandleForReading.readabilityHandler = nil
+        follower.terminate()
+        await h.stop()
+    }
+}
+
+/// Text appended from another thread.
+private final class LockedText: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = ""
+    func append(_ s: String) { lock.withLock { value += s } }
+    var text: String { lock.withLock { value } }
 }

@@ -92,6 +92,8 @@ public struct APIServer: Sendable {
                     throw APIError("unknown node action '\(segments[3])'; use \(NodeAction.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 return .json(try await nodeRequest(NodeID(segments[2]), action), status: .accepted)
+            case (.GET, 2, "v1") where segments[1] == "events":
+                return .json(try await decisions(try DecisionQuery(query: query)))
             case (.GET, 2, "v1") where segments[1] == "capacity":
                 let parameters = query.split(separator: "&")
                 let failures = parameters.compactMap { $0.hasPrefix("failures=") ? Int($0.dropFirst(9)) : nil }.first ?? 1

@@ -11,18 +11,26 @@ import HACore
 ///   the coordinator's snapshot (`StoredCoordinator`), written with the fencing token.
 /// - `tasks/<node>/<group>`: work the leader gives a node (written with the fencing token).
 /// - `inbox/<id>`: events and task reports from nodes and operators, consumed by the leader.
+/// - `decisions/<time>-<leader>-<sequence>`: the coordinator's decisions (`DecisionRecord`), oldest
+///   first by key, written in the same fenced transaction as the decisions themselves.
 public enum ClusterKeys {
     public static let groups = "groups/"
     public static let agents = "agents/"
     public static let tasks = "tasks/"
     public static let inbox = "inbox/"
     public static let leader = "leader"
+    public static let decisions = "decisions/"
 
     public static func group(_ id: GroupID) -> String { groups + id.rawValue }
     public static func agent(_ node: NodeID) -> String { agents + node.rawValue }
     public static func tasks(of node: NodeID) -> String { "\(tasks)\(node.rawValue)/" }
     public static func task(_ node: NodeID, _ group: GroupID) -> String { tasks(of: node) + group.rawValue }
     public static func inbox(_ id: String) -> String { inbox + id }
+    /// Zero-padded so that keys sort by time, then by leader and its sequence.
+    public static func decision(at time: Timestamp, leader: NodeID, sequence: Int) -> String {
+        decisions + String(repeating: "0", count: max(0, 13 - String(time.milliseconds).count)) + "\(time.milliseconds)-\(leader.rawValue)-"
+            + String(repeating: "0", count: max(0, 8 - String(sequence).count)) + "\(sequence)"
+    }
 }
 
 /// A group as stored: what the coordinator needs, and how hosts bind its storage resources.
