@@ -5,6 +5,14 @@ public enum AgentAPI {
     /// Runs every check of `vms` without making the VM highly available.
     public static let checkVM = "/v1/vms?check=1"
     public static let capacity = "/v1/capacity"
+    /// N+x for `failures` nodes, and a what-if for the named nodes failing together.
+    public static func capacity(failures: Int, failing: [String] = []) -> String {
+        "\(capacity)?failures=\(failures)" + failing.map { "&fail=\($0)" }.joined()
+    }
+    /// One HA VM: PUT a new domain XML (`EditVMRequest`), DELETE to end its high availability.
+    public static func vm(_ name: String) -> String { "\(vms)/\(name)" }
+    /// One HA VM's domain XML as stored (`VMConfigurationView`).
+    public static func vmXML(_ name: String) -> String { "\(vms)/\(name)/xml" }
     public static func group(_ name: String) -> String { "/v1/groups/\(name)" }
     public static func move(_ group: String) -> String { "/v1/groups/\(group)/move" }
     public static func policy(_ group: String) -> String { "/v1/groups/\(group)/policy" }
@@ -130,8 +138,8 @@ public struct PolicyRequest: PolicyFields, Codable, Equatable {
 /// Makes a VM highly available: its domain XML on shared storage becomes a configuration resource
 /// and the domain a VM resource, in a group of its own or an existing one.
 public struct AddVMRequest: PolicyFields, Codable, Equatable {
-    /// The domain name as in its XML.
-    public var domain: String
+    /// The domain name as in its XML (nil: the domain the XML defines).
+    public var domain: String?
     /// The domain XML file on shared storage.
     public var xmlPath: String
     /// The group to join or create (default: the domain name).
@@ -150,7 +158,7 @@ public struct AddVMRequest: PolicyFields, Codable, Equatable {
     public var failover: String?
     public var failback: String?
 
-    public init(domain: String, xmlPath: String, group: String? = nil, priority: String? = nil, preferredOwners: [String]? = nil,
+    public init(domain: String?, xmlPath: String, group: String? = nil, priority: String? = nil, preferredOwners: [String]? = nil,
                 possibleOwners: [String]? = nil, moveMethods: [String]? = nil, antiAffinity: [String]? = nil,
                 storage: [StorageRequest]? = nil, restart: String? = nil, failover: String? = nil, failback: String? = nil) {
         self.restart = restart
@@ -202,13 +210,17 @@ public struct CapacityReport: Codable, Sendable, Equatable {
     public var groupsAtRisk: [String]
     /// Free memory (MiB) and vCPUs per node now.
     public var headroom: [String: [String: Int]]
+    /// What would happen if the named nodes failed together (when some were named).
+    public var whatIf: WhatIfReport?
 
-    public init(failures: Int, survives: Bool, exhaustive: Bool, groupsAtRisk: [String], headroom: [String: [String: Int]]) {
+    public init(failures: Int, survives: Bool, exhaustive: Bool, groupsAtRisk: [String], headroom: [String: [String: Int]],
+                whatIf: WhatIfReport? = nil) {
         self.failures = failures
         self.survives = survives
         self.exhaustive = exhaustive
         self.groupsAtRisk = groupsAtRisk
         self.headroom = headroom
+        self.whatIf = whatIf
     }
 }
 
@@ -223,4 +235,26 @@ public struct APIError: Codable, Sendable, Equatable, Error, CustomStringConvert
     public var error: String
     public init(_ error: String) { self.error = error }
     public var description: String { error }
+}
+
+/// A new domain XML for a highly available VM (`vigil vm edit`).
+public struct EditVMRequest: Codable, Sendable, Equatable {
+    public var xml: String
+    public init(xml: String) { self.xml = xml }
+}
+
+/// A highly available VM's configuration resource: its domain XML as stored on shared storage.
+public struct VMConfigurationView: Codable, Sendable, Equatable {
+    public var vm: String
+    public var group: String
+    /// The domain XML file on shared storage.
+    public var path: String
+    public var xml: String
+
+    public init(vm: String, group: String, path: String, xml: String) {
+        self.vm = vm
+        self.group = group
+        self.path = path
+        self.xml = xml
+    }
 }

@@ -12,6 +12,8 @@ import HACore
 ///   the coordinator's snapshot (`StoredCoordinator`), written with the fencing token.
 /// - `tasks/<node>/<group>`: work the leader gives a node (`AgentTask`, written with the fencing token).
 /// - `inbox/<id>`: events and task reports from nodes and operators (`InboxMessage`), consumed by the leader.
+/// - `decisions/<time>-<leader>-<sequence>`: the coordinator's decisions (`DecisionRecord`), oldest
+///   first by key, written in the same fenced transaction as the decisions themselves.
 public enum ClusterKeys {
     public static let nodes = RecordFamily<NodeRecord>(prefix: "nodes/")
     public static let leader = "leader"
@@ -19,6 +21,7 @@ public enum ClusterKeys {
     public static let groups = RecordFamily<GroupSpec>(prefix: "groups/")
     public static let inbox = RecordFamily<InboxMessage>(prefix: "inbox/")
     public static let tasks = "tasks/"
+    public static let decisions = RecordFamily<DecisionRecord>(prefix: "decisions/")
 
     /// The coordinator's snapshot, split by what changes together.
     public enum Coordinator {
@@ -38,6 +41,11 @@ public enum ClusterKeys {
     public static func tasks(of node: NodeID) -> RecordFamily<AgentTask> { RecordFamily(prefix: "\(tasks)\(node.rawValue)/") }
     public static func task(_ node: NodeID, _ group: GroupID) -> String { tasks(of: node).key(group.rawValue) }
     public static func inbox(_ id: String) -> String { inbox.key(id) }
+    /// Zero-padded so that keys sort by time, then by leader and its sequence.
+    public static func decision(at time: Timestamp, leader: NodeID, sequence: Int) -> String {
+        decisions.key(String(repeating: "0", count: max(0, 13 - String(time.milliseconds).count)) + "\(time.milliseconds)-\(leader.rawValue)-"
+                      + String(repeating: "0", count: max(0, 8 - String(sequence).count)) + "\(sequence)")
+    }
 
     /// Where Vigil's clusters live in etcd.
     public static let etcdRoot = "/vigil/"

@@ -37,9 +37,11 @@ struct EtcdWatch: Sendable {
                 } catch {
                     if Task.isCancelled { break }
                     let idle = if case StoreError.timeout = error { true } else { false }
-                    logger.log(level: idle ? .debug : .warning, "etcd watch broken; reconnecting", metadata: [
+                    // While etcd stays down, a warning at the first failure and every 50th retry (~10 s), not at each.
+                    let loud = !idle && attempt % 50 == 0
+                    logger.log(level: loud ? .warning : .debug, "etcd watch broken; reconnecting", metadata: [
                         "etcd.endpoint": "\(endpoint)", "etcd.prefix": "\(prefix)",
-                        "etcd.nextRevision": "\(next.value)", "error": "\(error)"])
+                        "etcd.nextRevision": "\(next.value)", "etcd.attempt": "\(attempt + 1)", "error": "\(error)"])
                     attempt += 1
                     try? await Task.sleep(for: store.configuration.watchRetryDelay)
                 }

@@ -12,7 +12,7 @@ struct AgentClient: Sendable {
     /// the agent's message.
     func call(_ method: HTTPMethod, _ path: String, body: (some Encodable)? = Optional<Accepted>.none) async throws -> Data {
         guard let url = URL(httpURLWithSocketPath: socket, uri: path)?.absoluteString else {
-            throw CLIError("invalid socket path \(socket)")
+            throw CLIError("invalid socket path \(socket)", status: .usage)
         }
         var request = HTTPClientRequest(url: url)
         request.method = method
@@ -35,11 +35,13 @@ struct AgentClient: Sendable {
         try? await client.shutdown()
         let (response, data): (HTTPClientResponse, Data)
         do { (response, data) = try result.get() } catch {
-            throw CLIError("cannot reach the Vigil agent at \(socket) (is vigild running on this host, and are you root?): \(error)")
+            throw CLIError("cannot reach the Vigil agent at \(socket) (is vigild running on this host, and are you root?): \(error)",
+                           status: .unavailable)
         }
         guard (200..<300).contains(response.status.code) else {
             let message = (try? APICoding.decode(APIError.self, data))?.error ?? String(decoding: data, as: UTF8.self)
-            throw CLIError(message)
+            // 503: the agent runs but its store does not answer (no quorum, etcd down).
+            throw CLIError(message, status: response.status == .serviceUnavailable ? .unavailable : .failed)
         }
         return data
     }
@@ -47,12 +49,6 @@ struct AgentClient: Sendable {
     func decode<T: Decodable>(_ type: T.Type, _ method: HTTPMethod, _ path: String, body: (some Encodable)? = Optional<Accepted>.none) async throws -> T {
         try APICoding.decode(type, try await call(method, path, body: body))
     }
-}
-
-/// An error the CLI prints as is.
-struct CLIError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// Prints a value as the chosen output format.

@@ -8,7 +8,27 @@ struct Vigil: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Drive a Vigil high-availability cluster of KVM hosts.",
-        subcommands: [Status.self, VM.self, Group.self, Node.self, Capacity.self])
+        discussion: """
+            Commands are NOUN VERB, as in `vigil group move web --to h2`. Every command that prints data takes \
+            `--output json`, which prints the agent API's own types.
+
+            \(ExitStatus.help)
+
+            Shell completion: `vigil --generate-completion-script bash > /etc/bash_completion.d/vigil` \
+            (also zsh and fish).
+            """,
+        version: VigilVersion.current,
+        subcommands: [Status.self, NodeCommand.self, GroupCommand.self, VMCommand.self, Events.self, Capacity.self])
+
+    /// Parses and runs a command, then exits with one of the documented statuses.
+    static func main() async {
+        var command: any ParsableCommand
+        do { command = try parseAsRoot() } catch { ExitStatus.exit(parsing: error) }
+        do {
+            if var asyncCommand = command as? any AsyncParsableCommand { try await asyncCommand.run() } else { try command.run() }
+        } catch { ExitStatus.exit(running: error) }
+        Foundation.exit(ExitStatus.ok.rawValue)
+    }
 }
 
 /// Options every command takes.

@@ -17,13 +17,15 @@ final class AgentHarness: @unchecked Sendable {
     private(set) var reloads = ConfigurationReloads()
     private var task: Task<Void, Error>?
 
-    init(node: String = "solo", reconcileSeconds: Double = 1, probe: [String] = []) throws {
+    /// `etcdEndpoints`: the agent keeps its state in that etcd instead of an embedded store.
+    init(node: String = "solo", reconcileSeconds: Double = 1, probe: [String] = [], etcdEndpoints: [String] = []) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-agent-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory + "/shared/vms", withIntermediateDirectories: true)
         try "lock_manager = \"lockd\"\n".write(toFile: directory + "/qemu.conf", atomically: true, encoding: .utf8)
         var settings = AgentConfiguration(node: node, libvirtURI: "test:///default", sharedStorage: directory + "/shared",
                                           qemuConfPath: directory + "/qemu.conf", logLevel: "warning")
         settings.store.embeddedPath = directory + "/state.sqlite"
+        settings.store.etcdEndpoints = etcdEndpoints
         settings.api.socket = directory + "/vigild.sock"
         settings.api.metricsListen = ""
         settings.health.reconcileIntervalSeconds = reconcileSeconds

@@ -1,6 +1,8 @@
 import AgentAPI
+import EtcdTestSupport
 import Foundation
 import LabSupport
+import Libvirt
 import XCTest
 @testable import HAAgent
 
@@ -11,16 +13,28 @@ final class CLITests: XCTestCase {
             .appendingPathComponent(".build/debug/vigil").path
     }
 
+    /// A running agent with a leader, once the `vigil` binary is known to be built.
+    private func startedAgent(etcdEndpoints: [String] = []) async throws -> AgentHarness {
+        guard FileManager.default.isExecutableFile(atPath: vigil) else {
+            XCTFail("no vigil binary at \(vigil): run swift build first")
+            throw CancellationError()
+        }
+        let h = try AgentHarness(etcdEndpoints: etcdEndpoints)
+        h.start()
+        do { try await h.waitForAPI() } catch {
+            await h.stop()
+            throw error
+        }
+        return h
+    }
+
     private func run(_ h: AgentHarness, _ arguments: String...) throws -> (status: Int32, out: String, err: String) {
         try LabScript.execute([vigil] + arguments + ["--socket", h.configuration.api.socket])
     }
 
     func testStatusVMAddAndErrorsThroughTheCLI() async throws {
-        guard FileManager.default.isExecutableFile(atPath: vigil) else { return XCTFail("no vigil binary at \(vigil): run swift build first") }
-        let h = try AgentHarness()
-        h.start()
+        let h = try await startedAgent()
         defer { Task { await h.stop() } }
-        try await h.waitForAPI()
         let vm = "cli-\(UUID().uuidString.prefix(6).lowercased())"
         let checked = try run(h, "vm", "add", vm, "--xml", try h.writeDomain(vm), "--check")
         XCTAssertEqual(checked.status, 0, checked.err)
@@ -56,12 +70,219 @@ final class CLITests: XCTestCase {
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.err.contains("no group named nosuch"), missing.err)
         let badAction = try run(h, "node", "explode", "solo")
-        XCTAssertNotEqual(badAction.status, 0)
-        XCTAssertTrue(badAction.err.contains("unknown action 'explode'"), badAction.err)
+        XCTAssertEqual(badAction.status, 2, "an unknown verb is a usage error")
+        XCTAssertTrue(badAction.err.contains("Usage: vigil node <subcommand>"), badAction.err)
         let capacity = try run(h, "capacity", "--failures", "1")
         XCTAssertTrue(capacity.out.hasPrefix("no: losing 1 node(s)"), "one node cannot lose a node: \(capacity.out)")
         let noAgent = try LabScript.execute([vigil, "status", "--socket", h.directory + "/nothing.sock"])
         XCTAssertTrue(noAgent.err.contains("cannot reach the Vigil agent"), noAgent.err)
+        XCTAssertEqual(noAgent.status, 4, "no agent: exit status 4")
         await h.stop()
     }
+
+    /// Every NOUN VERB command in text and JSON, the wizard alone, what-if capacity, the waits of
+    /// move and drain, and the documented exit statuses.
+    func testNounVerbCommandsJSONWaitsAndExitStatuses() async throws {
+        let h = try await startedAgent()
+        defer { Task { await h.stop() } }
+        let version = try LabScript.execute([vigil, "--version"])
+        XCTAssertEqual(version.status, 0)
+        XCTAssertEqual(version.out.trimmingCharacters(in: .whitespacesAndNewlines), VigilVersion.current)
+        let help = try LabScript.execute([vigil, "--help"])
+        XCTAssertEqual(help.status, 0, help.err)
+        for line in ["0  done", "1  the agent refused", "2  the command line is wrong", "3  done only in part", "4  no agent answered"] {
+            XCTAssertTrue(help.out.contains(line), "vigil --help documents exit status '\(line)': \(help.out)")
+        }
+
+        // The wizard alone: a good file passes (the domain's name read from the XML), a bad one is refused naming the disk.
+        let vm = "nv-\(UUID().uuidString.prefix(6).lowercased())"
+        defer { AgentHarness.remove(vm) }
+        let xml = try h.writeDomain(vm)
+        let valid = try run(h, "vm", "validate", xml)
+        XCTAssertEqual(valid.status, 0, valid.err)
+        XCTAssertTrue(valid.out.contains("VM \(vm) passes every check"), valid.out)
+        let bad = "\(h.directory)/shared/vms/bad.xml"
+        try String(contentsOfFile: xml, encoding: .utf8).replacingOccurrences(of: "\(h.directory)/shared/vms/\(vm).img", with: "/var/tmp/off-shared.img")
+            .replacingOccurrences(of: "<name>\(vm)</name>", with: "<name>bad-\(vm)</name>").write(toFile: bad, atomically: true, encoding: .utf8)
+        let refused = try run(h, "vm", "validate", bad)
+        XCTAssertEqual(refused.status, 1, "a VM the wizard refuses: exit status 1")
+        XCTAssertTrue(refused.err.contains("/var/tmp/off-shared.img"), "the report names the disk off shared storage: \(refused.err)")
+        let afterRefusal = try await h.status()
+        XCTAssertNil(afterRefusal.group("bad-\(vm)"), "the wizard alone stores nothing")
+
+        // A noAutoStart VM added without naming the domain; `group move` starts it and waits until it is online.
+        let added = try run(h, "vm", "add", "--xml", xml, "--priority", "noAutoStart")
+        XCTAssertEqual(added.status, 0, added.err)
+        let started = try run(h, "group", "move", vm, "--timeout", "30")
+        XCTAssertEqual(started.status, 0, started.err)
+        XCTAssertTrue(started.out.contains("\(vm) is online on solo"), "move waits until the group is online: \(started.out)")
+        let afterStart = try await h.status()
+        XCTAssertEqual(afterStart.group(vm)?.status, "online")
+
+        // list and show, text and JSON (the API's own types).
+        let vms = try JSONDecoder().decode([VMView].self, from: Data(try run(h, "vm", "list", "--output", "json").out.utf8))
+        XCTAssertEqual(vms.first { $0.name == vm }, VMView(name: vm, group: vm, status: "online", nodes: ["solo"]))
+        let shownVM = try run(h, "vm", "show", vm).out.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        XCTAssertTrue(shownVM.contains(["group:", vm]), "\(shownVM)")
+        let group = try JSONDecoder().decode(GroupView.self, from: Data(try run(h, "group", "show", vm, "--output", "json").out.utf8))
+        XCTAssertEqual(group.vms, [vm])
+        XCTAssertTrue(try run(h, "group", "list").out.contains(vm))
+        let node = try JSONDecoder().decode(NodeView.self, from: Data(try run(h, "node", "show", "solo", "--output", "json").out.utf8))
+        XCTAssertEqual(node.groups, [vm])
+        XCTAssertTrue(try run(h, "node", "list").out.contains("solo"))
+        for (noun, name) in [("vm", "nosuch"), ("group", "nosuch"), ("node", "nosuch")] {
+            let missing = try run(h, noun, "show", name)
+            XCTAssertEqual(missing.status, 1, "\(noun) show of an unknown name")
+            XCTAssertTrue(missing.err.contains("no \(noun == "vm" ? "VM" : noun) named nosuch"), missing.err)
+        }
+        XCTAssertEqual(try run(h, "group", "list", "--output", "yaml").status, 2, "a bad option value is a usage error")
+
+        // What-if: with the only node failed, the group (no longer noAutoStart) finds no room.
+        XCTAssertEqual(try run(h, "group", "policy", vm, "--priority", "high").status, 0)
+        let whatIf = try JSONDecoder().decode(CapacityReport.self, from: Data(try run(h, "capacity", "--fail", "solo", "--output", "json").out.utf8))
+        XCTAssertEqual(whatIf.whatIf?.failing, ["solo"])
+        XCTAssertNotNil(whatIf.whatIf?.unplaced[vm], "\(String(describing: whatIf.whatIf))")
+        XCTAssertTrue(try run(h, "capacity", "--fail", "solo").out.contains("\(vm): no room"))
+        XCTAssertEqual(try run(h, "capacity", "--fail", "nosuch").status, 1)
+
+        // Waits that cannot finish on one node end with status 3, and the operation stays requested.
+        let refusedMove = try run(h, "group", "move", vm, "--timeout", "20")
+        XCTAssertEqual(refusedMove.status, 1, "a move the leader refuses fails at once (\(refusedMove.out) \(refusedMove.err))")
+        XCTAssertTrue(refusedMove.err.contains("move of \(vm) refused: no node can take"), refusedMove.err)
+        let drain = try run(h, "node", "drain", "solo", "--timeout", "3")
+        XCTAssertEqual(drain.status, 3, "a drain that cannot empty the node: done only in part (\(drain.out) \(drain.err))")
+        XCTAssertTrue(drain.out.contains("\(vm): online on solo"), "the drain prints the groups still on the node: \(drain.out)")
+        try await h.waitUntil("solo draining") { try await h.status().node("solo")?.state == "draining" }
+        let resumed = try run(h, "node", "resume", "solo")
+        XCTAssertEqual(resumed.status, 0, resumed.err)
+        try await h.waitUntil("solo up") { try await h.status().node("solo")?.state == "up" }
+        let noWait = try run(h, "node", "drain", "solo", "--no-wait")
+        XCTAssertEqual(noWait.status, 0, noWait.err)
+        XCTAssertEqual(noWait.out.trimmingCharacters(in: .whitespacesAndNewlines), "drain of solo requested")
+        await h.stop()
+    }
+
+    /// An agent that runs but whose store does not answer (its etcd is gone): exit status 4, with the
+    /// agent's reason.
+    func testAnAgentWithoutAWorkingStoreEndsWithStatus4() async throws {
+        let etcd = try await EtcdCluster(size: 1)
+        defer { etcd.stop() }
+        let h = try await startedAgent(etcdEndpoints: etcd.endpoints)
+        defer { Task { await h.stop() } }
+        XCTAssertEqual(try run(h, "status").status, 0)
+        etcd.kill(0)
+        let noStore = try run(h, "node", "list")
+        XCTAssertEqual(noStore.status, 4, "no working store: exit status 4 (\(noStore.out) \(noStore.err))")
+        XCTAssertTrue(noStore.err.hasPrefix("vigil: "), noStore.err)
+        await h.stop()
+    }
+
+    /// `vm edit` (editor and --xml) replaces the configuration through the wizard, keeps the previous
+    /// revision, updates the demand and leaves the running domain alone; a bad edit changes nothing;
+    /// `vm remove` ends HA and the domain keeps running.
+    func testVMEditThroughTheWizardAndVMRemoveLeavesTheGuestRunning() async throws {
+        let h = try await startedAgent()
+        defer { Task { await h.stop() } }
+        let vm = "ed-\(UUID().uuidString.prefix(6).lowercased())"
+        defer { AgentHarness.remove(vm) }
+        try await h.addOnline(vm)
+        let path = "\(h.directory)/shared/vms/\(vm).xml"
+        let original = try String(contentsOfFile: path, encoding: .utf8)
+        func freeMemory() throws -> Int? {
+            let report = try JSONDecoder().decode(CapacityReport.self, from: Data(try run(h, "capacity", "--output", "json").out.utf8))
+            return report.headroom["solo"]?["freeMemoryMiB"]
+        }
+        let freeBefore = try XCTUnwrap(try freeMemory())
+
+        // In the editor ($EDITOR is a sed that doubles the memory).
+        let editor = "\(h.directory)/editor"
+        try "#!/bin/sh\nsed -i 's/>128</>256</' \"$1\"\n".write(toFile: editor, atomically: true, encoding: .utf8)
+        chmod(editor, 0o755)
+        let edited = try LabScript.execute(["/usr/bin/env", "EDITOR=\(editor)", vigil, "vm", "edit", vm, "--socket", h.configuration.api.socket])
+        XCTAssertEqual(edited.status, 0, edited.err)
+        XCTAssertTrue(edited.out.contains("demand 256 MiB, 1 vCPUs"), edited.out)
+        XCTAssertTrue(try String(contentsOfFile: path, encoding: .utf8).contains("<memory unit='MiB'>256</memory>"))
+        XCTAssertEqual(try String(contentsOfFile: path + ".prev", encoding: .utf8), original, "the previous revision is kept")
+        try await h.waitUntil("the new demand counted for placement") { try freeMemory() == freeBefore - 128 }
+        XCTAssertTrue(try Connection(uri: "test:///default").lookup(name: vm).isActive(), "the running domain is left alone")
+        let unchanged = try LabScript.execute(["/usr/bin/env", "EDITOR=true", vigil, "vm", "edit", vm, "--socket", h.configuration.api.socket])
+        XCTAssertEqual(unchanged.out.trimmingCharacters(in: .whitespacesAndNewlines), "VM \(vm): no change")
+
+        // Refused edits (a disk off shared storage, a new UUID) change nothing.
+        let current = try String(contentsOfFile: path, encoding: .utf8)
+        let offShared = "\(h.directory)/off-shared.xml"
+        try current.replacingOccurrences(of: "\(h.directory)/shared/vms/\(vm).img", with: "/var/tmp/off-shared.img")
+            .write(toFile: offShared, atomically: true, encoding: .utf8)
+        let refused = try run(h, "vm", "edit", vm, "--xml", offShared)
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.err.contains("is unchanged") && refused.err.contains("/var/tmp/off-shared.img"), refused.err)
+        let newUUID = "\(h.directory)/new-uuid.xml"
+        let uuid = try XCTUnwrap(current.range(of: "(?<=<uuid>)[^<]+", options: .regularExpression))
+        try current.replacingCharacters(in: uuid, with: UUID().uuidString.lowercased()).write(toFile: newUUID, atomically: true, encoding: .utf8)
+        let renumbered = try run(h, "vm", "edit", vm, "--xml", newUUID)
+        XCTAssertEqual(renumbered.status, 1)
+        XCTAssertTrue(renumbered.err.contains("changes its UUID"), renumbered.err)
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), current, "a refused edit leaves the file as it was")
+        XCTAssertEqual(try run(h, "vm", "edit", "nosuch", "--xml", newUUID).status, 1)
+
+        // vm remove: no longer HA, and the domain keeps running.
+        let removed = try run(h, "vm", "remove", vm)
+        XCTAssertEqual(removed.status, 0, removed.err)
+        XCTAssertTrue(removed.out.contains("it keeps running on solo") && removed.out.contains("group \(vm) ended with it"), removed.out)
+        let after = try await h.status()
+        XCTAssertNil(after.vm(vm))
+        try await Task.sleep(for: .seconds(2))  // two reconciles of the agent: it must not stop what is no longer HA
+        XCTAssertTrue(try Connection(uri: "test:///default").lookup(name: vm).isActive(), "vm remove leaves the guest running")
+        await h.stop()
+    }
+
+    /// Every decision is recorded with its trigger and reason; `events` filters them, `--follow`
+    /// prints new ones as they are made, and `group show` lists the group's last ones.
+    func testEventsRecordDecisionsAndFollowShowsNewOnes() async throws {
+        let h = try await startedAgent()
+        defer { Task { await h.stop() } }
+        let first = "ev-\(UUID().uuidString.prefix(6).lowercased())", second = first + "-b"
+        defer { AgentHarness.remove(first); AgentHarness.remove(second) }
+        try await h.addOnline(first)
+
+        let listed = try run(h, "events", "--group", first, "--output", "json")
+        XCTAssertEqual(listed.status, 0, listed.err)
+        let events = try JSONDecoder().decode([DecisionView].self, from: Data(listed.out.utf8))
+        let placed = try XCTUnwrap(events.first { $0.kind == "bring-online" }, "\(events)")
+        XCTAssertEqual(placed.group, first)
+        XCTAssertEqual(placed.nodes.first, "solo")
+        XCTAssertFalse(placed.reason.isEmpty)
+        XCTAssertTrue(events.allSatisfy { $0.group == first }, "--group filters")
+        let none = try JSONDecoder().decode([DecisionView].self, from: Data(try run(h, "events", "--node", "nosuch", "--output", "json").out.utf8))
+        XCTAssertEqual(none, [], "--node filters")
+        XCTAssertTrue(try run(h, "events", "--since", "1h").out.contains("bring-online  \(first) solo"))
+        XCTAssertEqual(try run(h, "events", "--since", "yesterday").status, 2, "a malformed --since is a usage error")
+        let shown = try run(h, "group", "show", first)
+        XCTAssertTrue(shown.out.contains("last decisions:") && shown.out.contains("bring-online  \(first) solo"), shown.out)
+
+        // --follow prints the next group's placement as it is decided.
+        let follower = Process()
+        follower.executableURL = URL(fileURLWithPath: vigil)
+        follower.arguments = ["events", "--follow", "--group", second, "--socket", h.configuration.api.socket]
+        let pipe = Pipe()
+        follower.standardOutput = pipe
+        try follower.run()
+        defer { if follower.isRunning { follower.terminate() } }
+        try await Task.sleep(for: .milliseconds(500))
+        try await h.addOnline(second)
+        let seen = LockedText()
+        pipe.fileHandleForReading.readabilityHandler = { seen.append(String(decoding: $0.availableData, as: UTF8.self)) }
+        try await h.waitUntil("events --follow prints the placement of \(second)") { seen.text.contains("bring-online  \(second) solo") }
+        pipe.fileHandleForReading.readabilityHandler = nil
+        follower.terminate()
+        await h.stop()
+    }
+}
+
+/// Text appended from another thread.
+private final class LockedText: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = ""
+    func append(_ s: String) { lock.withLock { value += s } }
+    var text: String { lock.withLock { value } }
 }

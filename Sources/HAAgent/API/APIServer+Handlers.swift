@@ -41,6 +41,7 @@ extension APIServer {
         let config = VMConfigurationResource(path: request.xmlPath, domainName: request.domain, storage: shared)
         let loaded: VMConfiguration
         do { loaded = try config.online() } catch { throw APIError("\(error)") }
+        let domain = loaded.definition.name
         let policy = try Self.policy(applying: request, to: GroupPolicy())
         let owners = try await checkPossibleOwners(of: [loaded.definition], policy: policy, storage: shared)
         let methods = try (request.moveMethods ?? MoveMethod.allCases.map(\.rawValue)).map { name in
@@ -49,7 +50,7 @@ extension APIServer {
         }
         let specs = try await groupSpecs()
         let storage = try (request.storage ?? []).map(Self.storageResource)
-        let vm = VMDefinition(name: request.domain, domainXMLPath: loaded.path, memoryMiB: Int(loaded.definition.memoryKiB / 1024),
+        let vm = VMDefinition(name: domain, domainXMLPath: loaded.path, memoryMiB: Int(loaded.definition.memoryKiB / 1024),
                               vcpus: loaded.definition.vcpus,
                               storage: Dictionary(storage.map { (ResourceID($0.name), $0.sharing) }, uniquingKeysWith: { _, last in last }),
                               moveMethods: methods)
@@ -61,11 +62,11 @@ extension APIServer {
         let groupID = definition.id
         var storageBindings = specs[groupID]?.storage ?? [:]
         for s in storage { storageBindings[s.name] = s.binding }
-        let together = definition.vms.map(\.id.rawValue).filter { $0 != request.domain }.sorted()
+        let together = definition.vms.map(\.id.rawValue).filter { $0 != domain }.sorted()
         let moving = together.isEmpty ? "" : " with \(together.joined(separator: ", ")) (a group's VMs move together)"
         if checkOnly {
             let hosts = owners.map(\.rawValue).sorted().joined(separator: ", ")
-            return Accepted("VM \(request.domain) passes every check (its disks and backing files on shared storage; "
+            return Accepted("VM \(domain) passes every check (its disks and backing files on shared storage; "
                             + "possible owners \(hosts.isEmpty ? "none yet" : hosts) can host it); it would join group \(groupID)\(moving)")
         }
         let key = ClusterKeys.group(groupID)
@@ -74,14 +75,14 @@ extension APIServer {
             compare: [.modRevision(key, equals: expected)],
             success: [.put(key, try StoreCoding.encode(GroupSpec(definition: definition, storage: storageBindings)))]))
         guard result.succeeded else { throw APIError("group \(groupID) changed meanwhile; try again") }
-        logger.notice("VM made highly available", metadata: ["vm.name": "\(request.domain)", "group": "\(groupID)"])
-        return Accepted("VM \(request.domain) is highly available in group \(groupID)\(moving)")
+        logger.notice("VM made highly available", metadata: ["vm.name": "\(domain)", "group": "\(groupID)"])
+        return Accepted("VM \(domain) is highly available in group \(groupID)\(moving)")
     }
 
     /// Checks the VMs against each possible owner (all member nodes when the policy names none).
     /// Returns the owners checked.
     @discardableResult
-    private func checkPossibleOwners(of domains: [DomainDefinition], policy: GroupPolicy, storage: SharedStorage) async throws -> [NodeID] {
+    func checkPossibleOwners(of domains: [DomainDefinition], policy: GroupPolicy, storage: SharedStorage) async throws -> [NodeID] {
         let members = try await store.nodes()
         let owners = policy.possibleOwners.isEmpty ? members.map(\.id) : Array(policy.possibleOwners)
         let agents = Dictionary(try await store.read(ClusterKeys.agents).readableValues().map { ($0.node, $0) },
@@ -189,16 +190,24 @@ extension APIServer {
         return Accepted("\(action.rawValue) of \(n) requested")
     }
 
-    func capacity(failures: Int) async throws -> CapacityReport {
+    /// N+x for `failures` nodes, and a what-if when nodes are named.
+    func capacity(failures: Int, failing: [NodeID] = []) async throws -> CapacityReport {
         guard failures >= 0 else { throw APIError("failures must not be negative") }
         guard let coordinator = try await storedCoordinator() else { throw APIError("no leader has stored the cluster state yet") }
         let planner = coordinator.capacityPlanner
+        if let unknown = failing.first(where: { n in !planner.nodes.contains { $0.id == n } }) { throw APIError("no node named \(unknown)") }
         let report = planner.lossTolerance(count: failures)
         let headroom = Dictionary(uniqueKeysWithValues: planner.headroom().map {
             ($0.node.rawValue, ["freeMemoryMiB": $0.freeMemoryMiB, "freeVCPUs": $0.freeVCPUs])
         })
+        let whatIf = failing.isEmpty ? nil : planner.whatIf(failing: Set(failing))
         return CapacityReport(failures: failures, survives: report.survives, exhaustive: report.exhaustive,
-                              groupsAtRisk: report.groupsAtRisk.map(\.rawValue).sorted(), headroom: headroom)
+                              groupsAtRisk: report.groupsAtRisk.map(\.rawValue).sorted(), headroom: headroom,
+                              whatIf: whatIf.map { w in
+                                  WhatIfReport(failing: w.failing.map(\.rawValue).sorted(),
+                                               placements: Dictionary(uniqueKeysWithValues: w.placements.map { ($0.key.rawValue, $0.value.rawValue) }),
+                                               unplaced: Dictionary(uniqueKeysWithValues: w.unplaced.map { ($0.key.rawValue, $0.value) }))
+                              })
     }
 
     private func send(_ event: ClusterEvent) async throws {

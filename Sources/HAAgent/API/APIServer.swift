@@ -74,6 +74,12 @@ public struct APIServer: Sendable {
                 let checkOnly = query.split(separator: "&").contains("check=1")
                 return .json(try await addVM(try decode(AddVMRequest.self, request.body), checkOnly: checkOnly),
                              status: checkOnly ? .ok : .created)
+            case (.GET, 4, "v1") where segments[1] == "vms" && segments[3] == "xml":
+                return .json(try await vmConfiguration(segments[2]))
+            case (.PUT, 3, "v1") where segments[1] == "vms":
+                return .json(try await editVM(segments[2], try decode(EditVMRequest.self, request.body)))
+            case (.DELETE, 3, "v1") where segments[1] == "vms":
+                return .json(try await removeVM(segments[2]))
             case (.DELETE, 3, "v1") where segments[1] == "groups":
                 return .json(try await removeGroup(GroupID(segments[2])))
             case (.POST, 4, "v1") where segments[1] == "groups" && segments[3] == "move":
@@ -86,9 +92,13 @@ public struct APIServer: Sendable {
                     throw APIError("unknown node action '\(segments[3])'; use \(NodeAction.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 return .json(try await nodeRequest(NodeID(segments[2]), action), status: .accepted)
+            case (.GET, 2, "v1") where segments[1] == "events":
+                return .json(try await decisions(try DecisionQuery(query: query)))
             case (.GET, 2, "v1") where segments[1] == "capacity":
-                let failures = query.split(separator: "&").compactMap { $0.hasPrefix("failures=") ? Int($0.dropFirst(9)) : nil }.first ?? 1
-                return .json(try await capacity(failures: failures))
+                let parameters = query.split(separator: "&")
+                let failures = parameters.compactMap { $0.hasPrefix("failures=") ? Int($0.dropFirst(9)) : nil }.first ?? 1
+                let failing = parameters.compactMap { $0.hasPrefix("fail=") ? NodeID(String($0.dropFirst(5))) : nil }
+                return .json(try await capacity(failures: failures, failing: failing))
             default:
                 return .error(.notFound, "no such API call: \(request.method) \(path)")
             }

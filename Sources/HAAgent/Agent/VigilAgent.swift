@@ -1,3 +1,4 @@
+import AgentAPI
 import ClusterSchema
 import Foundation
 import HACoordination
@@ -141,9 +142,4 @@ public struct VigilAgent: Service, CustomStringConvertible {
             if let latency = await membership.lastRenewLatency { metrics.leaseRenewed(seconds: latency.seconds) }
         }
     }
-}
-
-/// Vigil's version, reported in node records.
-public enum VigilVersion {
-    public static let current = "0.1.0"
 }

@@ -88,12 +88,14 @@ extension LeaderShell {
     func feed(_ events: [ClusterEvent], consuming inboxKey: String?, extraTasks: [AgentTask] = [], deleting stale: [String] = []) async throws {
         var tasks = extraTasks
         var stale = stale
+        var records: [DecisionRecord] = []
         for event in events {
             let now = Timestamp.wallClockNow
             let directives = coordinator.handle(event, at: now)
             logger.info("event", metadata: ["event": "\(event)"])
             for directive in directives {
                 metrics.directive(directive)
+                if let record = DecisionRecord(directive, trigger: event, at: now) { records.append(record) }
                 if case .fenceNode(let n) = directive.action {
                     // Tasks given to the node before it lost its lease must never run after it rejoins.
                     stale += try await store.list(prefix: ClusterKeys.tasks(of: n).prefix).kvs.map(\.key)
@@ -115,12 +117,23 @@ extension LeaderShell {
                 }
             }
         }
-        try await commit(tasks, consuming: inboxKey, deleting: stale)
+        try await commit(tasks, consuming: inboxKey, deleting: stale, records: records)
         metrics.clusterView(coordinator)
+        try await pruneDecisions(after: records.count)
+    }
+
+    /// Deletes the oldest decision records beyond the retention limit, once per batch of new ones.
+    private func pruneDecisions(after written: Int) async throws {
+        decisionsSincePrune += written
+        guard decisionsSincePrune >= retention.batch, let token else { return }
+        decisionsSincePrune = 0
+        let old = retention.pruned(try await store.list(prefix: ClusterKeys.decisions.prefix).kvs.map(\.key))
+        guard !old.isEmpty else { return }
+        _ = try await store.fencedTransaction(Transaction(compare: [], success: old.map { .delete($0) }), token: token, leaderKey: ClusterKeys.leader)
     }
 
     /// One fenced transaction: the coordinator snapshot, the new tasks, and the consumed message.
-    func commit(_ tasks: [AgentTask], consuming inboxKey: String?, deleting stale: [String] = []) async throws {
+    func commit(_ tasks: [AgentTask], consuming inboxKey: String?, deleting stale: [String] = [], records: [DecisionRecord] = []) async throws {
         guard let token else { throw LeaderError.deposed }
         // One key per node and group: a later task in the same batch replaces an earlier one.
         var latest: [String: AgentTask] = [:]
@@ -136,6 +149,10 @@ extension LeaderShell {
         ops += try StoredCoordinator.writes(from: committed, toReach: next)
         for (key, task) in latest.sorted(by: { $0.key < $1.key }) { ops.append(.put(key, try StoreCoding.encode(task))) }
         if let inboxKey { ops.append(.delete(inboxKey)) }
+        for record in records {
+            ops.append(.put(ClusterKeys.decision(at: record.at, leader: node, sequence: decisionsWritten), try StoreCoding.encode(record)))
+            decisionsWritten += 1
+        }
         _ = try await store.fencedTransaction(Transaction(compare: [], success: ops), token: token, leaderKey: ClusterKeys.leader)
         committed = next
     }

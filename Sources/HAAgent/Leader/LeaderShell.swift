@@ -37,6 +37,10 @@ public actor LeaderShell {
     /// Nodes a fence device powered off, until their record comes back (a new incarnation): a second
     /// `fenceNode` for them (a new leader's, after a candidate fenced the old one) is answered at once.
     var poweredOff: [NodeID: String] = [:]
+    /// Decision records written by this leader (their keys' sequence), and since the last pruning.
+    var decisionsWritten = 0
+    var decisionsSincePrune = 0
+    let retention = DecisionRetention()
 
     public init(node: NodeID, store: any CoordinationStore, election: Election, membership: Membership,
                 configuration: CoordinatorConfiguration, fencing: FencingSettings = FencingSettings(),

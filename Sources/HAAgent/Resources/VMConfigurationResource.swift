@@ -14,13 +14,13 @@ public struct VMConfiguration: Sendable, Equatable {
 public struct VMConfigurationResource: Sendable {
     /// The domain XML file on shared storage.
     public let path: String
-    /// The domain the file must define.
-    public let domainName: String
+    /// The domain the file must define (nil: whichever it defines).
+    public let domainName: String?
     public let storage: SharedStorage
     /// The files beneath a disk's image (its qcow2 backing chain, top excluded), or a thrown reason.
     public let backingFiles: BackingFiles
 
-    public init(path: String, domainName: String, storage: SharedStorage, backingFiles: @escaping BackingFiles = BackingFilesOnDisk.read) {
+    public init(path: String, domainName: String?, storage: SharedStorage, backingFiles: @escaping BackingFiles = BackingFilesOnDisk.read) {
         self.path = path
         self.domainName = domainName
         self.storage = storage
@@ -37,7 +37,7 @@ public struct VMConfigurationResource: Sendable {
         let definition: DomainDefinition
         do { definition = try DomainDefinition(xml: xml) } catch { throw failure(.malformed(path: path, reason: error.description)) }
         var problems: [ConfigurationProblem] = []
-        if definition.name != domainName { problems.append(.nameMismatch(expected: domainName, found: definition.name)) }
+        if let domainName, definition.name != domainName { problems.append(.nameMismatch(expected: domainName, found: definition.name)) }
         if definition.uuid == nil { problems.append(.missingUUID(domain: definition.name)) }
         problems += definition.disks.flatMap(diskProblems)
         guard problems.isEmpty else { throw ConfigurationError(path: path, problems: problems) }

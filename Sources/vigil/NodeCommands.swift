@@ -1,0 +1,83 @@
+import AgentAPI
+import ArgumentParser
+
+/// `vigil node list|show|drain|resume|abort-drain`.
+struct NodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "node", abstract: "List nodes, or drain one for maintenance and return it to service.",
+        subcommands: [List.self, Show.self, Drain.self, Resume.self, AbortDrain.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List every node with its state, capacity and groups.")
+        @OptionGroup var options: GlobalOptions
+
+        func run() async throws {
+            try emit(try await options.client.status().nodes, options.output, text: StatusText.nodes)
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one node.")
+        @OptionGroup var options: GlobalOptions
+        @Argument var node: String
+
+        func run() async throws {
+            try emit(try await options.client.find("node", node) { $0.node(node) }, options.output, text: StatusText.node)
+        }
+    }
+
+    struct Drain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move every group off a node (live, then quick, then cold) and leave it paused.",
+            discussion: "Waits until the node is empty, printing each group's progress; exit status 3 if the drain ends with groups left.")
+        @OptionGroup var options: GlobalOptions
+        @OptionGroup var wait: WaitOptions
+        @Argument var node: String
+
+        func run() async throws {
+            let accepted = try await NodeCommand.request(options, node, .drain)
+            var began = false
+            try await StatusWait(options: options, wait: wait, defaultTimeout: 900).run(
+                accepted: accepted,
+                progress: { status in
+                    status.groups.filter { $0.nodes.contains(node) }.map { "\($0.name): \($0.status) on \($0.nodes.joined(separator: "->"))" }
+                },
+                outcome: { status in
+                    guard let n = status.node(node) else { return .failed("node \(node) is gone from the cluster") }
+                    if n.state == "draining" { began = true }
+                    if n.state == "down" { return .failed("\(node) went down during its drain") }
+                    if n.groups.isEmpty, n.state == "paused" { return .done("drain of \(node) complete: every group left it; \(node) is paused") }
+                    if began, n.state != "draining" {
+                        return .partial("the drain of \(node) ended (\(n.state)) with groups left: \(n.groups.joined(separator: ", "))")
+                    }
+                    return nil
+                },
+                final: { $0.node(node) })
+        }
+    }
+
+    struct Resume: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Return a paused, draining or quarantined node to service.")
+        @OptionGroup var options: GlobalOptions
+        @Argument var node: String
+
+        func run() async throws {
+            try emit(try await NodeCommand.request(options, node, .resume), options.output) { $0.accepted }
+        }
+    }
+
+    struct AbortDrain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "abort-drain", abstract: "Start no further moves of a drain (moves under way finish); the node stays paused.")
+        @OptionGroup var options: GlobalOptions
+        @Argument var node: String
+
+        func run() async throws {
+            try emit(try await NodeCommand.request(options, node, .abortDrain), options.output) { $0.accepted }
+        }
+    }
+
+    private static func request(_ options: GlobalOptions, _ node: String, _ action: NodeAction) async throws -> Accepted {
+        try await options.client.decode(Accepted.self, .POST, AgentAPI.node(node, action))
+    }
+}
