@@ -149,7 +149,8 @@ extension ClusterCoordinator {
             let stillThere = !s.possibleHosts.isEmpty
             if recovering && !stillThere && !s.failovers.allowsAnother(def.policy.failover, at: out.now) {
                 s.phase = .failed
-                out.add(.markFailed(id), "\(id) failed over \(def.policy.failover.threshold) time(s) within \(def.policy.failover.period): left failed until an operator moves it")
+                // Stored with the state (status shows it); the operator is told once, here.
+                out.add(.raiseAlert(.critical), "\(id) failed over \(def.policy.failover.threshold) time(s) within \(def.policy.failover.period): left failed until an operator moves it")
                 continue
             }
             // Its own hold on its last host (see `survey`) is not in its way.
