@@ -12,6 +12,8 @@ public struct InvariantChecker: Sendable {
     private var failoverTarget: [GroupID: NodeID] = [:]
     /// Where (node and lease) each group's guests last ran, unless they were stopped cleanly since.
     var lastHost: [GroupID: (node: NodeID, lease: Int)] = [:]
+    /// The groups the coordinator held failed after its last decision.
+    private var failedGroups: Set<GroupID> = []
     let policies: [GroupID: GroupPolicy]
     let selfFenceDelay: TimeSpan
     /// With strict anti-affinity, a node holding a group of the same class does not count as room.
@@ -67,12 +69,23 @@ public struct InvariantChecker: Sendable {
                !Self.knownFenced(node, lease: lease, at: now, selfFenceDelay: selfFenceDelay) {
                 fail(now, "\(g) moved to \(target) before its source \(a) was fenced")
             }
-        case .markFailed(let g):
-            let p = policies[g]!.failover
-            let n = (failovers[g] ?? []).filter { $0 > now - p.period }.count
-            if n < p.threshold { fail(now, "\(g) marked failed after only \(n) failover(s) (threshold \(p.threshold))") }
         default: break
         }
+    }
+
+    /// Checks the groups the coordinator holds failed after a decision: one newly failed must have
+    /// used up its failovers.
+    mutating func afterDecision(coordinator: ClusterCoordinator, at now: Timestamp) {
+        let failed = Set(coordinator.states.filter { $0.value.status == .failed }.keys)
+        for g in failed.subtracting(failedGroups).sorted() { groupFailed(g, at: now) }
+        failedGroups = failed
+    }
+
+    /// A group was left failed at `now`.
+    mutating func groupFailed(_ g: GroupID, at now: Timestamp) {
+        guard let p = policies[g]?.failover else { return }
+        let n = (failovers[g] ?? []).filter { $0 > now - p.period }.count
+        if n < p.threshold { fail(now, "\(g) marked failed after only \(n) failover(s) (threshold \(p.threshold))") }
     }
 
     private mutating func count(_ previous: [Timestamp], _ g: GroupID, _ now: Timestamp,

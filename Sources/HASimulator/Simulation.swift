@@ -124,6 +124,7 @@ public struct Simulation {
             checker.onDirective(d, world: world, at: now)
             dispatch(d)
         }
+        checker.afterDecision(coordinator: coordinator, at: now)
     }
 
     /// The leader's side of a task report: events for the coordinator, or the next step of a move.

@@ -26,8 +26,7 @@ final class FailureReportTests: XCTestCase {
 
         await agent.feed(.definitions([try GroupDefinition(id: "g1", resources: [.vm("vm1", memoryMiB: 128, vcpus: 1)])]))
         await agent.feed(.domainStarted("vm1", migratedIn: true))  // watched here from now on
-        var placedHere = GroupState()
-        placedHere.status = .online("n1")
+        let placedHere = GroupState(phase: .online("n1"))
         let missing = Inventory(domains: [], believed: ["g1": placedHere])
 
         store.failing.withLock { $0 = true }  // the store is unreachable for this write

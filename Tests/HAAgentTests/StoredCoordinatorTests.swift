@@ -43,6 +43,9 @@ final class StoredCoordinatorTests: XCTestCase {
             + #"{"capacity":{"memoryMiB":4096,"reservedMemoryMiB":0,"vcpus":4},"id":"h2","state":"quarantined"}]"#,
         ClusterKeys.Coordinator.group("web"): #"{"failedDuringMoveExhausted":false,"failovers":{"times":[]},"possibleHosts":["h1"],"#
             + #""recovering":false,"restarts":["h1",{"times":[{"milliseconds":3000}]}],"startRequested":false,"status":{"online":{"_0":"h1"}}}"#,
+        // Failed on h2 and stopped there: its next start is a failover, away from h2.
+        StoredCoordinator.groupsPrefix + "db": #"{"avoid":"h2","failedDuringMoveExhausted":false,"failovers":{"times":[]},"possibleHosts":[],"#
+            + #""recovering":true,"restarts":[],"startRequested":false,"status":{"offline":{}}}"#,
     ]
 
     func testRecordsOfAnOlderAgentStillLoadAndAnUpgradedLeaderCarriesOnFromThem() async throws {
@@ -64,6 +67,8 @@ final class StoredCoordinatorTests: XCTestCase {
         XCTAssertEqual(loaded.nodes["h2"]?.state, .quarantined)
         XCTAssertEqual(loaded.states["web"]?.status, .online("h1"))
         XCTAssertEqual(loaded.states["web"]?.restarts["h1"]?.times, [Timestamp(milliseconds: 3000)])
+        XCTAssertEqual(loaded.states["db"]?.phase, .offline(GroupState.Pending(recovering: GroupState.Recovering(avoid: "h2"))),
+                       "the older flags read as the phase they described")
         XCTAssertEqual(loaded.leaseLosses, [:], "no history was kept then")
         XCTAssertEqual(loaded.wakeups, [])
 

@@ -37,7 +37,7 @@ final class InvariantCheckerTests: XCTestCase {
         checker.onDirective(Directive(.restartResource("g", "g1", on: "n1"), reason: ""), world: world, at: Fixture.at(1))
         checker.onDirective(Directive(.restartResource("g", "g1", on: "n1"), reason: ""), world: world, at: Fixture.at(2))
         // Marking failed without a single failover.
-        checker.onDirective(Directive(.markFailed("g"), reason: ""), world: world, at: Fixture.at(3))
+        checker.groupFailed("g", at: Fixture.at(3))
         // The same VM running on two nodes.
         world.nodes["n1"]!.running = ["g1"]
         world.nodes["n2"]!.running = ["g1"]
@@ -47,5 +47,19 @@ final class InvariantCheckerTests: XCTestCase {
             "3.000s g marked failed after only 0 failover(s) (threshold 2)",
             "4.000s g1 runs on n1 and n2",
         ])
+    }
+
+    /// A coordinator that leaves a group failed without its failovers used up is caught once, when
+    /// the group becomes failed (there is no directive for it: the state says it).
+    func testAGroupLeftFailedTooEarlyIsCaughtFromTheCoordinatorsState() throws {
+        let g = Fixture.group("g")
+        var checker = InvariantChecker(groups: [g], selfFenceDelay: .seconds(5))
+        let running = ClusterCoordinator(nodes: [Fixture.node("n1")], groups: [g], states: ["g": GroupState(phase: .online("n1"))])
+        checker.afterDecision(coordinator: running, at: Fixture.at(1))
+        XCTAssertEqual(checker.violations, [])
+        let failed = ClusterCoordinator(nodes: [Fixture.node("n1")], groups: [g], states: ["g": GroupState(phase: .failed)])
+        checker.afterDecision(coordinator: failed, at: Fixture.at(2))
+        checker.afterDecision(coordinator: failed, at: Fixture.at(3))
+        XCTAssertEqual(checker.violations, ["2.000s g marked failed after only 0 failover(s) (threshold 2)"])
     }
 }

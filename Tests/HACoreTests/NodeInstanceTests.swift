@@ -68,8 +68,7 @@ final class NodeInstanceTests: XCTestCase {
         XCTAssertEqual(failures(feed(.domainStopped("a-vm", detail: "crashed"))), [], "the same failure is not reported twice")
         // The report got lost: the next sign (here the reconcile) reports it again.
         feed(.reportLost(.resourceFailed("a", "a-vm", on: "n1")))
-        var believed = GroupState()
-        believed.status = .online("n1")
+        let believed = GroupState(phase: .online("n1"))
         feed(.timerFired(.reconcile), after: 10)
         XCTAssertEqual(failures(feed(.inventory(Inventory(domains: [], believed: ["a": believed])))), [.resourceFailed("a", "a-vm", on: "n1")])
         // The leader restarts it; then it stops it: that stop is no failure.
@@ -166,10 +165,8 @@ final class NodeInstanceTests: XCTestCase {
     }
 
     func testReconcileAdoptsReportsAndUndefinesAsTheClusterSees() {
-        var here = GroupState(), elsewhere = GroupState(), lost = GroupState()
-        here.status = .online("n1")
-        elsewhere.status = .online("n2")
-        lost.status = .offline
+        let here = GroupState(phase: .online("n1")), elsewhere = GroupState(phase: .online("n2"))
+        var lost = GroupState()
         lost.lastHost = "n1"
         _ = node.handle(.definitions([Fixture.group("a"), Fixture.group("b"), Fixture.group("c"), Fixture.group("d")]), at: now)
         feed(.timerFired(.reconcile))
@@ -183,8 +180,7 @@ final class NodeInstanceTests: XCTestCase {
             .undefine(["c-vm"]),
             .report(.groupOffline("d", on: "n1"), .notHere),
         ])
-        var restarting = GroupState()
-        restarting.status = .restarting("n1", "b-vm")
+        let restarting = GroupState(phase: .restarting("n1", "b-vm"))
         feed(.timerFired(.reconcile), after: 10)
         let adopted = feed(.inventory(Inventory(domains: [DomainSighting(name: "a-vm", active: true), DomainSighting(name: "b-vm", active: true)],
                                                 believed: ["a": here, "b": restarting])))

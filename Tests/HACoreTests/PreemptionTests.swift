@@ -9,10 +9,7 @@ final class PreemptionTests: XCTestCase {
             + [Fixture.group("new", memory: 3072, policy: GroupPolicy(priority: arriving))]
         var states: [GroupID: GroupState] = [:]
         for (i, g) in running.enumerated() {
-            var s = GroupState()
-            s.status = .online(NodeID("n\(i + 1)"))
-            s.possibleHosts = [NodeID("n\(i + 1)")]
-            states[GroupID(g.0)] = s
+            states[GroupID(g.0)] = GroupState(phase: .online(NodeID("n\(i + 1)")), possibleHosts: [NodeID("n\(i + 1)")])
         }
         var c = ClusterCoordinator(nodes: running.indices.map { Fixture.node("n\($0 + 1)", memory: 4096) }, groups: groups, states: states)
         let out = c.handle(.timerFired, at: Fixture.at(1))
@@ -23,7 +20,7 @@ final class PreemptionTests: XCTestCase {
         let (c, out) = arrive(.high, running: [("web", .medium), ("batch", .low), ("adhoc", .noAutoStart)])
         XCTAssertEqual(out.first?.action, .takeOffline("adhoc", on: "n3", order: ["adhoc-vm"]))
         XCTAssertEqual(c.states["adhoc"]?.status, .stopping("n3", then: nil))
-        XCTAssertEqual(c.states["adhoc"]?.preemptedFor, "new")
+        XCTAssertEqual(c.states["adhoc"]?.phase, .stopping("n3", then: nil, GroupState.Pending(preemptedFor: "new")))
         XCTAssertEqual(c.states["web"]?.status, .online("n1"))
         XCTAssertEqual(c.states["batch"]?.status, .online("n2"))
     }

@@ -25,11 +25,8 @@ struct BenchCluster {
     func runningCoordinator() -> ClusterCoordinator {
         var states: [GroupID: GroupState] = [:]
         for (i, g) in groups.enumerated() {
-            var s = GroupState()
             let n = nodes[i % nodes.count].id
-            s.status = .online(n)
-            s.possibleHosts = [n]
-            states[g.id] = s
+            states[g.id] = GroupState(phase: .online(n), possibleHosts: [n])
         }
         return ClusterCoordinator(nodes: nodes, groups: groups, states: states)
     }

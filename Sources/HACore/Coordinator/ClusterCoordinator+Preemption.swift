@@ -3,21 +3,22 @@ extension ClusterCoordinator {
     /// takes offline just enough groups of lower priority on one node to fit there. It is placed
     /// first once they are offline (placement goes in priority order); they are re-placed wherever
     /// they still fit. Returns whether room is being made for the group.
-    mutating func preempt(for def: GroupDefinition, in load: ClusterLoad, candidates: inout PreemptionCandidates?,
-                          _ out: inout Decisions) -> Bool {
+    /// `s` is the state of `def`'s group (its alert is raised there).
+    mutating func preempt(for def: GroupDefinition, _ s: inout GroupState, in load: ClusterLoad,
+                          candidates: inout PreemptionCandidates?, _ out: inout Decisions) -> Bool {
         guard def.policy.priority < .low else { return false }
-        if states.values.contains(where: { $0.preemptedFor == def.id && $0.isStopping }) { return true }
-        if candidates == nil { candidates = PreemptionCandidates(self) }
-        guard let (node, victims) = candidates!.cheapestRoom(for: def, in: load) else { return false }
-        candidates!.remove(victims, on: node)
+        if states.values.contains(where: { $0.phase.stoppingToMakeRoom == def.id }) { return true }
+        var room = candidates ?? PreemptionCandidates(self)
+        defer { candidates = room }
+        guard let (node, victims) = room.cheapestRoom(for: def, in: load) else { return false }
+        room.remove(victims.map(\.id), on: node)
         for v in victims {
-            states[v]!.status = .stopping(node, then: nil)
-            states[v]!.preemptedFor = def.id
-            out.add(.takeOffline(v, on: node, order: definitions[v]!.offlineOrder),
+            states[v.id]?.phase = .stopping(node, then: nil, GroupState.Pending(preemptedFor: def.id))
+            out.add(.takeOffline(v.id, on: node, order: v.offlineOrder),
                     "preempted: \(def.id) (priority \(def.policy.priority.rawValue)) fits on no node; "
-                    + "\(v) (priority \(definitions[v]!.policy.priority.rawValue)) goes offline to make room on \(node)")
+                    + "\(v.id) (priority \(v.policy.priority.rawValue)) goes offline to make room on \(node)")
         }
-        alert(def.id, "preempting", .warning, "\(def.id) fits on no node: taking \(Placement.summary(victims.map(\.rawValue))) "
+        alert(&s, "preempting", .warning, "\(def.id) fits on no node: taking \(Placement.summary(victims.map(\.id.rawValue))) "
               + "of lower priority offline on \(node) to make room", &out)
         return true
     }
@@ -33,8 +34,8 @@ struct PreemptionCandidates {
             guard case .online(let n) = s.status, let d = coordinator.definitions[id] else { continue }
             byNode[n, default: []].append(d)
         }
-        for n in byNode.keys {
-            byNode[n]!.sort { ($1.policy.priority, $1.memoryMiB, $0.id) < ($0.policy.priority, $0.memoryMiB, $1.id) }
+        byNode = byNode.mapValues { groups in
+            groups.sorted { ($1.policy.priority, $1.memoryMiB, $0.id) < ($0.policy.priority, $0.memoryMiB, $1.id) }
         }
     }
 
@@ -43,8 +44,8 @@ struct PreemptionCandidates {
     }
 
     /// The node where the fewest, least important lower-priority groups must stop for `def` to fit.
-    func cheapestRoom(for def: GroupDefinition, in load: ClusterLoad) -> (NodeID, [GroupID])? {
-        var best: (node: NodeID, victims: [GroupID], rank: GroupPriority)?
+    func cheapestRoom(for def: GroupDefinition, in load: ClusterLoad) -> (NodeID, [GroupDefinition])? {
+        var best: (node: NodeID, victims: [GroupDefinition], rank: GroupPriority)?
         for node in load.nodes.sorted(by: { $0.id < $1.id }) where node.acceptsGroups && def.policy.allows(node.id) {
             let lower = (byNode[node.id] ?? []).prefix { $0.policy.priority > def.policy.priority }
             if lower.isEmpty { continue }
@@ -54,17 +55,12 @@ struct PreemptionCandidates {
                 trial.remove(candidate, from: node.id)
                 victims.append(candidate)
             }
-            guard !victims.isEmpty, Placement.rejection(of: node, for: def, in: trial, excluding: []) == nil else { continue }
+            guard Placement.rejection(of: node, for: def, in: trial, excluding: []) == nil,
+                  let rank = victims.map(\.policy.priority).min() else { continue }  // no victims: nothing to make room with
             // The most important victim decides the cost; then how many; then the node's name.
-            let rank = victims.map(\.policy.priority).min()!
-            if best == nil || rank > best!.rank || (rank == best!.rank && victims.count < best!.victims.count) {
-                best = (node.id, victims.map(\.id), rank)
-            }
+            if let b = best, rank < b.rank || (rank == b.rank && victims.count >= b.victims.count) { continue }
+            best = (node.id, victims, rank)
         }
         return best.map { ($0.node, $0.victims) }
     }
-}
-
-extension GroupState {
-    var isStopping: Bool { if case .stopping = status { true } else { false } }
 }

@@ -2,24 +2,25 @@
 extension ClusterCoordinator {
     mutating func reconcile(_ out: inout Decisions) {
         for id in nodes.keys.sorted() {
-            if let until = nodes[id]!.unconfirmedUntil, until <= out.now {
-                nodes[id]!.unconfirmedUntil = nil
+            if let until = nodes[id]?.unconfirmedUntil, until <= out.now {
+                nodes[id]?.unconfirmedUntil = nil
                 out.add(.raiseAlert(.warning), "\(id) did not renew its membership within the start-up grace (\(configuration.startupGrace))")
                 leaseLost(id, &out)
             }
-            if let deadline = nodes[id]!.fenceDeadline, deadline <= out.now {
+            if let deadline = nodes[id]?.fenceDeadline, deadline <= out.now {
                 fence(id, "fencing margin of \(id) passed (lease lost + \(configuration.fencingMargin))", proven: false, &out)
             }
-            if nodes[id]!.state == .quarantined, let until = nodes[id]!.quarantinedUntil, until <= out.now {
-                nodes[id]!.state = .up
-                nodes[id]!.quarantinedUntil = nil
+            if var node = nodes[id], node.state == .quarantined, let until = node.quarantinedUntil, until <= out.now {
+                node.state = .up
+                node.quarantinedUntil = nil
+                nodes[id] = node
                 out.add(.raiseAlert(.info), "quarantine of \(id) ended after \(configuration.quarantineDuration): it takes groups again")
             }
         }
         var survey = survey(at: out.now)
         placeOfflineGroups(survey.offline, &survey.load, &out)
         retryLockedStarts(survey.lockedRetries, &survey.load, &out)
-        for id in survey.draining.keys.sorted() { drain(id, survey.draining[id]!, &survey.load, &out) }
+        for (id, progress) in survey.draining.sorted(by: { $0.key < $1.key }) { drain(id, progress, &survey.load, &out) }
         failBack(survey.failback, &survey.load, &out)
     }
 
@@ -43,7 +44,7 @@ extension ClusterCoordinator {
         var survey = Survey(load: ClusterLoad(nodes: Array(nodes.values)))
         for n in nodes.values where n.state == .draining { survey.draining[n.id] = DrainProgress() }
         for def in groupsInOrder {
-            let s = states[def.id]!
+            guard let s = states[def.id] else { continue }
             // A group holds capacity where its status puts it and wherever it may still run.
             var held = s.status.nodes
             for n in s.possibleHosts where !held.contains(n) { held.append(n) }
@@ -65,10 +66,10 @@ extension ClusterCoordinator {
             }
             guard !survey.draining.isEmpty else { continue }
             switch s.status {
-            case .migrating(let a, _, _) where survey.draining[a] != nil: survey.draining[a]!.inFlight += 1
-            case .stopping(let a, _?) where survey.draining[a] != nil: survey.draining[a]!.inFlight += 1
-            case .online(let a) where survey.draining[a] != nil: survey.draining[a]!.remaining.append(def.id)
-            default: for n in held + s.possibleHosts where survey.draining[n] != nil { survey.draining[n]!.busy = true }
+            case .migrating(let a, _, _) where survey.draining[a] != nil: survey.draining[a]?.inFlight += 1
+            case .stopping(let a, _?) where survey.draining[a] != nil: survey.draining[a]?.inFlight += 1
+            case .online(let a) where survey.draining[a] != nil: survey.draining[a]?.remaining.append(def.id)
+            default: for n in held + s.possibleHosts { survey.draining[n]?.busy = true }
             }
         }
         return survey
@@ -83,11 +84,13 @@ extension ClusterCoordinator {
     /// `proven`: a fence device confirmed the node off, so nothing can run there unseen any more;
     /// otherwise (the lease path) a group freed here may still run under a dead agent (`lastHost`).
     mutating func fence(_ n: NodeID, _ why: String, proven: Bool, _ out: inout Decisions) {
-        nodes[n]!.fenceDeadline = nil
-        let rejoined = nodes[n]!.state != .down
+        guard var node = nodes[n] else { return }
+        node.fenceDeadline = nil
+        nodes[n] = node
+        let rejoined = node.state != .down
         var freed = 0
         for id in priorityOrder {
-            var s = states[id]!
+            guard var s = states[id] else { continue }
             if proven && s.lastHost == n { s.lastHost = nil; states[id] = s }
             guard s.possibleHosts.contains(n) || s.status.nodes.contains(n) else { continue }
             freed += 1
@@ -96,14 +99,14 @@ extension ClusterCoordinator {
                 continue
             }
             s.possibleHosts.remove(n)
-            switch s.status {
-            case .stopping(let a, n) where a != n:
-                s.status = .stopping(a, then: nil)
-            case let status where status.nodes.contains(n):
-                s.status = .offline
-                s.recovering = true
-                s.avoid = nil
-                s.recovery = RecoveryTimes(node: n, detected: nodes[n]!.lostAt, fenced: out.now, proven: proven)
+            switch s.phase {
+            case .stopping(let a, n, let pending) where a != n:
+                s.phase = .stopping(a, then: nil, pending)
+            case let phase where phase.status.nodes.contains(n):
+                var pending = phase.pending
+                pending.recovering = GroupState.Recovering()
+                s.phase = .offline(pending)
+                s.recovery = RecoveryTimes(node: n, detected: node.lostAt, fenced: out.now, proven: proven)
                 if !proven { s.lastHost = s.lastHost ?? n }
             default: break
             }
@@ -115,9 +118,12 @@ extension ClusterCoordinator {
     /// Stops a group on a node whose earlier tasks may or may not have run (it lost its lease
     /// meanwhile), so that it can be placed once confirmed stopped there.
     mutating func stopThere(_ id: GroupID, on n: NodeID, _ why: String, _ out: inout Decisions) {
-        states[id]!.status = .stopping(n, then: nil)
-        states[id]!.recovering = true
-        out.add(.takeOffline(id, on: n, order: definitions[id]!.offlineOrder),
+        guard let def = definitions[id], var s = states[id] else { return }
+        var pending = s.phase.pending
+        pending.recovering = pending.recovering ?? GroupState.Recovering()
+        s.phase = .stopping(n, then: nil, pending)
+        states[id] = s
+        out.add(.takeOffline(id, on: n, order: def.offlineOrder),
                 "\(why): make sure \(id) does not run there before placing it")
     }
 
@@ -128,49 +134,46 @@ extension ClusterCoordinator {
     private mutating func placeOfflineGroups(_ offline: [GroupID], _ load: inout ClusterLoad, _ out: inout Decisions) {
         var preemption: PreemptionCandidates?
         for id in offline {
-            let def = definitions[id]!
-            var s = states[id]!
+            guard let def = definitions[id], var s = states[id], case .offline(let pending) = s.phase else { continue }
             if isWaitingForFence(s) { continue }
+            defer { states[id] = s }
             // Taken offline to make room for a more important group: not placed back into that room
             // while the other groups making it are still stopping (the preemptor goes first, then).
-            if let p = s.preemptedFor, states.values.contains(where: { $0.preemptedFor == p && $0.isStopping }) { continue }
-            if def.policy.priority == .noAutoStart && !s.startRequested {
-                if s.recovering { alert(id, "held", .warning, "\(id) is not started automatically (priority: no auto start)", &out) }
+            if let p = pending.preemptedFor, states.values.contains(where: { $0.phase.stoppingToMakeRoom == p }) { continue }
+            let recovering = pending.recovering != nil
+            if def.policy.priority == .noAutoStart && pending.request == nil {
+                if recovering { alert(&s, "held", .warning, "\(id) is not started automatically (priority: no auto start)", &out) }
                 continue
             }
             // A group that may still run on a node (a migration cut short) is confirmed there, not failed over.
             let stillThere = !s.possibleHosts.isEmpty
-            if s.recovering && !stillThere && !s.failovers.allowsAnother(def.policy.failover, at: out.now) {
-                s.status = .failed
-                s.recovering = false
-                states[id] = s
-                out.add(.markFailed(id), "\(id) failed over \(def.policy.failover.threshold) time(s) within \(def.policy.failover.period): left failed until an operator moves it")
+            if recovering && !stillThere && !s.failovers.allowsAnother(def.policy.failover, at: out.now) {
+                s.phase = .failed
+                // Stored with the state (status shows it); the operator is told once, here.
+                out.add(.raiseAlert(.critical), "\(id) failed over \(def.policy.failover.threshold) time(s) within \(def.policy.failover.period): left failed until an operator moves it")
                 continue
             }
             // Its own hold on its last host (see `survey`) is not in its way.
             var own = load
             if let h = s.lastHost { own.remove(def, from: h) }
-            let decision = placement(for: def, s, own)
+            let decision = placement(for: def, s, pending, own)
             guard let target = decision.node else {
                 // Never stop other groups for one that may still run under an unreachable agent.
-                if s.possibleHosts.isEmpty, s.lastHost == nil, preempt(for: def, in: load, candidates: &preemption, &out) { continue }
-                alert(id, "unplaced", .warning, "\(id) stays offline: \(decision.reason)", &out)
+                if s.possibleHosts.isEmpty, s.lastHost == nil, preempt(for: def, &s, in: load, candidates: &preemption, &out) { continue }
+                alert(&s, "unplaced", .warning, "\(id) stays offline: \(decision.reason)", &out)
                 continue
             }
-            let cause: StartCause = stillThere ? .move : s.recovering ? .failover : .start
+            let cause: StartCause = stillThere ? .move : recovering ? .failover : .start
             if cause == .failover { s.failovers.record(out.now) }  // dropped again if disk locks refuse it
-            s.failoverCountedAt = cause == .failover ? out.now : nil
-            if s.recovery?.started == nil, s.recovering { s.recovery?.started = out.now }
+            if recovering, var times = s.recovery, times.started == nil {
+                times.started = out.now
+                s.recovery = times
+            }
             if let h = s.lastHost { load.remove(def, from: h) }
             if !s.possibleHosts.contains(target) { load.add(def, to: target) }
-            s.status = .starting(target)
+            s.phase = .starting(target, cause == .failover ? .failover : recovering ? .recovery : .start)
             s.possibleHosts.insert(target)
-            s.avoid = nil
-            s.requestedTarget = nil
-            s.startRequested = false
             s.lastAlert = nil
-            s.preemptedFor = nil
-            states[id] = s
             let what: String
             switch cause {
             case .failover: what = "fail over \(id) (failover \(s.failovers.times.count) of \(def.policy.failover.threshold) within \(def.policy.failover.period))"
@@ -185,28 +188,31 @@ extension ClusterCoordinator {
     /// meanwhile, holding capacity on its holder): no failover is counted for a retry.
     private mutating func retryLockedStarts(_ groups: [GroupID], _ load: inout ClusterLoad, _ out: inout Decisions) {
         for id in groups {
-            guard case .diskLocked(let holder, _) = states[id]!.status else { continue }
-            let def = definitions[id]!
+            guard let def = definitions[id], var s = states[id], case .diskLocked(let holder, _, let recovering) = s.phase else { continue }
             let retry = out.now + configuration.lockRetryInterval
-            states[id]!.status = .diskLocked(holder: holder, retryAt: retry)
-            let decision = placement(for: def, states[id]!, load)
+            s.phase = .diskLocked(holder: holder, retryAt: retry, recovering: recovering)
+            defer { states[id] = s }
+            let decision = placement(for: def, s, GroupState.Pending(), load)
             guard let target = decision.node else {
                 wake(at: retry, "retry start of \(id) (disks locked; no node fits now: \(decision.reason))", &out)
                 continue
             }
             load.add(def, to: target)
-            states[id]!.possibleHosts.insert(target)
+            s.possibleHosts.insert(target)
             out.add(.bringOnline(id, on: target, order: def.onlineOrder, cause: .retry),
                     "try again to start \(id), whose disks were locked\(holder.map { " by \($0)" } ?? ""): \(decision.reason)")
         }
     }
 
-    private func placement(for def: GroupDefinition, _ s: GroupState, _ load: ClusterLoad) -> PlacementDecision {
+    /// Where to start a group: where it may still run, else the operator's target if it fits, else
+    /// the best node (away from the one it failed on, if another fits).
+    private func placement(for def: GroupDefinition, _ s: GroupState, _ pending: GroupState.Pending,
+                           _ load: ClusterLoad) -> PlacementDecision {
         if let here = s.possibleHosts.sorted().first {
             return .placed(here, reason: "it may still run on \(here), so it can only be started there")
         }
         var note = ""
-        if let t = s.requestedTarget, let node = nodes[t] {
+        if let t = pending.request?.target, let node = nodes[t] {
             guard let why = Placement.rejection(of: node, for: def, in: load, excluding: []) else {
                 return .placed(t, reason: "operator chose \(t)")
             }
@@ -214,7 +220,7 @@ extension ClusterCoordinator {
         }
         let options = configuration.placement
         var decision = Placement.choose(for: def, in: load, options: options)
-        if let avoid = s.avoid {
+        if let avoid = pending.recovering?.avoid {
             let elsewhere = Placement.choose(for: def, in: load, excluding: [avoid], options: options)
             if elsewhere.node != nil { decision = elsewhere }
         }
@@ -226,33 +232,34 @@ extension ClusterCoordinator {
     }
 
     private mutating func drain(_ n: NodeID, _ progress: DrainProgress, _ load: inout ClusterLoad, _ out: inout Decisions) {
-        var (inFlight, remaining, busy) = (progress.inFlight, progress.remaining, progress.busy)
-        if remaining.isEmpty && inFlight == 0 && !busy {
-            nodes[n]!.state = .paused
+        var inFlight = progress.inFlight
+        if progress.remaining.isEmpty && inFlight == 0 && !progress.busy {
+            nodes[n]?.state = .paused
             return out.add(.raiseAlert(.info), "drain of \(n) complete: every group left it; \(n) is paused")
         }
-        for id in remaining where inFlight < configuration.maxConcurrentMovesPerDrain {
-            let def = definitions[id]!
+        for id in progress.remaining where inFlight < configuration.maxConcurrentMovesPerDrain {
+            guard let def = definitions[id], var s = states[id] else { continue }
+            defer { states[id] = s }
             let decision = Placement.choose(for: def, in: load, excluding: [n], options: configuration.placement)
             guard let target = decision.node else {
-                alert(id, "drain-blocked", .warning, "cannot drain \(id) off \(n): \(decision.reason)", &out)
+                alert(&s, "drain-blocked", .warning, "cannot drain \(id) off \(n): \(decision.reason)", &out)
                 continue
             }
             load.add(def, to: target)
             inFlight += 1
-            startMove(id, from: n, to: target, "draining \(n) (\(def.policy.priority.rawValue) priority first): \(decision.reason)", &out)
+            startMove(def, &s, from: n, to: target, "draining \(n) (\(def.policy.priority.rawValue) priority first): \(decision.reason)", &out)
         }
     }
 
     private mutating func failBack(_ candidates: [GroupID], _ load: inout ClusterLoad, _ out: inout Decisions) {
         for id in candidates {
-            guard case .online(let here) = states[id]!.status else { continue }
-            let policy = definitions[id]!.policy
+            guard let def = definitions[id], var s = states[id], case .online(let here) = s.status else { continue }
+            let policy = def.policy
             guard policy.failback != .never, nodes[here]?.state != .draining,
                   let best = policy.preferredOwners.first(where: { p in
                       p == here || (nodes[p]?.acceptsGroups == true && policy.allows(p))
                   }), best != here,
-                  load.fits(definitions[id]!, on: best), load.conflicts(definitions[id]!, on: best).isEmpty
+                  load.fits(def, on: best), load.conflicts(def, on: best).isEmpty
             else { continue }
             guard policy.failback.allowsFailback(at: out.now) else {
                 if let t = policy.failback.nextOpening(after: out.now) {
@@ -260,8 +267,9 @@ extension ClusterCoordinator {
                 }
                 continue
             }
-            load.add(definitions[id]!, to: best)
-            startMove(id, from: here, to: best, "failback of \(id) to its preferred owner \(best)", &out)
+            load.add(def, to: best)
+            startMove(def, &s, from: here, to: best, "failback of \(id) to its preferred owner \(best)", &out)
+            states[id] = s
         }
     }
 }

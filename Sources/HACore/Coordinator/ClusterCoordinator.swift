@@ -70,35 +70,37 @@ public struct ClusterCoordinator: Sendable {
         case .nodeJoined(let n, let capacity): nodeJoined(n, capacity, &out)
         case .leaseLost(let n): leaseLost(n, &out)
         case .memberUnconfirmed(let n): memberUnconfirmed(n, &out)
-        case .startRefusedLocked(let g, let n): if known(g, &out) { startRefusedLocked(g, n, &out) }
+        case .startRefusedLocked(let g, let n): onGroup(g, &out) { $0.startRefusedLocked($1.id, &$2, n, &$3) }
         case .nodeFenced(let n):
-            guard nodes[n] != nil else { return unknown("node", n.rawValue, &out) }
-            if nodes[n]!.suspectedSince != nil {
+            guard var node = nodes[n] else { return unknown("node", n.rawValue, &out) }
+            if node.suspectedSince != nil {
                 // Fenced on its peers' suspicion while its lease still ran: it is off now, so down.
-                nodes[n]!.state = .down
-                nodes[n]!.suspectedSince = nil
+                node.state = .down
+                node.suspectedSince = nil
+                nodes[n] = node
             }
             fence(n, "fencing of \(n) confirmed", proven: true, &out)
         case .nodeSuspected(let n): nodeSuspected(n, &out)
         case .nodeHeard(let n):
-            if nodes[n]?.suspectedSince != nil, nodes[n]!.state != .down {
-                nodes[n]!.suspectedSince = nil
-                nodes[n]!.lostAt = nil
+            if var node = nodes[n], node.suspectedSince != nil, node.state != .down {
+                node.suspectedSince = nil
+                node.lostAt = nil
+                nodes[n] = node
             }
-        case .resourceFailed(let g, let r, let n): if known(g, &out) { resourceFailed(g, r, n, &out) }
-        case .restartsExhausted(let g, let r, let n): if known(g, &out) { resourceFailed(g, r, n, exhausted: true, &out) }
+        case .resourceFailed(let g, let r, let n): onGroup(g, &out) { $0.resourceFailed($1, &$2, r, n, &$3) }
         case .resourceOnline(let g, let r, let n):
-            if case .restarting(n, r)? = states[g]?.status { states[g]!.status = .online(n) }
-        case .groupOnline(let g, let n): if known(g, &out) { groupOnline(g, n, &out) }
-        case .groupOffline(let g, let n): if known(g, &out) { groupOffline(g, n, &out) }
+            if case .restarting(n, r, _)? = states[g]?.phase { states[g]?.phase = .online(n) }
+        case .groupOnline(let g, let n): onGroup(g, &out) { $0.groupOnline($1, &$2, n, &$3) }
+        case .groupOffline(let g, let n): onGroup(g, &out) { $0.groupOffline($1, &$2, n, &$3) }
         case .guestsAlive(let g, let n):
             // Only the first answer after a recovery's start counts (a later restart is no recovery).
-            if case .online(n)? = states[g]?.status, states[g]!.recovery?.online != nil,
-               states[g]!.recovery?.firstProbe == nil {
-                states[g]!.recovery!.firstProbe = out.now
+            if var s = states[g], case .online(n) = s.status, var times = s.recovery, times.online != nil, times.firstProbe == nil {
+                times.firstProbe = out.now
+                s.recovery = times
+                states[g] = s
             }
-        case .moveFailed(let g, let m, let from, let running): if known(g, &out) { moveFailed(g, m, from, running, &out) }
-        case .moveRequested(let g, let to): if known(g, &out) { moveRequested(g, to, &out) }
+        case .moveFailed(let g, let m, let from, let running): onGroup(g, &out) { $0.moveFailed($1, &$2, m, from, running, &$3) }
+        case .moveRequested(let g, let to): onGroup(g, &out) { $0.moveRequested($1, &$2, to, &$3) }
         case .drainRequested(let n): setNodeState(n, to: .draining, from: [.up, .paused, .draining], &out)
         case .drainAborted(let n): setNodeState(n, to: .paused, from: [.draining, .paused], &out)
         case .resumeRequested(let n): setNodeState(n, to: .up, from: [.paused, .draining, .quarantined, .up], &out)
@@ -106,9 +108,13 @@ public struct ClusterCoordinator: Sendable {
         }
     }
 
-    private func known(_ g: GroupID, _ out: inout Decisions) -> Bool {
-        if definitions[g] == nil { unknown("group", g.rawValue, &out) }
-        return definitions[g] != nil
+    /// Runs a handler on a known group's definition and state, and stores the state it leaves; an
+    /// event naming an unknown group is ignored with an alert.
+    private mutating func onGroup(_ g: GroupID, _ out: inout Decisions,
+                                  _ handler: (inout ClusterCoordinator, GroupDefinition, inout GroupState, inout Decisions) -> Void) {
+        guard let def = definitions[g], var s = states[g] else { return unknown("group", g.rawValue, &out) }
+        handler(&self, def, &s, &out)
+        states[g] = s
     }
 
     private func unknown(_ kind: String, _ name: String, _ out: inout Decisions) {
@@ -117,87 +123,95 @@ public struct ClusterCoordinator: Sendable {
 
     private mutating func setNodeState(_ n: NodeID, to state: NodeState, from allowed: Set<NodeState>,
                                        _ out: inout Decisions) {
-        guard let node = nodes[n] else { return unknown("node", n.rawValue, &out) }
+        guard var node = nodes[n] else { return unknown("node", n.rawValue, &out) }
         guard allowed.contains(node.state) else {
             return out.add(.raiseAlert(.warning), "cannot make \(n) \(state.rawValue): it is \(node.state.rawValue)")
         }
-        nodes[n]!.state = state
-        if state != .quarantined { nodes[n]!.quarantinedUntil = nil }
+        node.state = state
+        if state != .quarantined { node.quarantinedUntil = nil }
+        nodes[n] = node
     }
 
     private mutating func nodeJoined(_ n: NodeID, _ capacity: NodeCapacity, _ out: inout Decisions) {
-        guard nodes[n] != nil else { nodes[n] = Node(id: n, capacity: capacity); return }
-        nodes[n]!.capacity = capacity
-        nodes[n]!.suspectedSince = nil
-        nodes[n]!.lostAt = nil
-        if nodes[n]!.unconfirmedUntil != nil {
-            nodes[n]!.unconfirmedUntil = nil
+        guard var node = nodes[n] else { nodes[n] = Node(id: n, capacity: capacity); return }
+        node.capacity = capacity
+        node.suspectedSince = nil
+        node.lostAt = nil
+        if node.unconfirmedUntil != nil {
+            node.unconfirmedUntil = nil
             out.add(.raiseAlert(.info), "\(n) renewed its membership within the start-up grace: its groups stay with it")
         }
-        guard nodes[n]!.state == .down else { return }
-        if let deadline = nodes[n]!.fenceDeadline {
+        defer { nodes[n] = node }
+        guard node.state == .down else { return }
+        if let deadline = node.fenceDeadline {
             // Back before anything of it was freed: its agent is alive again (restarted, or healed after
             // a self-fence) and its groups never started elsewhere, so they stay with it; the agent
             // adopts what still runs and reports what does not.
-            nodes[n]!.fenceDeadline = nil
+            node.fenceDeadline = nil
             out.add(.raiseAlert(.info), "\(n) rejoined before its fencing deadline \(deadline): groups running on it stay with it")
             // A group in the middle of a start, stop or move there: its task may not have run.
-            for id in priorityOrder where states[id]!.possibleHosts.contains(n) && states[id]!.status != .online(n) {
+            for id in priorityOrder {
+                guard let s = states[id], s.possibleHosts.contains(n), s.status != .online(n) else { continue }
                 // A move into n is driven by its source, which reports how it ended.
-                if case .migrating(let from, n, _) = states[id]!.status, nodes[from]?.state != .down { continue }
-                stopThere(id, on: n, "\(n) rejoined while \(id) was \(states[id]!.status)", &out)
+                if case .migrating(let from, n, _) = s.status, nodes[from]?.state != .down { continue }
+                stopThere(id, on: n, "\(n) rejoined while \(id) was \(s.status)", &out)
             }
         }
         let q = configuration.quarantine
         let losses = leaseLosses[n]?.count(within: q.period, at: out.now) ?? 0
-        if losses >= q.threshold {
-            nodes[n]!.state = .quarantined
-            let duration = configuration.quarantineDuration
-            guard duration > .zero else {
-                return out.add(.raiseAlert(.warning), "\(n) lost its lease \(losses) time(s) within \(q.period): quarantined, takes no groups until an operator resumes it")
-            }
-            let until = out.now + duration
-            nodes[n]!.quarantinedUntil = until
-            out.add(.raiseAlert(.warning), "\(n) lost its lease \(losses) time(s) within \(q.period): quarantined, takes no groups until \(until) (\(duration)) or until an operator resumes it")
-            wake(at: until, "quarantine of \(n) ends", &out)
-        } else {
-            nodes[n]!.state = .up
+        guard losses >= q.threshold else { node.state = .up; return }
+        node.state = .quarantined
+        let duration = configuration.quarantineDuration
+        guard duration > .zero else {
+            return out.add(.raiseAlert(.warning), "\(n) lost its lease \(losses) time(s) within \(q.period): quarantined, takes no groups until an operator resumes it")
         }
+        let until = out.now + duration
+        node.quarantinedUntil = until
+        out.add(.raiseAlert(.warning), "\(n) lost its lease \(losses) time(s) within \(q.period): quarantined, takes no groups until \(until) (\(duration)) or until an operator resumes it")
+        wake(at: until, "quarantine of \(n) ends", &out)
     }
 
     mutating func leaseLost(_ n: NodeID, _ out: inout Decisions) {
-        guard let node = nodes[n] else { return unknown("node", n.rawValue, &out) }
+        guard var node = nodes[n] else { return unknown("node", n.rawValue, &out) }
         if node.state == .down { return }  // already lost (or fenced on suspicion)
-        nodes[n]!.suspectedSince = nil
-        nodes[n]!.lostAt = node.lostAt ?? out.now
         let deadline = out.now + configuration.fencingMargin
-        nodes[n]!.state = .down
-        nodes[n]!.quarantinedUntil = nil
-        nodes[n]!.fenceDeadline = deadline
+        node.suspectedSince = nil
+        node.lostAt = node.lostAt ?? out.now
+        node.state = .down
+        node.quarantinedUntil = nil
+        node.fenceDeadline = deadline
+        nodes[n] = node
         leaseLosses[n, default: SlidingWindow()].record(out.now)
-        let waiting = priorityOrder.filter { states[$0]!.possibleHosts.contains(n) || states[$0]!.status.nodes.contains(n) }
+        let waiting = groups(thatMayRunOn: n)
         let list = waiting.isEmpty ? "no groups wait for it"
             : "\(waiting.count) group(s) wait for it (\(Placement.summary(waiting.map(\.rawValue))))"
         out.add(.fenceNode(n), "lease of \(n) lost; \(list) until it is fenced, at the latest at \(deadline) (lease loss + \(configuration.fencingMargin) margin)")
         wake(at: deadline, "fencing margin of \(n) ends", &out)
     }
 
+    /// Groups that may run on `n` (held there by their status or possibly still running there), in priority order.
+    private func groups(thatMayRunOn n: NodeID) -> [GroupID] {
+        priorityOrder.filter { id in states[id].map { $0.possibleHosts.contains(n) || $0.status.nodes.contains(n) } ?? false }
+    }
+
     /// Peers cannot hear `n`: fence it (the shell first checks whether the host is alive). Its groups
     /// stay where they are until the fence is confirmed or its lease is lost.
     private mutating func nodeSuspected(_ n: NodeID, _ out: inout Decisions) {
-        guard let node = nodes[n], node.state != .down, node.suspectedSince == nil else { return }
-        nodes[n]!.suspectedSince = out.now
-        nodes[n]!.lostAt = nodes[n]!.lostAt ?? out.now
-        let held = priorityOrder.filter { states[$0]!.possibleHosts.contains(n) || states[$0]!.status.nodes.contains(n) }
+        guard var node = nodes[n], node.state != .down, node.suspectedSince == nil else { return }
+        node.suspectedSince = out.now
+        node.lostAt = node.lostAt ?? out.now
+        nodes[n] = node
+        let held = groups(thatMayRunOn: n)
         out.add(.fenceNode(n), "\(n) is silent to its peers while its lease runs; \(held.count) group(s) stay until it is proved dead (fence confirmed or lease lost); nothing starts elsewhere on suspicion alone")
     }
 
     /// A new leader found `n` a member in the stored state but not renewing under it: wait for it.
     private mutating func memberUnconfirmed(_ n: NodeID, _ out: inout Decisions) {
-        guard let node = nodes[n] else { return unknown("node", n.rawValue, &out) }
+        guard var node = nodes[n] else { return unknown("node", n.rawValue, &out) }
         guard node.state != .down, node.unconfirmedUntil == nil else { return }
         let until = out.now + configuration.startupGrace
-        nodes[n]!.unconfirmedUntil = until
+        node.unconfirmedUntil = until
+        nodes[n] = node
         out.add(.raiseAlert(.info), "\(n) was a member but has not renewed its lease under this leader: its groups stay with it; it counts as lost unless it renews by \(until) (start-up grace \(configuration.startupGrace))")
         wake(at: until, "start-up grace of \(n) ends", &out)
     }
@@ -209,9 +223,9 @@ public struct ClusterCoordinator: Sendable {
     }
 
     /// Raises an alert for a group unless the same kind was the last one raised for it.
-    mutating func alert(_ g: GroupID, _ kind: String, _ severity: AlertSeverity, _ message: String, _ out: inout Decisions) {
-        guard states[g]!.lastAlert != kind else { return }
-        states[g]!.lastAlert = kind
+    func alert(_ s: inout GroupState, _ kind: String, _ severity: AlertSeverity, _ message: String, _ out: inout Decisions) {
+        guard s.lastAlert != kind else { return }
+        s.lastAlert = kind
         out.add(.raiseAlert(severity), message)
     }
 }

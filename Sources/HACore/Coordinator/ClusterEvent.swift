@@ -9,8 +9,6 @@ public enum ClusterEvent: Hashable, Codable, Sendable {
     case nodeFenced(NodeID)
     /// A resource of a group failed on its node (guest crashed, health check failed, start failed).
     case resourceFailed(GroupID, ResourceID, on: NodeID)
-    /// A node's `LocalResourceManager` used up its in-place restarts for this resource: fail over.
-    case restartsExhausted(GroupID, ResourceID, on: NodeID)
     /// The node's peers stopped hearing its heartbeats while it still holds its lease: it may be dead.
     /// Suspicion leads to fencing (which first checks whether the host is alive), never to a start.
     case nodeSuspected(NodeID)
@@ -52,7 +50,6 @@ extension ClusterEvent: CustomStringConvertible {
         case .leaseLost(let n): return "lease-lost \(n)"
         case .nodeFenced(let n): return "node-fenced \(n)"
         case .resourceFailed(let g, let r, let n): return "resource-failed \(g)/\(r) on \(n)"
-        case .restartsExhausted(let g, let r, let n): return "restarts-exhausted \(g)/\(r) on \(n)"
         case .memberUnconfirmed(let n): return "member-unconfirmed \(n)"
         case .nodeSuspected(let n): return "node-suspected \(n)"
         case .nodeHeard(let n): return "node-heard \(n)"

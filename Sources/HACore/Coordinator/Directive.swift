@@ -29,8 +29,6 @@ public struct Directive: Hashable, Codable, Sendable, CustomStringConvertible {
         case fenceNode(NodeID)
         /// Feed `timerFired` at (or after) this time.
         case waitUntil(Timestamp)
-        /// The group is left failed until an operator moves it.
-        case markFailed(GroupID)
         case raiseAlert(AlertSeverity)
     }
 
@@ -52,7 +50,6 @@ public struct Directive: Hashable, Codable, Sendable, CustomStringConvertible {
         case .quickMigrate(let g, let a, let b): return "quick-migrate \(g) \(a)->\(b)"
         case .fenceNode(let n): return "fence \(n)"
         case .waitUntil(let t): return "wait-until \(t)"
-        case .markFailed(let g): return "mark-failed \(g)"
         case .raiseAlert(let s): return "alert \(s.rawValue)"
         }
     }

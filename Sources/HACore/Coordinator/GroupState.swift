@@ -32,40 +32,29 @@ public enum GroupStatus: Hashable, Codable, Sendable {
     }
 }
 
-/// A group's stored state: status, where it might run, and its restart and failover history.
-public struct GroupState: Hashable, Codable, Sendable {
-    public var status: GroupStatus = .offline
+/// A group's stored state: its phase (with what that phase needs), where it might run, and the
+/// history that holds across phases (see `GroupState.Phase` for which is which).
+public struct GroupState: Hashable, Sendable {
+    public var phase: GroupState.Phase = .offline()
     /// Every node where the group's guests might be running: a group is never started elsewhere
     /// while this holds a node that is neither confirmed offline nor fenced.
     public var possibleHosts: Set<NodeID> = []
     /// Restarts in place, per node (the restart threshold applies per node; a failover moves on).
     public var restarts: [NodeID: SlidingWindow] = [:]
     public var failovers = SlidingWindow()
-    /// The last stop was a failure: the next placement is a failover.
-    public var recovering = false
-    /// A node to avoid on the next placement (where it just failed).
-    public var avoid: NodeID?
-    /// After a failed migration: the first move method to try next.
-    public var moveFloor: MoveMethod?
-    /// A resource that failed on the source while a migration was under way (handled once it ends).
-    public var failedDuringMove: ResourceID?
-    /// The node had used up its restarts when that resource failed (see `restartsExhausted`).
-    public var failedDuringMoveExhausted = false
-    /// An operator asked to start the group (needed for `noAutoStart` groups).
-    public var startRequested = false
-    /// An operator's requested target for the next placement.
-    public var requestedTarget: NodeID?
     /// The kind of the last alert raised for this group (not repeated while unchanged).
     public var lastAlert: String?
-    /// The higher-priority group this one was taken offline for (priority preemption), until it runs again.
-    public var preemptedFor: GroupID?
     /// The node the group ran on when that node's loss freed it, until it runs again: the likely
     /// holder of its disk locks if a start elsewhere is refused.
     public var lastHost: NodeID?
     /// The timings of its last recovery from a lost node.
     public var recovery: RecoveryTimes?
-    /// When the start under way was counted as a failover (nil: it was not, e.g. a start where a
-    /// migration was cut short); a disk-lock refusal of that start takes the failover back.
-    public var failoverCountedAt: Timestamp?
-    public init() {}
+
+    public init(phase: GroupState.Phase = .offline(), possibleHosts: Set<NodeID> = []) {
+        self.phase = phase
+        self.possibleHosts = possibleHosts
+    }
+
+    /// Where the group is, without the phase's data.
+    public var status: GroupStatus { phase.status }
 }

@@ -41,7 +41,7 @@ public enum TaskPlanner {
             return .tasks([AgentTask(id: taskID, group: g, node: from, step: .quickSave(to: to), reason: reason)])
         case .waitUntil(let t):
             return .timer(t)
-        case .fenceNode, .markFailed:
+        case .fenceNode:
             return .log(severity: .warning)
         case .raiseAlert(let severity):
             return .log(severity: severity)
