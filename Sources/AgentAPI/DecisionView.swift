@@ -6,7 +6,7 @@ public struct DecisionView: Codable, Sendable, Equatable {
     public var time: String
     /// The event it answers.
     public var trigger: String
-    /// bring-online, take-offline, restart, live-migrate, quick-migrate, fence, mark-failed or alert.
+    /// bring-online, take-offline, restart, live-migrate, quick-migrate, fence or alert.
     public var kind: String
     /// The decision in one line.
     public var action: String

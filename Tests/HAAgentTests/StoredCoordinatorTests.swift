@@ -44,7 +44,7 @@ final class StoredCoordinatorTests: XCTestCase {
         ClusterKeys.Coordinator.group("web"): #"{"failedDuringMoveExhausted":false,"failovers":{"times":[]},"possibleHosts":["h1"],"#
             + #""recovering":false,"restarts":["h1",{"times":[{"milliseconds":3000}]}],"startRequested":false,"status":{"online":{"_0":"h1"}}}"#,
         // Failed on h2 and stopped there: its next start is a failover, away from h2.
-        StoredCoordinator.groupsPrefix + "db": #"{"avoid":"h2","failedDuringMoveExhausted":false,"failovers":{"times":[]},"possibleHosts":[],"#
+        ClusterKeys.Coordinator.group("db"): #"{"avoid":"h2","failedDuringMoveExhausted":false,"failovers":{"times":[]},"possibleHosts":[],"#
             + #""recovering":true,"restarts":[],"startRequested":false,"status":{"offline":{}}}"#,
     ]
 

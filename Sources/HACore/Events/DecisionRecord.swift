@@ -5,8 +5,8 @@ public struct DecisionRecord: Codable, Hashable, Sendable {
     public var at: Timestamp
     /// The event the decision answers (a lost lease, a failed resource, an operator's request, ...).
     public var trigger: String
-    /// The kind of decision: bring-online, take-offline, restart, live-migrate, quick-migrate, fence,
-    /// mark-failed or alert.
+    /// The kind of decision: bring-online, take-offline, restart, live-migrate, quick-migrate, fence
+    /// or alert (a group left failed is a critical alert).
     public var kind: String
     /// The decision in one line, as the leader logs it.
     public var action: String
@@ -43,7 +43,6 @@ public struct DecisionRecord: Codable, Hashable, Sendable {
         case .liveMigrate(let g, let a, let b): ("live-migrate", g, [a, b], nil)
         case .quickMigrate(let g, let a, let b): ("quick-migrate", g, [a, b], nil)
         case .fenceNode(let n): ("fence", nil, [n], nil)
-        case .markFailed(let g): ("mark-failed", g, [], nil)
         case .raiseAlert(let s): ("alert", nil, [], s)
         case .waitUntil: (nil, nil, [], nil)
         }
@@ -54,7 +53,7 @@ public struct DecisionRecord: Codable, Hashable, Sendable {
         case .nodeJoined(let n, _), .leaseLost(let n), .nodeFenced(let n), .nodeSuspected(let n), .nodeHeard(let n),
              .memberUnconfirmed(let n), .drainRequested(let n), .drainAborted(let n), .resumeRequested(let n):
             (nil, [n])
-        case .resourceFailed(let g, _, let n), .restartsExhausted(let g, _, let n), .startRefusedLocked(let g, let n),
+        case .resourceFailed(let g, _, let n), .startRefusedLocked(let g, let n),
              .resourceOnline(let g, _, let n), .groupOnline(let g, let n), .groupOffline(let g, let n), .guestsAlive(let g, let n):
             (g, [n])
         case .moveFailed(let g, _, let a, let n): (g, [a] + (n.map { [$0] } ?? []))
