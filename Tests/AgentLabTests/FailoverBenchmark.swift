@@ -70,7 +70,8 @@ extension AgentLabTests {
             let file = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: dir).first { $0.hasSuffix(".xml") })
             return try String(contentsOfFile: dir + "/" + file, encoding: .utf8)
         }
-        for vm in vms { _ = try await c.lab.waitForHeartbeat(of: vm, after: labNow() - 1, timeout: 120) }
+        // A loaded machine (other builds beside the lab) may take minutes to boot 10 TCG guests.
+        for vm in vms { _ = try await c.lab.waitForHeartbeat(of: vm, after: labNow() - 1, timeout: 300) }
         let loss = Date()
         try await c.kill(victim)
         let offsets = c.logOffsets()
