@@ -31,10 +31,12 @@ check: build
 	bash deploy/bounded-run $(CHECK_TIMEOUT) $(SWIFT) test --skip-build --skip '^(AgentLabTests|LabTests)\.'
 
 ## bench: benchmarks; tables with ratios against a baseline measured in the same run: the HA core at
-## scale (release build), then host failover in the lab against the lab's floor (bench/results/*.json)
+## scale (release build), then host failover in the lab against the lab's floor (bench/results/*.json),
+## with etcd at the raft timing deploy/vigild.yaml recommends (heartbeat 50 ms, election 500 ms)
+BENCH_ETCD_TIMING ?= 50/500
 bench: build
 	$(SWIFT) run -c release HACoreBench
-	VIGIL_BENCH=1 $(SWIFT) test --skip-build --filter AgentLabTests.testFailoverBenchmark
+	VIGIL_LAB_ETCD_TIMING=$(BENCH_ETCD_TIMING) VIGIL_BENCH=1 $(SWIFT) test --skip-build --filter AgentLabTests.testFailoverBenchmark
 
 ## demo: 3 lab hosts with vigild and etcd, three HA guests, a host power loss, recovery on the survivors
 demo: build

@@ -21,13 +21,17 @@ final class AgentCluster: @unchecked Sendable {
     let fencing: String?
     /// The emulated watchdog's timeout on every host, started before its agent (nil: no watchdog).
     let watchdogSeconds: Int?
+    /// What differs from the lab's usual agent configuration.
+    let agents: LabAgentSettings
 
     /// `fenceLevels`: every host's fencing levels, one lab fence device each, by its fault: nil for a
     /// working device, "hang" (never answers; its 2 s timeout ends it) or "fail" (exit 1).
     /// `fenceDevices` is one working level.
-    init(lab: Lab, fenceDevices: Bool = false, fenceLevels: [String?]? = nil, watchdogSeconds: Int? = nil) async throws {
+    init(lab: Lab, fenceDevices: Bool = false, fenceLevels: [String?]? = nil, watchdogSeconds: Int? = nil,
+         agents: LabAgentSettings = LabAgentSettings()) async throws {
         self.lab = lab
         self.watchdogSeconds = watchdogSeconds
+        self.agents = agents
         if let levels = fenceLevels ?? (fenceDevices ? [nil] : nil) {
             let secret = try await lab.bmcSecret()
             let devices = levels.map { fault in
@@ -77,8 +81,8 @@ final class AgentCluster: @unchecked Sendable {
           etcd_endpoints: [\(lab.etcdEndpoints.joined(separator: ", "))]
           call_timeout_seconds: 1
         membership:
-          lease_ttl_seconds: 5
-          keepalive_interval_seconds: 1
+          lease_ttl_seconds: \(agents.ttlSeconds)
+          keepalive_interval_seconds: \(agents.keepAliveSeconds)
           self_fence_margin_seconds: 1.5
           fencing_margin_seconds: 1
         health:
@@ -94,7 +98,7 @@ final class AgentCluster: @unchecked Sendable {
         api:
           metrics_listen: "127.0.0.1:9477"
         capacity:
-          reserved_memory_mib: 256
+          reserved_memory_mib: 256\(agents.vcpus.map { "\n  vcpus: \($0)" } ?? "")
         watchdog:
           device: /run/watchdog
           timeout_seconds: \(watchdogSeconds ?? 10)
@@ -291,6 +295,14 @@ final class AgentCluster: @unchecked Sendable {
     private func jsonString(_ s: String) -> String {
         String(decoding: try! JSONEncoder().encode(s), as: UTF8.self)
     }
+}
+
+/// What a benchmark changes in the lab agents' configuration: a shorter lease, room for every guest on one host.
+struct LabAgentSettings: Sendable {
+    var ttlSeconds = 5
+    var keepAliveSeconds = 1.0
+    /// vCPUs for guests per host (nil: the host's CPUs times the default overcommit).
+    var vcpus: Int?
 }
 
 /// Samples every HA domain's running copies while a scenario runs: the "never on two hosts" check.

@@ -14,10 +14,10 @@ final class AgentLabTests: XCTestCase {
 
     /// Brings up a lab with an agent on every host and waits for a leader.
     func withCluster(hosts: Int = 3, fenceDevices: Bool = false, fenceLevels: [String?]? = nil, watchdogSeconds: Int? = nil,
-                     _ body: (AgentCluster) async throws -> Void) async throws {
+                     agents: LabAgentSettings = LabAgentSettings(), _ body: (AgentCluster) async throws -> Void) async throws {
         try await Lab.with(hosts: hosts) { lab in
             let cluster = try await AgentCluster(lab: lab, fenceDevices: fenceDevices, fenceLevels: fenceLevels,
-                                                 watchdogSeconds: watchdogSeconds)
+                                                 watchdogSeconds: watchdogSeconds, agents: agents)
             defer { cluster.stopAgents() }
             for h in lab.hosts { try await cluster.startAgent(on: h.name) }
             try await cluster.waitUntil("a leader and every node a member", timeout: 60) {

@@ -6,11 +6,16 @@ import LabSupport
 /// each guest ran elsewhere) and the guests' heartbeats (when each booted again).
 struct Recovery: Codable {
     var suspected: Double?
+    /// A fence device confirmed the power-off.
     var fenced: Double?
-    /// Per guest of the lost host.
+    /// The host's lease expired (or was revoked after its fence).
+    var leaseLost: Double?
+    /// Per guest of the lost host: a survivor's agent picked up the task that starts it there.
+    var dispatched: [String: Double] = [:]
     var running: [String: Double] = [:]
     var heartbeat: [String: Double] = [:]
 
+    var allDispatched: Double? { dispatched.values.max() }
     var allRunning: Double? { running.values.max() }
     var allBeating: Double? { heartbeat.values.max() }
 }
@@ -41,8 +46,10 @@ extension AgentCluster {
         })
         while Date().timeIntervalSince(loss) < timeout && r.heartbeat.count < guests.count {
             let now = Date().timeIntervalSince(loss)
-            if r.suspected == nil || r.fenced == nil {
+            if r.suspected == nil || r.fenced == nil || r.leaseLost == nil || r.dispatched.count < guests.count {
                 let logs = survivors.map { log($0, after: offsets[$0] ?? 0) }.joined(separator: "\n")
+                if r.leaseLost == nil, logs.contains("event=lease-lost \(victim) ") { r.leaseLost = now }
+                for vm in guests where r.dispatched[vm] == nil && logs.contains("group=\(vm) reason=fail over ") { r.dispatched[vm] = now }
                 if r.suspected == nil, logs.contains("node-suspected \(victim)") || logs.contains("leader=\(victim) [HAAgent] the leader is silent") {
                     r.suspected = now
                 }

@@ -41,11 +41,15 @@ struct NodeFencer: Sendable {
     /// `leaseLost`: the store has expired the node's lease (else it is fenced on its peers' suspicion,
     /// and its watchdog proves nothing yet: it is petted while the lease is confirmed).
     func fence(_ node: NodeID, leaseLost: Bool) async -> Outcome {
+        let clock = ContinuousClock(), start = clock.now
         let kv = try? await store.get(ClusterKeys.agent(node))
         let record = kv.flatMap { try? StoreCoding.decode(AgentRecord.self, $0.value, key: $0.key) }
         if let uri = record?.migrationURI, await libvirtAnswers(uri) {
             return .hostAlive("\(node)'s libvirtd answers at \(uri): the host is up and only its agent is unreachable")
         }
+        // Where a fence's time goes before the device runs: the record read (waits out an etcd
+        // election) and the libvirt probe (fails at once on a refused connection, else at its bound).
+        let unreachable = String(format: "%.2f s", (clock.now - start).seconds)
         var failures: [String] = []
         if let topology = fencing.topology(for: node.rawValue) {
             let result = await topology.fence(node: node.rawValue)
@@ -53,7 +57,7 @@ struct NodeFencer: Sendable {
                 // Off for sure: its lease (still running if it was fenced on suspicion) goes now, and with
                 // it its record and, if it led, the leader key, so that nobody waits for it to expire.
                 if let lease = try? await store.get(ClusterKeys.node(node))?.lease { try? await store.revokeLease(lease) }
-                return .poweredOff("\(result)")
+                return .poweredOff("\(result); host found unreachable after \(unreachable)")
             }
             failures.append("\(result)")
         }

@@ -97,9 +97,11 @@ extension LeaderShell {
                 metrics.directive(directive)
                 if let record = DecisionRecord(directive, trigger: event, at: now) { records.append(record) }
                 if case .fenceNode(let n) = directive.action {
+                    // Fencing first: its outcome is handled only after this commit, and the list below may
+                    // wait out an etcd election (the lost host may have led etcd) while the device runs.
+                    startFencing(n)
                     // Tasks given to the node before it lost its lease must never run after it rejoins.
                     stale += try await store.list(prefix: ClusterKeys.tasks(of: n).prefix).kvs.map(\.key)
-                    startFencing(n)
                 }
                 switch TaskPlanner.plan(directive) {
                 case .tasks(let planned):

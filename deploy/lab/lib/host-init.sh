@@ -25,6 +25,7 @@ virtlockd -d
 libvirtd -d --listen
 
 cluster=$(cat "$STATE/etcd-cluster")
+timing=$(cat "$STATE/etcd-timing" 2>/dev/null || echo 100/1000)
 # --pre-vote: a member coming back from a partition must not force an election (its term grew while
 # it was cut off); without it the healed cluster loses its leader for seconds and lease renewals fail.
 # Auto-compaction: every node rewrites its record each second, so history must not grow forever.
@@ -33,6 +34,7 @@ if [[ ",$cluster" == *",$h="* ]]; then
     --listen-peer-urls "http://$ip:2380" --initial-advertise-peer-urls "http://$ip:2380" \
     --listen-client-urls "http://$ip:2379,http://127.0.0.1:2379" --advertise-client-urls "http://$ip:2379" \
     --initial-cluster "$cluster" --initial-cluster-token vigil-lab --initial-cluster-state new \
+    --heartbeat-interval "${timing%/*}" --election-timeout "${timing#*/}" \
     --pre-vote --auto-compaction-mode=periodic --auto-compaction-retention=1h \
     </dev/null >>"$d/etcd.log" 2>&1 &
   echo $! > /run/etcd.pid
