@@ -122,15 +122,26 @@ import Testing
             #expect(await election.token == nil, "the leader steps down when it fences")
             #expect(await membership.isFenced)
 
-            // By now the survivor knows it has no leader: writes fail fast with a clear error.
+            // The survivor soon knows it has no leader: writes then fail fast with a clear error. On a
+            // loaded machine it may take longer than one call to find out (the call times out, outcome
+            // unknown): try again until the refusal names the missing leader.
             let refusedStart = ContinuousClock.now
-            do {
-                try await store.put("q/refused", [0])
-                Issue.record("a write without quorum must fail")
-            } catch StoreError.unavailable(let message) {
-                print("[etcd] write without quorum refused after \(seconds(ContinuousClock.now - refusedStart)): \(message)")
-                #expect(message.contains("no leader"), "the error must say the cluster has no leader: \(message)")
+            var refusedUncertain = false
+            var refusal: String?
+            while refusal == nil, ContinuousClock.now - refusedStart < .seconds(30) {
+                do {
+                    try await store.put("q/refused", [0])
+                    Issue.record("a write without quorum must fail")
+                    break
+                } catch StoreError.unavailable(let message) {
+                    refusal = message
+                } catch StoreError.timeout {
+                    refusedUncertain = true
+                }
             }
+            let refused = try #require(refusal, "a write without quorum must be refused within 30 s")
+            print("[etcd] write without quorum refused after \(seconds(ContinuousClock.now - refusedStart)): \(refused)")
+            #expect(refused.contains("no leader"), "the error must say the cluster has no leader: \(refused)")
 
             // Quorum comes back: the node rejoins with a new lease, may lead again with a larger token,
             // and the watch opened before the faults has every event exactly once.
@@ -156,7 +167,7 @@ import Testing
                 watch.all.contains { if case .put(let kv) = $0 { kv.key == "q/end" } else { false } }
             }, "the watch must deliver the writes made after recovery")
             let keys = watch.all.map { if case .put(let kv) = $0 { kv.key } else { "?" } }
-            #expect(keys.filter { $0 != "q/lost" } == (1...6).map { "q/\($0)" } + ["q/end"],
+            #expect(keys.filter { $0 != "q/lost" && !(refusedUncertain && $0 == "q/refused") } == (1...6).map { "q/\($0)" } + ["q/end"],
                     "no missed or repeated watch events across the outage")
             // A write reported "outcome unknown" may land (even once per attempt that reached the
             // raft leader, each at its own revision); any other write never appears.
@@ -164,7 +175,7 @@ import Testing
             let revisions = watch.all.map(\.revision)
             #expect(revisions == revisions.sorted() && Set(revisions).count == revisions.count,
                     "each event exactly once, in revision order: \(revisions)")
-            #expect(!keys.contains("q/refused"))
+            #expect(refusedUncertain || !keys.contains("q/refused"), "a write reported as refused must not appear")
             watch.cancel()
             let newLease = try #require(await membership.lease)
             #expect(newLease != oldLease)
