@@ -44,6 +44,24 @@ wait_for() {
 # True while PID runs; a zombie has released everything and only waits for its reaper.
 pid_alive() { local st; st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) && [ "$st" != Z ]; }
 
+# Every PID in the network namespace of PID $1 (never the root one). Found through /proc, so it works
+# from any mount namespace: a lab brought up inside another mount namespace (a test run in its own)
+# has /run/netns names that this one cannot resolve, and `ip netns pids` would find nothing.
+netns_pids_of() {
+  local ns p; ns=$(readlink "/proc/$1/ns/net" 2>/dev/null) || return 0
+  [ "$ns" != "$(readlink /proc/1/ns/net)" ] || return 0
+  for p in /proc/[0-9]*; do [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$ns" ] && echo "${p#/proc/}"; done
+  return 0
+}
+
+# The anchor of every lab host still running, whichever run or mount namespace booted it.
+lab_anchor_pids() {
+  local p; for p in /proc/[0-9]*; do
+    tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -q "lab/lib/anchor.py /run/anchor.pid .*host-init.sh" && echo "${p#/proc/}"
+  done
+  return 0
+}
+
 # Stops a daemon of the root namespace recorded in $STATE/$1.pid, if that PID still runs script $2.
 stop_daemon() {
   local pid; pid=$(cat "$STATE/$1.pid" 2>/dev/null || true)

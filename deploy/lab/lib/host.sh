@@ -45,7 +45,8 @@ host_boot() {  # $1 = host: fresh /run (as after a power cycle), then daemons vi
 
 host_kill() {  # $1 = host: SIGKILL every process in its network namespace and its watchdog (power loss)
   watchdog_stop "$1"
-  local pids; pids=$(ip netns pids "$(host_ns "$1")" 2>/dev/null || true)
+  local pids a; pids=$(ip netns pids "$(host_ns "$1")" 2>/dev/null || true)
+  a=$(host_anchor "$1") && pids="$pids $(netns_pids_of "$a")"  # also when the name does not resolve here
   # shellcheck disable=SC2086
   kill_pids $pids
 }
