@@ -109,7 +109,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "AgentLabTests", dependencies: [
-            "LabSupport", "Libvirt", "AgentAPI", "Blocking",
+            "LabSupport", "Libvirt", "AgentAPI", "Blocking", "HACoordination",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

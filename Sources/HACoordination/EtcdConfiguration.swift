@@ -14,6 +14,9 @@ public struct EtcdConfiguration: Sendable {
     public var requestTimeout: Duration
     /// Deadline of one attempt on one member, after which an idempotent call tries the next one.
     public var attemptTimeout: Duration
+    /// A lease renewal not answered within this long is also sent to the next member (and so on):
+    /// the first answer counts (see `EtcdGateway.hedgedCall`).
+    public var renewalHedgeDelay: Duration
     /// A watch that has received nothing for this long is reopened (from its last revision).
     public var watchIdleTimeout: Duration
     /// While a watch is quiet, its member is probed this often (a linearizable read); a member
@@ -26,12 +29,12 @@ public struct EtcdConfiguration: Sendable {
     public init(endpoints: [String], prefix: String = ClusterKeys.etcdRoot, tls: EtcdTLS? = nil,
                 requestTimeout: Duration = .seconds(5), attemptTimeout: Duration = .seconds(1),
                 watchIdleTimeout: Duration = .seconds(60), watchProbeInterval: Duration = .seconds(2),
-                watchRetryDelay: Duration = .milliseconds(200),
+                watchRetryDelay: Duration = .milliseconds(200), renewalHedgeDelay: Duration = .milliseconds(250),
                 logger: Logger = Logger(label: "vigil.coordination.etcd")) {
         self.endpoints = endpoints; self.prefix = prefix; self.tls = tls
         self.requestTimeout = requestTimeout; self.attemptTimeout = attemptTimeout
         self.watchIdleTimeout = watchIdleTimeout; self.watchProbeInterval = watchProbeInterval
-        self.watchRetryDelay = watchRetryDelay; self.logger = logger
+        self.watchRetryDelay = watchRetryDelay; self.renewalHedgeDelay = renewalHedgeDelay; self.logger = logger
     }
 }
 

@@ -55,12 +55,16 @@ final class EtcdGateway: Sendable {
     }
 
     func request(_ endpoint: String, _ path: String, _ body: [String: Any]) throws -> HTTPClientRequest {
+        request(endpoint, path, json: try JSONSerialization.data(withJSONObject: body))
+    }
+
+    func request(_ endpoint: String, _ path: String, json: Data) -> HTTPClientRequest {
         var req = HTTPClientRequest(url: endpoint + path)
         req.method = .POST
         req.headers.add(name: "Content-Type", value: "application/json")
         // Makes a member without quorum answer "no leader" at once instead of hanging.
         req.headers.add(name: "Grpc-Metadata-hasleader", value: "true")
-        req.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: body)))
+        req.body = .bytes(ByteBuffer(data: json))
         return req
     }
 
@@ -115,6 +119,82 @@ final class EtcdGateway: Sendable {
         throw StoreError.unavailable("no etcd member answered \(path) within \(config.requestTimeout) (\(detail))")
     }
 
+    /// Calls an idempotent `path` on the members in a staggered race: the preferred member first,
+    /// then, while no answer has come, the next one every `hedgeDelay` (and at once after a failure
+    /// that proves the request was not applied), at most one attempt per member in flight. The first
+    /// answer wins and the other attempts are cancelled. A deadline-critical call (a lease renewal)
+    /// so waits for the fastest member instead of for one hung or starved member's attempt timeout.
+    /// Bounded by `requestTimeout` in all; errors as `call`'s.
+    func hedgedCall(_ path: String, _ body: [String: Any], hedgeDelay: Duration) async throws -> [String: Any] {
+        let clock = ContinuousClock()
+        let end = clock.now + config.requestTimeout
+        let order = endpointOrder
+        let json = try JSONSerialization.data(withJSONObject: body)
+        return try await withThrowingTaskGroup(of: HedgeOutcome.self) { group in
+            var launched = 0
+            var inFlight: Set<String> = []
+            var failures: [String: String] = [:]
+            var outcomeUnknown = false
+            /// Starts an attempt on the next member without one in flight, if time is left.
+            func launch() {
+                let remaining = end - clock.now
+                guard remaining > .zero, let endpoint = (0..<order.count).lazy
+                        .map({ order[(launched + $0) % order.count] }).first(where: { !inFlight.contains($0) }) else { return }
+                launched += 1
+                inFlight.insert(endpoint)
+                let timeout = min(remaining, config.attemptTimeout)
+                group.addTask {
+                    do { return .answered(endpoint, JSONAnswer(try await self.callOnce(endpoint, path, json: json, timeout: timeout))) } catch let e as GatewayFailure {
+                        return .failed(endpoint, e)
+                    }
+                }
+            }
+            func armHedge() {
+                guard end - clock.now > hedgeDelay else { return }
+                group.addTask { try await Task.sleep(for: hedgeDelay); return .hedge }
+            }
+            launch()
+            armHedge()
+            while let outcome = try await group.next() {
+                switch outcome {
+                case .answered(let endpoint, let answer):
+                    markGood(endpoint)
+                    group.cancelAll()
+                    return answer.json
+                case .failed(let endpoint, let failure):
+                    inFlight.remove(endpoint)
+                    failures[endpoint] = failure.message
+                    switch failure.kind {
+                    case .final(let error):
+                        group.cancelAll()
+                        throw error
+                    case .timeout: outcomeUnknown = true
+                    case .retryable: break
+                    }
+                    // The first round moves on at once; later ones at the hedge's pace.
+                    if launched < order.count { launch() }
+                case .hedge:
+                    launch()
+                    armHedge()
+                }
+                if inFlight.isEmpty, end - clock.now <= hedgeDelay { break }
+            }
+            group.cancelAll()
+            let detail = failures.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
+            if outcomeUnknown {
+                throw StoreError.timeout("no etcd member confirmed \(path) within \(config.requestTimeout); outcome unknown (\(detail))")
+            }
+            throw StoreError.unavailable("no etcd member answered \(path) within \(config.requestTimeout) (\(detail))")
+        }
+    }
+
+    /// What one task of a hedged call ended with.
+    private enum HedgeOutcome: Sendable {
+        case answered(String, JSONAnswer)
+        case failed(String, GatewayFailure)
+        case hedge
+    }
+
     /// Checks that `endpoint` answers a linearizable read (so it is up and has a leader) within
     /// `attemptTimeout`. Throws `StoreError.unavailable` naming the problem otherwise.
     func probe(_ endpoint: String, key: String) async throws {
@@ -126,6 +206,13 @@ final class EtcdGateway: Sendable {
         }
     }
 
+    /// A decoded answer handed from an attempt's task to the call: JSONSerialization's immutable
+    /// result, read by one task after the other, never shared.
+    struct JSONAnswer: @unchecked Sendable {
+        let json: [String: Any]
+        init(_ json: [String: Any]) { self.json = json }
+    }
+
     struct GatewayFailure: Error {
         enum Kind { case retryable, timeout, final(StoreError) }
         var kind: Kind
@@ -134,7 +221,12 @@ final class EtcdGateway: Sendable {
 
     private func callOnce(_ endpoint: String, _ path: String, _ body: [String: Any],
                           timeout: Duration) async throws -> [String: Any] {
-        let req = try request(endpoint, path, body)
+        try await callOnce(endpoint, path, json: try JSONSerialization.data(withJSONObject: body), timeout: timeout)
+    }
+
+    private func callOnce(_ endpoint: String, _ path: String, json body: Data,
+                          timeout: Duration) async throws -> [String: Any] {
+        let req = request(endpoint, path, json: body)
         let response: HTTPClientResponse
         let bytes: ByteBuffer
         do {

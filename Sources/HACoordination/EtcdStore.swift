@@ -87,7 +87,10 @@ public final class EtcdStore: CoordinationStore {
 
     @discardableResult
     public func keepAlive(_ lease: LeaseID) async throws -> Int64 {
-        let json = try await gateway.call("/v3/lease/keepalive", ["ID": String(lease.rawValue)], idempotent: true)
+        // Raced across members: one hung or starved member must not hold a renewal (and so this
+        // node's self-fence deadline) for its whole attempt timeout.
+        let json = try await gateway.hedgedCall("/v3/lease/keepalive", ["ID": String(lease.rawValue)],
+                                                hedgeDelay: configuration.renewalHedgeDelay)
         let ttl = EtcdJSON.int((json["result"] as? [String: Any])?["TTL"])
         // An expired lease answers 200 without a TTL.
         guard ttl > 0 else { throw StoreError.leaseNotFound(lease) }

@@ -96,6 +96,8 @@ public actor Membership {
     public private(set) var lastRenewLatency: Duration?
     /// Every self-fence so far.
     public private(set) var fences: [FenceEvent] = []
+    /// What the log says when this node fences itself (audits of the logs look for it).
+    public static let selfFenceLogMessage = "self-fencing: stopping HA domains before the cluster can consider them free"
 
     public init(store: any CoordinationStore, record: NodeRecord,
                 configuration: MembershipConfiguration = MembershipConfiguration(),
@@ -248,7 +250,7 @@ public actor Membership {
         guard case .selfFence(let fenceDeadline, let lastSend) = action else { return }
         let firedAt = now()
         let ttl = Duration.seconds(configuration.ttlSeconds)
-        logger.critical("self-fencing: stopping HA domains before the cluster can consider them free", metadata: [
+        logger.critical("\(Self.selfFenceLogMessage)", metadata: [
             "node": "\(record.id)", "reason": "\(reason)", "lease": "\(lease.map { "\($0)" } ?? "-")",
             "fence.deadline": "\(fenceDeadline)", "lease.earliestExpiry": "\(lastSend + ttl)", "now": "\(firedAt)"])
         fencedLease = lease

@@ -29,17 +29,20 @@ struct Vigild: AsyncParsableCommand {
         LogLevelSwitch.shared.set(settings.logLevel)
         LoggingSystem.bootstrap { label in SwitchableLogHandler(label: label) }
         let logger = Logger(label: "vigild")
+        ProcessPriority.apply(settings.membership, logger: logger)
         // The agent's registry is the one /metrics renders: libraries' swift-metrics land there too.
         let metrics = AgentMetrics()
         MetricsSystem.bootstrap(metrics.factory)
         let reloads = ConfigurationReloads()
         let agent = VigilAgent(configuration: settings, metrics: metrics, reloads: reloads, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: agent),
+            .init(service: ReloadOnHangup(path: config, reloads: reloads, logger: logger)),
+            .init(service: SystemdNotifier(logger: logger)),
+        ]
+        if settings.membership.nice != 0 { services.append(.init(service: PriorityHold(nice: settings.membership.nice))) }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [
-                .init(service: agent),
-                .init(service: ReloadOnHangup(path: config, reloads: reloads, logger: logger)),
-                .init(service: SystemdNotifier(logger: logger)),
-            ],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()

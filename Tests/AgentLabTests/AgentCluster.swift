@@ -84,7 +84,7 @@ final class AgentCluster: @unchecked Sendable {
           lease_ttl_seconds: \(agents.ttlSeconds)
           keepalive_interval_seconds: \(agents.keepAliveSeconds)
           self_fence_margin_seconds: 1.5
-          fencing_margin_seconds: 1
+          fencing_margin_seconds: 1\(agents.nice.map { "\n  nice: \($0)" } ?? "")
         health:
           reconcile_interval_seconds: 3
           guest_agent_timeout_seconds: 2
@@ -194,15 +194,16 @@ final class AgentCluster: @unchecked Sendable {
 
     /// Checks the agents' logs for suspicion or fencing of hosts this test left healthy: counts the
     /// suspicions (a loaded machine may cause some; suspicion alone harms nobody) and fails the test
-    /// for a healthy host fenced.
+    /// for a healthy host fenced, by its peers or by itself.
     func auditSuspicion() {
         let logs = Dictionary(uniqueKeysWithValues: lab.hosts.map { ($0.name, (try? String(contentsOfFile: log($0.name), encoding: .utf8)) ?? "") })
         let finding = SuspicionAudit.audit(logs: logs, faulted: faulted)
         SuspicionAudit.record(finding)
         print("[lab] false suspicion: \(finding.suspicions.count) suspicion(s) of hosts this test left healthy"
               + (finding.suspicions.isEmpty ? "" : " (\(finding.suspicions.joined(separator: ", ")))")
-              + ", \(finding.fenced.count) fenced")
+              + ", \(finding.fenced.count) fenced, \(finding.selfFenced.count) self-fenced")
         XCTAssertEqual(finding.fenced, [], "a host this test left healthy was fenced")
+        XCTAssertEqual(finding.selfFenced, [], "a host this test left healthy fenced itself (stopped its own guests)")
     }
 
     func stopAgents() {
@@ -303,6 +304,8 @@ struct LabAgentSettings: Sendable {
     var keepAliveSeconds = 1.0
     /// vCPUs for guests per host (nil: the host's CPUs times the default overcommit).
     var vcpus: Int?
+    /// vigild's CPU priority (membership.nice; nil: the default).
+    var nice: Int?
 }
 
 /// Samples every HA domain's running copies while a scenario runs: the "never on two hosts" check.

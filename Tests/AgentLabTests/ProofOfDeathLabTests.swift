@@ -11,12 +11,12 @@ import XCTest
 /// heartbeats); each test prints what it measured.
 extension AgentLabTests {
     /// Where each guest runs and its QEMU, as the hosts' libvirtd and /proc see it.
-    private func snapshot(_ c: AgentCluster, _ vms: [String]) -> [String: (host: String, qemu: Int32?)] {
+    func snapshot(_ c: AgentCluster, _ vms: [String]) -> [String: (host: String, qemu: Int32?)] {
         Dictionary(uniqueKeysWithValues: vms.map { ($0, (c.runningHosts(of: $0).first ?? "none", Lab.qemuPID(of: $0))) })
     }
 
     /// Every guest still runs where it ran, in the same QEMU (never stopped, never restarted).
-    private func assertUntouched(_ c: AgentCluster, _ before: [String: (host: String, qemu: Int32?)], _ when: String) {
+    func assertUntouched(_ c: AgentCluster, _ before: [String: (host: String, qemu: Int32?)], _ when: String) {
         for (vm, was) in before.sorted(by: { $0.key < $1.key }) {
             XCTAssertEqual(c.runningHosts(of: vm), [was.host], "\(vm) runs only where it ran (\(when))")
             XCTAssertEqual(Lab.qemuPID(of: vm), was.qemu, "\(vm) kept its QEMU: never stopped or restarted (\(when))")

@@ -48,9 +48,11 @@ public final class EtcdCluster: @unchecked Sendable {
 
     /// A store on this cluster (all members as endpoints) with a unique prefix.
     public func store(prefix: String = "/vigil-test/\(UUID().uuidString)/", endpoints: [String]? = nil,
-               requestTimeout: Duration = .seconds(5), tls: EtcdTLS? = nil) throws -> EtcdStore {
+               requestTimeout: Duration = .seconds(5), attemptTimeout: Duration = .seconds(1),
+               renewalHedgeDelay: Duration = .milliseconds(250), tls: EtcdTLS? = nil) throws -> EtcdStore {
         try EtcdStore(EtcdConfiguration(endpoints: endpoints ?? self.endpoints, prefix: prefix, tls: tls,
-                                        requestTimeout: requestTimeout, watchIdleTimeout: .seconds(20)))
+                                        requestTimeout: requestTimeout, attemptTimeout: attemptTimeout,
+                                        watchIdleTimeout: .seconds(20), renewalHedgeDelay: renewalHedgeDelay))
     }
 
     /// Starts (or restarts, keeping its data) member `i`.

@@ -70,6 +70,7 @@ final class AgentConfigurationTests: XCTestCase {
         let typo = message("shared_storage: /s\nmembership: {lease_ttl_seconds: many}\n")
         XCTAssertTrue(typo.contains("lease_ttl_seconds"), typo)
         XCTAssertTrue(message("shared_storage: /s\nmembership: {lease_ttl_seconds: 4, self_fence_margin_seconds: 5}\n").contains("self_fence_margin_seconds"))
+        XCTAssertTrue(message("shared_storage: /s\nmembership: {nice: -40}\n").contains("membership.nice"))
         XCTAssertTrue(message("shared_storage: /s\nstore: {etcd_endpoints: [10.0.0.1:2379]}\n").contains("must start with http"))
         XCTAssertTrue(message("shared_storage: relative\n").contains("absolute"))
         XCTAssertTrue(message("shared_storage: /s\napi: {tcp_listen: \"0.0.0.0:7480\"}\n").contains("api.secret_file"))

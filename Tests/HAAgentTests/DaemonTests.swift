@@ -32,6 +32,14 @@ final class DaemonTests: XCTestCase {
         let pid = try Spawn.start([vigild, "--config", config], stdout: log, stderr: log)
         defer { kill(pid, SIGKILL); _ = Spawn.reap(pid) }
         try await h.waitUntil("the daemon's API to answer") { try await h.status().leader == "solo" }
+        // Every thread runs at the configured priority (membership.nice, default -10): load on the host
+        // must not starve the lease renewals.
+        // (Threads libdispatch starts later begin at the default: vigild re-applies it every 5 s.)
+        var nices: [String: Int] = [:]
+        try await h.waitUntil("every thread of vigild at nice \(MembershipSettings().nice)", timeout: 15) {
+            nices = try threadNiceValues(pid)
+            return !nices.isEmpty && Set(nices.values) == [MembershipSettings().nice]
+        }
 
         try write(logLevel: "debug", node: "renamed")
         kill(pid, SIGHUP)
@@ -42,5 +50,17 @@ final class DaemonTests: XCTestCase {
         kill(pid, SIGTERM)
         try await h.waitUntil("the daemon to exit on SIGTERM", timeout: 10) { Spawn.reap(pid) != nil }
         XCTAssertTrue((try String(contentsOfFile: log, encoding: .utf8)).contains("vigild stopping"))
+    }
+
+    /// The nice value of each thread of `pid` (field 19 of /proc/PID/task/TID/stat).
+    private func threadNiceValues(_ pid: pid_t) throws -> [String: Int] {
+        var nices: [String: Int] = [:]
+        for tid in try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 16, let nice = Int(fields[16]) { nices[tid] = nice }
+        }
+        return nices
     }
 }

@@ -44,14 +44,20 @@ import Testing
         }
     }
 
+    /// The member to hang: a follower, so that the cluster keeps its quorum and leader; and the
+    /// endpoints with it first (where a client talks first).
+    private func hungFollower(_ cluster: EtcdCluster) async throws -> (Int, [String]) {
+        let leader = try #require(await cluster.leaderIndex(), "no etcd leader found")
+        let hung = (leader + 1) % 3
+        return (hung, ([hung] + (0..<3).filter { $0 != hung }).map { cluster.endpoints[$0] })
+    }
+
     @Test func aHungMemberIsLeftForTheOthers() async throws {
         let cluster = try await EtcdCluster(size: 3)
         defer { cluster.stop() }
         try await withCleanup { cleanup in
-            let leader = try #require(await cluster.leaderIndex(), "no etcd leader found")
-            let hung = (leader + 1) % 3  // a follower: the cluster keeps its quorum and leader
-            let order = [hung] + (0..<3).filter { $0 != hung }
-            let store = await cleanup.store(try cluster.store(endpoints: order.map { cluster.endpoints[$0] }))
+            let (hung, order) = try await hungFollower(cluster)
+            let store = await cleanup.store(try cluster.store(endpoints: order))
             await cleanup.add { cluster.resume(hung) }
             let watch = await cleanup.watch(WatchRecorder(store.watch(prefix: "h/", fromRevision: 0)))
             try await Task.sleep(for: .milliseconds(300))
@@ -69,6 +75,46 @@ import Testing
             print("[etcd] member m\(hung) hung (SIGSTOP): write answered by another member after \(seconds(written)), "
                   + "watch delivered it after \(seconds(ContinuousClock.now - start))")
             #expect(watch.all.map(\.revision) == watch.all.map(\.revision).sorted() && watch.all.count == 2)
+        }
+    }
+
+    /// A member that hangs (SIGSTOP: a starved or wedged etcd, not a dead one) must not make a healthy
+    /// node fence itself. Two nodes renew through the hung member first, with an attempt timeout
+    /// longer than the lease: the one whose renewals race the other members keeps its lease; the
+    /// control, whose renewals wait for the hung member, fences (so the test can fail).
+    @Test func aHungMemberFencesNoNodeWhoseRenewalsRaceTheOthers() async throws {
+        let cluster = try await EtcdCluster(size: 3)
+        defer { cluster.stop() }
+        try await withCleanup { cleanup in
+            let (hung, order) = try await hungFollower(cluster)
+            await cleanup.add { cluster.resume(hung) }
+            func member(_ name: String, hedge: Duration) async throws -> (Membership, RecordingFence) {
+                let store = await cleanup.store(try cluster.store(endpoints: order, requestTimeout: .seconds(12),
+                                                                  attemptTimeout: .seconds(9), renewalHedgeDelay: hedge))
+                let fence = RecordingFence()
+                let membership = await cleanup.membership(Membership(store: store, record: node(name), selfFence: fence))
+                try await membership.start()
+                return (membership, fence)
+            }
+            let (racing, racingFence) = try await member("node-racing", hedge: .milliseconds(250))
+            let (waiting, waitingFence) = try await member("node-waiting", hedge: .seconds(60))
+            let lease = await racing.lease
+
+            cluster.pause(hung)
+            let paused = ContinuousClock.now
+            // Longer than the lease TTL (5 s): a node whose renewals all hang must have fenced by then.
+            #expect(await eventually(timeout: .seconds(8)) { await !waiting.fences.isEmpty },
+                    "control: renewals that wait for the hung member must fence their node")
+            try await Task.sleep(until: paused + .seconds(7))
+            #expect(await racing.fences.isEmpty, "a node whose renewals race the healthy members must not fence")
+            #expect(racingFence.calls.isEmpty)
+            #expect(await racing.lease == lease)
+            let latency = await racing.lastRenewLatency ?? .zero
+            print("[etcd] member m\(hung) hung (SIGSTOP) for 7 s: racing renewals kept their lease (last renewal "
+                  + "took \(seconds(latency))); the control fenced \(waitingFence.calls.count) time(s)")
+            cluster.resume(hung)
+            await racing.stop()
+            await waiting.stop()
         }
     }
 

@@ -36,6 +36,7 @@ extension AgentConfiguration {
             throw .invalid(setting: "membership.self_fence_margin_seconds", problem: "must be positive and less than the lease TTL")
         }
         guard m.fencingMarginSeconds >= 0 else { throw .invalid(setting: "membership.fencing_margin_seconds", problem: "must not be negative") }
+        guard (-20...19).contains(m.nice) else { throw .invalid(setting: "membership.nice", problem: "must be a nice value from -20 to 19") }
         guard capacity.vcpuOvercommit >= 1 else { throw .invalid(setting: "capacity.vcpu_overcommit", problem: "must be at least 1") }
         guard health.probeFailures >= 1 else { throw .invalid(setting: "health.probe_failures", problem: "must be at least 1") }
         guard (1...300).contains(health.guestAgentTimeoutSeconds) else {

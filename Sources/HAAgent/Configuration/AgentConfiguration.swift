@@ -131,10 +131,15 @@ public struct MembershipSettings: Codable, Sendable, Equatable {
     /// stopped them `selfFenceMarginSeconds` before the earliest expiry, so this only covers clock-rate
     /// drift and a slow stop: 1 s keeps recovery near 10 s even when the lost host was etcd's leader.
     public var fencingMarginSeconds: Double = 1
+    /// The CPU priority (nice value, -20 to 19) vigild gives itself at start-up, so that busy guests
+    /// or other load cannot starve its lease renewals and heartbeats into a false self-fence (corosync
+    /// and sanlock run at real-time priority for the same reason). 0 leaves the priority as started.
+    public var nice: Int = -10
 
     enum CodingKeys: String, CodingKey {
         case leaseTTLSeconds = "lease_ttl_seconds", keepAliveIntervalSeconds = "keepalive_interval_seconds"
         case selfFenceMarginSeconds = "self_fence_margin_seconds", fencingMarginSeconds = "fencing_margin_seconds"
+        case nice
     }
 
     public init() {}
@@ -144,6 +149,7 @@ public struct MembershipSettings: Codable, Sendable, Equatable {
         keepAliveIntervalSeconds = try c.decodeIfPresent(Double.self, forKey: .keepAliveIntervalSeconds) ?? keepAliveIntervalSeconds
         selfFenceMarginSeconds = try c.decodeIfPresent(Double.self, forKey: .selfFenceMarginSeconds) ?? selfFenceMarginSeconds
         fencingMarginSeconds = try c.decodeIfPresent(Double.self, forKey: .fencingMarginSeconds) ?? fencingMarginSeconds
+        nice = try c.decodeIfPresent(Int.self, forKey: .nice) ?? nice
     }
 }
 

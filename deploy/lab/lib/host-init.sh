@@ -30,7 +30,8 @@ timing=$(cat "$STATE/etcd-timing" 2>/dev/null || echo 100/1000)
 # it was cut off); without it the healed cluster loses its leader for seconds and lease renewals fail.
 # Auto-compaction: every node rewrites its record each second, so history must not grow forever.
 if [[ ",$cluster" == *",$h="* ]]; then
-  setsid etcd --name "$h" --data-dir "$d/etcd" \
+  # Raised above the guests and other load, as deploy/vigild.yaml recommends for etcd (vigild raises itself).
+  setsid nice -n -10 etcd --name "$h" --data-dir "$d/etcd" \
     --listen-peer-urls "http://$ip:2380" --initial-advertise-peer-urls "http://$ip:2380" \
     --listen-client-urls "http://$ip:2379,http://127.0.0.1:2379" --advertise-client-urls "http://$ip:2379" \
     --initial-cluster "$cluster" --initial-cluster-token vigil-lab --initial-cluster-state new \
