@@ -32,6 +32,10 @@ public actor EmbeddedStore: CoordinationStore {
         precondition(historyRetention > 0, "historyRetention must be positive")
         self.historyRetention = historyRetention
         var config = Configuration()
+        // Another connection's write (a second process on the file, a checkpoint) makes a call wait
+        // for the lock, never fail at once: a lease renewal refused with "database is locked" would
+        // move this host toward a self-fence for nothing.
+        config.busyMode = .timeout(Self.lockWaitSeconds)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
@@ -50,6 +54,9 @@ public actor EmbeddedStore: CoordinationStore {
     }
 
     deinit { sweeper.value?.cancel() }
+
+    /// How long a call waits for another connection's lock on the database before it fails.
+    public static let lockWaitSeconds: TimeInterval = 2
 
     /// Where a single host keeps its cluster state when nothing is configured.
     public static let defaultDirectory = "/var/lib/vigil"

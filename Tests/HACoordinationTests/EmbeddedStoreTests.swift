@@ -30,6 +30,36 @@ import Testing
         await reopened.close()
     }
 
+    /// Another process holds the database's write lock (as a second agent on the file or a backup
+    /// tool would): a lease renewal waits for it instead of failing with "database is locked".
+    @Test func aRenewalWaitsForAnotherProcessesLock() async throws {
+        let dir = try TempDir()
+        let path = dir.file("s.sqlite")
+        let store = try EmbeddedStore(path: path, sweepInterval: nil)
+        let lease = try await store.grantLease(ttlSeconds: 10)
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        holder.arguments = ["-c", """
+            import sqlite3, sys, time
+            c = sqlite3.connect(sys.argv[1], isolation_level=None)
+            c.execute("BEGIN IMMEDIATE")
+            print("locked", flush=True)
+            time.sleep(0.8)
+            c.execute("COMMIT")
+            """, path]
+        let out = Pipe()
+        holder.standardOutput = out
+        try holder.run()
+        defer { if holder.isRunning { holder.terminate() } }
+        let line = out.fileHandleForReading.availableData
+        #expect(String(decoding: line, as: UTF8.self).hasPrefix("locked"), "the other process took the write lock")
+        #expect(try await store.keepAlive(lease.id) == 10, "the renewal waited for the lock and succeeded")
+        try await store.put("after", [1])
+        holder.waitUntilExit()
+        #expect(holder.terminationStatus == 0)
+        await store.close()
+    }
+
     @Test func zeroConfigurationCreatesItsDirectory() async throws {
         let dir = try TempDir()
         let nested = dir.file("var/lib/vigil")
