@@ -50,8 +50,8 @@ extension Simulation {
             killGuests(n)
         case .schedule(.reconcile, let at):
             queue.push(.agentTimer(.reconcile, n, agentEpoch: node.agentEpoch), at: at)
-        case .schedule(.probe, _), .probe, .learnGuestAgentChannels, .writeBack, .undefine:
-            break  // no in-guest probes, definitions or stopped domains in the simulated world
+        case .schedule(.probe, _), .schedule(.pausedGuests, _), .probe, .learnGuestAgentChannels, .writeBack, .undefine, .resume:
+            break  // no in-guest probes, definitions, stopped or paused domains in the simulated world
         }
     }
 

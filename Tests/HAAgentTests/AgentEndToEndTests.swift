@@ -224,7 +224,7 @@ final class AgentEndToEndTests: XCTestCase {
         // No restart in place and no failover: the next failure leaves the group failed at once.
         let (status, accepted) = try await put(vm, PolicyRequest(possibleOwners: ["solo"], restart: "0/15m", failover: "0/6h", failback: "immediately"))
         XCTAssertEqual(status, 200, accepted)
-        let summary = "priority=medium preferred=none possible=solo restart=0/15m failover=0/6h failback=immediately anti-affinity=none"
+        let summary = "priority=medium preferred=none possible=solo restart=0/15m failover=0/6h failback=immediately anti-affinity=none paused=auto-resume"
         XCTAssertEqual(accepted, "group \(vm): \(summary)")
         let stored = try await h.status().groups.first { $0.name == vm }?.policy
         XCTAssertEqual(stored, summary)

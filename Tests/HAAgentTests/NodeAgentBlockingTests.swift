@@ -84,6 +84,7 @@ private final class StallingHypervisor: Hypervisor, @unchecked Sendable {
     func start(_ name: String) throws { stall() }
     func stop(_ name: String, deadline: Duration) throws -> ShutdownOutcome { stall(); return .alreadyOff }
     func destroy(_ name: String) throws { stall() }
+    func resume(_ name: String) throws { stall() }
     func undefine(_ name: String) throws { stall() }
     func persistentXML(of name: String) throws -> String { stall(); return "" }
     func save(_ name: String, to path: String) throws { stall() }

@@ -13,7 +13,8 @@ final class PolicyTextTests: XCTestCase {
         for text in ["never", "immediately", "window:1-5"] { XCTAssertEqual(try FailbackPolicy(text: text).text, text) }
         XCTAssertEqual(ThresholdPolicy(threshold: 2, period: .hours(6)).text, "2/6h")
         XCTAssertEqual(GroupPolicy().summary,
-                       "priority=medium preferred=none possible=all restart=1/15m failover=2/6h failback=never anti-affinity=none")
+                       "priority=medium preferred=none possible=all restart=1/15m failover=2/6h failback=never anti-affinity=none paused=auto-resume")
+        for policy in PausedGuestPolicy.allCases { XCTAssertEqual(try PausedGuestPolicy(text: policy.rawValue), policy) }
     }
 
     func testBadTextIsNamed() {
@@ -23,6 +24,8 @@ final class PolicyTextTests: XCTestCase {
         XCTAssertEqual(message { try TimeSpan(text: "15") }, "time '15' lacks a unit (ms, s, m or h)")
         XCTAssertEqual(message { try TimeSpan(text: "15d") }, "bad time '15d' (use e.g. 30s, 15m, 6h)")
         XCTAssertEqual(message { try TimeSpan(text: "") }, "empty time (use e.g. 30s, 15m, 6h)")
+        XCTAssertEqual(message { try PausedGuestPolicy(text: "resume") },
+                       "bad paused-guest behaviour 'resume' (use auto-resume, leave-paused, power-off)")
         XCTAssertEqual(message { try TimeSpan(text: "99999999999999999h") }, "bad time '99999999999999999h' (use e.g. 30s, 15m, 6h)")
         XCTAssertEqual(message { try ThresholdPolicy(text: "3") }, "bad threshold '3' (use COUNT/PERIOD, e.g. 1/15m)")
         XCTAssertEqual(message { try ThresholdPolicy(text: "-1/15m") }, "bad threshold '-1/15m' (use COUNT/PERIOD, e.g. 1/15m)")

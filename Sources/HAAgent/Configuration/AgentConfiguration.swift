@@ -175,12 +175,16 @@ public struct HealthSettings: Codable, Sendable, Equatable {
     public var probeStartGraceSeconds: Double = 20
     /// How long an orderly shutdown may take before the domain is destroyed, seconds.
     public var shutdownDeadlineSeconds: Double = 30
+    /// A guest that QEMU paused on a disk I/O error has failed once paused this long, seconds
+    /// (its group's paused-guest behaviour `auto-resume`; see `PausedGuestPolicy`).
+    public var pausedGraceSeconds: Double = 30
 
     enum CodingKeys: String, CodingKey {
         case reconcileIntervalSeconds = "reconcile_interval_seconds", probeCommand = "probe_command"
         case guestAgent = "guest_agent", guestAgentTimeoutSeconds = "guest_agent_timeout_seconds"
         case probeIntervalSeconds = "probe_interval_seconds", probeFailures = "probe_failures"
         case probeStartGraceSeconds = "probe_start_grace_seconds", shutdownDeadlineSeconds = "shutdown_deadline_seconds"
+        case pausedGraceSeconds = "paused_grace_seconds"
     }
 
     public init() {}
@@ -194,6 +198,7 @@ public struct HealthSettings: Codable, Sendable, Equatable {
         probeFailures = try c.decodeIfPresent(Int.self, forKey: .probeFailures) ?? probeFailures
         probeStartGraceSeconds = try c.decodeIfPresent(Double.self, forKey: .probeStartGraceSeconds) ?? probeStartGraceSeconds
         shutdownDeadlineSeconds = try c.decodeIfPresent(Double.self, forKey: .shutdownDeadlineSeconds) ?? shutdownDeadlineSeconds
+        pausedGraceSeconds = try c.decodeIfPresent(Double.self, forKey: .pausedGraceSeconds) ?? pausedGraceSeconds
     }
 }
 

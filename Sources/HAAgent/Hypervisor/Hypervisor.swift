@@ -20,6 +20,8 @@ public protocol Hypervisor: Sendable {
     func stop(_ name: String, deadline: Duration) throws -> ShutdownOutcome
     /// Powers a domain off at once.
     func destroy(_ name: String) throws
+    /// Lets a paused domain run again.
+    func resume(_ name: String) throws
     /// Powers a domain off as fast as this host can (fencing): where possible its QEMU is killed
     /// outright, then libvirt cleans up.
     func powerOffNow(_ name: String) throws

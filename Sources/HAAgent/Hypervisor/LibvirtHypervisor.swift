@@ -37,6 +37,11 @@ public struct LibvirtHypervisor: Hypervisor {
         return try domain.shutdown(deadline: deadline)
     }
 
+    public func resume(_ name: String) throws {
+        guard let domain = try connection.domainIfExists(name: name) else { return }
+        try domain.resume()
+    }
+
     public func destroy(_ name: String) throws {
         guard let domain = try connection.domainIfExists(name: name), try domain.isActive() else { return }
         try domain.destroy()

@@ -19,10 +19,23 @@ extension NodeAgent {
         let updated: Int32 = 1  // VIR_DOMAIN_EVENT_DEFINED_UPDATED
         switch event.kind {
         case .defined where event.detail == updated: await feed(.domainRedefined(event.domainName))
+        case .suspended:
+            let ioError: Int32 = 2  // VIR_DOMAIN_EVENT_SUSPENDED_IOERROR
+            if event.detail == ioError, let g = haGroup(of: event.domainName) {
+                logger.warning("HA guest paused on a disk I/O error", metadata: [
+                    "vm.name": "\(event.domainName)", "group": "\(g.id)", "paused.behaviour": "\(g.policy.onPausedGuest.rawValue)"])
+            }
+            await feed(.domainSuspended(event.domainName, ioError: event.detail == ioError))
+        case .resumed: await feed(.domainResumed(event.domainName))
         case .started: await feed(.domainStarted(event.domainName, migratedIn: event.startedDetail == .migrated))
         case .stopped, .crashed: await feed(.domainStopped(event.domainName, detail: "\(event.kind) \(event.detail)"))
         default: break
         }
+    }
+
+    /// The definition of the HA group that runs `domain`, if one does.
+    func haGroup(of domain: String) -> GroupDefinition? {
+        specs.values.first { $0.definition.vmResource(runningDomain: domain) != nil }?.definition
     }
 
     /// Writes an operator's change to a running HA domain's definition back to its XML on shared
@@ -63,6 +76,9 @@ extension NodeAgent {
                 "vm.name": "\(domain)", "group": "\(group)", "status": "\(status.map { "\($0)" } ?? "none")"])
         case .notHere:
             logger.notice("HA group the cluster may believe here does not run here: saying so", metadata: ["group": "\(group)"])
+        case .pausedByIOError(let domain, let pausedFor):
+            logger.warning("HA guest paused on a disk I/O error counts as failed", metadata: [
+                "vm.name": "\(domain)", "group": "\(group)", "paused.for": "\(pausedFor)"])
         case .guestsAlive:
             logger.info("every guest of a group started here answered its first probe", metadata: ["group": "\(group)"])
         }

@@ -169,6 +169,14 @@ public actor NodeAgent {
             Task { try? await blocking { [hypervisor] in for d in domains { try hypervisor.undefine(d) } } }
         case .writeBack(let g, let vm, let domain):
             if let spec = specs[g], let path = spec.configurationPath(of: vm) { Task { await writeBack(domain, to: path) } }
+        case .resume(let domains):
+            Task {
+                for domain in domains {
+                    do { try await blocking { [hypervisor] in try hypervisor.resume(domain) } } catch {
+                        logger.warning("cannot resume HA guest paused on an I/O error", metadata: ["vm.name": "\(domain)", "error": "\(error)"])
+                    }
+                }
+            }
         case .learnGuestAgentChannels(let domains):
             Task { await self.feed(.guestAgentChannels(await self.guestAgentChannels(of: domains))) }
         case .probe(let probes):
@@ -272,6 +280,7 @@ extension HealthSettings {
         s.probeStartGrace = .milliseconds(Int64(probeStartGraceSeconds * 1000))
         s.guestAgent = guestAgent
         s.probeCommand = probeCommand
+        s.pausedGrace = .milliseconds(Int64(pausedGraceSeconds * 1000))
         return s
     }
 }

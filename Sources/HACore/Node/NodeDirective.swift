@@ -15,6 +15,8 @@ public struct NodeDirective: Hashable, Sendable, CustomStringConvertible {
         case writeBack(GroupID, vm: ResourceID, domain: String)
         /// Ask libvirt which of these domains have a guest agent channel; feed `guestAgentChannels`.
         case learnGuestAgentChannels([String])
+        /// Resume these paused HA domains (each on its own: one that stays paused fails alone).
+        case resume([String])
         /// Run these probes (all at once); feed `probed`.
         case probe([Probe])
         /// List this host's domains and read the coordinator's stored view; feed `inventory`.
@@ -41,6 +43,9 @@ public struct NodeDirective: Hashable, Sendable, CustomStringConvertible {
         case notHere
         /// Every guest of a group started here answered its first probe.
         case guestsAlive
+        /// QEMU paused a watched guest on a disk I/O error this long ago (zero: its group powers
+        /// such guests off at once).
+        case pausedByIOError(domain: String, pausedFor: TimeSpan)
     }
 
     public let kind: Kind

@@ -24,6 +24,10 @@ public enum NodeEvent: Hashable, Sendable {
     case domainStarted(String, migratedIn: Bool)
     /// libvirt: a domain stopped or crashed (`detail` for the log).
     case domainStopped(String, detail: String)
+    /// libvirt: a domain was paused (`ioError`: by QEMU, because a disk returned an I/O error).
+    case domainSuspended(String, ioError: Bool)
+    /// libvirt: a paused domain runs again.
+    case domainResumed(String)
     /// libvirt: a domain's persistent definition was changed (an operator edited it).
     case domainRedefined(String)
     /// Which of the domains asked about have a guest agent channel (those libvirt could not tell are absent).
@@ -45,6 +49,8 @@ public enum NodeEvent: Hashable, Sendable {
 public enum NodeTimer: Hashable, Sendable {
     case probe
     case reconcile
+    /// Guests paused by an I/O error are resumed again or, past their grace, failed.
+    case pausedGuests
 }
 
 /// A domain on this host, as listed by the hypervisor.

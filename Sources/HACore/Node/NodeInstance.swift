@@ -47,6 +47,8 @@ public struct NodeInstance: Sendable {
         var probeFailures = 0
         var guestAgentChannel: Bool?
         var guestAgentAnswered = false
+        /// Since when QEMU holds it paused on a disk I/O error (nil: it is not).
+        var pausedByIOErrorSince: Timestamp?
     }
 
     /// Per group started here: its domains that have not answered a health probe since the start
@@ -87,6 +89,8 @@ public struct NodeInstance: Sendable {
         case .reportLost(let event): reportLost(event); return []
         case .domainStarted(let domain, let migratedIn): return started(domain, migratedIn: migratedIn, at: now)
         case .domainStopped(let domain, let detail): return stopped(domain, detail: detail)
+        case .domainSuspended(let domain, let ioError): return suspended(domain, ioError: ioError, at: now)
+        case .domainResumed(let domain): return resumed(domain)
         case .domainRedefined(let domain): return redefined(domain, at: now)
         case .guestAgentChannels(let found): return learnt(found, at: now)
         case .probed(let results): return probed(results, at: now)
@@ -95,6 +99,7 @@ public struct NodeInstance: Sendable {
         case .leaseHeld: return rejoined()
         case .timerFired(.probe): return probeDue(at: now)
         case .timerFired(.reconcile): return reconcileDue(at: now)
+        case .timerFired(.pausedGuests): return pausedGuestsDue(at: now)
         case .settingsChanged(let s): settings = s; return []
         }
     }

@@ -12,6 +12,11 @@ public struct NodeSettings: Hashable, Sendable {
     public var guestAgent = true
     /// The probe command (run as `COMMAND DOMAIN-NAME`); empty for none.
     public var probeCommand: [String] = []
+    /// A guest paused by a disk I/O error (and resumed in vain, under `PausedGuestPolicy.autoResume`)
+    /// has failed once it has been paused this long.
+    public var pausedGrace: TimeSpan = .seconds(30)
+    /// How often such a guest is resumed while its grace lasts.
+    public var pausedResumeInterval: TimeSpan = .seconds(5)
     /// After a start, definition changes are the start's own for this long: not written back.
     public var writeBackQuiet: TimeSpan = .seconds(2)
 

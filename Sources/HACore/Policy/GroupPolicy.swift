@@ -41,12 +41,17 @@ public struct GroupPolicy: Hashable, Codable, Sendable {
     public var priority: GroupPriority
     /// Groups sharing a class name are kept on different nodes when possible.
     public var antiAffinityClasses: Set<String>
+    /// What a node does with a guest of the group that a disk I/O error paused (nil: the default,
+    /// `PausedGuestPolicy.default`; optional so that records from before it decode).
+    public var pausedGuest: PausedGuestPolicy?
+    /// The behaviour in force.
+    public var onPausedGuest: PausedGuestPolicy { pausedGuest ?? .default }
 
     public init(preferredOwners: [NodeID] = [], possibleOwners: Set<NodeID> = [],
                 restart: ThresholdPolicy = ThresholdPolicy(threshold: 1, period: .minutes(15)),
                 failover: ThresholdPolicy = ThresholdPolicy(threshold: 2, period: .hours(6)),
                 failback: FailbackPolicy = .never, priority: GroupPriority = .medium,
-                antiAffinityClasses: Set<String> = []) {
+                antiAffinityClasses: Set<String> = [], pausedGuest: PausedGuestPolicy? = nil) {
         self.preferredOwners = preferredOwners
         self.possibleOwners = possibleOwners
         self.restart = restart
@@ -54,6 +59,7 @@ public struct GroupPolicy: Hashable, Codable, Sendable {
         self.failback = failback
         self.priority = priority
         self.antiAffinityClasses = antiAffinityClasses
+        self.pausedGuest = pausedGuest
     }
 
     /// True if `node` is allowed by `possibleOwners`.
