@@ -251,6 +251,16 @@ final class AgentCluster: @unchecked Sendable {
         }
     }
 
+    /// Starts `vigil events --follow --output json` against the host's agent, as an operator would
+    /// watch a failure; `stop` ends it and returns every decision it printed, in order.
+    func followEvents(via host: String) throws -> EventFollower {
+        let vigil = repository.appendingPathComponent(".build/debug/vigil").path
+        let out = "\(agentDirectory)/events-\(host).json"
+        let pid = try Spawn.start([vigil, "events", "--follow", "--output", "json", "--socket", try socket(host)],
+                                  stdout: out, stderr: out + ".err")
+        return EventFollower(pid: pid, output: out)
+    }
+
     // MARK: Observing the hosts directly
 
     /// The hosts whose mount namespace has something mounted at `path`.
@@ -332,4 +342,34 @@ final class DuplicateWatch: @unchecked Sendable {
         await task?.value
         return lock.withLock { worst.filter { $0.value.count > 1 } }
     }
+}
+
+/// A `vigil events --follow --output json` process and what it printed.
+struct EventFollower {
+    let pid: pid_t
+    let output: String
+
+    /// The decisions printed so far (pretty JSON objects, one after another).
+    func decisions() -> [DecisionView] {
+        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        return text.components(separatedBy: "\n}\n").compactMap { chunk in
+            let object = chunk.trimmingCharacters(in: .whitespacesAndNewlines)
+            return object.isEmpty ? nil : try? APICoding.decode(DecisionView.self, Data((object + "\n}").utf8))
+        }
+    }
+
+    /// Ends the process; whether it was still following (it must not have exited on its own).
+    func stop() -> Bool {
+        let stillRunning = Spawn.reap(pid) == nil
+        kill(pid, SIGTERM)
+        _ = try? Spawn.wait(pid)
+        return stillRunning
+    }
+}
+
+/// One followed decision in a line, for a test's output.
+struct EventsLine: CustomStringConvertible {
+    let text: String
+    init(_ d: DecisionView) { text = "\(d.kind) \(d.group ?? "-") \(d.nodes.joined(separator: "->")) after \(d.trigger)" }
+    var description: String { text }
 }

@@ -141,6 +141,9 @@ final class AgentLabTests: XCTestCase {
             let victim = placement.filter { $0.key != "h1" }.max { $0.value.count < $1.value.count }?.key ?? "h2"
             let victims = placement[victim] ?? []
             print("placement before power loss: \(placement.mapValues { $0.sorted() }); powering off \(victim) with \(victims)")
+            let follower = try c.followEvents(via: "h1")
+            try await Task.sleep(for: .seconds(1))
+            let followedFrom = follower.decisions().count
             let (watch, loss) = try await c.powerOff(victim, watching: vms)
             try await c.waitUntil("\(victim) seen down", timeout: 30) {
                 try await c.status(via: "h1").nodes.first { $0.name == victim }?.state == "down"
@@ -159,6 +162,16 @@ final class AgentLabTests: XCTestCase {
                 }
             }
             print("power loss of \(victim): detected (lease expired) \(detected), its \(victims.count) guest(s) running elsewhere \(started), all heartbeats back \(c.seconds(since: loss))")
+            // `vigil events --follow`, started before the loss, printed the recovery as it was decided.
+            let followed = follower.decisions()
+            XCTAssertTrue(follower.stop(), "vigil events --follow kept following through the host failure")
+            let during = followed.dropFirst(followedFrom)
+            XCTAssertEqual(Set(followed.map(\.id)).count, followed.count, "no decision printed twice")
+            for vm in victims {
+                XCTAssertTrue(during.contains { $0.group == vm && $0.kind == "bring-online" && !$0.nodes.contains(victim) },
+                              "events --follow showed \(vm) brought online on a survivor: \(during.map(EventsLine.init))")
+            }
+            print("vigil events --follow during the failure: \(during.count) decision(s): " + during.map { EventsLine($0).text }.joined(separator: "; "))
             for vm in victims {
                 let last = lastBefore[vm]!
                 let next = c.lab.heartbeats(of: vm).first { $0.time > loss.timeIntervalSince1970 && $0.boot != last.boot }!
