@@ -164,8 +164,9 @@ public actor Membership {
         deadline.released()
     }
 
-    /// Stops renewing without revoking or stopping anything: what a crashed host does (tests).
-    func abandon() {
+    /// Stops renewing without revoking or stopping anything: the lease lapses by its TTL, as when
+    /// the process exits (a stopping agent leaves its guests running), or as a crashed host (tests).
+    public func abandon() {
         for t in tasks { t.cancel() }
         tasks = []
     }

@@ -56,7 +56,7 @@ final class CLITests: XCTestCase {
 
         let shown = try run(h, "group", "policy", vm)
         XCTAssertEqual(shown.out.trimmingCharacters(in: .whitespacesAndNewlines),
-                       "group \(vm): priority=high preferred=none possible=all restart=2/10m failover=2/6h failback=never anti-affinity=none")
+                       "group \(vm): priority=high preferred=none possible=all restart=2/10m failover=2/6h failback=never anti-affinity=none paused=auto-resume")
         let changed = try run(h, "group", "policy", vm, "--failback", "window:1-5", "--preferred", "solo", "--anti-affinity", "sql,web")
         XCTAssertEqual(changed.status, 0, changed.err)
         XCTAssertTrue(changed.out.contains("preferred=solo possible=all restart=2/10m failover=2/6h failback=window:1-5 anti-affinity=sql,web"), changed.out)

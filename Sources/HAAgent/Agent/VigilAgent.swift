@@ -84,6 +84,7 @@ public struct VigilAgent: Service, CustomStringConvertible {
         logger.notice("vigild stopping: HA domains keep running; the lease lapses unless the agent returns", metadata: ["node": "\(node)"])
         await peers?.heartbeats.stop()
         try? await election.resign()
+        await membership.abandon()
         if let etcd = store as? EtcdStore { try? await etcd.close() }
         if let embedded = store as? EmbeddedStore { await embedded.close() }
         if let failure { throw failure }
