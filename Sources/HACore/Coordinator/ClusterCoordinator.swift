@@ -59,9 +59,10 @@ public struct ClusterCoordinator: Sendable {
         return result
     }
 
-    /// A capacity planner over the current state.
+    /// A capacity planner over the current state; groups an operator stopped need no room.
     public var capacityPlanner: CapacityPlanner {
-        CapacityPlanner(nodes: nodes.values.sorted { $0.id < $1.id }, groups: Array(definitions.values),
+        CapacityPlanner(nodes: nodes.values.sorted { $0.id < $1.id },
+                        groups: definitions.values.filter { states[$0.id]?.status != .stopped },
                         owners: owners, options: configuration.placement)
     }
 

@@ -26,6 +26,12 @@ public struct FailureHistory: Hashable, Sendable {
     public let kind: Kind
     public let node: NodeID?
     public let at: Timestamp
+
+    public init(kind: Kind, node: NodeID?, at: Timestamp) {
+        self.kind = kind
+        self.node = node
+        self.at = at
+    }
 }
 
 extension GroupState {
