@@ -134,6 +134,14 @@ final class OperatorStopTests: XCTestCase {
         XCTAssertEqual(c.states["web"]?.status, .stopped)
     }
 
+    func testAStopDuringALockedStartsRetryTakesItOfflineWhereTheRetryRuns() {
+        var c = ClusterCoordinator(nodes: [Fixture.node("n1", state: .down), Fixture.node("n2")], groups: [web],
+                                   states: ["web": GroupState(phase: .diskLocked(holder: "n1", retryAt: Fixture.at(1)), possibleHosts: ["n2"])])
+        let out = c.handle(.stopRequested("web"), at: Fixture.at(2))
+        XCTAssertEqual(out.map(\.action), [.takeOffline("web", on: "n2", order: ["web-vm", "web-config", "lun"])])
+        XCTAssertEqual(c.states["web"]?.phase, .stopped(on: "n2"))
+    }
+
     func testTheStoppedPhaseIsStoredAndOlderRecordsStillRead() throws {
         for phase in [GroupState.Phase.stopped(on: nil), .stopped(on: "n1")] {
             let state = GroupState(phase: phase, possibleHosts: phase == .stopped(on: nil) ? [] : ["n1"])

@@ -14,6 +14,13 @@ extension ClusterCoordinator {
             s.lastAlert = nil
             out.add(.takeOffline(g, on: n, order: def.offlineOrder),
                     "operator stopped \(g): take it offline on \(n) (\(def.offlineOrder.map(\.rawValue).joined(separator: ", "))); it stays offline until started")
+        case .diskLocked where s.possibleHosts.contains { nodes[$0]?.state != .down }:
+            // A start retried on a reachable node is under way: take it offline there.
+            let n = s.possibleHosts.sorted().first { nodes[$0]?.state != .down }!
+            s.phase = .stopped(on: n)
+            s.lastAlert = nil
+            out.add(.takeOffline(g, on: n, order: def.offlineOrder),
+                    "operator stopped \(g): take it offline on \(n), where a start was being retried; it stays offline until started")
         case .offline, .failed, .diskLocked:
             // Runs nowhere the cluster controls: nothing to take offline. A node that may still run it
             // (an unreachable agent) stays in `possibleHosts`, and its report takes it offline there.
