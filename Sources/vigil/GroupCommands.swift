@@ -17,7 +17,7 @@ struct GroupCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one group: status, nodes, VMs, policy and its last recovery.")
+        static let configuration = CommandConfiguration(abstract: "Show one group: status, nodes, VMs, policy, failovers left, last failure and recovery, last decisions.")
         @OptionGroup var options: GlobalOptions
         @Argument var group: String
 
@@ -35,7 +35,7 @@ struct GroupCommand: AsyncParsableCommand {
 
     struct Move: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Move a group (or start a stopped or failed one), to a node or to the best one.",
+            abstract: "Move a group (or start an offline or failed one), to a node or to the best one; a stopped one: group start.",
             discussion: "Waits until the group is online on its new node, printing its progress; exit status 1 if it fails.")
         @OptionGroup var options: GlobalOptions
         @OptionGroup var wait: WaitOptions

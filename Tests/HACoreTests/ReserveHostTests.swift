@@ -59,6 +59,19 @@ final class ReserveHostTests: XCTestCase {
         XCTAssertEqual(moves(c.handle(.timerFired, at: Fixture.at(1))), [.liveMigrate("web", from: "n2", to: "n1")])
     }
 
+    func testAnOperatorCannotPutAGroupOnASpareByName() {
+        let web = Fixture.group("web")
+        var c = ClusterCoordinator(nodes: [Fixture.node("n1"), Fixture.node("n2"), spare("n3")], groups: [web],
+                                   states: ["web": GroupState(phase: .online("n1"), possibleHosts: ["n1"])])
+        XCTAssertEqual(c.handle(.moveRequested("web", to: "n3"), at: Fixture.at(1)).map(\.reason),
+                       ["move of web to n3 refused: n3 is a reserve host, which takes groups only when no other node can (vigil node unreserve n3 first)"])
+        _ = c.handle(.stopRequested("web"), at: Fixture.at(2))
+        _ = c.handle(.groupOffline("web", on: "n1"), at: Fixture.at(3))
+        let start = c.handle(.startRequested("web", on: "n3"), at: Fixture.at(4))
+        XCTAssertEqual(moves(start), [.bringOnline("web", on: "n1", order: ["web-vm"], cause: .start)])
+        XCTAssertTrue(start.contains { $0.reason.hasPrefix("start web: requested node n3 is a reserve host, so n1") }, "\(start)")
+    }
+
     func testReserveIsAnOperatorSettingThatOutlivesAFailureAndALeaderChange() throws {
         var c = ClusterCoordinator(nodes: [Fixture.node("n1"), Fixture.node("n2")], groups: [])
         let set = c.handle(.reserveRequested("n2"), at: Fixture.at(1))

@@ -151,6 +151,9 @@ extension ClusterCoordinator {
         var target: Node?
         if let t = to {
             guard let node = nodes[t] else { return out.add(.raiseAlert(.warning), "move of \(g) to unknown node \(t) refused") }
+            guard !node.reserved else {
+                return out.add(.raiseAlert(.warning), "move of \(g) to \(t) refused: \(t) is a reserve host, which takes groups only when no other node can (vigil node unreserve \(t) first)")
+            }
             target = node
         }
         s.failovers.reset()  // an operator's request clears the failure history

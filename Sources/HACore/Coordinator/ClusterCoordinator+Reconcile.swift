@@ -224,7 +224,9 @@ extension ClusterCoordinator {
         }
         var note = ""
         if let t = pending.request?.target, let node = nodes[t] {
-            guard let why = Placement.rejection(of: node, for: def, in: load, excluding: []) else {
+            // A reserve host would give it back at once: it takes groups only when no other node can.
+            let rejection = node.reserved ? "is a reserve host" : Placement.rejection(of: node, for: def, in: load, excluding: [])
+            guard let why = rejection else {
                 return .placed(t, reason: "operator chose \(t)")
             }
             note = "requested node \(t) \(why), so "
