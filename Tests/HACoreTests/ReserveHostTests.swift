@@ -26,7 +26,7 @@ final class ReserveHostTests: XCTestCase {
         load.add(Fixture.group("big", memory: 3072), to: "n1")
         let spare = Placement.choose(for: g, in: load)
         XCTAssertEqual(spare.node, "spare")
-        XCTAssertTrue(spare.reason.hasSuffix("; a reserve host: no other node can take it"), spare.reason)
+        XCTAssertTrue(spare.reason.hasSuffix("; a reserve host: no other node can take it (n1 has 1024 MiB free)"), spare.reason)
     }
 
     func testAFailureFillsTheSpareAndTheGroupGoesBackWhenRoomAppears() {

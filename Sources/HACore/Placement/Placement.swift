@@ -41,11 +41,12 @@ public enum Placement {
         }
         if let decision = ordinary.choose(for: group, in: cluster, options: options, note: "") { return decision }
         let ordinaryAvoided = ordinary.avoided(in: cluster, for: group)
+        let others = rejected + (options.strictAntiAffinity ? ordinaryAvoided : [])
         if let decision = reserve.choose(for: group, in: cluster, options: options,
-                                         note: "; a reserve host: no other node can take it") {
+                                         note: "; a reserve host: no other node can take it" + (others.isEmpty ? "" : " (\(summary(others)))")) {
             return decision
         }
-        let all = rejected + (options.strictAntiAffinity ? ordinaryAvoided + reserve.avoided(in: cluster, for: group) : [])
+        let all = others + (options.strictAntiAffinity ? reserve.avoided(in: cluster, for: group) : [])
         return .unplaced(reason: "no node can take \(group.id) (needs \(group.memoryMiB) MiB, \(group.vcpus) vCPUs): \(summary(all))")
     }
 
