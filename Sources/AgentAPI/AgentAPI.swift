@@ -276,8 +276,12 @@ public struct CapacityReport: Codable, Sendable, Equatable {
     /// What would happen if the named nodes failed together (when some were named).
     public var whatIf: WhatIfReport?
     /// The x of N+x: how many nodes the cluster as configured, reserve hosts included, can lose and
-    /// still place every HA group (absent from older agents).
+    /// still place every HA group, checked up to `toleranceChecked` (or `failures`, if more) nodes
+    /// (absent from older agents).
     public var tolerates: Int?
+    /// How many failures `tolerates` is checked up to by default: each count is every combination
+    /// of that many nodes, so the search stops there on large clusters.
+    public static let toleranceChecked = 3
     /// The reserve hosts (hot spares) counted in it.
     public var reserveHosts: [String]?
 

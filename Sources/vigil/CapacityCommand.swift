@@ -22,7 +22,9 @@ struct Capacity: AsyncParsableCommand {
         if !r.exhaustive { lines.append("(not every combination was checked)") }
         if let x = r.tolerates {
             let spares = r.reserveHosts ?? []
-            lines.append("cluster as configured: N+\(x)" + (spares.isEmpty ? "" : " (reserve hosts included: \(spares.joined(separator: ", ")))"))
+            let checked = max(r.failures, CapacityReport.toleranceChecked)
+            lines.append("cluster as configured: N+\(x)" + (x >= checked ? " or more (checked up to \(checked) failures)" : "")
+                         + (spares.isEmpty ? "" : " (reserve hosts included: \(spares.joined(separator: ", ")))"))
         }
         for (node, free) in r.headroom.sorted(by: { $0.key < $1.key }) {
             lines.append("  \(node): \(free["freeMemoryMiB"] ?? 0) MiB and \(free["freeVCPUs"] ?? 0) vCPUs free")

@@ -259,7 +259,7 @@ extension APIServer {
                                                placements: Dictionary(uniqueKeysWithValues: w.placements.map { ($0.key.rawValue, $0.value.rawValue) }),
                                                unplaced: Dictionary(uniqueKeysWithValues: w.unplaced.map { ($0.key.rawValue, $0.value) }))
                               },
-                              tolerates: planner.toleratedFailures(),
+                              tolerates: planner.toleratedFailures(maximum: max(failures, CapacityReport.toleranceChecked)),
                               reserveHosts: planner.nodes.filter(\.reserved).map(\.id.rawValue))
     }
 
