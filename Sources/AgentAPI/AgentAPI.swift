@@ -16,6 +16,10 @@ public enum AgentAPI {
     public static func group(_ name: String) -> String { "/v1/groups/\(name)" }
     public static func move(_ group: String) -> String { "/v1/groups/\(group)/move" }
     public static func policy(_ group: String) -> String { "/v1/groups/\(group)/policy" }
+    /// POST: take a group offline and keep it offline until it is started (`Accepted`).
+    public static func stop(_ group: String) -> String { "/v1/groups/\(group)/stop" }
+    /// POST a `StartRequest`: start a stopped group (`Accepted`).
+    public static func start(_ group: String) -> String { "/v1/groups/\(group)/start" }
     public static func node(_ name: String, _ action: NodeAction) -> String { "/v1/nodes/\(name)/\(action.rawValue)" }
     /// The default unix socket of the local agent.
     public static let defaultSocket = "/run/vigil/vigild.sock"
@@ -29,6 +33,10 @@ public enum NodeAction: String, Codable, Sendable, CaseIterable {
     case abortDrain = "abort-drain"
     /// Return a paused, draining or quarantined node to service.
     case resume
+    /// Make the node a reserve host: it takes groups only when no other node can, and gives them back.
+    case reserve
+    /// Return a reserve host to ordinary placement.
+    case unreserve
 }
 
 /// The cluster as the leader last stored it.
@@ -36,11 +44,29 @@ public struct ClusterStatus: Codable, Sendable, Equatable {
     public var leader: String?
     public var nodes: [NodeView]
     public var groups: [GroupView]
+    /// What needs an operator's eye now, most severe first (absent from older agents).
+    public var alerts: [AlertView]?
 
-    public init(leader: String?, nodes: [NodeView], groups: [GroupView]) {
+    public init(leader: String?, nodes: [NodeView], groups: [GroupView], alerts: [AlertView]? = nil) {
         self.leader = leader
         self.nodes = nodes
         self.groups = groups
+        self.alerts = alerts
+    }
+}
+
+/// One standing alert in `ClusterStatus`: a failed group, a quarantined node, N+1 not met, a move in flight.
+public struct AlertView: Codable, Sendable, Equatable {
+    /// info, warning or critical.
+    public var severity: String
+    /// The group or node it is about (nil: the cluster).
+    public var subject: String?
+    public var message: String
+
+    public init(severity: String, subject: String?, message: String) {
+        self.severity = severity
+        self.subject = subject
+        self.message = message
     }
 }
 
@@ -54,21 +80,42 @@ public struct NodeView: Codable, Sendable, Equatable {
     public var memoryMiB: Int
     public var vcpus: Int
     public var groups: [String]
+    /// A reserve host (hot spare): takes groups only when no other node can (absent from older agents).
+    public var reserved: Bool?
+    /// What the groups committed to it use, and what is left for guests (after its host reserve).
+    public var usedMemoryMiB: Int?
+    public var freeMemoryMiB: Int?
+    public var usedVCPUs: Int?
+    public var freeVCPUs: Int?
+    /// HA VMs of the groups committed to it.
+    public var vmCount: Int?
+    /// When its quarantine ends on its own (ISO 8601, UTC); nil when not quarantined or until resumed.
+    public var quarantinedUntil: String?
 
-    public init(name: String, state: String, member: Bool, memoryMiB: Int, vcpus: Int, groups: [String]) {
+    public init(name: String, state: String, member: Bool, memoryMiB: Int, vcpus: Int, groups: [String], reserved: Bool? = nil,
+                usedMemoryMiB: Int? = nil, freeMemoryMiB: Int? = nil, usedVCPUs: Int? = nil, freeVCPUs: Int? = nil,
+                vmCount: Int? = nil, quarantinedUntil: String? = nil) {
         self.name = name
         self.state = state
         self.member = member
         self.memoryMiB = memoryMiB
         self.vcpus = vcpus
         self.groups = groups
+        self.reserved = reserved
+        self.usedMemoryMiB = usedMemoryMiB
+        self.freeMemoryMiB = freeMemoryMiB
+        self.usedVCPUs = usedVCPUs
+        self.freeVCPUs = freeVCPUs
+        self.vmCount = vmCount
+        self.quarantinedUntil = quarantinedUntil
     }
 }
 
 /// One group in `ClusterStatus`.
 public struct GroupView: Codable, Sendable, Equatable {
     public var name: String
-    /// offline, starting, online, restarting, stopping, migrating, failed, or locked (a start was refused
+    /// offline, starting, online, restarting, stopping, migrating, failed, stopped (by an operator, until
+    /// started), or locked (a start was refused
     /// by its disk locks: it presumably still runs on `nodes`, whose agent is unreachable; retried).
     public var status: String
     /// Nodes the group runs on or is moving between.
@@ -81,9 +128,19 @@ public struct GroupView: Codable, Sendable, Equatable {
     public var note: String?
     /// Its last recovery from a lost node: detected, fenced, start ordered, online (times after detection).
     public var lastRecovery: String?
+    /// Its preferred owners, most preferred first.
+    public var preferredOwners: [String]?
+    /// Its last failure handled: a restart in place or a failover, and when (absent: none recorded).
+    public var lastFailure: String?
+    /// Failovers its policy still allows within the current period before it is left failed.
+    public var failoversLeft: Int?
 
     public init(name: String, status: String, nodes: [String], vms: [String], priority: String, policy: String? = nil,
-                note: String? = nil, lastRecovery: String? = nil) {
+                note: String? = nil, lastRecovery: String? = nil, preferredOwners: [String]? = nil, lastFailure: String? = nil,
+                failoversLeft: Int? = nil) {
+        self.preferredOwners = preferredOwners
+        self.lastFailure = lastFailure
+        self.failoversLeft = failoversLeft
         self.note = note
         self.lastRecovery = lastRecovery
         self.name = name
@@ -195,6 +252,12 @@ public struct StorageRequest: Codable, Sendable, Equatable {
     }
 }
 
+/// Asks to start a stopped group, on a node (if it is allowed and fits) or wherever fits best.
+public struct StartRequest: Codable, Sendable, Equatable {
+    public var node: String?
+    public init(node: String?) { self.node = node }
+}
+
 /// Asks to move a group (to a node, or wherever fits best), or to start or clear a failed one.
 public struct MoveRequest: Codable, Sendable, Equatable {
     public var to: String?
@@ -212,9 +275,20 @@ public struct CapacityReport: Codable, Sendable, Equatable {
     public var headroom: [String: [String: Int]]
     /// What would happen if the named nodes failed together (when some were named).
     public var whatIf: WhatIfReport?
+    /// The x of N+x: how many nodes the cluster as configured, reserve hosts included, can lose and
+    /// still place every HA group, checked up to `toleranceChecked` (or `failures`, if more) nodes
+    /// (absent from older agents).
+    public var tolerates: Int?
+    /// How many failures `tolerates` is checked up to by default: each count is every combination
+    /// of that many nodes, so the search stops there on large clusters.
+    public static let toleranceChecked = 3
+    /// The reserve hosts (hot spares) counted in it.
+    public var reserveHosts: [String]?
 
     public init(failures: Int, survives: Bool, exhaustive: Bool, groupsAtRisk: [String], headroom: [String: [String: Int]],
-                whatIf: WhatIfReport? = nil) {
+                whatIf: WhatIfReport? = nil, tolerates: Int? = nil, reserveHosts: [String]? = nil) {
+        self.tolerates = tolerates
+        self.reserveHosts = reserveHosts
         self.failures = failures
         self.survives = survives
         self.exhaustive = exhaustive

@@ -1,11 +1,11 @@
 import AgentAPI
 import ArgumentParser
 
-/// `vigil group list|show|move|policy|remove`.
+/// `vigil group list|show|start|stop|move|policy|remove`.
 struct GroupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "group", abstract: "List, show, move, configure or remove groups.",
-        subcommands: [List.self, Show.self, Move.self, Policy.self, Remove.self])
+        commandName: "group", abstract: "List, show, start, stop, move, configure or remove groups.",
+        subcommands: [List.self, Show.self, Start.self, Stop.self, Move.self, Policy.self, Remove.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List every group with its status and where it runs.")
@@ -17,7 +17,7 @@ struct GroupCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one group: status, nodes, VMs, policy and its last recovery.")
+        static let configuration = CommandConfiguration(abstract: "Show one group: status, nodes, VMs, policy, failovers left, last failure and recovery, last decisions.")
         @OptionGroup var options: GlobalOptions
         @Argument var group: String
 
@@ -35,7 +35,7 @@ struct GroupCommand: AsyncParsableCommand {
 
     struct Move: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Move a group (or start a stopped or failed one), to a node or to the best one.",
+            abstract: "Move a group (or start an offline or failed one), to a node or to the best one; a stopped one: group start.",
             discussion: "Waits until the group is online on its new node, printing its progress; exit status 1 if it fails.")
         @OptionGroup var options: GlobalOptions
         @OptionGroup var wait: WaitOptions
@@ -62,6 +62,68 @@ struct GroupCommand: AsyncParsableCommand {
         }
     }
 
+    struct Stop: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Take a group offline (VMs, then configuration, then storage) and keep it offline until it is started.",
+            discussion: "No failure handling, placement or failback starts a stopped group again. Waits until it is offline, "
+                + "printing each VM's phase; exit status 1 if the leader refuses (a group in the middle of a migration).")
+        @OptionGroup var options: GlobalOptions
+        @OptionGroup var wait: WaitOptions
+        @Argument var group: String
+
+        func run() async throws {
+            _ = try await options.client.find("group", group) { $0.group(group) }
+            let refusal = try await DecisionWatch.after(options.client, group: group, trigger: "stop-requested \(group)")
+            let accepted = try await options.client.decode(Accepted.self, .POST, AgentAPI.stop(group))
+            try await StatusWait(options: options, wait: wait, defaultTimeout: 300).run(
+                accepted: accepted,
+                progress: { status in GroupCommand.vmPhases(status, group) },
+                outcome: { status in
+                    guard let g = status.group(group) else { return .failed("group \(group) was removed") }
+                    return g.status == "stopped" ? .done("\(group) is stopped; it stays offline until vigil group start \(group)") : nil
+                },
+                refusal: refusal,
+                final: { $0.group(group) })
+        }
+    }
+
+    struct Start: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Start a stopped group, on a node (if it may run there and fits) or on the best one.",
+            discussion: "Waits until it is online, printing each VM's phase; exit status 1 if the leader refuses "
+                + "(the group is not stopped, or no node can host it: it then stays stopped).")
+        @OptionGroup var options: GlobalOptions
+        @OptionGroup var wait: WaitOptions
+        @Argument var group: String
+        @Option(help: "The node to start it on (default: the best one).") var node: String?
+
+        func run() async throws {
+            let before = try await options.client.find("group", group) { $0.group(group) }
+            let refusal = try await DecisionWatch.after(options.client, group: group, trigger: "start-requested \(group) ")
+            let accepted = try await options.client.decode(Accepted.self, .POST, AgentAPI.start(group), body: StartRequest(node: node))
+            try await StatusWait(options: options, wait: wait, defaultTimeout: 300).run(
+                accepted: accepted,
+                progress: { status in GroupCommand.vmPhases(status, group) },
+                outcome: { status in
+                    guard let g = status.group(group) else { return .failed("group \(group) was removed") }
+                    if g.status == "failed" { return .failed("group \(group) failed: see vigil group show \(group)") }
+                    // Online already before the request: the leader refuses it (the group is not stopped).
+                    guard before.status != "online", g.status == "online", let here = g.nodes.first else { return nil }
+                    let elsewhere = node.map { $0 == here ? "" : " (not \($0): see vigil events --group \(group))" } ?? ""
+                    return .done("\(group) is online on \(here)\(elsewhere)")
+                },
+                refusal: refusal,
+                final: { $0.group(group) })
+        }
+    }
+
+    /// One line per VM of the group: its phase and nodes, as `stop` and `start` print them while waiting.
+    static func vmPhases(_ status: ClusterStatus, _ group: String) -> [String] {
+        guard let g = status.group(group) else { return [] }
+        let place = g.nodes.isEmpty ? "" : " on \(cell(g.nodes, separator: "->"))"
+        return g.vms.map { "\($0): \(g.status)\(place)" }
+    }
+
     struct Policy: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Change a group's failover policy (options left out stay as they are); with none, show it.")
@@ -82,7 +144,7 @@ struct GroupCommand: AsyncParsableCommand {
     }
 
     struct Remove: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a group that runs nowhere.")
+        static let configuration = CommandConfiguration(abstract: "Remove a group that runs nowhere (stop it first with vigil group stop).")
         @OptionGroup var options: GlobalOptions
         @Argument var group: String
 

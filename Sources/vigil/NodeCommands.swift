@@ -1,11 +1,11 @@
 import AgentAPI
 import ArgumentParser
 
-/// `vigil node list|show|drain|resume|abort-drain`.
+/// `vigil node list|show|drain|resume|abort-drain|reserve|unreserve`.
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "node", abstract: "List nodes, or drain one for maintenance and return it to service.",
-        subcommands: [List.self, Show.self, Drain.self, Resume.self, AbortDrain.self])
+        commandName: "node", abstract: "List nodes, drain one for maintenance and return it to service, or make one a reserve host.",
+        subcommands: [List.self, Show.self, Drain.self, Resume.self, AbortDrain.self, Reserve.self, Unreserve.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List every node with its state, capacity and groups.")
@@ -74,6 +74,29 @@ struct NodeCommand: AsyncParsableCommand {
 
         func run() async throws {
             try emit(try await NodeCommand.request(options, node, .abortDrain), options.output) { $0.accepted }
+        }
+    }
+
+    struct Reserve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a node a reserve host (a hot spare).",
+            discussion: "A reserve host takes groups only when a failure or a drain leaves no room on any other node; "
+                + "the leader moves them off it again, live, once room appears elsewhere. vigil capacity counts it.")
+        @OptionGroup var options: GlobalOptions
+        @Argument var node: String
+
+        func run() async throws {
+            try emit(try await NodeCommand.request(options, node, .reserve), options.output) { $0.accepted }
+        }
+    }
+
+    struct Unreserve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Return a reserve host to ordinary placement.")
+        @OptionGroup var options: GlobalOptions
+        @Argument var node: String
+
+        func run() async throws {
+            try emit(try await NodeCommand.request(options, node, .unreserve), options.output) { $0.accepted }
         }
     }
 

@@ -1,9 +1,13 @@
 import AgentAPI
 import ArgumentParser
 
-/// `vigil status`: leader, nodes and groups.
+/// `vigil status`: quorum and leader, nodes, groups and standing alerts.
 struct Status: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show the leader, every node and every group.")
+    static let configuration = CommandConfiguration(
+        abstract: "Show quorum and the leader, every node and group, and what needs attention.",
+        discussion: "Nodes: state, reserve host, memory and vCPUs used/free, VM count, quarantine end. Groups: status (stopped: "
+            + "by an operator), owner, preferred owners, failovers left, last failure. Alerts: failed groups, lost or quarantined "
+            + "nodes, N+1 not met, moves in flight.")
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {

@@ -3,14 +3,21 @@ import AgentAPI
 /// The text forms of the cluster's status, shared by `status` and the `list`/`show` commands.
 enum StatusText {
     static func nodes(_ nodes: [NodeView]) -> String {
-        var table = TextTable("NODE", "STATE", "MEMBER", "MEMORY(MiB)", "VCPUS", "GROUPS")
-        for n in nodes { table.add(n.name, n.state, n.member ? "yes" : "no", "\(n.memoryMiB)", "\(n.vcpus)", cell(n.groups)) }
+        var table = TextTable("NODE", "STATE", "MEMBER", "RESERVE", "MEMORY(MiB) USED/FREE", "VCPUS USED/FREE", "VMS", "GROUPS")
+        for n in nodes {
+            table.add(n.name, state(n), n.member ? "yes" : "no", n.reserved == true ? "yes" : "no",
+                      usedFree(n.usedMemoryMiB, n.freeMemoryMiB, total: n.memoryMiB), usedFree(n.usedVCPUs, n.freeVCPUs, total: n.vcpus),
+                      n.vmCount.map(String.init) ?? "-", cell(n.groups))
+        }
         return table.text
     }
 
     static func groups(_ groups: [GroupView]) -> String {
-        var table = TextTable("GROUP", "STATUS", "NODES", "PRIORITY", "VMS")
-        for g in groups { table.add(g.name, g.status, cell(g.nodes, separator: "->"), g.priority, cell(g.vms)) }
+        var table = TextTable("GROUP", "STATUS", "NODES", "PREFERRED", "PRIORITY", "FAILOVERS LEFT", "LAST FAILURE", "VMS")
+        for g in groups {
+            table.add(g.name, g.status, cell(g.nodes, separator: "->"), cell(g.preferredOwners ?? []), g.priority,
+                      g.failoversLeft.map(String.init) ?? "-", g.lastFailure ?? "-", cell(g.vms))
+        }
         var lines = [table.text]
         for g in groups {
             if let note = g.note { lines.append("  \(g.name): \(note)") }
@@ -25,18 +32,33 @@ enum StatusText {
         return table.text
     }
 
+    /// Like `crm_mon` and `ha-manager status`: quorum and leader, nodes, groups, then what needs attention.
     static func cluster(_ s: ClusterStatus) -> String {
-        ["leader: \(s.leader ?? "none")", "", nodes(s.nodes), "", groups(s.groups)].joined(separator: "\n")
+        let members = s.nodes.filter(\.member).count
+        return ["quorum: yes (the store answered; \(members) of \(s.nodes.count) node(s) hold a lease)",
+                "leader: \(s.leader ?? "none")", "", nodes(s.nodes), "", groups(s.groups), "", alerts(s.alerts ?? [])].joined(separator: "\n")
+    }
+
+    static func alerts(_ alerts: [AlertView]) -> String {
+        guard !alerts.isEmpty else { return "alerts: none" }
+        return (["alerts:"] + alerts.map { "  \($0.severity.uppercased()): \($0.message)" }).joined(separator: "\n")
     }
 
     static func node(_ n: NodeView) -> String {
-        fields([("node", n.name), ("state", n.state), ("member", n.member ? "yes (holds its lease)" : "no"),
-                ("memory", "\(n.memoryMiB) MiB"), ("vcpus", "\(n.vcpus)"), ("groups", cell(n.groups, separator: ", "))])
+        var rows = [("node", n.name), ("state", state(n)), ("member", n.member ? "yes (holds its lease)" : "no"),
+                    ("reserve host", n.reserved == true ? "yes (takes groups only when no other node can)" : "no"),
+                    ("memory", "\(n.memoryMiB) MiB" + (n.usedMemoryMiB.map { " (\($0) used, \(n.freeMemoryMiB ?? 0) free)" } ?? "")),
+                    ("vcpus", "\(n.vcpus)" + (n.usedVCPUs.map { " (\($0) used, \(n.freeVCPUs ?? 0) free)" } ?? ""))]
+        if let count = n.vmCount { rows.append(("vms", "\(count)")) }
+        rows.append(("groups", cell(n.groups, separator: ", ")))
+        return fields(rows)
     }
 
     static func group(_ g: GroupView) -> String {
         var rows = [("group", g.name), ("status", g.status), ("nodes", cell(g.nodes, separator: " -> ")),
                     ("vms", cell(g.vms, separator: ", ")), ("policy", g.policy ?? "priority=\(g.priority)")]
+        if let left = g.failoversLeft { rows.append(("failovers left", "\(left)")) }
+        rows.append(("last failure", g.lastFailure ?? "none recorded"))
         if let note = g.note { rows.append(("note", note)) }
         if let recovery = g.lastRecovery { rows.append(("last recovery", recovery)) }
         return fields(rows)
@@ -44,6 +66,16 @@ enum StatusText {
 
     static func vm(_ v: VMView) -> String {
         fields([("vm", v.name), ("group", v.group), ("status", v.status), ("nodes", cell(v.nodes, separator: " -> "))])
+    }
+
+    /// A node's state, with when its quarantine ends.
+    private static func state(_ n: NodeView) -> String {
+        n.quarantinedUntil.map { "\(n.state) until \($0)" } ?? n.state
+    }
+
+    private static func usedFree(_ used: Int?, _ free: Int?, total: Int) -> String {
+        guard let used, let free else { return "\(total)" }
+        return "\(used)/\(free)"
     }
 
     /// `name: value` lines with the values aligned.

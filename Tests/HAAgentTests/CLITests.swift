@@ -277,6 +277,146 @@ final class CLITests: XCTestCase {
         follower.terminate()
         await h.stop()
     }
+
+    /// `group stop` takes a group offline and it stays offline (nothing restarts it), `group start`
+    /// brings it back, both wait by default; refusals end with status 1; `group remove` then takes a
+    /// stopped group. Every outcome is a decision record.
+    func testGroupStopKeepsItOfflineUntilGroupStart() async throws {
+        let h = try await startedAgent()
+        defer { Task { await h.stop() } }
+        let vm = "st-\(UUID().uuidString.prefix(6).lowercased())"
+        defer { AgentHarness.remove(vm) }
+        try await h.addOnline(vm)
+        func running() -> Bool { (try? Connection(uri: "test:///default").lookup(name: vm).isActive()) ?? false }
+        XCTAssertTrue(running())
+
+        let stopped = try run(h, "group", "stop", vm, "--timeout", "30")
+        XCTAssertEqual(stopped.status, 0, stopped.err)
+        XCTAssertTrue(stopped.out.hasPrefix("stop of \(vm) requested"), stopped.out)
+        XCTAssertTrue(stopped.out.contains("\(vm) is stopped; it stays offline until vigil group start \(vm)"), stopped.out)
+        XCTAssertFalse(running(), "the VM is shut down on its owner")
+        try await Task.sleep(for: .seconds(2))  // two reconciles of the agent and the leader's timers: nothing starts it again
+        let afterWhile = try await h.status()
+        XCTAssertEqual(afterWhile.group(vm)?.status, "stopped")
+        XCTAssertFalse(running())
+        let shown = try JSONDecoder().decode(GroupView.self, from: Data(try run(h, "group", "show", vm, "--output", "json").out.utf8))
+        XCTAssertEqual(shown.status, "stopped")
+        XCTAssertEqual(shown.nodes, [])
+        let again = try run(h, "group", "stop", vm, "--output", "json")
+        XCTAssertEqual(again.status, 0, "stopping a stopped group is no error: \(again.err)")
+        XCTAssertEqual(try JSONDecoder().decode(GroupView.self, from: Data(again.out.utf8)).status, "stopped", "JSON prints the group at the end")
+
+        let events = try JSONDecoder().decode([DecisionView].self, from: Data(try run(h, "events", "--group", vm, "--output", "json").out.utf8))
+        XCTAssertTrue(events.contains { $0.kind == "take-offline" && $0.trigger == "stop-requested \(vm)" && $0.reason.hasPrefix("operator stopped \(vm)") }, "\(events)")
+        XCTAssertTrue(events.contains { $0.kind == "alert" && $0.reason.hasPrefix("\(vm) is stopped: offline on solo") }, "\(events)")
+
+        let moved = try run(h, "group", "move", vm, "--timeout", "20")
+        XCTAssertEqual(moved.status, 1, "a stopped group is started, not moved: \(moved.out)")
+        XCTAssertTrue(moved.err.contains("it is stopped by an operator; start it with vigil group start"), moved.err)
+        let unknownNode = try run(h, "group", "start", vm, "--node", "nosuch")
+        XCTAssertEqual(unknownNode.status, 1)
+        XCTAssertTrue(unknownNode.err.contains("no node named nosuch"), unknownNode.err)
+        for verb in ["stop", "start"] {
+            let missing = try run(h, "group", verb, "nosuch")
+            XCTAssertEqual(missing.status, 1)
+            XCTAssertTrue(missing.err.contains("no group named nosuch"), missing.err)
+        }
+
+        let started = try run(h, "group", "start", vm, "--node", "solo", "--timeout", "30")
+        XCTAssertEqual(started.status, 0, started.err)
+        XCTAssertTrue(started.out.contains("\(vm) is online on solo"), started.out)
+        XCTAssertTrue(running())
+        let notStopped = try run(h, "group", "start", vm, "--timeout", "20")
+        XCTAssertEqual(notStopped.status, 1, "a group that is not stopped cannot be started: \(notStopped.out)")
+        XCTAssertTrue(notStopped.err.contains("start of \(vm) refused: it is not stopped"), notStopped.err)
+
+        let refusedRemove = try run(h, "group", "remove", vm)
+        XCTAssertEqual(refusedRemove.status, 1)
+        XCTAssertTrue(refusedRemove.err.contains("stop it first (vigil group stop \(vm))"), refusedRemove.err)
+        let noWait = try run(h, "group", "stop", vm, "--no-wait")
+        XCTAssertEqual(noWait.status, 0, noWait.err)
+        XCTAssertEqual(noWait.out.trimmingCharacters(in: .whitespacesAndNewlines), "stop of \(vm) requested")
+        try await h.waitUntil("\(vm) stopped") { try await h.status().group(vm)?.status == "stopped" }
+        let removed = try run(h, "group", "remove", vm)
+        XCTAssertEqual(removed.status, 0, removed.err)
+        let afterRemove = try await h.status()
+        XCTAssertNil(afterRemove.group(vm))
+        await h.stop()
+    }
+
+    /// `node reserve` makes a hot spare: shown by `node show`/`list`, counted by `capacity` (N+x with
+    /// reserve hosts), used when no other node can take a group; `node unreserve` ends it.
+    func testNodeReserveIsShownCountedAndUsedOnlyWithoutOtherRoom() async throws {
+        let h = try await startedAgent()
+        defer { Task { await h.stop() } }
+        let vm = "rs-\(UUID().uuidString.prefix(6).lowercased())"
+        defer { AgentHarness.remove(vm) }
+        let reserved = try run(h, "node", "reserve", "solo")
+        XCTAssertEqual(reserved.status, 0, reserved.err)
+        XCTAssertEqual(reserved.out.trimmingCharacters(in: .whitespacesAndNewlines), "reserve of solo requested")
+        try await h.waitUntil("solo reserved") { try await h.status().node("solo")?.reserved == true }
+        XCTAssertTrue(try run(h, "node", "show", "solo").out.contains("yes (takes groups only when no other node can)"))
+        let node = try JSONDecoder().decode(NodeView.self, from: Data(try run(h, "node", "show", "solo", "--output", "json").out.utf8))
+        XCTAssertEqual(node.reserved, true)
+
+        // The only node: the spare takes the group, and the decision says why.
+        try await h.addOnline(vm)
+        let events = try JSONDecoder().decode([DecisionView].self, from: Data(try run(h, "events", "--group", vm, "--output", "json").out.utf8))
+        let placed = try XCTUnwrap(events.first { $0.kind == "bring-online" })
+        XCTAssertTrue(placed.reason.hasSuffix("a reserve host: no other node can take it"), placed.reason)
+
+        let capacity = try JSONDecoder().decode(CapacityReport.self, from: Data(try run(h, "capacity", "--output", "json").out.utf8))
+        XCTAssertEqual(capacity.tolerates, 0)
+        XCTAssertEqual(capacity.reserveHosts, ["solo"])
+        XCTAssertTrue(try run(h, "capacity").out.contains("cluster as configured: N+0 (reserve hosts included: solo)"))
+
+        let unknown = try run(h, "node", "reserve", "nosuch")
+        XCTAssertEqual(unknown.status, 1)
+        XCTAssertTrue(unknown.err.contains("no node named nosuch"), unknown.err)
+        XCTAssertEqual(try run(h, "node", "unreserve", "solo").status, 0)
+        try await h.waitUntil("solo no longer reserved") { try await h.status().node("solo")?.reserved == false }
+        await h.stop()
+    }
+
+    /// `status` as crm_mon shows it: quorum and leader, node use, group budgets, and alerts.
+    func testStatusShowsCapacityUseBudgetsAndAlerts() async throws {
+        let h = try await startedAgent()
+        defer { Task { await h.stop() } }
+        let vm = "sa-\(UUID().uuidString.prefix(6).lowercased())"
+        defer { AgentHarness.remove(vm) }
+        try await h.addOnline(vm)
+        XCTAssertEqual(try run(h, "group", "policy", vm, "--preferred", "solo", "--failover", "3/1h").status, 0)
+        let json = try run(h, "status", "--output", "json")
+        XCTAssertEqual(json.status, 0, json.err)
+        let status = try JSONDecoder().decode(ClusterStatus.self, from: Data(json.out.utf8))
+        let solo = try XCTUnwrap(status.node("solo"))
+        XCTAssertEqual(solo.usedMemoryMiB, 128)
+        let capacity = try JSONDecoder().decode(CapacityReport.self, from: Data(try run(h, "capacity", "--output", "json").out.utf8))
+        XCTAssertEqual(solo.freeMemoryMiB, capacity.headroom["solo"]?["freeMemoryMiB"], "free as capacity planning counts it")
+        XCTAssertLessThan(solo.freeMemoryMiB ?? .max, solo.memoryMiB - 128 + 1)
+        XCTAssertEqual(solo.usedVCPUs, 1)
+        XCTAssertEqual(solo.vmCount, 1)
+        XCTAssertEqual(solo.reserved, false)
+        XCTAssertNil(solo.quarantinedUntil)
+        let group = try XCTUnwrap(status.group(vm))
+        XCTAssertEqual(group.preferredOwners, ["solo"])
+        XCTAssertEqual(group.failoversLeft, 3)
+        XCTAssertNil(group.lastFailure)
+        let alerts = try XCTUnwrap(status.alerts)
+        XCTAssertEqual(alerts, [AlertView(severity: "warning", subject: nil,
+                                          message: "N+1 not met: losing one node can leave \(vm) without room")])
+
+        let text = try run(h, "status")
+        for line in ["quorum: yes (the store answered; 1 of 1 node(s) hold a lease)", "leader: solo", "alerts:",
+                     "  WARNING: N+1 not met: losing one node can leave \(vm) without room"] {
+            XCTAssertTrue(text.out.contains(line), "status shows '\(line)': \(text.out)")
+        }
+        let header = try XCTUnwrap(text.out.split(separator: "\n").first { $0.hasPrefix("GROUP") })
+        XCTAssertTrue(header.contains("PREFERRED") && header.contains("FAILOVERS LEFT") && header.contains("LAST FAILURE"), String(header))
+        let shown = try run(h, "group", "show", vm).out
+        XCTAssertTrue(shown.contains("failovers left:") && shown.contains("last failure:") && shown.contains("none recorded"), shown)
+        await h.stop()
+    }
 }
 
 /// Text appended from another thread.

@@ -1,3 +1,4 @@
+import ClusterSchema
 import EtcdTestSupport
 import Foundation
 import HACoordination
@@ -95,5 +96,49 @@ final class LeaderShellTests: XCTestCase {
         try await cluster.flap("h2")
         let third = try await StoredCoordinator.load(from: store)
         XCTAssertEqual(third?.nodes["h2"]?.state, .quarantined, "the lease losses seen by a count under b")
+    }
+
+    /// An operator's stop and reserve are the coordinator's stored state: a new leader keeps the
+    /// group stopped (no start task for it) and the host reserved, also after that host's failure;
+    /// each outcome is a decision record in the store.
+    func testANewLeaderKeepsAStoppedGroupStoppedAndAReserveHostReserved() async throws {
+        let store = try embeddedStore()
+        let cluster = cluster(on: store)
+        try await cluster.define(policy: GroupPolicy())
+        let a = try await cluster.startLeader("a", configuration: configuration())
+        let b = try await cluster.startLeader("b", configuration: configuration())
+        try await cluster.join("h2")
+        func send(_ event: ClusterEvent) async throws {
+            let message = InboxMessage(sender: "test", body: .event(event))
+            _ = try await store.put(ClusterKeys.inbox(message.id), try StoreCoding.encode(message))
+        }
+        try await cluster.waitUntil("g placed") { $0.states["g"]?.status.nodes.count == 1 }
+        let placed = try await StoredCoordinator.load(from: store)
+        let owner = try XCTUnwrap(placed?.states["g"]?.status.nodes.first)
+        try await send(.stopRequested("g"))
+        try await cluster.waitUntil("g going offline") { $0.states["g"]?.phase == .stopped(on: owner) }
+        try await send(.groupOffline("g", on: owner))
+        try await send(.reserveRequested("h2"))
+        try await cluster.waitUntil("g stopped, h2 reserved") { $0.states["g"]?.phase == .stopped(on: nil) && $0.nodes["h2"]?.reserved == true }
+
+        await a.stop()
+        try await cluster.waitUntil("b to lead") { _ in await b.election.token != nil }
+        try await cluster.flap("h2")
+        try await send(.timerFired)
+        try await cluster.waitUntil("the inbox drained by b") { _ in try await store.read(ClusterKeys.inbox).records.isEmpty }
+        let loaded = try await StoredCoordinator.load(from: store)
+        let stored = try XCTUnwrap(loaded)
+        XCTAssertEqual(stored.states["g"]?.status, .stopped)
+        XCTAssertEqual(stored.nodes["h2"]?.reserved, true, "a lost reserve host comes back a reserve host")
+        for n: NodeID in ["a", "b", "h2"] {
+            let starts = try await store.read(ClusterKeys.tasks(of: n)).readableValues().filter {
+                if case .bringOnline = $0.step { true } else { false }
+            }
+            XCTAssertEqual(starts.map(\.group), [], "nothing starts the stopped group on \(n)")
+        }
+        let records = try await store.read(ClusterKeys.decisions).readableValues()
+        XCTAssertTrue(records.contains { $0.trigger == "stop-requested g" && $0.kind == "take-offline" }, "\(records.map(\.trigger))")
+        XCTAssertTrue(records.contains { $0.trigger == "group-offline g on \(owner)" && $0.reason.hasPrefix("g is stopped") })
+        XCTAssertTrue(records.contains { $0.trigger == "reserve-requested h2" && $0.reason.hasPrefix("h2 is a reserve host") })
     }
 }

@@ -82,9 +82,7 @@ extension APIServer {
     }
 
     private static func view(_ r: DecisionRecord, id: String) -> DecisionView {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return DecisionView(id: id, time: formatter.string(from: Date(timeIntervalSince1970: Double(r.at.milliseconds) / 1000)),
+        DecisionView(id: id, time: iso8601(r.at),
                             trigger: r.trigger, kind: r.kind, action: r.action, group: r.group?.rawValue,
                             nodes: r.nodes.map(\.rawValue), severity: r.severity?.rawValue, reason: r.reason)
     }

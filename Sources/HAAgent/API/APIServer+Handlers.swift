@@ -6,31 +6,65 @@ import HACoordination
 import HACore
 
 extension APIServer {
-    /// The leader's last stored view, with live membership.
+    /// The leader's last stored view, with live membership, capacity use and standing alerts.
     func status() async throws -> ClusterStatus {
         let coordinator = try await storedCoordinator()
         let members = Dictionary(try await store.nodes().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let leader = try await store.get(ClusterKeys.leader)?.stringValue
+        let specs = try await groupSpecs()
+        let now = Timestamp.wallClockNow
         let owners = coordinator?.states ?? [:]
+        let headroom = Dictionary((coordinator?.capacityPlanner.headroom() ?? []).map { ($0.node, $0) }, uniquingKeysWith: { a, _ in a })
         var names = Set(members.keys)
         names.formUnion(coordinator?.nodes.keys.map { $0 } ?? [])
         let nodes = names.sorted().map { n -> NodeView in
             let known = coordinator?.nodes[n]
             let capacity = members[n]?.capacity ?? known?.capacity ?? NodeCapacity(memoryMiB: 0, vcpus: 0)
-            let groups = owners.filter { $0.value.status.nodes.contains(n) }.map(\.key.rawValue).sorted()
+            let groups = owners.filter { $0.value.status.nodes.contains(n) }.map(\.key).sorted()
+            let free = headroom[n]
             return NodeView(name: n.rawValue, state: known?.state.rawValue ?? members[n]?.state.rawValue ?? "unknown",
-                            member: members[n] != nil, memoryMiB: capacity.memoryMiB, vcpus: capacity.vcpus, groups: groups)
+                            member: members[n] != nil, memoryMiB: capacity.memoryMiB, vcpus: capacity.vcpus, groups: groups.map(\.rawValue),
+                            reserved: known?.reserved ?? false,
+                            usedMemoryMiB: free.map { capacity.memoryMiB - capacity.reservedMemoryMiB - $0.freeMemoryMiB },
+                            freeMemoryMiB: free?.freeMemoryMiB,
+                            usedVCPUs: free.map { capacity.vcpus - $0.freeVCPUs }, freeVCPUs: free?.freeVCPUs,
+                            vmCount: groups.reduce(0) { $0 + (specs[$1]?.domainNames.count ?? 0) },
+                            quarantinedUntil: known?.quarantinedUntil.map(Self.iso8601))
         }
-        let specs = try await groupSpecs()
         let groups = specs.keys.sorted().map { g -> GroupView in
             let spec = specs[g]!
             let state = owners[g]?.status ?? .offline
+            let policy = spec.definition.policy
             return GroupView(name: g.rawValue, status: state.name, nodes: state.nodes.map(\.rawValue),
-                             vms: spec.domainNames, priority: spec.definition.policy.priority.rawValue,
-                             policy: spec.definition.policy.summary, note: state.note,
-                             lastRecovery: owners[g]?.recovery?.description)
+                             vms: spec.domainNames, priority: policy.priority.rawValue,
+                             policy: policy.summary, note: state.note,
+                             lastRecovery: owners[g]?.recovery?.description,
+                             preferredOwners: policy.preferredOwners.map(\.rawValue),
+                             lastFailure: owners[g]?.lastFailure.map(Self.describe),
+                             failoversLeft: (owners[g] ?? GroupState()).failoversLeft(policy.failover, at: now))
         }
-        return ClusterStatus(leader: leader, nodes: nodes, groups: groups)
+        let alerts = (coordinator?.standingAlerts(at: now) ?? []).map { a -> AlertView in
+            let subject: String?
+            switch a.subject {
+            case .cluster: subject = nil
+            case .node(let n): subject = n.rawValue
+            case .group(let g): subject = g.rawValue
+            }
+            return AlertView(severity: a.severity.rawValue, subject: subject, message: a.message)
+        }
+        return ClusterStatus(leader: leader, nodes: nodes, groups: groups, alerts: alerts)
+    }
+
+    /// A failure as the status shows it: what, where and when.
+    private static func describe(_ f: FailureHistory) -> String {
+        "\(f.kind.rawValue)\(f.node.map { " on \($0)" } ?? "") at \(iso8601(f.at))"
+    }
+
+    /// A stored time as the API shows times (ISO 8601, UTC).
+    static func iso8601(_ t: Timestamp) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date(timeIntervalSince1970: Double(t.milliseconds) / 1000))
     }
 
     /// Validates the VM (the HA wizard): its configuration must come online on this host (its
@@ -167,7 +201,7 @@ extension APIServer {
     func removeGroup(_ g: GroupID) async throws -> Accepted {
         guard try await groupSpecs()[g] != nil else { throw APIError("no group named \(g)") }
         if let state = try await storedCoordinator()?.states[g], !state.status.nodes.isEmpty {
-            throw APIError("group \(g) is \(state.status.name) on \(state.status.nodes.map(\.rawValue).joined(separator: ", ")); stop it first")
+            throw APIError("group \(g) is \(state.status.name) on \(state.status.nodes.map(\.rawValue).joined(separator: ", ")); stop it first (vigil group stop \(g))")
         }
         _ = try await store.delete(ClusterKeys.group(g))
         return Accepted("group \(g) removed")
@@ -180,12 +214,29 @@ extension APIServer {
         return Accepted("move of \(g) to \(target?.rawValue ?? "the best node") requested")
     }
 
+    /// Asks the leader to take a group offline and keep it so (`vigil group stop`).
+    func requestStop(_ g: GroupID) async throws -> Accepted {
+        guard try await groupSpecs()[g] != nil else { throw APIError("no group named \(g)") }
+        try await send(.stopRequested(g))
+        return Accepted("stop of \(g) requested")
+    }
+
+    /// Asks the leader to start a stopped group, on `node` or the best one (`vigil group start`).
+    func requestStart(_ g: GroupID, on node: NodeID?) async throws -> Accepted {
+        guard try await groupSpecs()[g] != nil else { throw APIError("no group named \(g)") }
+        if let node, try await !knownNode(node) { throw APIError("no node named \(node)") }
+        try await send(.startRequested(g, on: node))
+        return Accepted("start of \(g) on \(node?.rawValue ?? "the best node") requested")
+    }
+
     func nodeRequest(_ n: NodeID, _ action: NodeAction) async throws -> Accepted {
         guard try await knownNode(n) else { throw APIError("no node named \(n)") }
         switch action {
         case .drain: try await send(.drainRequested(n))
         case .abortDrain: try await send(.drainAborted(n))
         case .resume: try await send(.resumeRequested(n))
+        case .reserve: try await send(.reserveRequested(n))
+        case .unreserve: try await send(.unreserveRequested(n))
         }
         return Accepted("\(action.rawValue) of \(n) requested")
     }
@@ -207,7 +258,9 @@ extension APIServer {
                                   WhatIfReport(failing: w.failing.map(\.rawValue).sorted(),
                                                placements: Dictionary(uniqueKeysWithValues: w.placements.map { ($0.key.rawValue, $0.value.rawValue) }),
                                                unplaced: Dictionary(uniqueKeysWithValues: w.unplaced.map { ($0.key.rawValue, $0.value) }))
-                              })
+                              },
+                              tolerates: planner.toleratedFailures(maximum: max(failures, CapacityReport.toleranceChecked)),
+                              reserveHosts: planner.nodes.filter(\.reserved).map(\.id.rawValue))
     }
 
     private func send(_ event: ClusterEvent) async throws {

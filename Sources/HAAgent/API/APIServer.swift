@@ -85,6 +85,11 @@ public struct APIServer: Sendable {
             case (.POST, 4, "v1") where segments[1] == "groups" && segments[3] == "move":
                 let move = request.body.isEmpty ? MoveRequest(to: nil) : try decode(MoveRequest.self, request.body)
                 return .json(try await requestMove(GroupID(segments[2]), to: move.to.map(NodeID.init)), status: .accepted)
+            case (.POST, 4, "v1") where segments[1] == "groups" && segments[3] == "stop":
+                return .json(try await requestStop(GroupID(segments[2])), status: .accepted)
+            case (.POST, 4, "v1") where segments[1] == "groups" && segments[3] == "start":
+                let start = request.body.isEmpty ? StartRequest(node: nil) : try decode(StartRequest.self, request.body)
+                return .json(try await requestStart(GroupID(segments[2]), on: start.node.map(NodeID.init)), status: .accepted)
             case (.PUT, 4, "v1") where segments[1] == "groups" && segments[3] == "policy":
                 return .json(try await setPolicy(of: GroupID(segments[2]), try decode(PolicyRequest.self, request.body)))
             case (.POST, 4, "v1") where segments[1] == "nodes":

@@ -10,7 +10,7 @@ extension GroupStatus {
     }
 
     /// Every value `name` takes (the metrics publish each group's status as one of them).
-    static let names = ["offline", "starting", "online", "restarting", "stopping", "migrating", "failed", "locked"]
+    static let names = ["offline", "starting", "online", "restarting", "stopping", "migrating", "failed", "stopped", "locked"]
 
     /// The status without its associated values.
     var name: String {
@@ -22,6 +22,7 @@ extension GroupStatus {
         case .stopping: "stopping"
         case .migrating: "migrating"
         case .failed: "failed"
+        case .stopped: "stopped"
         case .diskLocked: "locked"
         }
     }

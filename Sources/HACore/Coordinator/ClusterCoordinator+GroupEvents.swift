@@ -32,6 +32,15 @@ extension ClusterCoordinator {
     mutating func groupOnline(_ def: GroupDefinition, _ s: inout GroupState, _ n: NodeID, _ out: inout Decisions) {
         guard nodes[n]?.state != .down else { return }  // stale: the node's groups wait for its fence
         let g = def.id
+        if case .stopped(let going) = s.phase {
+            // An operator stopped it: it runs nowhere, whoever started it (a stale report from before
+            // the stop, while its stop there is under way, needs nothing more).
+            guard going != n else { return }
+            s.possibleHosts.insert(n)
+            s.phase = .stopped(on: n)
+            return out.add(.takeOffline(g, on: n, order: def.offlineOrder),
+                           "\(g) is stopped by an operator but was reported online on \(n): take it offline there")
+        }
         let nowhereElse = s.possibleHosts.subtracting([n]).isEmpty
         switch s.status {
         case .starting(n), .restarting(n, _), .migrating(_, n, _), .online(n): break
@@ -100,6 +109,8 @@ extension ClusterCoordinator {
             s.phase = .offline(pending)
         case .online(n, _), .starting(n, _), .restarting(n, _, _):
             s.phase = .offline(GroupState.Pending(recovering: GroupState.Recovering(avoid: n)))
+        case .stopped(n?):
+            stopConfirmed(def.id, &s, on: n, "offline on \(n)", &out)
         case .diskLocked(n?, _, let recovering):  // its holder's agent is back and does not run it: place it again
             s.phase = .offline(GroupState.Pending(recovering: recovering ? GroupState.Recovering() : nil))
         default: break
@@ -140,6 +151,9 @@ extension ClusterCoordinator {
         var target: Node?
         if let t = to {
             guard let node = nodes[t] else { return out.add(.raiseAlert(.warning), "move of \(g) to unknown node \(t) refused") }
+            guard !node.reserved else {
+                return out.add(.raiseAlert(.warning), "move of \(g) to \(t) refused: \(t) is a reserve host, which takes groups only when no other node can (vigil node unreserve \(t) first)")
+            }
             target = node
         }
         s.failovers.reset()  // an operator's request clears the failure history
@@ -164,6 +178,8 @@ extension ClusterCoordinator {
             }
             guard dest != n else { return out.add(.raiseAlert(.info), "move of \(g) ignored: it already runs on \(n)") }
             startMove(def, &s, from: n, to: dest, "operator asked to move \(g): \(decision.reason)", &out)
+        case .stopped:
+            out.add(.raiseAlert(.warning), "move of \(g) refused: it is stopped by an operator; start it with vigil group start")
         default:
             out.add(.raiseAlert(.warning), "move of \(g) refused: it is busy (\(s.status))")
         }

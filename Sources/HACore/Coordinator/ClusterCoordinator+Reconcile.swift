@@ -22,6 +22,7 @@ extension ClusterCoordinator {
         retryLockedStarts(survey.lockedRetries, &survey.load, &out)
         for (id, progress) in survey.draining.sorted(by: { $0.key < $1.key }) { drain(id, progress, &survey.load, &out) }
         failBack(survey.failback, &survey.load, &out)
+        emptyReserveHosts(survey.onReserve, &survey.load, &out)
     }
 
     /// What one drain has left: moves under way, groups still to move, and whether anything else holds the node.
@@ -38,6 +39,8 @@ extension ClusterCoordinator {
         var draining: [NodeID: DrainProgress] = [:]
         var failback: [GroupID] = []
         var lockedRetries: [GroupID] = []
+        /// Groups online on a reserve host, to move off it when room appears elsewhere.
+        var onReserve: [GroupID] = []
     }
 
     func survey(at now: Timestamp = .zero) -> Survey {
@@ -49,7 +52,7 @@ extension ClusterCoordinator {
             var held = s.status.nodes
             for n in s.possibleHosts where !held.contains(n) { held.append(n) }
             // Offline or failed since its node was lost, it may still run there unseen (its agent died).
-            if s.status == .failed || s.status == .offline, let n = s.lastHost, !held.contains(n) { held.append(n) }
+            if s.status == .failed || s.status == .offline || s.status == .stopped, let n = s.lastHost, !held.contains(n) { held.append(n) }
             for n in held { survey.load.add(def, to: n) }
             switch s.status {
             // Freed from a node whose agent is back: that agent says first whether it still runs there.
@@ -60,6 +63,8 @@ extension ClusterCoordinator {
             case .diskLocked(let holder, let retryAt)
                 where retryAt <= now && s.possibleHosts.isEmpty && holder.flatMap({ nodes[$0] })?.state ?? .down == .down:
                 survey.lockedRetries.append(def.id)
+            case .online(let n) where nodes[n]?.reserved == true && nodes[n]?.state != .draining:
+                survey.onReserve.append(def.id)
             case .online where def.policy.failback != .never && !def.policy.preferredOwners.isEmpty:
                 survey.failback.append(def.id)
             default: break
@@ -100,6 +105,8 @@ extension ClusterCoordinator {
             }
             s.possibleHosts.remove(n)
             switch s.phase {
+            case .stopped(n):
+                stopConfirmed(id, &s, on: n, "\(n) was fenced", &out)
             case .stopping(let a, n, let pending) where a != n:
                 s.phase = .stopping(a, then: nil, pending)
             case let phase where phase.status.nodes.contains(n):
@@ -119,12 +126,16 @@ extension ClusterCoordinator {
     /// meanwhile), so that it can be placed once confirmed stopped there.
     mutating func stopThere(_ id: GroupID, on n: NodeID, _ why: String, _ out: inout Decisions) {
         guard let def = definitions[id], var s = states[id] else { return }
+        defer { states[id] = s }
+        if case .stopped = s.phase {  // still stopped once offline there
+            s.phase = .stopped(on: n)
+            return out.add(.takeOffline(id, on: n, order: def.offlineOrder), "\(why): make sure \(id), stopped by an operator, does not run there")
+        }
+        out.add(.takeOffline(id, on: n, order: def.offlineOrder),
+                "\(why): make sure \(id) does not run there before placing it")
         var pending = s.phase.pending
         pending.recovering = pending.recovering ?? GroupState.Recovering()
         s.phase = .stopping(n, then: nil, pending)
-        states[id] = s
-        out.add(.takeOffline(id, on: n, order: def.offlineOrder),
-                "\(why): make sure \(id) does not run there before placing it")
     }
 
     private func isWaitingForFence(_ s: GroupState) -> Bool {
@@ -206,14 +217,16 @@ extension ClusterCoordinator {
 
     /// Where to start a group: where it may still run, else the operator's target if it fits, else
     /// the best node (away from the one it failed on, if another fits).
-    private func placement(for def: GroupDefinition, _ s: GroupState, _ pending: GroupState.Pending,
+    func placement(for def: GroupDefinition, _ s: GroupState, _ pending: GroupState.Pending,
                            _ load: ClusterLoad) -> PlacementDecision {
         if let here = s.possibleHosts.sorted().first {
             return .placed(here, reason: "it may still run on \(here), so it can only be started there")
         }
         var note = ""
         if let t = pending.request?.target, let node = nodes[t] {
-            guard let why = Placement.rejection(of: node, for: def, in: load, excluding: []) else {
+            // A reserve host would give it back at once: it takes groups only when no other node can.
+            let rejection = node.reserved ? "is a reserve host" : Placement.rejection(of: node, for: def, in: load, excluding: [])
+            guard let why = rejection else {
                 return .placed(t, reason: "operator chose \(t)")
             }
             note = "requested node \(t) \(why), so "
@@ -257,7 +270,7 @@ extension ClusterCoordinator {
             let policy = def.policy
             guard policy.failback != .never, nodes[here]?.state != .draining,
                   let best = policy.preferredOwners.first(where: { p in
-                      p == here || (nodes[p]?.acceptsGroups == true && policy.allows(p))
+                      p == here || (nodes[p]?.acceptsGroups == true && nodes[p]?.reserved != true && policy.allows(p))
                   }), best != here,
                   load.fits(def, on: best), load.conflicts(def, on: best).isEmpty
             else { continue }

@@ -53,15 +53,16 @@ public struct ClusterCoordinator: Sendable {
             switch s.status {
             case .online(let n), .starting(let n), .restarting(let n, _), .stopping(let n, _),
                  .migrating(_, let n, _), .diskLocked(let n?, _): result[id] = n
-            case .offline, .failed, .diskLocked(nil, _): break
+            case .offline, .failed, .stopped, .diskLocked(nil, _): break
             }
         }
         return result
     }
 
-    /// A capacity planner over the current state.
+    /// A capacity planner over the current state; groups an operator stopped need no room.
     public var capacityPlanner: CapacityPlanner {
-        CapacityPlanner(nodes: nodes.values.sorted { $0.id < $1.id }, groups: Array(definitions.values),
+        CapacityPlanner(nodes: nodes.values.sorted { $0.id < $1.id },
+                        groups: definitions.values.filter { states[$0.id]?.status != .stopped },
                         owners: owners, options: configuration.placement)
     }
 
@@ -101,6 +102,10 @@ public struct ClusterCoordinator: Sendable {
             }
         case .moveFailed(let g, let m, let from, let running): onGroup(g, &out) { $0.moveFailed($1, &$2, m, from, running, &$3) }
         case .moveRequested(let g, let to): onGroup(g, &out) { $0.moveRequested($1, &$2, to, &$3) }
+        case .stopRequested(let g): onGroup(g, &out) { $0.stopRequested($1, &$2, &$3) }
+        case .startRequested(let g, let on): onGroup(g, &out) { $0.startRequested($1, &$2, on, &$3) }
+        case .reserveRequested(let n): setReserved(n, true, &out)
+        case .unreserveRequested(let n): setReserved(n, false, &out)
         case .drainRequested(let n): setNodeState(n, to: .draining, from: [.up, .paused, .draining], &out)
         case .drainAborted(let n): setNodeState(n, to: .paused, from: [.draining, .paused], &out)
         case .resumeRequested(let n): setNodeState(n, to: .up, from: [.paused, .draining, .quarantined, .up], &out)

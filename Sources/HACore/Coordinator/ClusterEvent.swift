@@ -33,6 +33,16 @@ public enum ClusterEvent: Hashable, Codable, Sendable {
     case moveFailed(GroupID, MoveMethod, from: NodeID, runningOn: NodeID?)
     /// An operator asked to move (or start, or clear a failed) group, to a node or wherever fits best.
     case moveRequested(GroupID, to: NodeID?)
+    /// An operator asked to take a group offline and keep it offline (`vigil group stop`): no failure
+    /// handling, placement or failback starts it again until an operator starts it.
+    case stopRequested(GroupID)
+    /// An operator asked to start a stopped group, on a node (if it is allowed and fits) or the best one.
+    case startRequested(GroupID, on: NodeID?)
+    /// An operator made a node a reserve host (a hot spare): it takes groups only when no other node
+    /// can, and the leader moves them off it again when room appears elsewhere.
+    case reserveRequested(NodeID)
+    /// An operator returned a reserve host to ordinary placement.
+    case unreserveRequested(NodeID)
     /// An operator asked to drain a node: move every group away, then pause it.
     case drainRequested(NodeID)
     /// An operator aborted a drain: moves under way finish, no new ones start; the node stays paused.
@@ -60,6 +70,10 @@ extension ClusterEvent: CustomStringConvertible {
         case .guestsAlive(let g, let n): return "guests-alive \(g) on \(n)"
         case .moveFailed(let g, let m, let a, let n): return "move-failed \(g) \(m) from \(a) running-on=\(n?.rawValue ?? "none")"
         case .moveRequested(let g, let n): return "move-requested \(g) to=\(n?.rawValue ?? "best")"
+        case .stopRequested(let g): return "stop-requested \(g)"
+        case .startRequested(let g, let n): return "start-requested \(g) on=\(n?.rawValue ?? "best")"
+        case .reserveRequested(let n): return "reserve-requested \(n)"
+        case .unreserveRequested(let n): return "unreserve-requested \(n)"
         case .drainRequested(let n): return "drain-requested \(n)"
         case .drainAborted(let n): return "drain-aborted \(n)"
         case .resumeRequested(let n): return "resume-requested \(n)"

@@ -53,6 +53,7 @@ extension GroupState: Codable {
         case .migrating(let a, let b, let m):
             return .migrating(from: a, to: b, m, failedOnSource: try c.decodeIfPresent(ResourceID.self, forKey: .failedDuringMove))
         case .failed: return .failed
+        case .stopped: return .stopped(on: nil)  // never written in this shape; kept for exhaustiveness
         case .diskLocked(let h, let t): return .diskLocked(holder: h, retryAt: t, recovering: recovering)
         }
     }

@@ -36,6 +36,10 @@ extension GroupState {
         case migrating(from: NodeID, to: NodeID, MoveMethod, failedOnSource: ResourceID? = nil)
         /// Too many failovers: left failed until an operator moves it.
         case failed
+        /// An operator stopped it (`vigil group stop`): never placed, restarted, failed over or failed
+        /// back until an operator starts it. `on`: the node it is being taken offline on, until that
+        /// node confirms it offline (or is fenced).
+        case stopped(on: NodeID?)
         /// A start was refused by disk locks (see `GroupStatus.diskLocked`); `recovering`: that start
         /// was part of a recovery, which a later start still completes.
         case diskLocked(holder: NodeID?, retryAt: Timestamp, recovering: Bool = false)
@@ -50,6 +54,8 @@ extension GroupState {
             case .stopping(let n, let then, _): .stopping(n, then: then)
             case .migrating(let a, let b, let m, _): .migrating(from: a, to: b, m)
             case .failed: .failed
+            case .stopped(let n?): .stopping(n, then: nil)
+            case .stopped(nil): .stopped
             case .diskLocked(let h, let t, _): .diskLocked(holder: h, retryAt: t)
             }
         }
@@ -60,7 +66,7 @@ extension GroupState {
             case .offline(let p), .stopping(_, _, let p): p.recovering != nil
             case .starting(_, let kind): kind != .start
             case .restarting(_, _, let r), .diskLocked(_, _, let r): r
-            case .online, .migrating, .failed: false
+            case .online, .migrating, .failed, .stopped: false
             }
         }
 

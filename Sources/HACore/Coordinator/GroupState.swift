@@ -14,6 +14,8 @@ public enum GroupStatus: Hashable, Codable, Sendable {
     case migrating(from: NodeID, to: NodeID, MoveMethod)
     /// Too many failovers: left failed until an operator moves it.
     case failed
+    /// Taken offline by an operator; stays offline until an operator starts it.
+    case stopped
     /// A start was refused because the group's disks are locked: its guests presumably still run on
     /// `holder` (the node it last ran on, whose agent is unreachable), or that node's storage locks
     /// have not been released yet. Not a failure: no failover is counted, and the start is retried
@@ -24,7 +26,7 @@ public enum GroupStatus: Hashable, Codable, Sendable {
     /// Nodes this status commits capacity on.
     public var nodes: [NodeID] {
         switch self {
-        case .offline, .failed, .diskLocked(nil, _): return []
+        case .offline, .failed, .stopped, .diskLocked(nil, _): return []
         case .starting(let n), .online(let n), .restarting(let n, _), .stopping(let n, nil), .diskLocked(let n?, _): return [n]
         case .stopping(let n, let t?): return [n, t]
         case .migrating(let a, let b, _): return [a, b]

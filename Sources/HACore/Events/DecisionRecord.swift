@@ -51,13 +51,14 @@ public struct DecisionRecord: Codable, Hashable, Sendable {
     private static func subjects(of event: ClusterEvent) -> (GroupID?, [NodeID]) {
         switch event {
         case .nodeJoined(let n, _), .leaseLost(let n), .nodeFenced(let n), .nodeSuspected(let n), .nodeHeard(let n),
-             .memberUnconfirmed(let n), .drainRequested(let n), .drainAborted(let n), .resumeRequested(let n):
+             .memberUnconfirmed(let n), .drainRequested(let n), .reserveRequested(let n), .unreserveRequested(let n), .drainAborted(let n), .resumeRequested(let n):
             (nil, [n])
         case .resourceFailed(let g, _, let n), .startRefusedLocked(let g, let n),
              .resourceOnline(let g, _, let n), .groupOnline(let g, let n), .groupOffline(let g, let n), .guestsAlive(let g, let n):
             (g, [n])
         case .moveFailed(let g, _, let a, let n): (g, [a] + (n.map { [$0] } ?? []))
-        case .moveRequested(let g, let n): (g, n.map { [$0] } ?? [])
+        case .moveRequested(let g, let n), .startRequested(let g, let n): (g, n.map { [$0] } ?? [])
+        case .stopRequested(let g): (g, [])
         case .timerFired: (nil, [])
         }
     }

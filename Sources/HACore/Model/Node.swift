@@ -52,8 +52,12 @@ public struct Node: Hashable, Codable, Sendable {
     public var suspectedSince: Timestamp?
     /// When its loss was first detected (suspicion or lease loss), until it joins again.
     public var lostAt: Timestamp?
+    /// A reserve host (a hot spare, `vigil node reserve`): placement uses it only when no other node
+    /// can take a group, and the leader moves groups off it again when room appears elsewhere. An
+    /// operator's setting, kept whatever the node's state (a lost reserve host comes back a reserve).
+    public var reserved: Bool
 
-    public init(id: NodeID, capacity: NodeCapacity, state: NodeState = .up) {
+    public init(id: NodeID, capacity: NodeCapacity, state: NodeState = .up, reserved: Bool = false) {
         self.id = id
         self.capacity = capacity
         self.state = state
@@ -62,8 +66,42 @@ public struct Node: Hashable, Codable, Sendable {
         self.unconfirmedUntil = nil
         self.suspectedSince = nil
         self.lostAt = nil
+        self.reserved = reserved
     }
 
     /// True if the node may be given new groups: up, and not waiting to be fenced for an older lease.
     public var acceptsGroups: Bool { state == .up && fenceDeadline == nil && unconfirmedUntil == nil && suspectedSince == nil }
+}
+
+/// Stored as before the reserve flag existed when the node is no reserve host, so older records and
+/// today's ordinary nodes are the same bytes; a record without the flag is no reserve host.
+extension Node {
+    enum CodingKeys: String, CodingKey {
+        case id, capacity, state, fenceDeadline, quarantinedUntil, unconfirmedUntil, suspectedSince, lostAt, reserved
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(id: try c.decode(NodeID.self, forKey: .id), capacity: try c.decode(NodeCapacity.self, forKey: .capacity),
+                  state: try c.decode(NodeState.self, forKey: .state))
+        fenceDeadline = try c.decodeIfPresent(Timestamp.self, forKey: .fenceDeadline)
+        quarantinedUntil = try c.decodeIfPresent(Timestamp.self, forKey: .quarantinedUntil)
+        unconfirmedUntil = try c.decodeIfPresent(Timestamp.self, forKey: .unconfirmedUntil)
+        suspectedSince = try c.decodeIfPresent(Timestamp.self, forKey: .suspectedSince)
+        lostAt = try c.decodeIfPresent(Timestamp.self, forKey: .lostAt)
+        reserved = try c.decodeIfPresent(Bool.self, forKey: .reserved) ?? false
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(capacity, forKey: .capacity)
+        try c.encode(state, forKey: .state)
+        try c.encodeIfPresent(fenceDeadline, forKey: .fenceDeadline)
+        try c.encodeIfPresent(quarantinedUntil, forKey: .quarantinedUntil)
+        try c.encodeIfPresent(unconfirmedUntil, forKey: .unconfirmedUntil)
+        try c.encodeIfPresent(suspectedSince, forKey: .suspectedSince)
+        try c.encodeIfPresent(lostAt, forKey: .lostAt)
+        if reserved { try c.encode(reserved, forKey: .reserved) }
+    }
 }

@@ -104,6 +104,19 @@ public struct CapacityPlanner: Sendable {
                                    failingSets: failingSets, groupsAtRisk: atRisk)
     }
 
+    /// The x of N+x: how many nodes the cluster as configured (reserve hosts included) can lose, in
+    /// any combination checked, and still place every HA group; at most `maximum` (default: all up
+    /// nodes but one). Each count is checked as `lossTolerance` does, up to `limit` sets.
+    public func toleratedFailures(maximum: Int? = nil, limit: Int = 10_000) -> Int {
+        let up = nodes.filter(\.acceptsGroups).count
+        var tolerated = 0
+        for count in stride(from: 1, through: min(maximum ?? up - 1, up), by: 1) {
+            guard lossTolerance(count: count, limit: limit).survives else { break }
+            tolerated = count
+        }
+        return tolerated
+    }
+
     static func binomial(_ n: Int, _ k: Int) -> Int {
         guard k >= 0, k <= n else { return 0 }
         var r = 1

@@ -24,41 +24,68 @@ public enum Placement {
     /// `excluding`, and have the memory and vCPUs free. The first available preferred owner wins;
     /// otherwise the node with the most free memory (spreading load). Nodes holding a group of the
     /// same anti-affinity class are used only if nothing else fits (never, with strict anti-affinity).
+    /// Reserve hosts (hot spares) are used only when no other node can take the group at all.
     public static func choose(for group: GroupDefinition, in cluster: ClusterLoad, excluding: Set<NodeID> = [],
                               options: PlacementOptions = PlacementOptions()) -> PlacementDecision {
         var rejected: [String] = []
-        var clean: [Int] = []
-        var conflicting: [Int] = []
+        var ordinary = Tier()
+        var reserve = Tier()
         for i in cluster.nodes.indices {
             if let why = rejection(at: i, for: group, in: cluster, excluding: excluding) {
                 rejected.append("\(cluster.nodes[i].id) \(why)")
-            } else if cluster.conflicts(group, at: i).isEmpty {
-                clean.append(i)
+            } else if cluster.nodes[i].reserved {
+                reserve.add(i, for: group, in: cluster)
             } else {
-                conflicting.append(i)
+                ordinary.add(i, for: group, in: cluster)
             }
         }
-        let avoided = conflicting.map { "\(cluster.nodes[$0].id) (anti-affinity \(cluster.conflicts(group, at: $0).joined(separator: ",")))" }
-        var candidates = clean
-        var note = avoided.isEmpty ? "" : "; avoided \(summary(avoided))"
-        if candidates.isEmpty && !options.strictAntiAffinity && !conflicting.isEmpty {
-            candidates = conflicting
-            note = "; shares an anti-affinity class: no other node fits"
+        if let decision = ordinary.choose(for: group, in: cluster, options: options, note: "") { return decision }
+        let ordinaryAvoided = ordinary.avoided(in: cluster, for: group)
+        let others = rejected + (options.strictAntiAffinity ? ordinaryAvoided : [])
+        if let decision = reserve.choose(for: group, in: cluster, options: options,
+                                         note: "; a reserve host: no other node can take it" + (others.isEmpty ? "" : " (\(summary(others)))")) {
+            return decision
         }
-        guard !candidates.isEmpty else {
-            let all = rejected + (options.strictAntiAffinity ? avoided : [])
-            return .unplaced(reason: "no node can take \(group.id) (needs \(group.memoryMiB) MiB, \(group.vcpus) vCPUs): \(summary(all))")
+        let all = others + (options.strictAntiAffinity ? reserve.avoided(in: cluster, for: group) : [])
+        return .unplaced(reason: "no node can take \(group.id) (needs \(group.memoryMiB) MiB, \(group.vcpus) vCPUs): \(summary(all))")
+    }
+
+    /// The nodes of one placement tier (ordinary nodes, then reserve hosts) that can take a group:
+    /// those without an anti-affinity conflict, and those with one.
+    private struct Tier {
+        var clean: [Int] = []
+        var conflicting: [Int] = []
+
+        mutating func add(_ i: Int, for group: GroupDefinition, in cluster: ClusterLoad) {
+            if cluster.conflicts(group, at: i).isEmpty { clean.append(i) } else { conflicting.append(i) }
         }
-        for (rank, p) in group.policy.preferredOwners.enumerated() {
-            guard let i = cluster.position(of: p), candidates.contains(i) else { continue }
-            let what = rank == 0 ? "most preferred owner" : "preferred owner #\(rank + 1) (earlier ones unavailable)"
-            return .placed(p, reason: "\(p) is the \(what)\(note)")
+
+        func avoided(in cluster: ClusterLoad, for group: GroupDefinition) -> [String] {
+            conflicting.map { "\(cluster.nodes[$0].id) (anti-affinity \(cluster.conflicts(group, at: $0).joined(separator: ",")))" }
         }
-        // Most free memory wins; on a tie, the first by name.
-        var best = candidates[0]
-        for i in candidates.dropFirst() where cluster.freeMemoryMiB(at: i) > cluster.freeMemoryMiB(at: best) { best = i }
-        let id = cluster.nodes[best].id
-        return .placed(id, reason: "\(id) has the most free memory (\(cluster.freeMemoryMiB(at: best)) MiB) of \(candidates.count) eligible node(s)\(note)")
+
+        /// The tier's choice, or nil if no node of it can take the group.
+        func choose(for group: GroupDefinition, in cluster: ClusterLoad, options: PlacementOptions, note tierNote: String) -> PlacementDecision? {
+            let avoided = avoided(in: cluster, for: group)
+            var candidates = clean
+            var note = avoided.isEmpty ? "" : "; avoided \(summary(avoided))"
+            if candidates.isEmpty && !options.strictAntiAffinity && !conflicting.isEmpty {
+                candidates = conflicting
+                note = "; shares an anti-affinity class: no other node fits"
+            }
+            guard !candidates.isEmpty else { return nil }
+            note += tierNote
+            for (rank, p) in group.policy.preferredOwners.enumerated() {
+                guard let i = cluster.position(of: p), candidates.contains(i) else { continue }
+                let what = rank == 0 ? "most preferred owner" : "preferred owner #\(rank + 1) (earlier ones unavailable)"
+                return .placed(p, reason: "\(p) is the \(what)\(note)")
+            }
+            // Most free memory wins; on a tie, the first by name.
+            var best = candidates[0]
+            for i in candidates.dropFirst() where cluster.freeMemoryMiB(at: i) > cluster.freeMemoryMiB(at: best) { best = i }
+            let id = cluster.nodes[best].id
+            return .placed(id, reason: "\(id) has the most free memory (\(cluster.freeMemoryMiB(at: best)) MiB) of \(candidates.count) eligible node(s)\(note)")
+        }
     }
 
     /// Why `node` cannot take `group` at all, or nil if it can.
