@@ -7,9 +7,10 @@ public struct DomainDefinition: Sendable, Codable, Hashable {
     public var name: String
     /// Nil when the XML has no `<uuid>` (libvirt then generates one on define).
     public var uuid: UUID?
-    /// Maximum memory (`<memory>`) in KiB, converted from its unit as libvirt does.
+    /// The guest's memory in KiB, converted from its unit as libvirt does: the sum of the NUMA cells
+    /// when the domain has any (libvirt then ignores `<memory>`), otherwise `<memory>`.
     public var memoryKiB: UInt64
-    /// Current memory (`<currentMemory>`) in KiB; equals `memoryKiB` when absent.
+    /// Current memory (`<currentMemory>`) in KiB, at most `memoryKiB`; equals `memoryKiB` when absent.
     public var currentMemoryKiB: UInt64
     /// Maximum virtual CPUs (`<vcpu>`); 1 when absent.
     public var vcpus: Int

@@ -39,7 +39,7 @@ public struct VMConfigurationResource: Sendable {
         var problems: [ConfigurationProblem] = []
         if let domainName, definition.name != domainName { problems.append(.nameMismatch(expected: domainName, found: definition.name)) }
         if definition.uuid == nil { problems.append(.missingUUID(domain: definition.name)) }
-        problems += definition.disks.flatMap(diskProblems)
+        problems += definition.disks.flatMap { diskProblems(of: $0, in: definition.name) }
         guard problems.isEmpty else { throw ConfigurationError(path: path, problems: problems) }
         return VMConfiguration(path: path, xml: xml, definition: definition)
     }
@@ -54,13 +54,17 @@ public struct VMConfigurationResource: Sendable {
         ConfigurationError(path: path, problems: [problem])
     }
 
-    private func diskProblems(_ disk: Disk) -> [ConfigurationProblem] {
+    /// The wizard's verdict on one disk: its requirement (from the XML), checked on this host.
+    private func diskProblems(of disk: Disk, in domain: String) -> [ConfigurationProblem] {
         let target = disk.target.dev
-        switch disk.type {
-        case .file:
-            guard let source = disk.source?.path else {
-                return disk.device == .cdrom || disk.device == .floppy ? [] : [.diskWithoutSource(target: target)]
-            }
+        switch DiskRequirement(disk) {
+        case .nothing, .service:
+            return []
+        case .missingSource:
+            return [.diskWithoutSource(target: target)]
+        case let .hostLocal(storage):
+            return [.hostLocalDisk(domain: domain, target: target, storage: storage)]
+        case let .sharedPath(source):
             guard storage.contains(source) else { return [.outsideSharedStorage(path: source, role: "disk \(target)")] }
             guard FileManager.default.fileExists(atPath: source) else { return [.diskMissing(target: target, path: source)] }
             do {
@@ -70,15 +74,11 @@ public struct VMConfigurationResource: Sendable {
             } catch {
                 return [.backingFileMissing(target: target, path: source, reason: "\(error)")]
             }
-        case .block:
-            guard let source = disk.source?.path else { return [.diskWithoutSource(target: target)] }
+        case let .sharedBlockDevice(source):
             var problems: [ConfigurationProblem] = []
             if !BlockDevicePath.isStable(source) { problems.append(.unstableDevicePath(target: target, path: source)) }
             if !BlockDevicePath.isBlockDevice(source) { problems.append(.notABlockDevice(target: target, path: source)) }
             return problems
-        default:
-            // Network and volume disks are reached through their own services; nothing local to check.
-            return []
         }
     }
 }
