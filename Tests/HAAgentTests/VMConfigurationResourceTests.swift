@@ -1,3 +1,4 @@
+import DomainXML
 import Foundation
 import XCTest
 @testable import HAAgent
@@ -129,5 +130,37 @@ final class VMConfigurationResourceTests: XCTestCase {
         XCTAssertEqual(try resource.online().definition.memoryKiB, 128 * 1024)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: "\(fixture.storage.root)/vms").filter { $0.hasSuffix(".tmp") }
         XCTAssertEqual(leftovers, [])
+    }
+}
+
+/// The per-disk requirement (DiskRequirement) for the disk kinds no real-world fixture has.
+final class DiskRequirementTests: XCTestCase {
+    private func requirements(_ devices: String) throws -> [DiskRequirement] {
+        try DomainDefinition(xml: "<domain type='kvm'><name>d</name><memory>1</memory><devices>\(devices)</devices></domain>")
+            .disks.map(DiskRequirement.init)
+    }
+
+    func testEmptyDrivesAndDirectories() throws {
+        XCTAssertEqual(try requirements("""
+            <disk type='file' device='cdrom'><source startupPolicy='optional'/><target dev='hdc'/></disk>
+            <disk type='block' device='floppy'><target dev='fda'/></disk>
+            <disk type='file' device='disk'><target dev='vda'/></disk>
+            <disk type='dir' device='disk'><source dir='/srv/shared/files'/><target dev='vdb'/></disk>
+            """), [.nothing, .nothing, .missingSource, .sharedPath("/srv/shared/files")])
+    }
+
+    func testADirectoryDiskMustBeOnSharedStorage() throws {
+        let fixture = try ResourceFixture()
+        try FileManager.default.createDirectory(atPath: fixture.root + "/vms/files", withIntermediateDirectories: true)
+        try fixture.writeDomain(extraDisk: """
+
+            <disk type='dir' device='disk'><source dir='\(fixture.root)/vms/files'/><target dev='vdb'/></disk>
+            <disk type='dir' device='disk'><source dir='/var/tmp'/><target dev='vdc'/></disk>
+            <disk type='file' device='cdrom'><source startupPolicy='optional'/><target dev='hdc'/></disk>
+        """)
+        let resource = VMConfigurationResource(path: fixture.xmlPath, domainName: fixture.domain, storage: fixture.storage)
+        XCTAssertThrowsError(try resource.online()) { error in
+            XCTAssertEqual((error as! ConfigurationError).problems, [.outsideSharedStorage(path: "/var/tmp", role: "disk vdc")])
+        }
     }
 }
