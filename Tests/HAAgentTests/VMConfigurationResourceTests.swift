@@ -164,3 +164,30 @@ final class DiskRequirementTests: XCTestCase {
         }
     }
 }
+
+/// Oversized domain XML files are refused after reading at most the maximum size.
+final class OversizedConfigurationTests: XCTestCase {
+    func testAFileOverTheMaximumIsRefusedUnparsed() throws {
+        let fixture = try ResourceFixture()
+        try fixture.writeDomain()
+        let original = try String(contentsOfFile: fixture.xmlPath, encoding: .utf8)
+        let padding = String(repeating: " ", count: DomainXMLLimits.maximumDocumentBytes)
+        try (original + "<!--" + padding + "-->").write(toFile: fixture.xmlPath, atomically: true, encoding: .utf8)
+        let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: fixture.xmlPath)[.size] as? Int)
+        let resource = VMConfigurationResource(path: fixture.xmlPath, domainName: fixture.domain, storage: fixture.storage)
+        XCTAssertThrowsError(try resource.online()) { error in
+            XCTAssertEqual((error as! ConfigurationError).problems, [.malformed(
+                path: fixture.xmlPath,
+                reason: DomainXMLError.tooLarge(bytes: size, limit: DomainXMLLimits.maximumDocumentBytes).description)])
+        }
+    }
+
+    func testAFileThatIsNotUTF8IsUnreadable() throws {
+        let fixture = try ResourceFixture()
+        try Data([0x3c, 0xff, 0xfe, 0x3e]).write(to: URL(fileURLWithPath: fixture.xmlPath))
+        let resource = VMConfigurationResource(path: fixture.xmlPath, domainName: fixture.domain, storage: fixture.storage)
+        XCTAssertThrowsError(try resource.online()) { error in
+            XCTAssertEqual((error as! ConfigurationError).problems, [.unreadable(path: fixture.xmlPath, reason: "the file is not UTF-8 text")])
+        }
+    }
+}

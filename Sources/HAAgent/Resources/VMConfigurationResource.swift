@@ -30,10 +30,7 @@ public struct VMConfigurationResource: Sendable {
     /// Reads, parses and checks the configuration; throws every problem found.
     public func online() throws(ConfigurationError) -> VMConfiguration {
         guard storage.contains(path) else { throw failure(.outsideSharedStorage(path: path, role: "domain XML")) }
-        let xml: String
-        do { xml = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw failure(.unreadable(path: path, reason: (error as NSError).localizedDescription))
-        }
+        let xml = try readBounded()
         let definition: DomainDefinition
         do { definition = try DomainDefinition(xml: xml) } catch { throw failure(.malformed(path: path, reason: error.description)) }
         var problems: [ConfigurationProblem] = []
@@ -48,6 +45,28 @@ public struct VMConfigurationResource: Sendable {
     public func writeBack(xml: String) throws {
         _ = try DomainDefinition(xml: xml)  // never replace a good file with one that does not parse
         try AtomicFile.write(xml, to: path)
+    }
+
+    /// The file's text, read no further than DomainXML's maximum document size (so a huge file, or a
+    /// device that never ends, costs at most that much memory).
+    private func readBounded() throws(ConfigurationError) -> String {
+        let limit = DomainXMLLimits.maximumDocumentBytes
+        let data: Data
+        do {
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            data = try handle.read(upToCount: limit + 1) ?? Data()
+        } catch {
+            throw failure(.unreadable(path: path, reason: (error as NSError).localizedDescription))
+        }
+        guard data.count <= limit else {
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+            throw failure(.malformed(path: path, reason: DomainXMLError.tooLarge(bytes: size ?? data.count, limit: limit).description))
+        }
+        guard let xml = String(data: data, encoding: .utf8) else {
+            throw failure(.unreadable(path: path, reason: "the file is not UTF-8 text"))
+        }
+        return xml
     }
 
     private func failure(_ problem: ConfigurationProblem) -> ConfigurationError {
