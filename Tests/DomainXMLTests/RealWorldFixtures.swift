@@ -14,6 +14,15 @@ enum RealWorldFixture {
 
     /// Every fixture's expectation, by file name without ".xml".
     static let expectations: [String: Expectation] = [
+        "libvirt-aarch64-virt-virtio": .init(memoryKiB: 1_048_576, vcpus: 1, disks: ["vda disk file /aarch64.raw"]),
+        "libvirt-disk-backing-chains": .init(memoryKiB: 219_136, vcpus: 1, disks: [
+            "vda disk network gluster Volume2/Image", "vdb disk network nbd bar", "vdc disk network gluster Volume1/Image",
+            "vdd disk network rbd pool/image", "vde disk block /dev/HostVG/QEMUGuest11",
+        ]),
+        "libvirt-net-vdpa": .init(memoryKiB: 219_136, vcpus: 1, disks: []),
+        "libvirt-tpm-emulator": .init(memoryKiB: 2_097_152, vcpus: 1, disks: []),
+        "libvirt-vhost-user-fs-fd-memory": .init(memoryKiB: 14_680_064, vcpus: 2, disks: []),
+        "virt-install-kvm-centos7": .init(memoryKiB: 65536, vcpus: 2, disks: ["vda disk file /dev/default-pool/testvol1.img"]),
         "libvirt-boot-complex": .init(memoryKiB: 219_100, vcpus: 1, disks: [
             "vdb disk file /tmp/vdb.img", "hdb disk block /dev/HostVG/hdb", "hda disk block /dev/HostVG/hda",
             "vda disk file /tmp/vda.img", "hdc cdrom block /dev/HostVG/hdc", "fdb floppy block /dev/fd1",

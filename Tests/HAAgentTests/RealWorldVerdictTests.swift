@@ -12,6 +12,12 @@ import Testing
 
     /// The requirement of every disk, by fixture, as a short tag (see `tag`).
     static let expected: [String: [String]] = [
+        "libvirt-aarch64-virt-virtio": ["path"],
+        "libvirt-disk-backing-chains": ["service", "service", "service", "service", "block"],
+        "libvirt-net-vdpa": [],
+        "libvirt-tpm-emulator": [],
+        "libvirt-vhost-user-fs-fd-memory": [],
+        "virt-install-kvm-centos7": ["path"],
         "libvirt-boot-complex": ["path", "block", "block", "path", "block", "block", "block"],
         "libvirt-cpu-numa-no-memory-element": [],
         "libvirt-disk-cdrom": ["block", "path", "nothing", "nothing"],
@@ -113,6 +119,21 @@ import Testing
             .outsideSharedStorage(path: "/var/lib/libvirt/images/disk.qcow2", role: "disk hda"),
             .outsideSharedStorage(path: "/pool-dir/testvol2.img", role: "disk hdc"),
         ])
+    }
+
+    @Test("a network disk's backing images named in the XML must be on shared storage when they are local files")
+    func networkDiskBackingStores() throws {
+        guard case let .failure(error) = try Self.online("libvirt-disk-backing-chains") else {
+            Issue.record("came online with backing files in /tmp")
+            return
+        }
+        let images = ["/dev/HostVG/QEMUGuest1", "/tmp/image2.qcow", "/tmp/image3.qcow", "/tmp/image4.qcow", "/tmp/image5.qcow",
+                      "/tmp/Fedora-17-x86_64-Live-KDE.iso"]
+        #expect(error.problems == [.outsideSharedStorage(path: "/tmp/missing-backing-store.qcow", role: "backing file of disk vda")]
+            + images.map { .outsideSharedStorage(path: $0, role: "backing file of disk vdb") }
+            + [.outsideSharedStorage(path: "/tmp/image.qcow", role: "backing file of disk vdd"),
+               .unstableDevicePath(target: "vde", path: "/dev/HostVG/QEMUGuest11"),
+               .notABlockDevice(target: "vde", path: "/dev/HostVG/QEMUGuest11")])
     }
 
     @Test("network and storage-pool disks need nothing local: such a VM comes online",

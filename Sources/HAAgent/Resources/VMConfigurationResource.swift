@@ -77,8 +77,13 @@ public struct VMConfigurationResource: Sendable {
     private func diskProblems(of disk: Disk, in domain: String) -> [ConfigurationProblem] {
         let target = disk.target.dev
         switch DiskRequirement(disk) {
-        case .nothing, .service:
+        case .nothing:
             return []
+        case .service:
+            // Reached by every host alike; only backing images the XML names as local paths must be shared.
+            return disk.backingChain.compactMap(\.source?.path).compactMap { file in
+                storage.contains(file) ? nil : .outsideSharedStorage(path: file, role: "backing file of disk \(target)")
+            }
         case .missingSource:
             return [.diskWithoutSource(target: target)]
         case let .hostLocal(storage):
