@@ -16,7 +16,8 @@ enum LibXML2 {
 
     /// Parses `xml`; the caller owns the returned document and must `xmlFreeDoc` it.
     ///
-    /// A document over `DomainXMLLimits.maximumDocumentBytes` is refused before libxml2 sees it, and
+    /// A document over `DomainXMLLimits.maximumDocumentBytes`, or with more elements and attributes than
+    /// `DomainXMLLimits.maximumMarkup`, is refused before libxml2 sees it (bounding the tree's memory), and
     /// a `<!DOCTYPE` is refused the moment libxml2 reads it, before any entity it declares exists:
     /// libvirt never writes either, and entity declarations are what "billion laughs", quadratic
     /// blow-up and external-entity (file://) attacks are made of.
@@ -27,6 +28,10 @@ enum LibXML2 {
             throw .tooLarge(bytes: byteCount, limit: DomainXMLLimits.maximumDocumentBytes)
         }
         let bytes = Array(xml.utf8)
+        let markup = bytes.reduce(into: 0) { count, byte in if byte == UInt8(ascii: "<") || byte == UInt8(ascii: "=") { count += 1 } }
+        guard markup <= DomainXMLLimits.maximumMarkup else {
+            throw .tooManyNodes(markup: markup, limit: DomainXMLLimits.maximumMarkup)
+        }
         guard let context = xmlNewParserCtxt() else {
             throw .malformed(line: 0, column: 0, message: "libxml2 could not allocate a parser context")
         }

@@ -85,6 +85,44 @@ import Testing
         }
     }
 
+    /// `count` copies of `element` inside `<devices>`.
+    static func many(_ element: String, _ count: Int) -> String {
+        "<domain type='kvm'><name>x</name><memory>1</memory><devices>\(String(repeating: element, count: count))</devices></domain>"
+    }
+
+    @Test("a million tiny elements in 4 MiB are refused before parsing, in bounded memory")
+    func tooManyElements() throws {
+        let xml = Self.many("<x/>", 1_000_000)
+        #expect(xml.utf8.count <= DomainXMLLimits.maximumDocumentBytes)
+        let outcome = try ParseHelper.parse(xml)
+        #expect(outcome.verdict == "refused \(DomainXMLError.tooManyNodes(markup: 1_000_009, limit: DomainXMLLimits.maximumMarkup))")
+        #expect(outcome.peakResidentKiB < Self.memoryBoundKiB, "peak \(outcome.peakResidentKiB) KiB")
+        let attributes = "<domain type='kvm' " + (0..<200_000).map { "a\($0)=''" }.joined(separator: " ") + "/>"
+        #expect(throws: DomainXMLError.tooManyNodes(markup: 200_002, limit: DomainXMLLimits.maximumMarkup)) {
+            try DomainDocument(xml: attributes)
+        }
+    }
+
+    @Test("the most elements allowed parse, in bounded memory")
+    func elementsAtTheLimit() throws {
+        // The frame has 9 '<' and '=' (7 before the elements, 2 after); each <x/> one more.
+        let outcome = try ParseHelper.parse(Self.many("<x/>", DomainXMLLimits.maximumMarkup - 9))
+        #expect(outcome.verdict == "accepted x")
+        #expect(outcome.peakResidentKiB < Self.memoryBoundKiB, "peak \(outcome.peakResidentKiB) KiB")
+    }
+
+    @Test("nesting deeper than libxml2's limit (256) is malformed, not a stack overflow")
+    func deepNesting() {
+        let xml = "<domain type='kvm'><name>x</name><memory>1</memory>" + String(repeating: "<a>", count: 20_000)
+            + String(repeating: "</a>", count: 20_000) + "</domain>"
+        let error = #expect(throws: DomainXMLError.self) { try DomainDocument(xml: xml) }
+        guard case let .malformed(_, _, message) = error else {
+            Issue.record("expected .malformed, got \(String(describing: error))")
+            return
+        }
+        #expect(message.contains("Excessive depth"), "\(message)")
+    }
+
     @Test("a document over the maximum size is refused before parsing; one at the maximum parses")
     func sizeLimit() throws {
         let frame = "<domain type='kvm'><name>x</name><memory>1</memory><!--" as String
