@@ -25,6 +25,7 @@ extension DomainDefinition {
             os: root.child("os").map(OperatingSystemBoot.init(element:)) ?? OperatingSystemBoot(),
             emulator: devices?.child("emulator")?.text,
             disks: try (devices?.children("disk") ?? []).map(Disk.init(element:)),
+            filesystems: (devices?.children("filesystem") ?? []).map(SharedFilesystem.init(element:)),
             interfaces: (devices?.children("interface") ?? []).map(NetworkInterface.init(element:)),
             serials: try Self.characterDevices("serial", in: devices),
             consoles: try Self.characterDevices("console", in: devices),

@@ -20,6 +20,8 @@ public struct DomainDefinition: Sendable, Codable, Hashable {
     /// The `<devices><emulator>` path, if given.
     public var emulator: String?
     public var disks: [Disk]
+    /// The `<filesystem>` devices: host directories or images the guest mounts.
+    public var filesystems: [SharedFilesystem]
     public var interfaces: [NetworkInterface]
     public var serials: [CharacterDevice]
     public var consoles: [CharacterDevice]
@@ -30,7 +32,7 @@ public struct DomainDefinition: Sendable, Codable, Hashable {
     public init(
         domainType: String, name: String, uuid: UUID? = nil, memoryKiB: UInt64, currentMemoryKiB: UInt64? = nil,
         vcpus: Int = 1, currentVcpus: Int? = nil, os: OperatingSystemBoot = OperatingSystemBoot(),
-        emulator: String? = nil, disks: [Disk] = [], interfaces: [NetworkInterface] = [],
+        emulator: String? = nil, disks: [Disk] = [], filesystems: [SharedFilesystem] = [], interfaces: [NetworkInterface] = [],
         serials: [CharacterDevice] = [], consoles: [CharacterDevice] = [], channels: [CharacterDevice] = [],
         vigilMetadata: [String: String] = [:]
     ) {
@@ -44,6 +46,7 @@ public struct DomainDefinition: Sendable, Codable, Hashable {
         self.os = os
         self.emulator = emulator
         self.disks = disks
+        self.filesystems = filesystems
         self.interfaces = interfaces
         self.serials = serials
         self.consoles = consoles

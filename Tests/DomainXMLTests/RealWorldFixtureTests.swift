@@ -22,6 +22,12 @@ import Testing
         #expect(definition.disks.map(RealWorldFixture.line) == expected.disks)
     }
 
+    @Test("a virtiofs <filesystem> is read with its host directory and mount tag")
+    func filesystem() throws {
+        let definition = try DomainDefinition(xml: RealWorldFixture.text("libvirt-vhost-user-fs-fd-memory"))
+        #expect(definition.filesystems == [SharedFilesystem(type: "mount", sourcePath: "/path", target: "mount_tag")])
+    }
+
     @Test("each fixture round-trips without losing a node, attribute or comment", arguments: RealWorldFixture.expectations.keys.sorted())
     func roundTrip(name: String) throws {
         let original = try RealWorldFixture.text(name)

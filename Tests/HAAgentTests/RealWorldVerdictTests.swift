@@ -121,6 +121,15 @@ import Testing
         ])
     }
 
+    @Test("a virtiofs share of a host directory off shared storage is refused like such a disk")
+    func virtiofsShare() throws {
+        guard case let .failure(error) = try Self.online("libvirt-vhost-user-fs-fd-memory") else {
+            Issue.record("came online sharing /path from this host")
+            return
+        }
+        #expect(error.problems == [.outsideSharedStorage(path: "/path", role: "filesystem mount_tag")])
+    }
+
     @Test("a network disk's backing images named in the XML must be on shared storage when they are local files")
     func networkDiskBackingStores() throws {
         guard case let .failure(error) = try Self.online("libvirt-disk-backing-chains") else {

@@ -37,6 +37,7 @@ public struct VMConfigurationResource: Sendable {
         if let domainName, definition.name != domainName { problems.append(.nameMismatch(expected: domainName, found: definition.name)) }
         if definition.uuid == nil { problems.append(.missingUUID(domain: definition.name)) }
         problems += definition.disks.flatMap { diskProblems(of: $0, in: definition.name) }
+        problems += definition.filesystems.compactMap(filesystemProblem)
         guard problems.isEmpty else { throw ConfigurationError(path: path, problems: problems) }
         return VMConfiguration(path: path, xml: xml, definition: definition)
     }
@@ -71,6 +72,12 @@ public struct VMConfigurationResource: Sendable {
 
     private func failure(_ problem: ConfigurationProblem) -> ConfigurationError {
         ConfigurationError(path: path, problems: [problem])
+    }
+
+    /// A `<filesystem>` the guest mounts from the host must come from shared storage, like a disk.
+    private func filesystemProblem(_ filesystem: SharedFilesystem) -> ConfigurationProblem? {
+        guard let source = filesystem.sourcePath, !storage.contains(source) else { return nil }
+        return .outsideSharedStorage(path: source, role: "filesystem \(filesystem.target ?? filesystem.type)")
     }
 
     /// The wizard's verdict on one disk: its requirement (from the XML), checked on this host.
