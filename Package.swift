@@ -92,7 +92,9 @@ let package = Package(
         .target(name: "LabSupport", dependencies: ["Libvirt", "Blocking"]),
 
         .testTarget(name: "LibvirtTests", dependencies: ["Libvirt"]),
-        .testTarget(name: "DomainXMLTests", dependencies: ["DomainXML"], resources: [.copy("Fixtures")]),
+        // Child process of the hostile-XML tests: parses one file under CPU and memory limits.
+        .executableTarget(name: "vigil-xml-parse-helper", dependencies: ["DomainXML"], path: "Tests/DomainXMLParseHelper"),
+        .testTarget(name: "DomainXMLTests", dependencies: ["DomainXML", "vigil-xml-parse-helper"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HACoreTests", dependencies: ["HACore", "HASimulator"], resources: [.copy("Scenarios")]),
         // A real etcd cluster on loopback for the tests that need one (started and stopped by PID).
         .target(name: "EtcdTestSupport", dependencies: ["HACoordination"], path: "Tests/EtcdTestSupport"),

@@ -1,5 +1,5 @@
 extension Disk {
-    /// Reads and validates `<disk>`: a supported type and device, a source matching the type, a target.
+    /// Reads and validates `<disk>`: a known type and device, a source matching the type, a target.
     init(element: ElementView) throws(DomainXMLError) {
         let type = try element.enumAttribute("type", as: DiskType.self) ?? .file
         guard let targetElement = element.child("target") else { throw element.invalid("has no <target>") }
@@ -7,8 +7,8 @@ extension Disk {
         self.init(
             type: type,
             device: try element.enumAttribute("device", as: DiskDevice.self) ?? .disk,
-            source: try element.child("source").map { source throws(DomainXMLError) in
-                try DiskSource(element: source, type: type)
+            source: try element.child("source").flatMap { source throws(DomainXMLError) in
+                try DiskSource.read(source, type: type)
             },
             target: DiskTarget(dev: try targetElement.requiredAttribute("dev"), bus: targetElement.attribute("bus")),
             driver: driver.map {
@@ -36,8 +36,8 @@ extension Backing {
         self = .image(BackingImage(
             type: type,
             format: element.child("format")?.attribute("type"),
-            source: try element.child("source").map { source throws(DomainXMLError) in
-                try DiskSource(element: source, type: type)
+            source: try element.child("source").flatMap { source throws(DomainXMLError) in
+                try DiskSource.read(source, type: type)
             },
             backing: try Backing(parent: element)
         ))
@@ -45,22 +45,58 @@ extension Backing {
 }
 
 extension DiskSource {
-    /// Reads a `<source>` according to the disk type that owns it.
-    init(element: ElementView, type: DiskType) throws(DomainXMLError) {
+    /// Reads a `<source>` according to the disk type that owns it. A file, block or dir source without
+    /// its path is an empty drive (nil), as libvirt reads it: e.g. `<source startupPolicy='optional'/>`,
+    /// the ejected CD-ROM of virt-install and oVirt.
+    static func read(_ element: ElementView, type: DiskType) throws(DomainXMLError) -> DiskSource? {
         switch type {
         case .file:
-            self = .file(path: try element.requiredAttribute("file"))
+            return element.nonEmptyAttribute("file").map { .file(path: $0) }
         case .block:
-            self = .block(path: try element.requiredAttribute("dev"))
+            return element.nonEmptyAttribute("dev").map { .block(path: $0) }
+        case .dir:
+            return element.nonEmptyAttribute("dir").map { .directory(path: $0) }
         case .volume:
-            self = .volume(pool: try element.requiredAttribute("pool"), volume: try element.requiredAttribute("volume"))
+            return .volume(pool: try element.requiredAttribute("pool"), volume: try element.requiredAttribute("volume"))
         case .network:
-            self = .network(NetworkDiskSource(
+            return .network(NetworkDiskSource(
                 protocol: try element.requiredAttribute("protocol"),
                 name: element.attribute("name"),
                 hosts: try element.children("host").map(NetworkHost.init(element:))
             ))
+        case .nvme:
+            guard let address = element.child("address") else { throw element.invalid("has no <address> of the NVMe controller") }
+            return .nvme(NVMeDiskSource(pciAddress: try address.pciAddress(), namespace: try element.integerAttribute("namespace")))
+        case .vhostuser:
+            return .vhostUser(socket: try element.requiredAttribute("path"))
+        case .vhostvdpa:
+            return .vhostVDPA(device: try element.requiredAttribute("dev"))
         }
+    }
+}
+
+extension ElementView {
+    /// The attribute's value when present and not empty.
+    func nonEmptyAttribute(_ attributeName: String) -> String? {
+        attribute(attributeName).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// A PCI `<address domain= bus= slot= function=>` (hex, "0x" optional) as "dddd:bb:ss.f".
+    func pciAddress() throws(DomainXMLError) -> String {
+        var parts: [Int] = []
+        for name in ["domain", "bus", "slot", "function"] {
+            let raw = attribute(name) ?? "0"
+            let digits = raw.hasPrefix("0x") || raw.hasPrefix("0X") ? String(raw.dropFirst(2)) : raw
+            guard let value = Int(digits, radix: 16), value >= 0 else {
+                throw invalid("has a \(name) attribute that is not a hexadecimal number: \"\(raw)\"")
+            }
+            parts.append(value)
+        }
+        func hex(_ value: Int, _ width: Int) -> String {
+            let digits = String(value, radix: 16)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(hex(parts[0], 4)):\(hex(parts[1], 2)):\(hex(parts[2], 2)).\(String(parts[3], radix: 16))"
     }
 }
 

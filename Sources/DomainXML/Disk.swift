@@ -28,9 +28,13 @@ public struct Disk: Sendable, Codable, Hashable {
     public var backingChain: [BackingImage] { backing.images }
 }
 
-/// The `type` attribute of `<disk>` and `<backingStore>`: how the source is reached.
+/// The `type` attribute of `<disk>` and `<backingStore>`: how the source is reached (all of libvirt's).
 public enum DiskType: String, Sendable, Codable, Hashable, CaseIterable {
-    case file, block, network, volume
+    case file, block, dir, network, volume, nvme
+    /// A disk served over a vhost-user socket by another process on the host (e.g. qemu-storage-daemon, SPDK).
+    case vhostuser
+    /// A vDPA block device of the host (`/dev/vhost-vdpa-N`).
+    case vhostvdpa
 }
 
 /// The `device` attribute of `<disk>`: what the guest sees.
@@ -48,13 +52,34 @@ public enum DiskSource: Sendable, Codable, Hashable {
     case network(NetworkDiskSource)
     /// `<source pool=... volume=...>` for type volume.
     case volume(pool: String, volume: String)
+    /// `<source dir=...>` for type dir: a host directory the guest sees as a FAT disk.
+    case directory(path: String)
+    /// `<source type='pci' namespace=...><address .../></source>` for type nvme: a host NVMe controller.
+    case nvme(NVMeDiskSource)
+    /// `<source type='unix' path=...>` for type vhostuser: the socket of the process serving the disk.
+    case vhostUser(socket: String)
+    /// `<source dev=...>` for type vhostvdpa: the host's vDPA character device.
+    case vhostVDPA(device: String)
 
-    /// The local path for file and block sources.
+    /// The local path of the image for file and block sources (nil for every other kind).
     public var path: String? {
         switch self {
         case let .file(path), let .block(path): return path
-        case .network, .volume: return nil
+        case .network, .volume, .directory, .nvme, .vhostUser, .vhostVDPA: return nil
         }
+    }
+}
+
+/// An NVMe disk's host controller (PCI address) and namespace.
+public struct NVMeDiskSource: Sendable, Codable, Hashable {
+    /// The controller's PCI address as the host names it, e.g. "0000:01:00.0".
+    public var pciAddress: String
+    /// The namespace on the controller; libvirt's default is 1.
+    public var namespace: Int?
+
+    public init(pciAddress: String, namespace: Int?) {
+        self.pciAddress = pciAddress
+        self.namespace = namespace
     }
 }
 

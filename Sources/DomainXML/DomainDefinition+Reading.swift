@@ -10,8 +10,7 @@ extension DomainDefinition {
         guard let nameElement = root.child("name") else { throw root.invalid("has no <name>") }
         let name = nameElement.text
         guard !name.isEmpty else { throw nameElement.invalid("is empty") }
-        guard let memoryElement = root.child("memory") else { throw root.invalid("has no <memory>") }
-        let memory = try Self.kibibytes(memoryElement)
+        let memory = try Self.memory(root)
         let vcpuElement = root.child("vcpu")
         let vcpus = try vcpuElement.map(Self.count) ?? 1
         let devices = root.child("devices")
@@ -20,12 +19,13 @@ extension DomainDefinition {
             name: name,
             uuid: try root.child("uuid").map(Self.uuid),
             memoryKiB: memory,
-            currentMemoryKiB: try root.child("currentMemory").map(Self.kibibytes),
+            currentMemoryKiB: try root.child("currentMemory").map(Self.kibibytes).map { min($0, memory) },
             vcpus: vcpus,
             currentVcpus: try vcpuElement?.integerAttribute("current"),
             os: root.child("os").map(OperatingSystemBoot.init(element:)) ?? OperatingSystemBoot(),
             emulator: devices?.child("emulator")?.text,
             disks: try (devices?.children("disk") ?? []).map(Disk.init(element:)),
+            filesystems: (devices?.children("filesystem") ?? []).map(SharedFilesystem.init(element:)),
             interfaces: (devices?.children("interface") ?? []).map(NetworkInterface.init(element:)),
             serials: try Self.characterDevices("serial", in: devices),
             consoles: try Self.characterDevices("console", in: devices),
@@ -34,8 +34,32 @@ extension DomainDefinition {
         )
     }
 
+    /// The guest's memory as libvirt sizes it: the sum of the NUMA cells (`<cpu><numa><cell memory=...>`)
+    /// when there are any, since libvirt then ignores `<memory>`; otherwise `<memory>`.
+    private static func memory(_ root: ElementView) throws(DomainXMLError) -> UInt64 {
+        let cells = root.child("cpu")?.child("numa")?.children("cell") ?? []
+        guard !cells.isEmpty else {
+            guard let memoryElement = root.child("memory") else {
+                throw root.invalid("has no <memory> and no NUMA cells (<cpu><numa><cell memory=...>) to size the guest")
+            }
+            return try kibibytes(memoryElement)
+        }
+        var total: UInt64 = 0
+        for cell in cells {
+            let (sum, overflow) = total.addingReportingOverflow(
+                try kibibytes(of: cell, value: cell.requiredAttribute("memory")))
+            guard !overflow else { throw cell.invalid("brings the NUMA cells' memory past what can be represented") }
+            total = sum
+        }
+        return total
+    }
+
     private static func kibibytes(_ element: ElementView) throws(DomainXMLError) -> UInt64 {
-        switch MemoryUnit.kibibytes(value: element.text, unit: element.attribute("unit")) {
+        try kibibytes(of: element, value: element.text)
+    }
+
+    private static func kibibytes(of element: ElementView, value: String) throws(DomainXMLError) -> UInt64 {
+        switch MemoryUnit.kibibytes(value: value, unit: element.attribute("unit")) {
         case let .success(kibibytes): return kibibytes
         case let .failure(problem): throw element.invalid(problem.description)
         }
@@ -108,12 +132,12 @@ extension NetworkInterface {
 }
 
 extension CharacterDevice {
-    /// Reads `<serial>`, `<console>` or `<channel>`.
+    /// Reads `<serial>`, `<console>` or `<channel>`; without a type it is a pty, as libvirt reads it.
     init(element: ElementView) throws(DomainXMLError) {
         let source = element.child("source")
         let target = element.child("target")
         self.init(
-            type: try element.requiredAttribute("type"),
+            type: element.nonEmptyAttribute("type") ?? "pty",
             sourcePath: source?.attribute("path"),
             sourceMode: source?.attribute("mode"),
             targetType: target?.attribute("type"),

@@ -7,9 +7,10 @@ public struct DomainDefinition: Sendable, Codable, Hashable {
     public var name: String
     /// Nil when the XML has no `<uuid>` (libvirt then generates one on define).
     public var uuid: UUID?
-    /// Maximum memory (`<memory>`) in KiB, converted from its unit as libvirt does.
+    /// The guest's memory in KiB, converted from its unit as libvirt does: the sum of the NUMA cells
+    /// when the domain has any (libvirt then ignores `<memory>`), otherwise `<memory>`.
     public var memoryKiB: UInt64
-    /// Current memory (`<currentMemory>`) in KiB; equals `memoryKiB` when absent.
+    /// Current memory (`<currentMemory>`) in KiB, at most `memoryKiB`; equals `memoryKiB` when absent.
     public var currentMemoryKiB: UInt64
     /// Maximum virtual CPUs (`<vcpu>`); 1 when absent.
     public var vcpus: Int
@@ -19,6 +20,8 @@ public struct DomainDefinition: Sendable, Codable, Hashable {
     /// The `<devices><emulator>` path, if given.
     public var emulator: String?
     public var disks: [Disk]
+    /// The `<filesystem>` devices: host directories or images the guest mounts.
+    public var filesystems: [SharedFilesystem]
     public var interfaces: [NetworkInterface]
     public var serials: [CharacterDevice]
     public var consoles: [CharacterDevice]
@@ -29,7 +32,7 @@ public struct DomainDefinition: Sendable, Codable, Hashable {
     public init(
         domainType: String, name: String, uuid: UUID? = nil, memoryKiB: UInt64, currentMemoryKiB: UInt64? = nil,
         vcpus: Int = 1, currentVcpus: Int? = nil, os: OperatingSystemBoot = OperatingSystemBoot(),
-        emulator: String? = nil, disks: [Disk] = [], interfaces: [NetworkInterface] = [],
+        emulator: String? = nil, disks: [Disk] = [], filesystems: [SharedFilesystem] = [], interfaces: [NetworkInterface] = [],
         serials: [CharacterDevice] = [], consoles: [CharacterDevice] = [], channels: [CharacterDevice] = [],
         vigilMetadata: [String: String] = [:]
     ) {
@@ -43,6 +46,7 @@ public struct DomainDefinition: Sendable, Codable, Hashable {
         self.os = os
         self.emulator = emulator
         self.disks = disks
+        self.filesystems = filesystems
         self.interfaces = interfaces
         self.serials = serials
         self.consoles = consoles

@@ -8,31 +8,47 @@ enum LibXML2 {
         return true
     }()
 
-    /// Options for untrusted input: no network, no entity expansion, keep whitespace, report errors to us only.
+    /// Options for untrusted input: no network, no entity substitution, no DTD loading (none of
+    /// XML_PARSE_NOENT, XML_PARSE_DTDLOAD, XML_PARSE_HUGE), keep whitespace, report errors to us only.
     private static let parseOptions: Int32 = Int32(
         XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue
             | XML_PARSE_BIG_LINES.rawValue)
 
     /// Parses `xml`; the caller owns the returned document and must `xmlFreeDoc` it.
+    ///
+    /// A document over `DomainXMLLimits.maximumDocumentBytes`, or with more elements and attributes than
+    /// `DomainXMLLimits.maximumMarkup`, is refused before libxml2 sees it (bounding the tree's memory), and
+    /// a `<!DOCTYPE` is refused the moment libxml2 reads it, before any entity it declares exists:
+    /// libvirt never writes either, and entity declarations are what "billion laughs", quadratic
+    /// blow-up and external-entity (file://) attacks are made of.
     static func parse(_ xml: String) throws(DomainXMLError) -> xmlDocPtr {
         precondition(initialized)
+        let byteCount = xml.utf8.count
+        guard byteCount <= DomainXMLLimits.maximumDocumentBytes else {
+            throw .tooLarge(bytes: byteCount, limit: DomainXMLLimits.maximumDocumentBytes)
+        }
         let bytes = Array(xml.utf8)
-        guard bytes.count < Int32.max else {
-            throw .malformed(line: 0, column: 0, message: "the document is larger than libxml2 can parse (2 GiB)")
+        let markup = bytes.reduce(into: 0) { count, byte in if byte == UInt8(ascii: "<") || byte == UInt8(ascii: "=") { count += 1 } }
+        guard markup <= DomainXMLLimits.maximumMarkup else {
+            throw .tooManyNodes(markup: markup, limit: DomainXMLLimits.maximumMarkup)
         }
         guard let context = xmlNewParserCtxt() else {
             throw .malformed(line: 0, column: 0, message: "libxml2 could not allocate a parser context")
         }
         defer { xmlFreeParserCtxt(context) }
-        // Record the first error (libxml2 may add follow-up errors) and stop parsing there.
         let recorder = FirstErrorRecorder()
         context.pointee._private = Unmanaged.passUnretained(recorder).toOpaque()
+        // Record the first error; libxml2 stops building the tree after a fatal one by itself (calling
+        // xmlStopParser here hung the parser inside its own entity-loop protection).
         context.pointee.sax.pointee.serror = { userData, error in
             guard let userData, let error, error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
+            FirstErrorRecorder.of(userData.assumingMemoryBound(to: xmlParserCtxt.self))?.record(error.pointee)
+        }
+        // Called for every <!DOCTYPE ...>, before its internal subset (where entities are declared) is read.
+        context.pointee.sax.pointee.internalSubset = { userData, _, _, _ in
+            guard let userData else { return }
             let context = userData.assumingMemoryBound(to: xmlParserCtxt.self)
-            if let recorderPointer = context.pointee._private {
-                Unmanaged<FirstErrorRecorder>.fromOpaque(recorderPointer).takeUnretainedValue().record(error.pointee)
-            }
+            FirstErrorRecorder.of(context)?.refuseDoctype(line: Int(xmlSAX2GetLineNumber(context)))
             xmlStopParser(context)
         }
         let document: xmlDocPtr? = withExtendedLifetime(recorder) {
@@ -83,9 +99,19 @@ extension String {
 private final class FirstErrorRecorder {
     private(set) var first: DomainXMLError?
 
+    /// The recorder a parse attached to its context.
+    static func of(_ context: xmlParserCtxtPtr) -> FirstErrorRecorder? {
+        context.pointee._private.map { Unmanaged<FirstErrorRecorder>.fromOpaque($0).takeUnretainedValue() }
+    }
+
     func record(_ error: xmlError) {
         guard first == nil else { return }
         let message = error.message.map { String(cString: $0) } ?? "libxml2 error \(error.code)"
         first = .malformed(line: Int(error.line), column: Int(error.int2), message: message.trimmingWhitespace())
+    }
+
+    func refuseDoctype(line: Int) {
+        guard first == nil else { return }
+        first = .declarationRefused(line: line)
     }
 }

@@ -150,4 +150,49 @@ import Testing
         #expect(domain == DomainDefinition(domainType: "qemu", name: "tiny", memoryKiB: 65_536))
         #expect(domain.vcpus == 1 && domain.currentVcpus == 1 && domain.currentMemoryKiB == 65_536)
     }
+
+    /// A domain around `devices` (the inside of `<devices>`) and `extra` top-level elements.
+    private static func domain(devices: String, extra: String = "<memory unit='MiB'>512</memory>") throws -> DomainDefinition {
+        try DomainDefinition(xml: "<domain type='kvm'><name>d</name>\(extra)<devices>\(devices)</devices></domain>")
+    }
+
+    @Test("empty drives: oVirt's <source startupPolicy='optional'/>, no <source>, or a source without its path")
+    func emptyDrives() throws {
+        let domain = try Self.domain(devices: """
+            <disk type='file' device='cdrom'><driver name='qemu' error_policy='report'/><source startupPolicy='optional'/>\
+            <target dev='sdc' bus='sata'/><readonly/></disk>
+            <disk type='file' device='cdrom'><target dev='sdd' bus='sata'/><readonly/></disk>
+            <disk type='block' device='cdrom'><source startupPolicy='optional'/><target dev='sde'/></disk>
+            <disk type='file' device='floppy'><source file=''/><target dev='fda'/></disk>
+            <disk type='block' device='disk'><source file='/a.img'/><target dev='vda'/></disk>
+            """)
+        #expect(domain.disks.map(\.source) == [nil, nil, nil, nil, nil])
+        #expect(domain.disks.map(\.device) == [.cdrom, .cdrom, .cdrom, .floppy, .disk])
+    }
+
+    @Test("a dir disk is a host directory, not an image: it has no image path")
+    func directoryDisk() throws {
+        let domain = try Self.domain(devices: """
+            <disk type='dir' device='floppy'><driver name='qemu' type='fat'/><source dir='/var/somefiles'/>\
+            <target dev='fda'/><readonly/></disk>
+            """)
+        #expect(domain.disks[0].type == .dir)
+        #expect(domain.disks[0].source == .directory(path: "/var/somefiles"))
+        #expect(domain.disks[0].source?.path == nil)
+    }
+
+    @Test("NUMA cells size the guest even when <memory> says otherwise; currentMemory is capped at that")
+    func numaMemory() throws {
+        let numa = "<cpu><numa><cell id='0' cpus='0' memory='1' unit='GiB'/><cell id='1' cpus='1' memory='512' unit='MiB'/></numa></cpu>"
+        let onlyCells = try Self.domain(devices: "", extra: numa)
+        #expect(onlyCells.memoryKiB == 1_572_864 && onlyCells.currentMemoryKiB == 1_572_864)
+        let both = try Self.domain(devices: "", extra: "<memory unit='GiB'>4</memory><currentMemory unit='GiB'>3</currentMemory>" + numa)
+        #expect(both.memoryKiB == 1_572_864 && both.currentMemoryKiB == 1_572_864)
+    }
+
+    @Test("a character device without a type is a pty, as libvirt reads it")
+    func untypedCharacterDevice() throws {
+        let domain = try Self.domain(devices: "<serial><target port='0'/></serial>")
+        #expect(domain.serials == [CharacterDevice(type: "pty", targetPort: 0)])
+    }
 }

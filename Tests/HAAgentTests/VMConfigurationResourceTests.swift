@@ -1,3 +1,4 @@
+import DomainXML
 import Foundation
 import XCTest
 @testable import HAAgent
@@ -129,5 +130,64 @@ final class VMConfigurationResourceTests: XCTestCase {
         XCTAssertEqual(try resource.online().definition.memoryKiB, 128 * 1024)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: "\(fixture.storage.root)/vms").filter { $0.hasSuffix(".tmp") }
         XCTAssertEqual(leftovers, [])
+    }
+}
+
+/// The per-disk requirement (DiskRequirement) for the disk kinds no real-world fixture has.
+final class DiskRequirementTests: XCTestCase {
+    private func requirements(_ devices: String) throws -> [DiskRequirement] {
+        try DomainDefinition(xml: "<domain type='kvm'><name>d</name><memory>1</memory><devices>\(devices)</devices></domain>")
+            .disks.map(DiskRequirement.init)
+    }
+
+    func testEmptyDrivesAndDirectories() throws {
+        XCTAssertEqual(try requirements("""
+            <disk type='file' device='cdrom'><source startupPolicy='optional'/><target dev='hdc'/></disk>
+            <disk type='block' device='floppy'><target dev='fda'/></disk>
+            <disk type='file' device='disk'><target dev='vda'/></disk>
+            <disk type='dir' device='disk'><source dir='/srv/shared/files'/><target dev='vdb'/></disk>
+            """), [.nothing, .nothing, .missingSource, .sharedPath("/srv/shared/files")])
+    }
+
+    func testADirectoryDiskMustBeOnSharedStorage() throws {
+        let fixture = try ResourceFixture()
+        try FileManager.default.createDirectory(atPath: fixture.root + "/vms/files", withIntermediateDirectories: true)
+        try fixture.writeDomain(extraDisk: """
+
+            <disk type='dir' device='disk'><source dir='\(fixture.root)/vms/files'/><target dev='vdb'/></disk>
+            <disk type='dir' device='disk'><source dir='/var/tmp'/><target dev='vdc'/></disk>
+            <disk type='file' device='cdrom'><source startupPolicy='optional'/><target dev='hdc'/></disk>
+        """)
+        let resource = VMConfigurationResource(path: fixture.xmlPath, domainName: fixture.domain, storage: fixture.storage)
+        XCTAssertThrowsError(try resource.online()) { error in
+            XCTAssertEqual((error as! ConfigurationError).problems, [.outsideSharedStorage(path: "/var/tmp", role: "disk vdc")])
+        }
+    }
+}
+
+/// Oversized domain XML files are refused after reading at most the maximum size.
+final class OversizedConfigurationTests: XCTestCase {
+    func testAFileOverTheMaximumIsRefusedUnparsed() throws {
+        let fixture = try ResourceFixture()
+        try fixture.writeDomain()
+        let original = try String(contentsOfFile: fixture.xmlPath, encoding: .utf8)
+        let padding = String(repeating: " ", count: DomainXMLLimits.maximumDocumentBytes)
+        try (original + "<!--" + padding + "-->").write(toFile: fixture.xmlPath, atomically: true, encoding: .utf8)
+        let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: fixture.xmlPath)[.size] as? Int)
+        let resource = VMConfigurationResource(path: fixture.xmlPath, domainName: fixture.domain, storage: fixture.storage)
+        XCTAssertThrowsError(try resource.online()) { error in
+            XCTAssertEqual((error as! ConfigurationError).problems, [.malformed(
+                path: fixture.xmlPath,
+                reason: DomainXMLError.tooLarge(bytes: size, limit: DomainXMLLimits.maximumDocumentBytes).description)])
+        }
+    }
+
+    func testAFileThatIsNotUTF8IsUnreadable() throws {
+        let fixture = try ResourceFixture()
+        try Data([0x3c, 0xff, 0xfe, 0x3e]).write(to: URL(fileURLWithPath: fixture.xmlPath))
+        let resource = VMConfigurationResource(path: fixture.xmlPath, domainName: fixture.domain, storage: fixture.storage)
+        XCTAssertThrowsError(try resource.online()) { error in
+            XCTAssertEqual((error as! ConfigurationError).problems, [.unreadable(path: fixture.xmlPath, reason: "the file is not UTF-8 text")])
+        }
     }
 }

@@ -8,6 +8,8 @@ public enum ConfigurationProblem: Sendable, Equatable, CustomStringConvertible {
     case unstableDevicePath(target: String, path: String)
     case notABlockDevice(target: String, path: String)
     case diskWithoutSource(target: String)
+    /// A disk on storage only this host has (NVMe, vhost-user, vDPA): the VM cannot be highly available.
+    case hostLocalDisk(domain: String, target: String, storage: HostLocalStorage)
     case nameMismatch(expected: String, found: String)
     case missingUUID(domain: String)
 
@@ -21,6 +23,9 @@ public enum ConfigurationProblem: Sendable, Equatable, CustomStringConvertible {
         case let .unstableDevicePath(target, path): "disk \(target): \(path) may name another device after a reboot or on another host; use /dev/disk/by-id, by-path or by-uuid"
         case let .notABlockDevice(target, path): "disk \(target): \(path) is not a block device"
         case let .diskWithoutSource(target): "disk \(target) has no source"
+        case let .hostLocalDisk(domain, target, storage):
+            "VM \(domain) cannot be highly available: its disk \(target) is \(storage); move the disk's data to shared "
+                + "storage (an image file on the shared directory, or a network disk such as rbd, iscsi or nbd) and point disk \(target) there"
         case let .nameMismatch(expected, found): "the XML defines domain \(found), but the resource is for \(expected)"
         case let .missingUUID(domain): "domain \(domain) has no <uuid>: every host must define it with the same identity (add one, e.g. from uuidgen)"
         }

@@ -30,16 +30,14 @@ public struct VMConfigurationResource: Sendable {
     /// Reads, parses and checks the configuration; throws every problem found.
     public func online() throws(ConfigurationError) -> VMConfiguration {
         guard storage.contains(path) else { throw failure(.outsideSharedStorage(path: path, role: "domain XML")) }
-        let xml: String
-        do { xml = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw failure(.unreadable(path: path, reason: (error as NSError).localizedDescription))
-        }
+        let xml = try readBounded()
         let definition: DomainDefinition
         do { definition = try DomainDefinition(xml: xml) } catch { throw failure(.malformed(path: path, reason: error.description)) }
         var problems: [ConfigurationProblem] = []
         if let domainName, definition.name != domainName { problems.append(.nameMismatch(expected: domainName, found: definition.name)) }
         if definition.uuid == nil { problems.append(.missingUUID(domain: definition.name)) }
-        problems += definition.disks.flatMap(diskProblems)
+        problems += definition.disks.flatMap { diskProblems(of: $0, in: definition.name) }
+        problems += definition.filesystems.compactMap(filesystemProblem)
         guard problems.isEmpty else { throw ConfigurationError(path: path, problems: problems) }
         return VMConfiguration(path: path, xml: xml, definition: definition)
     }
@@ -50,17 +48,54 @@ public struct VMConfigurationResource: Sendable {
         try AtomicFile.write(xml, to: path)
     }
 
+    /// The file's text, read no further than DomainXML's maximum document size (so a huge file, or a
+    /// device that never ends, costs at most that much memory).
+    private func readBounded() throws(ConfigurationError) -> String {
+        let limit = DomainXMLLimits.maximumDocumentBytes
+        let data: Data
+        do {
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            data = try handle.read(upToCount: limit + 1) ?? Data()
+        } catch {
+            throw failure(.unreadable(path: path, reason: (error as NSError).localizedDescription))
+        }
+        guard data.count <= limit else {
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+            throw failure(.malformed(path: path, reason: DomainXMLError.tooLarge(bytes: size ?? data.count, limit: limit).description))
+        }
+        guard let xml = String(data: data, encoding: .utf8) else {
+            throw failure(.unreadable(path: path, reason: "the file is not UTF-8 text"))
+        }
+        return xml
+    }
+
     private func failure(_ problem: ConfigurationProblem) -> ConfigurationError {
         ConfigurationError(path: path, problems: [problem])
     }
 
-    private func diskProblems(_ disk: Disk) -> [ConfigurationProblem] {
+    /// A `<filesystem>` the guest mounts from the host must come from shared storage, like a disk.
+    private func filesystemProblem(_ filesystem: SharedFilesystem) -> ConfigurationProblem? {
+        guard let source = filesystem.sourcePath, !storage.contains(source) else { return nil }
+        return .outsideSharedStorage(path: source, role: "filesystem \(filesystem.target ?? filesystem.type)")
+    }
+
+    /// The wizard's verdict on one disk: its requirement (from the XML), checked on this host.
+    private func diskProblems(of disk: Disk, in domain: String) -> [ConfigurationProblem] {
         let target = disk.target.dev
-        switch disk.type {
-        case .file:
-            guard let source = disk.source?.path else {
-                return disk.device == .cdrom || disk.device == .floppy ? [] : [.diskWithoutSource(target: target)]
+        switch DiskRequirement(disk) {
+        case .nothing:
+            return []
+        case .service:
+            // Reached by every host alike; only backing images the XML names as local paths must be shared.
+            return disk.backingChain.compactMap(\.source?.path).compactMap { file in
+                storage.contains(file) ? nil : .outsideSharedStorage(path: file, role: "backing file of disk \(target)")
             }
+        case .missingSource:
+            return [.diskWithoutSource(target: target)]
+        case let .hostLocal(storage):
+            return [.hostLocalDisk(domain: domain, target: target, storage: storage)]
+        case let .sharedPath(source):
             guard storage.contains(source) else { return [.outsideSharedStorage(path: source, role: "disk \(target)")] }
             guard FileManager.default.fileExists(atPath: source) else { return [.diskMissing(target: target, path: source)] }
             do {
@@ -70,15 +105,11 @@ public struct VMConfigurationResource: Sendable {
             } catch {
                 return [.backingFileMissing(target: target, path: source, reason: "\(error)")]
             }
-        case .block:
-            guard let source = disk.source?.path else { return [.diskWithoutSource(target: target)] }
+        case let .sharedBlockDevice(source):
             var problems: [ConfigurationProblem] = []
             if !BlockDevicePath.isStable(source) { problems.append(.unstableDevicePath(target: target, path: source)) }
             if !BlockDevicePath.isBlockDevice(source) { problems.append(.notABlockDevice(target: target, path: source)) }
             return problems
-        default:
-            // Network and volume disks are reached through their own services; nothing local to check.
-            return []
         }
     }
 }
