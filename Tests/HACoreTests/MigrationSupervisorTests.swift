@@ -32,7 +32,8 @@ final class MigrationSupervisorTests: XCTestCase {
         XCTAssertEqual(first.map(\.kind), [.restartWithAutoConverge])
         XCTAssertTrue(first[0].reason.contains("no progress in 20s"), first[0].reason)
         XCTAssertTrue(first[0].reason.contains("at best 80 MiB still to copy"), first[0].reason)
-        XCTAssertEqual(s.tick(at: t(60)), [], "nothing is decided until the new pass has started")
+        XCTAssertEqual(s.tick(at: t(25)), [], "nothing is decided while the old pass ends")
+        XCTAssertEqual(s.tick(at: t(26)).map(\.kind), [.restartWithAutoConverge], "a pass that ignores its abort is asked again")
 
         s.passStarted(at: t(61))
         XCTAssertTrue(s.autoConverge)
@@ -66,6 +67,15 @@ final class MigrationSupervisorTests: XCTestCase {
         XCTAssertEqual(s.rung, .postCopy)
         XCTAssertEqual(s.tick(at: t(10_000)), [], "post-copy cannot be undone: it runs to its end")
         XCTAssertNil(s.nextCheck)
+    }
+
+    func testARefusedSwitchToPostCopyAbortsTheJob() {
+        var s = supervisor(MigrationLimits(noProgress: .seconds(10), autoConverge: false, postCopy: true))
+        XCTAssertEqual(s.tick(at: t(10)).map(\.kind), [.startPostCopy])
+        let abort = s.postCopyRefused("not supported", at: t(11))
+        XCTAssertEqual(abort.map(\.kind), [.abort])
+        XCTAssertTrue(abort[0].reason.contains("not supported"), abort[0].reason)
+        XCTAssertEqual(s.rung, .abort)
     }
 
     func testWithoutAutoConvergeAStuckCopyIsAbortedAndTheAbortAskedAgain() {

@@ -58,8 +58,8 @@ public struct MigrationSupervisor: Sendable {
     enum State: Hashable, Sendable {
         /// A pass of pre-copy runs.
         case copying(Pass)
-        /// The shell was told to start a pass with auto-converge and has not yet.
-        case restarting
+        /// The shell was told at this time to abort the pass and start one with auto-converge, and has not yet.
+        case restarting(askedAt: Timestamp)
         /// Switched to post-copy at this time: the job runs to its end.
         case postCopy(since: Timestamp)
         /// An abort was asked at this time, for this reason.
@@ -104,8 +104,8 @@ public struct MigrationSupervisor: Sendable {
     public var nextCheck: Timestamp? {
         switch state {
         case .copying(let pass): min(pass.started + passBudget, pass.lowestAt + limits.noProgress)
-        case .aborting(let asked, _): asked + limits.abortRetry
-        case .restarting, .postCopy, .ended: nil
+        case .aborting(let asked, _), .restarting(let asked): asked + limits.abortRetry
+        case .postCopy, .ended: nil
         }
     }
 
@@ -131,6 +131,9 @@ public struct MigrationSupervisor: Sendable {
         case .aborting(let asked, let reason) where now >= asked + limits.abortRetry:
             state = .aborting(askedAt: now, reason: reason)
             return [Action(kind: .abort, reason: "the job still runs \(now - asked) after its abort was asked; asking again (\(reason))")]
+        case .restarting(let asked) where now >= asked + limits.abortRetry:
+            state = .restarting(askedAt: now)
+            return [Action(kind: .restartWithAutoConverge, reason: "the pass still runs \(now - asked) after its abort was asked; asking again")]
         case .aborting, .restarting, .postCopy, .ended:
             return []
         }
@@ -140,6 +143,14 @@ public struct MigrationSupervisor: Sendable {
     public mutating func passStarted(at now: Timestamp) {
         guard case .restarting = state else { return }
         state = .copying(Pass(rung: .autoConverge, started: now, lowestRemaining: nil, lowestAt: now))
+    }
+
+    /// The hypervisor refused to switch to post-copy: the job is aborted instead.
+    public mutating func postCopyRefused(_ error: String, at now: Timestamp) -> [Action] {
+        guard case .postCopy = state else { return [] }
+        let why = "the switch to post-copy failed (\(error))"
+        state = .aborting(askedAt: now, reason: why)
+        return [Action(kind: .abort, reason: "\(why); aborting the live migration: the move falls back to quick migration, then to a cold move")]
     }
 
     /// The job ended, however: nothing more is decided.
@@ -162,7 +173,7 @@ public struct MigrationSupervisor: Sendable {
     /// The next rung above `rung` that the limits allow, entered now.
     private mutating func climb(from rung: MigrationRung, because why: String, at now: Timestamp) -> Action {
         if rung < .autoConverge, limits.autoConverge {
-            state = .restarting
+            state = .restarting(askedAt: now)
             return Action(kind: .restartWithAutoConverge, reason: "\(why); copying again with auto-converge (the guest's vCPUs throttled until the copy catches up)")
         }
         if limits.postCopy {

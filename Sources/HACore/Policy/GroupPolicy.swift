@@ -41,12 +41,14 @@ public struct GroupPolicy: Hashable, Codable, Sendable {
     public var priority: GroupPriority
     /// Groups sharing a class name are kept on different nodes when possible.
     public var antiAffinityClasses: Set<String>
+    /// The group's own live-migration limits (nil: the agents' `migration` settings).
+    public var migration: MigrationPolicy?
 
     public init(preferredOwners: [NodeID] = [], possibleOwners: Set<NodeID> = [],
                 restart: ThresholdPolicy = ThresholdPolicy(threshold: 1, period: .minutes(15)),
                 failover: ThresholdPolicy = ThresholdPolicy(threshold: 2, period: .hours(6)),
                 failback: FailbackPolicy = .never, priority: GroupPriority = .medium,
-                antiAffinityClasses: Set<String> = []) {
+                antiAffinityClasses: Set<String> = [], migration: MigrationPolicy? = nil) {
         self.preferredOwners = preferredOwners
         self.possibleOwners = possibleOwners
         self.restart = restart
@@ -54,6 +56,7 @@ public struct GroupPolicy: Hashable, Codable, Sendable {
         self.failback = failback
         self.priority = priority
         self.antiAffinityClasses = antiAffinityClasses
+        self.migration = migration
     }
 
     /// True if `node` is allowed by `possibleOwners`.
