@@ -27,10 +27,10 @@ extension NodeAgent {
                 try await takeOffline(spec)
             case .liveMigrate(let target):
                 try await liveMigrate(spec, to: target, task: task)
-            case .quickSave:
-                try await blocking { try runner.saveForQuickMigration(spec.definition) }
-            case .quickRestore:
-                try await blocking { try runner.restoreFromQuickMigration(spec.definition) }
+            case .quickSave(let target):
+                try await quickSave(spec, to: target, task: task)
+            case .quickRestore(let source):
+                try await quickRestore(spec, from: source, task: task)
             }
             metrics.taskSucceeded(task, seconds: (clock.now - started).seconds)
             logger.info("task done", metadata: ["group": "\(g)", "task": "\(task.step)", "seconds": "\((clock.now - started).seconds)"])
