@@ -5,6 +5,8 @@ public enum AgentAPI {
     /// Runs every check of `vms` without making the VM highly available.
     public static let checkVM = "/v1/vms?check=1"
     public static let capacity = "/v1/capacity"
+    /// Every group's latest move (`MoveList`).
+    public static let moves = "/v1/moves"
     /// N+x for `failures` nodes, and a what-if for the named nodes failing together.
     public static func capacity(failures: Int, failing: [String] = []) -> String {
         "\(capacity)?failures=\(failures)" + failing.map { "&fail=\($0)" }.joined()
@@ -81,9 +83,19 @@ public struct GroupView: Codable, Sendable, Equatable {
     public var note: String?
     /// Its last recovery from a lost node: detected, fenced, start ordered, online (times after detection).
     public var lastRecovery: String?
+    /// The move methods it allows, best first (absent from older agents).
+    public var moveMethods: [String]?
+    /// Why each method it does not allow is ruled out.
+    public var moveMethodNotes: [String]?
+    /// Its latest move, under way or finished.
+    public var move: MoveView?
 
     public init(name: String, status: String, nodes: [String], vms: [String], priority: String, policy: String? = nil,
-                note: String? = nil, lastRecovery: String? = nil) {
+                note: String? = nil, lastRecovery: String? = nil, moveMethods: [String]? = nil, moveMethodNotes: [String]? = nil,
+                move: MoveView? = nil) {
+        self.moveMethods = moveMethods
+        self.moveMethodNotes = moveMethodNotes
+        self.move = move
         self.note = note
         self.lastRecovery = lastRecovery
         self.name = name

@@ -21,6 +21,8 @@ final class MigrationSupervisorTests: XCTestCase {
         }
         XCTAssertEqual(s.rung, .precopy)
         XCTAssertFalse(s.autoConverge, "the first pass runs the guest at full speed")
+        s.ended()
+        XCTAssertEqual(s.rung, .precopy, "it ended on its first pass")
     }
 
     func testNoProgressClimbsToAutoConvergeThenAborts() {
@@ -88,6 +90,7 @@ final class MigrationSupervisorTests: XCTestCase {
         XCTAssertEqual(s.tick(at: t(15)).map(\.kind), [.abort], "a job that ignores its abort is asked again")
         s.ended()
         XCTAssertEqual(s.tick(at: t(100)), [])
+        XCTAssertEqual(s.rung, .abort, "it ended aborted")
     }
 
     func testSamplesBeforeTheCopyStartsDoNotCountAsProgress() {

@@ -22,13 +22,16 @@ extension APIServer {
                             member: members[n] != nil, memoryMiB: capacity.memoryMiB, vcpus: capacity.vcpus, groups: groups)
         }
         let specs = try await groupSpecs()
+        let moves = try await latestMoves()
         let groups = specs.keys.sorted().map { g -> GroupView in
             let spec = specs[g]!
             let state = owners[g]?.status ?? .offline
             return GroupView(name: g.rawValue, status: state.name, nodes: state.nodes.map(\.rawValue),
                              vms: spec.domainNames, priority: spec.definition.policy.priority.rawValue,
                              policy: spec.definition.policy.summary, note: state.note,
-                             lastRecovery: owners[g]?.recovery?.description)
+                             lastRecovery: owners[g]?.recovery?.description,
+                             moveMethods: spec.definition.moveLadder.map(\.rawValue), moveMethodNotes: spec.definition.moveMethodNotes,
+                             move: moves[g])
         }
         return ClusterStatus(leader: leader, nodes: nodes, groups: groups)
     }
@@ -224,6 +227,12 @@ extension APIServer {
         guard let stored = try await StoredCoordinator.load(from: store) else { return nil }
         return ClusterCoordinator(configuration: (try? configuration.coordinatorConfiguration()) ?? CoordinatorConfiguration(),
                                   groups: try await groupSpecs().values.map(\.definition), restoring: stored)
+    }
+
+    /// Every group's latest move (`moves/<group>`), as the API shows it; unreadable records are skipped.
+    func latestMoves() async throws -> [GroupID: MoveView] {
+        let listing = try await store.read(ClusterKeys.moves)
+        return Dictionary(listing.values.map { ($0.group, MoveView($0)) }, uniquingKeysWith: { a, b in a.startedAt >= b.startedAt ? a : b })
     }
 
     func groupSpecs() async throws -> [GroupID: GroupSpec] {

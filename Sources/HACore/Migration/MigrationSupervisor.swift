@@ -64,8 +64,8 @@ public struct MigrationSupervisor: Sendable {
         case postCopy(since: Timestamp)
         /// An abort was asked at this time, for this reason.
         case aborting(askedAt: Timestamp, reason: String)
-        /// The job ended (succeeded or failed); nothing more is decided.
-        case ended
+        /// The job ended (succeeded or failed) on this rung; nothing more is decided.
+        case ended(MigrationRung)
     }
 
     public let limits: MigrationLimits
@@ -88,7 +88,8 @@ public struct MigrationSupervisor: Sendable {
         case .copying(let pass): pass.rung
         case .restarting: .autoConverge
         case .postCopy: .postCopy
-        case .aborting, .ended: .abort
+        case .aborting: .abort
+        case .ended(let rung): rung
         }
     }
 
@@ -154,7 +155,7 @@ public struct MigrationSupervisor: Sendable {
     }
 
     /// The job ended, however: nothing more is decided.
-    public mutating func ended() { state = .ended }
+    public mutating func ended() { state = .ended(rung) }
 
     /// Why the pass must end now, or nil while it is within its limits.
     private func stuck(_ pass: Pass, at now: Timestamp) -> String? {
