@@ -123,7 +123,10 @@ public protocol PolicyFields: Sendable {
     var failover: String? { get }
     /// never, immediately or window:START-END (hours).
     var failback: String? { get }
+    /// Live-migration limits: `default` or e.g. `completion-per-gib=60s,no-progress=30s,post-copy=on`.
+    var migration: String? { get }
 }
+
 
 /// Changes a group's failover policy; settings left out stay as they are.
 public struct PolicyRequest: PolicyFields, Codable, Equatable {
@@ -134,9 +137,12 @@ public struct PolicyRequest: PolicyFields, Codable, Equatable {
     public var restart: String?
     public var failover: String?
     public var failback: String?
+    public var migration: String?
 
     public init(priority: String? = nil, preferredOwners: [String]? = nil, possibleOwners: [String]? = nil,
-                antiAffinity: [String]? = nil, restart: String? = nil, failover: String? = nil, failback: String? = nil) {
+                antiAffinity: [String]? = nil, restart: String? = nil, failover: String? = nil, failback: String? = nil,
+                migration: String? = nil) {
+        self.migration = migration
         self.priority = priority
         self.preferredOwners = preferredOwners
         self.possibleOwners = possibleOwners
@@ -169,10 +175,13 @@ public struct AddVMRequest: PolicyFields, Codable, Equatable {
     public var restart: String?
     public var failover: String?
     public var failback: String?
+    public var migration: String?
 
     public init(domain: String?, xmlPath: String, group: String? = nil, priority: String? = nil, preferredOwners: [String]? = nil,
                 possibleOwners: [String]? = nil, moveMethods: [String]? = nil, antiAffinity: [String]? = nil,
-                storage: [StorageRequest]? = nil, restart: String? = nil, failover: String? = nil, failback: String? = nil) {
+                storage: [StorageRequest]? = nil, restart: String? = nil, failover: String? = nil, failback: String? = nil,
+                migration: String? = nil) {
+        self.migration = migration
         self.restart = restart
         self.failover = failover
         self.failback = failback

@@ -109,3 +109,24 @@ final class MigrationSupervisorTests: XCTestCase {
         XCTAssertFalse(MigrationLimits().postCopy, "post-copy is off by default")
     }
 }
+
+/// A group's migration limits as `vigil group policy --migration` takes them.
+final class MigrationPolicyTextTests: XCTestCase {
+    func testSettingsRoundTripAndDefaultClears() throws {
+        let policy = try MigrationPolicy(text: "completion-per-gib=60s,no-progress=30s,auto-converge=off,post-copy=on")
+        XCTAssertEqual(policy, MigrationPolicy(completionPerGiB: .seconds(60), noProgress: .seconds(30), autoConverge: false, postCopy: true))
+        XCTAssertEqual(try MigrationPolicy(text: policy.text), policy)
+        XCTAssertTrue(try MigrationPolicy(text: "default").isEmpty)
+        XCTAssertEqual(MigrationPolicy().text, "default")
+    }
+
+    func testBadSettingsAreNamed() {
+        func message(_ text: String) -> String {
+            do { _ = try MigrationPolicy(text: text); return "no error" } catch { return "\(error)" }
+        }
+        XCTAssertTrue(message("post-copy=yes").contains("post-copy is on or off"), message("post-copy=yes"))
+        XCTAssertTrue(message("no-progress=0s").contains("longer than zero"))
+        XCTAssertTrue(message("speed=fast").contains("unknown migration setting 'speed'"))
+        XCTAssertTrue(message("post-copy").contains("NAME=VALUE"))
+    }
+}

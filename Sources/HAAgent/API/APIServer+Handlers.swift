@@ -159,6 +159,10 @@ extension APIServer {
             if let text = fields.restart { policy.restart = try ThresholdPolicy(text: text) }
             if let text = fields.failover { policy.failover = try ThresholdPolicy(text: text) }
             if let text = fields.failback { policy.failback = try FailbackPolicy(text: text) }
+            if let text = fields.migration {
+                let migration = try MigrationPolicy(text: text)
+                policy.migration = migration.isEmpty ? nil : migration
+            }
         } catch { throw APIError("\(error)") }
         if !policy.possibleOwners.isEmpty, let outside = policy.preferredOwners.first(where: { !policy.possibleOwners.contains($0) }) {
             throw APIError("preferred owner \(outside) is not among the possible owners")

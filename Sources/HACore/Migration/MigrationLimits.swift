@@ -60,3 +60,47 @@ public struct MigrationPolicy: Codable, Hashable, Sendable {
     /// Whether every setting follows the agent's.
     public var isEmpty: Bool { completionPerGiB == nil && noProgress == nil && autoConverge == nil && postCopy == nil }
 }
+
+extension MigrationPolicy {
+    /// Parses `default` (follow the agents) or comma-separated settings, e.g.
+    /// `completion-per-gib=60s,no-progress=30s,auto-converge=on,post-copy=off`.
+    public init(text: String) throws(PolicyTextError) {
+        self.init()
+        guard text != "default" else { return }
+        for item in text.split(separator: ",").map(String.init) {
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw PolicyTextError("bad migration setting '\(item)' (use NAME=VALUE: \(Self.names))") }
+            switch parts[0] {
+            case "completion-per-gib": completionPerGiB = try Self.positive(parts[1], parts[0])
+            case "no-progress": noProgress = try Self.positive(parts[1], parts[0])
+            case "auto-converge": autoConverge = try Self.flag(parts[1], parts[0])
+            case "post-copy": postCopy = try Self.flag(parts[1], parts[0])
+            default: throw PolicyTextError("unknown migration setting '\(parts[0])' (use \(Self.names))")
+            }
+        }
+    }
+
+    /// The form `init(text:)` reads.
+    public var text: String {
+        let items = [completionPerGiB.map { "completion-per-gib=\($0)" }, noProgress.map { "no-progress=\($0)" },
+                     autoConverge.map { "auto-converge=\($0 ? "on" : "off")" }, postCopy.map { "post-copy=\($0 ? "on" : "off")" }]
+        let set = items.compactMap { $0 }
+        return set.isEmpty ? "default" : set.joined(separator: ",")
+    }
+
+    private static let names = "completion-per-gib, no-progress, auto-converge, post-copy"
+
+    private static func positive(_ text: String, _ name: String) throws(PolicyTextError) -> TimeSpan {
+        let span = try TimeSpan(text: text)
+        guard span > .zero else { throw PolicyTextError("migration setting \(name) needs a time longer than zero") }
+        return span
+    }
+
+    private static func flag(_ text: String, _ name: String) throws(PolicyTextError) -> Bool {
+        switch text {
+        case "on": return true
+        case "off": return false
+        default: throw PolicyTextError("migration setting \(name) is on or off, not '\(text)'")
+        }
+    }
+}

@@ -84,5 +84,6 @@ extension GroupPolicy {
         let classes = antiAffinityClasses.isEmpty ? "none" : antiAffinityClasses.sorted().joined(separator: ",")
         return "priority=\(priority.rawValue) preferred=\(preferred) possible=\(possible) restart=\(restart.text) "
             + "failover=\(failover.text) failback=\(failback.text) anti-affinity=\(classes)"
+            + (migration.map { " migration=\($0.text)" } ?? "")
     }
 }
