@@ -5,6 +5,8 @@ public enum AgentAPI {
     /// Runs every check of `vms` without making the VM highly available.
     public static let checkVM = "/v1/vms?check=1"
     public static let capacity = "/v1/capacity"
+    /// Every group's latest move (`MoveList`).
+    public static let moves = "/v1/moves"
     /// N+x for `failures` nodes, and a what-if for the named nodes failing together.
     public static func capacity(failures: Int, failing: [String] = []) -> String {
         "\(capacity)?failures=\(failures)" + failing.map { "&fail=\($0)" }.joined()
@@ -134,13 +136,23 @@ public struct GroupView: Codable, Sendable, Equatable {
     public var lastFailure: String?
     /// Failovers its policy still allows within the current period before it is left failed.
     public var failoversLeft: Int?
+    /// The move methods it allows, best first (absent from older agents).
+    public var moveMethods: [String]?
+    /// Why each method it does not allow is ruled out.
+    public var moveMethodNotes: [String]?
+    /// Its latest move, under way or finished.
+    public var move: MoveView?
 
     public init(name: String, status: String, nodes: [String], vms: [String], priority: String, policy: String? = nil,
                 note: String? = nil, lastRecovery: String? = nil, preferredOwners: [String]? = nil, lastFailure: String? = nil,
-                failoversLeft: Int? = nil) {
+                failoversLeft: Int? = nil, moveMethods: [String]? = nil, moveMethodNotes: [String]? = nil,
+                move: MoveView? = nil) {
         self.preferredOwners = preferredOwners
         self.lastFailure = lastFailure
         self.failoversLeft = failoversLeft
+        self.moveMethods = moveMethods
+        self.moveMethodNotes = moveMethodNotes
+        self.move = move
         self.note = note
         self.lastRecovery = lastRecovery
         self.name = name
@@ -168,7 +180,12 @@ public protocol PolicyFields: Sendable {
     var failover: String? { get }
     /// never, immediately or window:START-END (hours).
     var failback: String? { get }
+    /// Live-migration limits: `default` or e.g. `completion-per-gib=60s,no-progress=30s,post-copy=on`.
+    var migration: String? { get }
+    /// A guest paused on a disk I/O error: auto-resume, leave-paused or power-off.
+    var paused: String? { get }
 }
+
 
 /// Changes a group's failover policy; settings left out stay as they are.
 public struct PolicyRequest: PolicyFields, Codable, Equatable {
@@ -179,9 +196,14 @@ public struct PolicyRequest: PolicyFields, Codable, Equatable {
     public var restart: String?
     public var failover: String?
     public var failback: String?
+    public var migration: String?
+    public var paused: String?
 
     public init(priority: String? = nil, preferredOwners: [String]? = nil, possibleOwners: [String]? = nil,
-                antiAffinity: [String]? = nil, restart: String? = nil, failover: String? = nil, failback: String? = nil) {
+                antiAffinity: [String]? = nil, restart: String? = nil, failover: String? = nil, failback: String? = nil,
+                migration: String? = nil, paused: String? = nil) {
+        self.migration = migration
+        self.paused = paused
         self.priority = priority
         self.preferredOwners = preferredOwners
         self.possibleOwners = possibleOwners
@@ -214,10 +236,15 @@ public struct AddVMRequest: PolicyFields, Codable, Equatable {
     public var restart: String?
     public var failover: String?
     public var failback: String?
+    public var migration: String?
+    public var paused: String?
 
     public init(domain: String?, xmlPath: String, group: String? = nil, priority: String? = nil, preferredOwners: [String]? = nil,
                 possibleOwners: [String]? = nil, moveMethods: [String]? = nil, antiAffinity: [String]? = nil,
-                storage: [StorageRequest]? = nil, restart: String? = nil, failover: String? = nil, failback: String? = nil) {
+                storage: [StorageRequest]? = nil, restart: String? = nil, failover: String? = nil, failback: String? = nil,
+                migration: String? = nil, paused: String? = nil) {
+        self.migration = migration
+        self.paused = paused
         self.restart = restart
         self.failover = failover
         self.failback = failback

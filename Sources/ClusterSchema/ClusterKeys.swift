@@ -13,7 +13,9 @@ import HACore
 /// - `tasks/<node>/<group>`: work the leader gives a node (`AgentTask`, written with the fencing token).
 /// - `inbox/<id>`: events and task reports from nodes and operators (`InboxMessage`), consumed by the leader.
 /// - `decisions/<time>-<leader>-<sequence>`: the coordinator's decisions (`DecisionRecord`), oldest
-///   first by key, written in the same fenced transaction as the decisions themselves.
+///   first by key, written in the same fenced transaction as the decisions themselves. Agents add
+///   the rungs of the moves they perform under their own node name (`decision(at:leader:sequence:)`).
+/// - `moves/<group>`: the group's latest move (`MoveRecord`), written by the hosts performing it.
 public enum ClusterKeys {
     public static let nodes = RecordFamily<NodeRecord>(prefix: "nodes/")
     public static let leader = "leader"
@@ -22,6 +24,7 @@ public enum ClusterKeys {
     public static let inbox = RecordFamily<InboxMessage>(prefix: "inbox/")
     public static let tasks = "tasks/"
     public static let decisions = RecordFamily<DecisionRecord>(prefix: "decisions/")
+    public static let moves = RecordFamily<MoveRecord>(prefix: "moves/")
 
     /// The coordinator's snapshot, split by what changes together.
     public enum Coordinator {
@@ -41,6 +44,7 @@ public enum ClusterKeys {
     public static func tasks(of node: NodeID) -> RecordFamily<AgentTask> { RecordFamily(prefix: "\(tasks)\(node.rawValue)/") }
     public static func task(_ node: NodeID, _ group: GroupID) -> String { tasks(of: node).key(group.rawValue) }
     public static func inbox(_ id: String) -> String { inbox.key(id) }
+    public static func move(_ group: GroupID) -> String { moves.key(group.rawValue) }
     /// Zero-padded so that keys sort by time, then by leader and its sequence.
     public static func decision(at time: Timestamp, leader: NodeID, sequence: Int) -> String {
         decisions.key(String(repeating: "0", count: max(0, 13 - String(time.milliseconds).count)) + "\(time.milliseconds)-\(leader.rawValue)-"

@@ -30,6 +30,8 @@ public struct MigrationFlags: OptionSet, Sendable {
     public static let changeProtection = Self(rawValue: VIR_MIGRATE_CHANGE_PROTECTION.rawValue)
     /// Encrypt migration data with TLS.
     public static let tls = Self(rawValue: VIR_MIGRATE_TLS.rawValue)
+    /// Allow switching the running job to post-copy (`Domain.startPostCopy`); it starts as pre-copy.
+    public static let postCopy = Self(rawValue: VIR_MIGRATE_POSTCOPY.rawValue)
 }
 
 /// Optional migration parameters (`VIR_MIGRATE_PARAM_*`); nil fields are left to libvirt.
@@ -109,6 +111,18 @@ extension Domain {
         try perform("Domain.abortJob") { virDomainAbortJob(handle) }
     }
 
+    /// Switches the running migration (started with `.postCopy`) to post-copy: the guest resumes on
+    /// the destination and fetches the rest of its memory from here. It cannot be aborted afterwards.
+    public func startPostCopy() throws(LibvirtError) {
+        try perform("Domain.startPostCopy") { virDomainMigrateStartPostCopy(handle, 0) }
+    }
+
+    /// The current migration job's progress from its statistics, or nil when no job runs.
+    public func migrationProgress() throws(LibvirtError) -> MigrationJobProgress? {
+        let stats = try jobStats()
+        return MigrationJobProgress(stats)
+    }
+
     private func applyMaxDowntime(_ parameters: MigrationParameters) throws(LibvirtError) {
         if let downtime = parameters.maxDowntimeMilliseconds { try setMigrationMaxDowntime(milliseconds: downtime) }
     }
@@ -139,5 +153,34 @@ public struct JobInfo: Sendable, Equatable {
         memoryTotal = UInt64(info.memTotal)
         memoryProcessed = UInt64(info.memProcessed)
         memoryRemaining = UInt64(info.memRemaining)
+    }
+}
+
+/// A migration job's progress as libvirt's job statistics give it (`VIR_DOMAIN_JOB_*` fields).
+public struct MigrationJobProgress: Sendable, Equatable {
+    /// Time since the job started, in milliseconds.
+    public let elapsedMilliseconds: UInt64
+    /// Bytes to transfer in all, transferred so far, and still to go (memory plus disk).
+    public let dataTotal: UInt64
+    public let dataProcessed: UInt64
+    public let dataRemaining: UInt64
+    /// Bytes of guest memory dirtied per second (libvirt gives pages per second and the page size).
+    public let dirtyRateBytesPerSecond: UInt64?
+    /// The number of passes over guest memory so far.
+    public let iteration: UInt64?
+
+    /// The progress in `stats`, or nil when they describe no running job.
+    public init?(_ stats: [String: TypedValue]) {
+        guard let total = stats["data_total"]?.unsignedValue else { return nil }
+        elapsedMilliseconds = stats["time_elapsed"]?.unsignedValue ?? 0
+        dataTotal = total
+        dataProcessed = stats["data_processed"]?.unsignedValue ?? 0
+        dataRemaining = stats["data_remaining"]?.unsignedValue ?? 0
+        if let pages = stats["memory_dirty_rate"]?.unsignedValue {
+            dirtyRateBytesPerSecond = pages * (stats["memory_page_size"]?.unsignedValue ?? 4096)
+        } else {
+            dirtyRateBytesPerSecond = nil
+        }
+        iteration = stats["memory_iteration"]?.unsignedValue
     }
 }

@@ -164,11 +164,14 @@ struct PolicyOptions: ParsableArguments {
     @Option(help: "Restarts on one node within a period before failing over: COUNT/PERIOD (default 1/15m).") var restart: String?
     @Option(help: "Failovers within a period before the group is left failed: COUNT/PERIOD (default 2/6h).") var failover: String?
     @Option(help: "Failback to the preferred owner: never (default), immediately or window:START-END (hours).") var failback: String?
+    @Option(help: "Live-migration limits: default (the agents'), or e.g. completion-per-gib=60s,no-progress=30s,auto-converge=off,post-copy=on (post-copy loses the guest on a network failure).") var migration: String?
+    @Option(help: "A guest paused on a disk I/O error: auto-resume (default: resumed, failed if still paused after the agents' grace), leave-paused or power-off.") var paused: String?
 
     /// The options as an API request: words "none" and "all" clear a list.
     var request: PolicyRequest {
         PolicyRequest(priority: priority, preferredOwners: cleared(preferred, "none"), possibleOwners: cleared(possible, "all"),
-                      antiAffinity: cleared(antiAffinity, "none"), restart: restart, failover: failover, failback: failback)
+                      antiAffinity: cleared(antiAffinity, "none"), restart: restart, failover: failover, failback: failback,
+                      migration: migration, paused: paused)
     }
 
     private func cleared(_ value: String?, _ word: String) -> [String]? { value == word ? [] : list(value) }

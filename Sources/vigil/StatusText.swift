@@ -22,6 +22,7 @@ enum StatusText {
         for g in groups {
             if let note = g.note { lines.append("  \(g.name): \(note)") }
             if let recovery = g.lastRecovery { lines.append("  \(g.name): last recovery \(recovery)") }
+            if let move = g.move, move.inFlight { lines.append("  \(g.name): moving \(move.summary)") }
         }
         return lines.joined(separator: "\n")
     }
@@ -61,6 +62,14 @@ enum StatusText {
         rows.append(("last failure", g.lastFailure ?? "none recorded"))
         if let note = g.note { rows.append(("note", note)) }
         if let recovery = g.lastRecovery { rows.append(("last recovery", recovery)) }
+        if let methods = g.moveMethods { rows.append(("move methods", cell(methods, separator: " -> "))) }
+        for note in g.moveMethodNotes ?? [] { rows.append(("", note)) }
+        if let move = g.move {
+            rows.append((move.inFlight ? "moving" : "last move", "\(move.summary) (move \(move.id))"))
+            for step in move.steps.suffix(5) {
+                rows.append(("", "\(step.what)\(step.vm.map { " \($0)" } ?? "") on \(step.node): \(step.reason)"))
+            }
+        }
         return fields(rows)
     }
 
@@ -78,9 +87,9 @@ enum StatusText {
         return "\(used)/\(free)"
     }
 
-    /// `name: value` lines with the values aligned.
+    /// `name: value` lines with the values aligned; a row without a name continues the one above.
     private static func fields(_ rows: [(String, String)]) -> String {
         let width = (rows.map(\.0.count).max() ?? 0) + 2
-        return rows.map { ($0.0 + ":").padding(toLength: width, withPad: " ", startingAt: 0) + $0.1 }.joined(separator: "\n")
+        return rows.map { ($0.0.isEmpty ? "" : $0.0 + ":").padding(toLength: width, withPad: " ", startingAt: 0) + $0.1 }.joined(separator: "\n")
     }
 }

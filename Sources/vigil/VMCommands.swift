@@ -47,7 +47,8 @@ struct VMCommand: AsyncParsableCommand {
             let request = AddVMRequest(domain: domain, xmlPath: xml, group: group, priority: p.priority, preferredOwners: p.preferredOwners,
                                        possibleOwners: p.possibleOwners, moveMethods: list(moveMethods), antiAffinity: p.antiAffinity,
                                        storage: try storageRequests(exclusive: exclusive, shared: shared),
-                                       restart: p.restart, failover: p.failover, failback: p.failback)
+                                       restart: p.restart, failover: p.failover, failback: p.failback, migration: p.migration,
+                                       paused: p.paused)
             let answer = try await options.client.decode(Accepted.self, .POST, check ? AgentAPI.checkVM : AgentAPI.vms, body: request)
             try emit(answer, options.output) { $0.accepted }
         }

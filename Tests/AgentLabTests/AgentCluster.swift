@@ -94,7 +94,7 @@ final class AgentCluster: @unchecked Sendable {
           probe_start_grace_seconds: 40
           shutdown_deadline_seconds: 5
         migration:
-          allow_unsafe: true
+          allow_unsafe: true\(agents.migration.map { "\n  \($0)" }.joined())
         api:
           metrics_listen: "127.0.0.1:9477"
         capacity:
@@ -316,6 +316,8 @@ struct LabAgentSettings: Sendable {
     var vcpus: Int?
     /// vigild's CPU priority (membership.nice; nil: the default).
     var nice: Int?
+    /// Lines added to every agent's `migration:` section, e.g. `bandwidth_mibps: 1`.
+    var migration: [String] = []
 }
 
 /// Samples every HA domain's running copies while a scenario runs: the "never on two hosts" check.

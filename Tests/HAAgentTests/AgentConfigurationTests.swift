@@ -82,6 +82,26 @@ final class AgentConfigurationTests: XCTestCase {
         XCTAssertTrue(message("shared_storage: /s\ncoordinator: {drain_concurrency: 0}\n").contains("coordinator.drain_concurrency"))
     }
 
+    func testMigrationLimitsAreReadWithKubeVirtsDefaults() throws {
+        let defaults = try load("shared_storage: /s\n").migration
+        XCTAssertEqual(defaults.limits.completionPerGiB, .seconds(150))
+        XCTAssertEqual(defaults.limits.noProgress, .seconds(150))
+        XCTAssertTrue(defaults.limits.autoConverge)
+        XCTAssertFalse(defaults.limits.postCopy, "post-copy loses the guest on a network failure: off unless asked for")
+        let c = try load("shared_storage: /s\nmigration: {completion_seconds_per_gib: 40, no_progress_seconds: 2.5, auto_converge: false, post_copy: true, sample_interval_ms: 250}\n")
+        XCTAssertEqual(c.migration.limits.completionPerGiB, .seconds(40))
+        XCTAssertEqual(c.migration.limits.noProgress, .milliseconds(2500))
+        XCTAssertFalse(c.migration.limits.autoConverge)
+        XCTAssertTrue(c.migration.limits.postCopy)
+        XCTAssertEqual(c.migration.sampleIntervalMilliseconds, 250)
+        func message(_ yaml: String) -> String {
+            do { _ = try load("shared_storage: /s\nmigration: \(yaml)\n"); return "no error" } catch { return "\(error)" }
+        }
+        XCTAssertTrue(message("{no_progress_seconds: 0}").contains("no_progress_seconds"), message("{no_progress_seconds: 0}"))
+        XCTAssertTrue(message("{completion_seconds_per_gib: -1}").contains("completion_seconds_per_gib"))
+        XCTAssertTrue(message("{sample_interval_ms: 5000}").contains("at least every second"), message("{sample_interval_ms: 5000}"))
+    }
+
     func testFencingSectionReadsLevelsWithDefaults() throws {
         let c = try load("""
         shared_storage: /srv/vigil

@@ -65,6 +65,11 @@ final class CLITests: XCTestCase {
         let bad = try run(h, "group", "policy", vm, "--failover", "often")
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.err.contains("bad threshold 'often'"), bad.err)
+        let paused = try run(h, "group", "policy", vm, "--paused", "power-off")
+        XCTAssertTrue(paused.out.hasSuffix("paused=power-off\n"), paused.out + paused.err)
+        let badPaused = try run(h, "group", "policy", vm, "--paused", "resume")
+        XCTAssertEqual(badPaused.status, 1)
+        XCTAssertTrue(badPaused.err.contains("bad paused-guest behaviour 'resume'"), badPaused.err)
 
         let missing = try run(h, "group", "move", "nosuch")
         XCTAssertNotEqual(missing.status, 0)

@@ -42,20 +42,93 @@ final class GroupRunnerTests: XCTestCase {
         }
     }
 
-    func testQuickMigrationSavesToSharedStorageAndRestores() throws {
+    /// The record the source writes after its save: the move's images, phase saved.
+    private func savedRecord(_ id: String, _ images: [String: MoveRecord.SaveImage], phase: MoveRecord.Phase = .saved) -> MoveRecord {
+        MoveRecord(id: id, group: "g", from: "h1", to: "h2", method: .quick, phase: phase, at: .zero,
+                   vms: images.mapValues { MoveRecord.VM(image: $0) })
+    }
+
+    func testQuickMigrationSavesToSharedStorageAndRestoresItsOwnImage() throws {
         let fixture = try ResourceFixture()
         try fixture.writeDomain()
         let group = try fixture.group()
         let runner = fixture.runner()
         try runner.online(group)
-        try runner.saveForQuickMigration(group)
+        let images = try runner.saveForQuickMigration(group, move: "m1")
         XCTAssertNil(try fixture.hypervisor.state(of: fixture.domain), "the source keeps no definition")
-        XCTAssertTrue(FileManager.default.fileExists(atPath: fixture.storage.saveImagePath(for: fixture.domain)))
+        let path = fixture.storage.saveImagePath(for: fixture.domain, move: "m1")
+        XCTAssertTrue(path.contains(".m1.save"), "the image is named after its move: \(path)")
+        XCTAssertEqual(images[fixture.domain]?.path, path)
+        XCTAssertEqual(images[fixture.domain]?.bytes, FileSystem.size(path))
         // The test driver is one host; restoring on "another" host is proven on QEMU in the lab tests.
-        try runner.restoreFromQuickMigration(group)
+        let outcomes = try runner.restoreFromQuickMigration(group, move: savedRecord("m1", images), moveID: "m1")
+        XCTAssertEqual(outcomes[fixture.domain], .restored(image: path))
         XCTAssertEqual(try fixture.hypervisor.state(of: fixture.domain), .running)
         XCTAssertTrue(try fixture.hypervisor.connection.lookup(name: fixture.domain).isPersistent())
-        XCTAssertFalse(FileManager.default.fileExists(atPath: fixture.storage.saveImagePath(for: fixture.domain)), "image removed")
+        XCTAssertFalse(FileSystem.exists(path), "image removed")
+    }
+
+    func testAnOlderMovesImageIsNeverRestored() throws {
+        let fixture = try ResourceFixture()
+        try fixture.writeDomain()
+        let group = try fixture.group()
+        let runner = fixture.runner()
+        try runner.online(group)
+        let old = try runner.saveForQuickMigration(group, move: "m1")
+        let oldPath = try XCTUnwrap(old[fixture.domain]?.path)
+        // Move m1's restore never happened; the group was started from its disks and moved again.
+        try runner.online(group)
+        let outcomes = try runner.restoreFromQuickMigration(group, move: savedRecord("m1", old), moveID: "m2")
+        guard case .coldStarted(let reason)? = outcomes[fixture.domain] else { return XCTFail("\(outcomes)") }
+        XCTAssertTrue(reason.contains("no record of move m2's save (the group's latest move is m1)"), reason)
+        XCTAssertTrue(FileSystem.exists(oldPath), "another move's image is not this restore's to touch")
+        let fresh = try runner.saveForQuickMigration(group, move: "m3")
+        XCTAssertFalse(FileSystem.exists(oldPath), "a new save removes the domain's images of older moves")
+        XCTAssertEqual(try runner.restoreFromQuickMigration(group, move: savedRecord("m3", fresh), moveID: "m3")[fixture.domain],
+                       .restored(image: fresh[fixture.domain]!.path))
+    }
+
+    func testAnUnfinishedOrTruncatedSaveStartsFromDisksAndIsSetAside() throws {
+        let fixture = try ResourceFixture()
+        try fixture.writeDomain()
+        let group = try fixture.group()
+        let runner = fixture.runner()
+        try runner.online(group)
+        let images = try runner.saveForQuickMigration(group, move: "m1")
+        let path = try XCTUnwrap(images[fixture.domain]?.path)
+        let unfinished = try runner.restoreFromQuickMigration(group, move: savedRecord("m1", images, phase: .saving), moveID: "m1")
+        guard case .coldStarted(let reason)? = unfinished[fixture.domain] else { return XCTFail("\(unfinished)") }
+        XCTAssertTrue(reason.contains("did not finish (its record says saving)"), reason)
+        XCTAssertTrue(reason.contains("set aside at \(path).failed"), reason)
+        XCTAssertFalse(FileSystem.exists(path))
+        XCTAssertEqual(try fixture.hypervisor.state(of: fixture.domain), .running, "started from its disks instead")
+
+        let second = try runner.saveForQuickMigration(group, move: "m2")
+        let secondPath = try XCTUnwrap(second[fixture.domain]?.path)
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: secondPath))
+        try handle.truncate(atOffset: 10)
+        try handle.close()
+        let truncated = try runner.restoreFromQuickMigration(group, move: savedRecord("m2", second), moveID: "m2")
+        guard case .coldStarted(let why)? = truncated[fixture.domain] else { return XCTFail("\(truncated)") }
+        XCTAssertTrue(why.contains("unusable: 10 bytes"), why)
+        XCTAssertTrue(FileSystem.exists(secondPath + ".failed"))
+    }
+
+    func testAFailedRestoreSetsItsImageAside() throws {
+        let fixture = try ResourceFixture()
+        try fixture.writeDomain()
+        let group = try fixture.group()
+        let runner = fixture.runner()
+        try runner.online(group)
+        let images = try runner.saveForQuickMigration(group, move: "m1")
+        let path = try XCTUnwrap(images[fixture.domain]?.path)
+        let size = try XCTUnwrap(FileSystem.size(path))
+        try Data(repeating: 0x5a, count: Int(size)).write(to: URL(fileURLWithPath: path))  // same size, not an image
+        XCTAssertThrowsError(try runner.restoreFromQuickMigration(group, move: savedRecord("m1", images), moveID: "m1")) { error in
+            XCTAssertTrue("\(error)".contains("image set aside at \(path).failed"), "\(error)")
+        }
+        XCTAssertFalse(FileSystem.exists(path), "no later attempt can restore it")
+        XCTAssertTrue(FileSystem.exists(path + ".failed"))
     }
 
     func testExclusiveStorageIsMountedOnlineAndReleasedOffline() async throws {

@@ -90,6 +90,9 @@ private final class StallingHypervisor: Hypervisor, @unchecked Sendable {
     func save(_ name: String, to path: String) throws { stall() }
     func restore(from path: String, xml: String) throws { stall() }
     func liveMigrate(_ name: String, to destinationURI: String, options: LiveMigrationOptions) throws { stall() }
+    func migrationProgress(of name: String) throws -> MigrationProgress? { stall(); return nil }
+    func abortMigration(_ name: String) throws { stall() }
+    func startPostCopy(_ name: String) throws { stall() }
     func hasGuestAgentChannel(_ name: String) throws -> Bool { stall(); return false }
     func pingGuestAgent(_ name: String, timeoutSeconds: Int32) throws { stall() }
     func events() throws -> AsyncStream<DomainEvent> { AsyncStream { _ in } }

@@ -31,6 +31,7 @@ extension APIServer {
                             vmCount: groups.reduce(0) { $0 + (specs[$1]?.domainNames.count ?? 0) },
                             quarantinedUntil: known?.quarantinedUntil.map(Self.iso8601))
         }
+        let moves = try await latestMoves()
         let groups = specs.keys.sorted().map { g -> GroupView in
             let spec = specs[g]!
             let state = owners[g]?.status ?? .offline
@@ -41,7 +42,9 @@ extension APIServer {
                              lastRecovery: owners[g]?.recovery?.description,
                              preferredOwners: policy.preferredOwners.map(\.rawValue),
                              lastFailure: owners[g]?.lastFailure.map(Self.describe),
-                             failoversLeft: (owners[g] ?? GroupState()).failoversLeft(policy.failover, at: now))
+                             failoversLeft: (owners[g] ?? GroupState()).failoversLeft(policy.failover, at: now),
+                             moveMethods: spec.definition.moveLadder.map(\.rawValue), moveMethodNotes: spec.definition.moveMethodNotes,
+                             move: moves[g])
         }
         let alerts = (coordinator?.standingAlerts(at: now) ?? []).map { a -> AlertView in
             let subject: String?
@@ -190,6 +193,11 @@ extension APIServer {
             if let text = fields.restart { policy.restart = try ThresholdPolicy(text: text) }
             if let text = fields.failover { policy.failover = try ThresholdPolicy(text: text) }
             if let text = fields.failback { policy.failback = try FailbackPolicy(text: text) }
+            if let text = fields.migration {
+                let migration = try MigrationPolicy(text: text)
+                policy.migration = migration.isEmpty ? nil : migration
+            }
+            if let text = fields.paused { policy.pausedGuest = try PausedGuestPolicy(text: text) }
         } catch { throw APIError("\(error)") }
         if !policy.possibleOwners.isEmpty, let outside = policy.preferredOwners.first(where: { !policy.possibleOwners.contains($0) }) {
             throw APIError("preferred owner \(outside) is not among the possible owners")
@@ -277,6 +285,12 @@ extension APIServer {
         guard let stored = try await StoredCoordinator.load(from: store) else { return nil }
         return ClusterCoordinator(configuration: (try? configuration.coordinatorConfiguration()) ?? CoordinatorConfiguration(),
                                   groups: try await groupSpecs().values.map(\.definition), restoring: stored)
+    }
+
+    /// Every group's latest move (`moves/<group>`), as the API shows it; unreadable records are skipped.
+    func latestMoves() async throws -> [GroupID: MoveView] {
+        let listing = try await store.read(ClusterKeys.moves)
+        return Dictionary(listing.values.map { ($0.group, MoveView($0)) }, uniquingKeysWith: { a, b in a.startedAt >= b.startedAt ? a : b })
     }
 
     func groupSpecs() async throws -> [GroupID: GroupSpec] {

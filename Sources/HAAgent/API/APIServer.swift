@@ -97,6 +97,8 @@ public struct APIServer: Sendable {
                     throw APIError("unknown node action '\(segments[3])'; use \(NodeAction.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 return .json(try await nodeRequest(NodeID(segments[2]), action), status: .accepted)
+            case (.GET, 2, "v1") where segments[1] == "moves":
+                return .json(MoveList(moves: try await latestMoves().values.sorted { $0.group < $1.group }))
             case (.GET, 2, "v1") where segments[1] == "events":
                 return .json(try await decisions(try DecisionQuery(query: query)))
             case (.GET, 2, "v1") where segments[1] == "capacity":

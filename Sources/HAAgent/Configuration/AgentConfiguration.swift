@@ -1,4 +1,5 @@
 import Foundation
+import HACore
 
 /// Everything `vigild` reads from its configuration file; every setting has a default except the
 /// shared storage directory. `deploy/vigild.yaml` documents each one.
@@ -202,7 +203,7 @@ public struct HealthSettings: Codable, Sendable, Equatable {
     }
 }
 
-/// Live migration settings.
+/// Live migration settings, with the supervisor's limits (a group's policy may override them).
 public struct MigrationSettings: Codable, Sendable, Equatable {
     /// Pass libvirt's unsafe flag: needed where libvirt cannot tell the storage is shared (the lab).
     public var allowUnsafe: Bool = false
@@ -210,9 +211,17 @@ public struct MigrationSettings: Codable, Sendable, Equatable {
     public var bandwidthMiBps: UInt64?
     /// Longest switch-over pause, milliseconds.
     public var maxDowntimeMilliseconds: UInt64 = 300
+    /// When a live migration's copy counts as stuck, and which rungs of the ladder it may climb:
+    /// `completion_seconds_per_gib`, `no_progress_seconds`, `auto_converge`, `post_copy` (off: a
+    /// network failure during post-copy loses the guest).
+    public var limits = MigrationLimits()
+    /// How often a running migration's progress is sampled and published, milliseconds.
+    public var sampleIntervalMilliseconds: Int64 = 500
 
     enum CodingKeys: String, CodingKey {
         case allowUnsafe = "allow_unsafe", bandwidthMiBps = "bandwidth_mibps", maxDowntimeMilliseconds = "max_downtime_ms"
+        case completionSecondsPerGiB = "completion_seconds_per_gib", noProgressSeconds = "no_progress_seconds"
+        case autoConverge = "auto_converge", postCopy = "post_copy", sampleIntervalMilliseconds = "sample_interval_ms"
     }
 
     public init() {}
@@ -221,6 +230,38 @@ public struct MigrationSettings: Codable, Sendable, Equatable {
         allowUnsafe = try c.decodeIfPresent(Bool.self, forKey: .allowUnsafe) ?? allowUnsafe
         bandwidthMiBps = try c.decodeIfPresent(UInt64.self, forKey: .bandwidthMiBps)
         maxDowntimeMilliseconds = try c.decodeIfPresent(UInt64.self, forKey: .maxDowntimeMilliseconds) ?? maxDowntimeMilliseconds
+        if let seconds = try c.decodeIfPresent(Double.self, forKey: .completionSecondsPerGiB) {
+            limits.completionPerGiB = try Self.span(seconds, .completionSecondsPerGiB)
+        }
+        if let seconds = try c.decodeIfPresent(Double.self, forKey: .noProgressSeconds) {
+            limits.noProgress = try Self.span(seconds, .noProgressSeconds)
+        }
+        limits.autoConverge = try c.decodeIfPresent(Bool.self, forKey: .autoConverge) ?? limits.autoConverge
+        limits.postCopy = try c.decodeIfPresent(Bool.self, forKey: .postCopy) ?? limits.postCopy
+        sampleIntervalMilliseconds = try c.decodeIfPresent(Int64.self, forKey: .sampleIntervalMilliseconds) ?? sampleIntervalMilliseconds
+        guard (50...1000).contains(sampleIntervalMilliseconds) else {
+            throw DecodingError.dataCorruptedError(forKey: .sampleIntervalMilliseconds, in: c,
+                                                   debugDescription: "sample_interval_ms must be 50 to 1000 (progress is sampled at least every second)")
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(allowUnsafe, forKey: .allowUnsafe)
+        try c.encodeIfPresent(bandwidthMiBps, forKey: .bandwidthMiBps)
+        try c.encode(maxDowntimeMilliseconds, forKey: .maxDowntimeMilliseconds)
+        try c.encode(Double(limits.completionPerGiB.milliseconds) / 1000, forKey: .completionSecondsPerGiB)
+        try c.encode(Double(limits.noProgress.milliseconds) / 1000, forKey: .noProgressSeconds)
+        try c.encode(limits.autoConverge, forKey: .autoConverge)
+        try c.encode(limits.postCopy, forKey: .postCopy)
+        try c.encode(sampleIntervalMilliseconds, forKey: .sampleIntervalMilliseconds)
+    }
+
+    private static func span(_ seconds: Double, _ key: CodingKeys) throws -> TimeSpan {
+        guard seconds > 0, seconds < 86_400 else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [key], debugDescription: "\(key.rawValue) must be more than 0 and less than a day (seconds)"))
+        }
+        return TimeSpan(milliseconds: Int64(seconds * 1000))
     }
 }
 

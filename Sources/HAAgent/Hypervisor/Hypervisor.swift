@@ -1,3 +1,4 @@
+import HACore
 import Libvirt
 
 /// What the agent asks of its host's hypervisor: every libvirt call the resource layer makes goes
@@ -40,8 +41,15 @@ public protocol Hypervisor: Sendable {
     func save(_ name: String, to path: String) throws
     /// Restores a saved domain from `path` and keeps it defined here with `xml` as its persistent definition.
     func restore(from path: String, xml: String) throws
-    /// Live-migrates a running domain to the host whose libvirt URI is `destinationURI`.
+    /// Live-migrates a running domain to the host whose libvirt URI is `destinationURI`; returns when
+    /// the job ends (throws when it failed or was aborted).
     func liveMigrate(_ name: String, to destinationURI: String, options: LiveMigrationOptions) throws
+    /// The progress of the domain's running migration job, or nil when none runs.
+    func migrationProgress(of name: String) throws -> MigrationProgress?
+    /// Aborts the domain's running migration job (the guest keeps running here).
+    func abortMigration(_ name: String) throws
+    /// Switches the domain's running migration (started with `postCopy`) to post-copy.
+    func startPostCopy(_ name: String) throws
     /// Whether the running domain has a QEMU guest agent channel.
     func hasGuestAgentChannel(_ name: String) throws -> Bool
     /// Asks the domain's guest agent to answer (a round trip into the guest OS) within `timeoutSeconds`;
@@ -82,11 +90,15 @@ public struct LiveMigrationOptions: Sendable, Equatable {
     public var maxDowntimeMilliseconds: UInt64?
     /// Throttle the guest if its memory changes faster than it can be copied.
     public var autoConverge: Bool
+    /// Start the job able to switch to post-copy (`startPostCopy`).
+    public var postCopy: Bool
 
-    public init(allowUnsafe: Bool = false, bandwidthMiBps: UInt64? = nil, maxDowntimeMilliseconds: UInt64? = 300, autoConverge: Bool = true) {
+    public init(allowUnsafe: Bool = false, bandwidthMiBps: UInt64? = nil, maxDowntimeMilliseconds: UInt64? = 300, autoConverge: Bool = true,
+                postCopy: Bool = false) {
         self.allowUnsafe = allowUnsafe
         self.bandwidthMiBps = bandwidthMiBps
         self.maxDowntimeMilliseconds = maxDowntimeMilliseconds
         self.autoConverge = autoConverge
+        self.postCopy = postCopy
     }
 }

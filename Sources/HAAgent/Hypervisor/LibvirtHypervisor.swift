@@ -1,4 +1,5 @@
 import DomainXML
+import HACore
 import Libvirt
 
 /// The real hypervisor: libvirt on this host through Vigil's `Libvirt` wrapper.
@@ -109,8 +110,23 @@ public struct LibvirtHypervisor: Hypervisor {
         var flags: MigrationFlags = [.live, .peerToPeer, .persistDestination, .undefineSource, .abortOnError]
         if options.allowUnsafe { flags.insert(.unsafe) }
         if options.autoConverge { flags.insert(.autoConverge) }
+        if options.postCopy { flags.insert(.postCopy) }
         let parameters = MigrationParameters(bandwidthMiBps: options.bandwidthMiBps, maxDowntimeMilliseconds: options.maxDowntimeMilliseconds)
         try connection.lookup(name: name).migrate(toURI: destinationURI, flags: flags, parameters: parameters)
+    }
+
+    public func migrationProgress(of name: String) throws -> MigrationProgress? {
+        guard let domain = try connection.domainIfExists(name: name), let job = try domain.migrationProgress() else { return nil }
+        return MigrationProgress(elapsedMilliseconds: Int64(job.elapsedMilliseconds), dataTotal: job.dataTotal, dataProcessed: job.dataProcessed,
+                                 dataRemaining: job.dataRemaining, dirtyRateBytesPerSecond: job.dirtyRateBytesPerSecond, iteration: job.iteration)
+    }
+
+    public func abortMigration(_ name: String) throws {
+        try connection.lookup(name: name).abortJob()
+    }
+
+    public func startPostCopy(_ name: String) throws {
+        try connection.lookup(name: name).startPostCopy()
     }
 
     public func events() throws -> AsyncStream<DomainEvent> {

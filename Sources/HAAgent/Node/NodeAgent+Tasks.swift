@@ -26,11 +26,11 @@ extension NodeAgent {
             case .takeOffline:
                 try await takeOffline(spec)
             case .liveMigrate(let target):
-                try await liveMigrate(spec, to: target)
-            case .quickSave:
-                try await blocking { try runner.saveForQuickMigration(spec.definition) }
-            case .quickRestore:
-                try await blocking { try runner.restoreFromQuickMigration(spec.definition) }
+                try await liveMigrate(spec, to: target, task: task)
+            case .quickSave(let target):
+                try await quickSave(spec, to: target, task: task)
+            case .quickRestore(let source):
+                try await quickRestore(spec, from: source, task: task)
             }
             metrics.taskSucceeded(task, seconds: (clock.now - started).seconds)
             logger.info("task done", metadata: ["group": "\(g)", "task": "\(task.step)", "seconds": "\((clock.now - started).seconds)"])
@@ -85,16 +85,31 @@ extension NodeAgent {
         }
     }
 
-    private func liveMigrate(_ spec: GroupSpec, to target: NodeID) async throws {
+    /// Live-migrates the group's VMs one after another, each under a `MigrationSupervisor` (budget,
+    /// no-progress timeout, ladder), publishing progress and every rung in the move's record.
+    private func liveMigrate(_ spec: GroupSpec, to target: NodeID, task: AgentTask) async throws {
         guard let kv = try await store.get(ClusterKeys.agent(target)) else {
             throw AgentError.unknownPeer(target)
         }
         let peer = try StoreCoding.decode(AgentRecord.self, kv.value, key: kv.key)
-        let options = LiveMigrationOptions(allowUnsafe: configuration.migration.allowUnsafe,
-                                           bandwidthMiBps: configuration.migration.bandwidthMiBps,
-                                           maxDowntimeMilliseconds: configuration.migration.maxDowntimeMilliseconds)
-        for domain in spec.domainNames {
-            try await blocking { [hypervisor] in try hypervisor.liveMigrate(domain, to: peer.migrationURI, options: options) }
+        let settings = configuration.migration
+        let options = LiveMigrationOptions(allowUnsafe: settings.allowUnsafe, bandwidthMiBps: settings.bandwidthMiBps,
+                                           maxDowntimeMilliseconds: settings.maxDowntimeMilliseconds)
+        let limits = settings.limits.overridden(by: spec.definition.policy.migration)
+        let journal = MoveJournal(store: store, node: node, record: MoveRecord(
+            id: task.moveID, group: spec.definition.id, from: node, to: target, method: .live, phase: .migrating, at: .wallClockNow), logger: logger)
+        await journal.begin()
+        do {
+            for vm in spec.definition.vms {
+                guard case .virtualMachine(let domain, let memoryMiB, _, _) = vm.kind else { continue }
+                try await SupervisedMigration(hypervisor: hypervisor, domain: domain, destinationURI: peer.migrationURI, options: options,
+                                              limits: limits, memoryMiB: memoryMiB,
+                                              sampleInterval: .milliseconds(settings.sampleIntervalMilliseconds), journal: journal).run()
+            }
+            await journal.update { $0.phase = .done }
+        } catch {
+            await journal.step(vm: nil, "live migration failed", reason: "\(error)", phase: .failed)
+            throw error
         }
     }
 }

@@ -1,4 +1,5 @@
 import ClusterSchema
+import HACoordination
 import HACore
 import Libvirt
 
@@ -68,16 +69,27 @@ public struct GroupRunner: Sendable {
         if let firstError { throw firstError }
     }
 
-    /// Source side of a quick migration: saves every VM's memory to shared storage, undefines the
-    /// VMs here and releases the group's exclusive storage.
-    public func saveForQuickMigration(_ group: GroupDefinition) throws(GroupActionError) {
+    /// Source side of a quick migration: saves every running VM's memory to shared storage in an
+    /// image named after `move`, undefines the VMs here and releases the group's exclusive storage
+    /// (VMs first, then storage: `offlineOrder`). Returns the images written, by domain, for the
+    /// move's record; removes the domain's images of older moves (never restorable) and a partial
+    /// image when a save fails.
+    public func saveForQuickMigration(_ group: GroupDefinition, move: String) throws(GroupActionError) -> [String: MoveRecord.SaveImage] {
+        var images: [String: MoveRecord.SaveImage] = [:]
         for id in group.offlineOrder {
             do {
                 switch group.resource(id).kind {
                 case .virtualMachine(let domain, _, _, _):
-                    let path = storage.saveImagePath(for: domain)
+                    let path = storage.saveImagePath(for: domain, move: move)
                     try FileSystem.createParent(of: path)
-                    if try hypervisor.state(of: domain)?.isActive == true { try hypervisor.save(domain, to: path) }
+                    for stale in storage.staleSaveImages(of: domain, except: path) { try? FileSystem.remove(stale) }
+                    if try hypervisor.state(of: domain)?.isActive == true {
+                        do { try hypervisor.save(domain, to: path) } catch {
+                            try? FileSystem.remove(path)
+                            throw error
+                        }
+                        images[domain] = MoveRecord.SaveImage(path: path, bytes: FileSystem.size(path) ?? 0, savedAt: .wallClockNow)
+                    }
                     try hypervisor.undefine(domain)
                 case .storage:
                     try storageResource(id, in: group).offline()
@@ -88,12 +100,18 @@ public struct GroupRunner: Sendable {
                 throw GroupActionError(group: group.id, resource: id, action: "save", reason: "\(error)")
             }
         }
+        return images
     }
 
     /// Target side of a quick migration: storage and configuration online, then each VM restored
-    /// from its save image (or started fresh when there is none) and the image removed.
-    public func restoreFromQuickMigration(_ group: GroupDefinition) throws(GroupActionError) {
+    /// from the image its move saved (and the image removed), or started from its disks when that
+    /// image cannot be trusted: no finished save of this move recorded, not saved (it was not
+    /// running), missing, or not the size the save wrote (set aside). A restore that fails sets its
+    /// image aside and fails the step (the coordinator then starts the group cold).
+    public func restoreFromQuickMigration(_ group: GroupDefinition, move: MoveRecord?, moveID: String)
+        throws(GroupActionError) -> [String: QuickRestoreOutcome] {
         var configurations: [ResourceID: VMConfiguration] = [:]
+        var outcomes: [String: QuickRestoreOutcome] = [:]
         for id in group.onlineOrder {
             do {
                 switch group.resource(id).kind {
@@ -103,18 +121,51 @@ public struct GroupRunner: Sendable {
                     configurations[id] = try configurationResource(path: path, domain: group.domainName(configuredBy: id)).online()
                 case .virtualMachine(let domain, _, _, _):
                     let configuration = try group.configuration(of: id, loaded: configurations)
-                    let image = storage.saveImagePath(for: domain)
-                    if FileSystem.exists(image) {
-                        try hypervisor.restore(from: image, xml: configuration.xml)
-                        try FileSystem.remove(image)
-                    } else {
+                    let path = storage.saveImagePath(for: domain, move: moveID)
+                    if let unusable = Self.untrusted(path, of: domain, in: move, moveID: moveID) {
+                        var reason = unusable
+                        if FileSystem.exists(path), let aside = try? FileSystem.setAside(path) { reason += "; image set aside at \(aside)" }
                         _ = try VMResource(domainName: domain, hypervisor: hypervisor).online(configuration)
+                        outcomes[domain] = .coldStarted(reason: reason)
+                        continue
                     }
+                    do {
+                        try hypervisor.restore(from: path, xml: configuration.xml)
+                    } catch {
+                        let aside = (try? FileSystem.setAside(path)).map { "image set aside at \($0)" } ?? "image could not be set aside"
+                        throw QuickRestoreError(image: path, problem: "\(error)", setAside: aside)
+                    }
+                    try FileSystem.remove(path)
+                    outcomes[domain] = .restored(image: path)
                 }
             } catch {
                 throw GroupActionError(group: group.id, resource: id, action: "restore", reason: "\(error)")
             }
         }
+        return outcomes
+    }
+
+    /// Why the image at `path` must not be restored, or nil when it is the finished save of this move.
+    static func untrusted(_ path: String, of domain: String, in move: MoveRecord?, moveID: String) -> String? {
+        guard let move, move.id == moveID else {
+            return "no record of move \(moveID)'s save" + (move.map { " (the group's latest move is \($0.id))" } ?? "") + ": starting it from its disks"
+        }
+        guard move.phase == .saved else {
+            return "the save of move \(moveID) did not finish (its record says \(move.phase.rawValue)): starting it from its disks"
+        }
+        guard let image = move.vms[domain]?.image else {
+            return "move \(moveID) saved no state of \(domain) (it was not running on the source): starting it from its disks"
+        }
+        guard image.path == path else {
+            return "move \(moveID)'s record names another image (\(image.path)): starting it from its disks"
+        }
+        guard let size = FileSystem.size(path) else {
+            return "the save image \(path) of move \(moveID) is missing: starting it from its disks"
+        }
+        guard size == image.bytes else {
+            return "the save image \(path) is unusable: \(size) bytes where the save wrote \(image.bytes): starting it from its disks"
+        }
+        return nil
     }
 
     private func storageResource(_ id: ResourceID, in group: GroupDefinition) throws -> StorageResource {
@@ -125,6 +176,23 @@ public struct GroupRunner: Sendable {
     private func configurationResource(path: String, domain: String) -> VMConfigurationResource {
         VMConfigurationResource(path: path, domainName: domain, storage: storage, backingFiles: backingFiles)
     }
+}
+
+/// What the target of a quick migration did for one VM.
+public enum QuickRestoreOutcome: Sendable, Equatable {
+    /// Restored from its move's save image, which is then removed.
+    case restored(image: String)
+    /// Started from its disks instead, and why.
+    case coldStarted(reason: String)
+}
+
+/// A restore from a save image failed; the image was set aside so no later move can use it.
+public struct QuickRestoreError: Error, Sendable, CustomStringConvertible {
+    public let image: String
+    public let problem: String
+    /// Where the image went ("image set aside at PATH").
+    public let setAside: String
+    public var description: String { "restore from \(image) failed: \(problem); \(setAside)" }
 }
 
 /// A resource of a group failed to change state on this host.

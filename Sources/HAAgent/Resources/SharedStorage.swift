@@ -15,8 +15,27 @@ public struct SharedStorage: Sendable, Equatable {
         return resolved == root || resolved.hasPrefix(root.hasSuffix("/") ? root : root + "/")
     }
 
-    /// Where quick migration writes a domain's saved memory.
-    public func saveImagePath(for domain: String) -> String { "\(root)/.vigil/state/\(domain).save" }
+    /// Where quick migration writes a domain's saved memory: named after the move, so that no other
+    /// move (an older image left by a failed one) can ever be restored in its place.
+    public func saveImagePath(for domain: String, move: String) -> String {
+        let id = String(move.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
+        return "\(saveImageDirectory)/\(domain).\(id).save"
+    }
+
+    /// The directory of save images.
+    public var saveImageDirectory: String { "\(root)/.vigil/state" }
+
+    /// The domain's save images of other moves than the one at `current` (never restorable: removed
+    /// at the next save). Images set aside after a failed restore (`.failed`) are kept for inspection.
+    func staleSaveImages(of domain: String, except current: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: saveImageDirectory)) ?? []
+        // <domain>.<move>.save, the move's id having no dot (so "vm.1.<move>.save" is not vm's).
+        return names.filter { name in
+            guard name.hasPrefix("\(domain)."), name.hasSuffix(".save") else { return false }
+            let move = name.dropFirst(domain.count + 1).dropLast(".save".count)
+            return !move.isEmpty && !move.contains(".")
+        }.map { "\(saveImageDirectory)/\($0)" }.filter { $0 != current }
+    }
 
     static func resolved(_ path: String) -> String {
         URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path

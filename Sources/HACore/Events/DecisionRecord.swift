@@ -6,7 +6,8 @@ public struct DecisionRecord: Codable, Hashable, Sendable {
     /// The event the decision answers (a lost lease, a failed resource, an operator's request, ...).
     public var trigger: String
     /// The kind of decision: bring-online, take-offline, restart, live-migrate, quick-migrate, fence
-    /// or alert (a group left failed is a critical alert).
+    /// or alert (a group left failed is a critical alert); "migration" for a step an agent took in a
+    /// move it performs (a rung of the live-migration ladder, a save image set aside).
     public var kind: String
     /// The decision in one line, as the leader logs it.
     public var action: String
@@ -33,6 +34,20 @@ public struct DecisionRecord: Codable, Hashable, Sendable {
         self.nodes = nodes + triggerNodes.filter { !nodes.contains($0) }
         self.severity = severity
         self.reason = directive.reason
+    }
+
+    /// A record an agent writes for a step of a move it performs (a migration rung, a save image
+    /// set aside, a cold start instead of a restore): `kind` is "migration".
+    public init(at: Timestamp, trigger: String, action: String, group: GroupID, nodes: [NodeID], severity: AlertSeverity? = nil,
+                reason: String) {
+        self.at = at
+        self.trigger = trigger
+        self.kind = "migration"
+        self.action = action
+        self.group = group
+        self.nodes = nodes
+        self.severity = severity
+        self.reason = reason
     }
 
     private static func subjects(of action: Directive.Action) -> (String?, GroupID?, [NodeID], AlertSeverity?) {

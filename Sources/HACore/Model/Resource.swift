@@ -52,9 +52,14 @@ public struct Resource: Hashable, Codable, Sendable {
     public var memoryMiB: Int { if case .virtualMachine(_, let m, _, _) = kind { return m } else { return 0 } }
     /// vCPUs this resource needs on its owner (VMs only).
     public var vcpus: Int { if case .virtualMachine(_, _, let c, _) = kind { return c } else { return 0 } }
-    /// Move methods this resource allows, best first; non-VM resources follow their VMs.
+    /// Move methods this resource allows, best first; other resources follow their VMs, except exclusive
+    /// storage, which is online on its owner only and so cannot be live-migrated over (see `moveMethodNotes`).
     public var moveMethods: [MoveMethod] {
-        if case .virtualMachine(_, _, _, let m) = kind { return m } else { return MoveMethod.allCases }
+        switch kind {
+        case .virtualMachine(_, _, _, let m): m
+        case .storage(.exclusive): [.quick, .cold]
+        case .storage(.shared), .vmConfiguration: MoveMethod.allCases
+        }
     }
     /// True for VM resources (the ones that run on a node and count against capacity).
     public var isVM: Bool { if case .virtualMachine = kind { return true } else { return false } }

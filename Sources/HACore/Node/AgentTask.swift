@@ -24,6 +24,15 @@ public struct AgentTask: Codable, Sendable, Hashable {
     /// The coordinator's reason, for the node's log.
     public var reason: String
 
+    /// What a restore task's id adds to the id of the save it follows.
+    public static let restoreSuffix = "-restore"
+
+    /// The id of the move this task is part of: its own, or for a restore that of the save before it.
+    public var moveID: String {
+        if case .quickRestore = step, id.hasSuffix(Self.restoreSuffix) { return String(id.dropLast(Self.restoreSuffix.count)) }
+        return id
+    }
+
     public init(id: String, group: GroupID, node: NodeID, step: Step, reason: String) {
         self.id = id
         self.group = group

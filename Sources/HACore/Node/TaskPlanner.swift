@@ -75,7 +75,7 @@ public enum TaskPlanner {
         case (.liveMigrate, false):
             return ReportPlan(events: [.moveFailed(g, .live, from: n, runningOn: report.stillRunningHere ? n : nil)])
         case (.quickSave(let to), true):
-            let restore = AgentTask(id: task.id + "-restore", group: g, node: to, step: .quickRestore(from: n), reason: "restore \(g) saved on \(n): \(task.reason)")
+            let restore = AgentTask(id: task.id + AgentTask.restoreSuffix, group: g, node: to, step: .quickRestore(from: n), reason: "restore \(g) saved on \(n): \(task.reason)")
             return ReportPlan(events: [], next: restore)
         case (.quickSave, false):
             return ReportPlan(events: [.moveFailed(g, .quick, from: n, runningOn: report.stillRunningHere ? n : nil)])

@@ -46,12 +46,14 @@ public struct GroupPolicy: Hashable, Codable, Sendable {
     public var pausedGuest: PausedGuestPolicy?
     /// The behaviour in force.
     public var onPausedGuest: PausedGuestPolicy { pausedGuest ?? .default }
+    /// The group's own live-migration limits (nil: the agents' `migration` settings).
+    public var migration: MigrationPolicy?
 
     public init(preferredOwners: [NodeID] = [], possibleOwners: Set<NodeID> = [],
                 restart: ThresholdPolicy = ThresholdPolicy(threshold: 1, period: .minutes(15)),
                 failover: ThresholdPolicy = ThresholdPolicy(threshold: 2, period: .hours(6)),
                 failback: FailbackPolicy = .never, priority: GroupPriority = .medium,
-                antiAffinityClasses: Set<String> = [], pausedGuest: PausedGuestPolicy? = nil) {
+                antiAffinityClasses: Set<String> = [], migration: MigrationPolicy? = nil, pausedGuest: PausedGuestPolicy? = nil) {
         self.preferredOwners = preferredOwners
         self.possibleOwners = possibleOwners
         self.restart = restart
@@ -59,6 +61,7 @@ public struct GroupPolicy: Hashable, Codable, Sendable {
         self.failback = failback
         self.priority = priority
         self.antiAffinityClasses = antiAffinityClasses
+        self.migration = migration
         self.pausedGuest = pausedGuest
     }
 

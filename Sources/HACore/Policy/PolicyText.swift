@@ -83,6 +83,7 @@ extension GroupPolicy {
         let possible = possibleOwners.isEmpty ? "all" : possibleOwners.map(\.rawValue).sorted().joined(separator: ",")
         let classes = antiAffinityClasses.isEmpty ? "none" : antiAffinityClasses.sorted().joined(separator: ",")
         return "priority=\(priority.rawValue) preferred=\(preferred) possible=\(possible) restart=\(restart.text) "
-            + "failover=\(failover.text) failback=\(failback.text) anti-affinity=\(classes) paused=\(onPausedGuest.rawValue)"
+            + "failover=\(failover.text) failback=\(failback.text) anti-affinity=\(classes)"
+            + (migration.map { " migration=\($0.text)" } ?? "") + " paused=\(onPausedGuest.rawValue)"
     }
 }
