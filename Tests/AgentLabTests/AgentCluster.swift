@@ -251,12 +251,19 @@ final class AgentCluster: @unchecked Sendable {
         }
     }
 
+    /// Runs the `vigil` CLI against the host's agent, as an operator on that host would.
+    func vigil(_ host: String, _ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        try LabScript.execute([vigilCLI] + arguments + ["--socket", try socket(host)])
+    }
+
+    /// The `vigil` binary this build made.
+    var vigilCLI: String { repository.appendingPathComponent(".build/debug/vigil").path }
+
     /// Starts `vigil events --follow --output json` against the host's agent, as an operator would
     /// watch a failure; `stop` ends it and returns every decision it printed, in order.
     func followEvents(via host: String) throws -> EventFollower {
-        let vigil = repository.appendingPathComponent(".build/debug/vigil").path
         let out = "\(agentDirectory)/events-\(host).json"
-        let pid = try Spawn.start([vigil, "events", "--follow", "--output", "json", "--socket", try socket(host)],
+        let pid = try Spawn.start([vigilCLI, "events", "--follow", "--output", "json", "--socket", try socket(host)],
                                   stdout: out, stderr: out + ".err")
         return EventFollower(pid: pid, output: out)
     }
