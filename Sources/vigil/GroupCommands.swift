@@ -49,7 +49,9 @@ struct GroupCommand: AsyncParsableCommand {
             let from = before.status == "online" ? before.nodes : []
             try await StatusWait(options: options, wait: wait, defaultTimeout: 300).run(
                 accepted: accepted,
-                progress: { status in status.group(group).map { ["\(group): \($0.status) on \(cell($0.nodes, separator: "->"))"] } ?? [] },
+                progress: { status in
+                    status.group(group).map { ["\(group): \($0.status) on \(cell($0.nodes, separator: "->"))"] + moveProgress($0) } ?? []
+                },
                 outcome: { status in
                     guard let g = status.group(group) else { return .failed("group \(group) was removed") }
                     if g.status == "failed" { return .failed("group \(group) failed: \(g.note ?? "see vigil group show \(group)")") }
@@ -121,7 +123,17 @@ struct GroupCommand: AsyncParsableCommand {
     static func vmPhases(_ status: ClusterStatus, _ group: String) -> [String] {
         guard let g = status.group(group) else { return [] }
         let place = g.nodes.isEmpty ? "" : " on \(cell(g.nodes, separator: "->"))"
-        return g.vms.map { "\($0): \(g.status)\(place)" }
+        return g.vms.map { "\($0): \(g.status)\(place)" } + moveProgress(g)
+    }
+
+    /// While the group's move is under way, each VM's part of it: the ladder's rung and the latest
+    /// progress sample (data copied and remaining), or its save image.
+    static func moveProgress(_ g: GroupView) -> [String] {
+        guard let move = g.move, move.phase != "done", move.phase != "failed" else { return [] }
+        return move.vms.compactMap { vm in
+            let parts = [vm.rung, vm.progress, vm.image.map { "image \($0)" }].compactMap { $0 }
+            return parts.isEmpty ? nil : "\(vm.name): \(move.method) \(move.from)->\(move.to) \(move.phase), " + parts.joined(separator: ", ")
+        }
     }
 
     struct Policy: AsyncParsableCommand {

@@ -40,7 +40,9 @@ struct NodeCommand: AsyncParsableCommand {
             try await StatusWait(options: options, wait: wait, defaultTimeout: 900).run(
                 accepted: accepted,
                 progress: { status in
-                    status.groups.filter { $0.nodes.contains(node) }.map { "\($0.name): \($0.status) on \($0.nodes.joined(separator: "->"))" }
+                    status.groups.filter { $0.nodes.contains(node) }.flatMap {
+                        ["\($0.name): \($0.status) on \($0.nodes.joined(separator: "->"))"] + GroupCommand.moveProgress($0)
+                    }
                 },
                 outcome: { status in
                     guard let n = status.node(node) else { return .failed("node \(node) is gone from the cluster") }

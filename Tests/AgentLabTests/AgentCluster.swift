@@ -1,5 +1,6 @@
 import AgentAPI
 import AsyncHTTPClient
+import Blocking
 import Foundation
 import LabSupport
 import Libvirt
@@ -254,6 +255,11 @@ final class AgentCluster: @unchecked Sendable {
     /// Runs the `vigil` CLI against the host's agent, as an operator on that host would.
     func vigil(_ host: String, _ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
         try LabScript.execute([vigilCLI] + arguments + ["--socket", try socket(host)])
+    }
+
+    /// `vigil(_:_:)` on a thread of its own, for a command that waits (the cooperative pool stays free).
+    func vigilOffThePool(_ host: String, _ arguments: [String]) async throws -> (status: Int32, out: String, err: String) {
+        try await BlockingCall.run("vigil-cli") { try self.vigil(host, arguments) }
     }
 
     /// The `vigil` binary this build made.

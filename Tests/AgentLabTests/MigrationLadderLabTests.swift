@@ -24,15 +24,14 @@ extension AgentLabTests {
             let watch = DuplicateWatch()
             watch.start(c, domains: ["vm1"])
             let start = Date()
-            let (status, body) = try await c.call("h1", .POST, AgentAPI.move("vm1"))
-            XCTAssertEqual(status, 202, String(decoding: body, as: UTF8.self))
-            var sawProgress = false
-            try await c.waitUntil("vm1 moved off \(home)", timeout: 100) {
-                let g = try await c.status(via: "h1").groups.first { $0.name == "vm1" }
-                if g?.move?.vms.contains(where: { $0.progress != nil }) == true { sawProgress = true }
-                guard let owner = try await self.owner(c, "vm1") else { return false }
-                return owner != home
-            }
+            // As an operator moves it: `vigil group move` waits, printing each VM's rung and progress.
+            let moved = try await c.vigilOffThePool("h1", ["group", "move", "vm1", "--timeout", "100"])
+            XCTAssertEqual(moved.status, 0, moved.out + moved.err)
+            let progress = moved.out.split(separator: "\n").filter { $0.contains("vm1: live \(home)->") }
+            let sawProgress = !progress.isEmpty
+            print("vigil group move printed \(progress.count) progress line(s), e.g. \(progress.first.map(String.init) ?? "-")")
+            let now = try await owner(c, "vm1")
+            XCTAssertNotEqual(now, home, "vm1 moved off \(home)")
             let doubles = await watch.stop()
             let logs = c.lab.hosts.map { "--- \($0.name)\n" + c.tail(c.log($0.name), lines: 30) }.joined(separator: "\n")
             XCTAssertEqual(doubles, [:], "never running on two hosts\n\(logs)")

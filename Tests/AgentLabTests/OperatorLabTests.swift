@@ -28,7 +28,7 @@ extension AgentLabTests {
             XCTAssertEqual(try domainMemoryMiB(c, "vm1", on: host), running, "the running guest keeps its memory until its next start")
 
             // Stopped by the operator: stays stopped, takes an edit, and starts with it.
-            let stop = try c.vigil("h1", ["group", "stop", "vm1"])
+            let stop = try await c.vigilOffThePool("h1", ["group", "stop", "vm1"])
             XCTAssertEqual(stop.status, 0, stop.out + stop.err)
             XCTAssertEqual(c.runningHosts(of: "vm1"), [], "vm1 runs nowhere after group stop")
             try await Task.sleep(for: .seconds(8))  // more than a reconcile and a probe round: nothing restarts it
@@ -37,7 +37,7 @@ extension AgentLabTests {
                 .write(toFile: edited, atomically: true, encoding: .utf8)
             let stoppedEdit = try c.vigil("h1", ["vm", "edit", "vm1", "--xml", edited])
             XCTAssertEqual(stoppedEdit.status, 0, stoppedEdit.err)
-            let start = try c.vigil("h1", ["group", "start", "vm1"])
+            let start = try await c.vigilOffThePool("h1", ["group", "start", "vm1"])
             XCTAssertEqual(start.status, 0, start.out + start.err)
             try await c.waitUntil("vm1 running again", timeout: 90) { c.runningHosts(of: "vm1").count == 1 }
             let now = try XCTUnwrap(c.runningHosts(of: "vm1").first)
