@@ -79,6 +79,12 @@ extension APIServer {
         let loaded: VMConfiguration
         do { loaded = try config.online() } catch { throw APIError("\(error)") }
         let domain = loaded.definition.name
+        // Each name becomes part of a store key: checked before anything else is.
+        do {
+            try StoreName.check(domain, as: "VM")
+            if let group = request.group { try StoreName.check(group, as: "group") }
+            for s in request.storage ?? [] { try StoreName.check(s.name, as: "storage") }
+        } catch { throw APIError("\(error)") }
         let policy = try Self.policy(applying: request, to: GroupPolicy())
         let owners = try await checkPossibleOwners(of: [loaded.definition], policy: policy, storage: shared)
         let methods = try (request.moveMethods ?? MoveMethod.allCases.map(\.rawValue)).map { name in
