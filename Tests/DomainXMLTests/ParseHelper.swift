@@ -10,7 +10,15 @@ enum ParseHelper {
     }
 
     /// Parses `xml` in the helper; throws when the helper cannot run or dies (e.g. killed by its limits).
-    static func parse(_ xml: String) throws -> Outcome {
+    /// Waits on a thread of its own: a wait on the cooperative pool would stall every other test
+    /// running meanwhile (a lease renewal among them) for as long as the helper runs.
+    static func parse(_ xml: String) async throws -> Outcome {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try parseWaiting(xml) }) }
+        }
+    }
+
+    private static func parseWaiting(_ xml: String) throws -> Outcome {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-xml-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -30,7 +38,7 @@ enum ParseHelper {
                               + "\(process.terminationStatus) (a guard against hostile XML regressed?); it printed: \(text)")
         }
         let lines = text.split(separator: "\n").map(String.init)
-        guard lines.count == 2, let rss = lines[1].split(separator: " ").last.flatMap({ Int($0) }) else {
+        guard lines.count == 2, let rss = lines[1].split(separator: " ").last.flatMap({ Int($0) }), rss > 0 else {
             throw ToolFailure(message: "vigil-xml-parse-helper printed something unexpected: \(text)")
         }
         return Outcome(verdict: lines[0], peakResidentKiB: rss)
