@@ -56,14 +56,17 @@ final class ConnectionCloseTests: XCTestCase {
         XCTAssertEqual(closeContinuations.count, closesBefore, "close-notification streams left registered")
         // A stream left registered would never end: awaited only when none is.
         guard eventContinuations.count == eventsBefore, closeContinuations.count == closesBefore else { return }
+        // Each stream is read with a bound: one the close left unended fails the test instead of hanging the run.
         var events = 0
         for stream in eventStreams.withLock({ $0 }) {
-            for await _ in stream { events += 1 }
+            guard let seen = await drain(stream, within: .seconds(30)) else { return XCTFail("a domain-event stream registered racing close never ended") }
+            events += seen.count
         }
         XCTAssertEqual(events, 0)
         var reasons: [Connection.CloseReason] = []
         for stream in closeStreams.withLock({ $0 }) {
-            for await reason in stream { reasons.append(reason) }
+            guard let seen = await drain(stream, within: .seconds(30)) else { return XCTFail("a close-notification stream registered racing close never ended") }
+            reasons += seen
         }
         XCTAssertEqual(reasons, Array(repeating: .client, count: closeStreams.withLock { $0.count }), "each reports the client's close once")
     }
@@ -89,6 +92,24 @@ final class ConnectionCloseTests: XCTestCase {
             }
         }
         XCTAssertEqual(domain.name, name, "a domain's own name stays readable")
+    }
+
+    /// Everything `stream` yields until it ends, or nil when it has not ended within `bound`.
+    private func drain<T: Sendable>(_ stream: AsyncStream<T>, within bound: Duration) async -> [T]? {
+        await withTaskGroup(of: [T]?.self) { group in
+            group.addTask {
+                var all: [T] = []
+                for await element in stream { all.append(element) }
+                return Task.isCancelled ? nil : all
+            }
+            group.addTask {
+                try? await Task.sleep(for: bound)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
     }
 
     /// Opens `iterations` connections; on each, two callers (1 and 2) run `call` on threads of their
