@@ -36,6 +36,21 @@ final class AgentLabTests: XCTestCase {
 
     private func qemuPID(_ vm: String) -> Int32? { Lab.qemuPID(of: vm) }
 
+    /// Adds vm1 with an exclusive volume, lun1 (an ext4 image on shared storage, mounted on its owner
+    /// only), and waits until it is online with lun1 mounted there; returns the mount point.
+    func addOnExclusiveVolume(_ c: AgentCluster, timeout: Double) async throws -> String {
+        let image = c.lab.sharedStorage + "/lun1.img"
+        let mountPoint = c.lab.directory + "/mnt/lun1"
+        _ = try LabScript.execute(["/usr/bin/truncate", "-s", "32M", image])
+        _ = try LabScript.execute(["/usr/sbin/mkfs.ext4", "-q", "-F", image])
+        try await c.addVM("vm1", via: "h1", storage: [StorageRequest(name: "lun1", device: image, mountPoint: mountPoint)])
+        try await c.waitUntil("vm1 online with lun1 mounted on its owner", timeout: timeout) {
+            guard let owner = try await self.owner(c, "vm1") else { return false }
+            return await c.hostsMounting(mountPoint) == [owner]
+        }
+        return mountPoint
+    }
+
     func testHungGuestIsRestartedInPlaceThroughItsGuestAgent() async throws {
         try await withCluster { c in
             // The HA wizard checks the VM against every host (each one's libvirt capabilities and
@@ -106,15 +121,7 @@ final class AgentLabTests: XCTestCase {
 
     func testExclusiveVolumeIsMountedOnlyOnTheOwnerAndMovesWithItsGroup() async throws {
         try await withCluster { c in
-            let image = c.lab.sharedStorage + "/lun1.img"
-            let mountPoint = c.lab.directory + "/mnt/lun1"
-            _ = try LabScript.execute(["/usr/bin/truncate", "-s", "32M", image])
-            _ = try LabScript.execute(["/usr/sbin/mkfs.ext4", "-q", "-F", image])
-            try await c.addVM("vm1", via: "h1", storage: [StorageRequest(name: "lun1", device: image, mountPoint: mountPoint)])
-            try await c.waitUntil("vm1 online with lun1 mounted on its owner", timeout: 60) {
-                guard let owner = try await self.owner(c, "vm1") else { return false }
-                return await c.hostsMounting(mountPoint) == [owner]
-            }
+            let mountPoint = try await addOnExclusiveVolume(c, timeout: 60)
             let first = try await owner(c, "vm1")!
             print("exclusive volume lun1 mounted on \(first) only")
             // Two crashes within the restart period: the group fails over, and the volume goes with it.

@@ -52,15 +52,7 @@ extension AgentLabTests {
 
     func testAnExclusiveStorageGroupMovesByQuickMigrationWithItsStateKept() async throws {
         try await withCluster { c in
-            let image = c.lab.sharedStorage + "/lun1.img"
-            let mountPoint = c.lab.directory + "/mnt/lun1"
-            _ = try LabScript.execute(["/usr/bin/truncate", "-s", "32M", image])
-            _ = try LabScript.execute(["/usr/sbin/mkfs.ext4", "-q", "-F", image])
-            try await c.addVM("vm1", via: "h1", storage: [StorageRequest(name: "lun1", device: image, mountPoint: mountPoint)])
-            try await c.waitUntil("vm1 online with lun1 mounted on its owner", timeout: 90) {
-                guard let owner = try await self.owner(c, "vm1") else { return false }
-                return await c.hostsMounting(mountPoint) == [owner]
-            }
+            let mountPoint = try await addOnExclusiveVolume(c, timeout: 90)
             let first = try await owner(c, "vm1")
             let home = try XCTUnwrap(first)
             let groups = try await c.status(via: "h1").groups
