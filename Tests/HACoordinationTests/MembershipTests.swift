@@ -9,9 +9,10 @@ import Testing
     @Test func recordCarriesCapacityVersionStateAndHeartbeat() async throws {
         let dir = try TempDir()
         let store = try EmbeddedStore(path: dir.file("m.sqlite"), sweepInterval: .milliseconds(50))
+        // A TTL far above the renewal interval: this test is about the record, and a 2 s TTL let the lease
+        // lapse (record swept) when a loaded CI machine delayed the first renewal past it.
         let membership = Membership(store: store, record: node("host-1"),
-                                    configuration: MembershipConfiguration(ttlSeconds: 2, keepAliveInterval: .milliseconds(200),
-                                                                           fenceMargin: .milliseconds(500)),
+                                    configuration: MembershipConfiguration(ttlSeconds: 15, keepAliveInterval: .milliseconds(200)),
                                     selfFence: RecordingFence())
         try await membership.start()
         let first = try #require(try await store.nodes().first)
