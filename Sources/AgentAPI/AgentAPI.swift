@@ -328,7 +328,15 @@ public struct CapacityReport: Codable, Sendable, Equatable {
 /// The answer to a request that was accepted (a group stored, a request queued for the leader).
 public struct Accepted: Codable, Sendable, Equatable {
     public var accepted: String
-    public init(_ accepted: String) { self.accepted = accepted }
+    /// What works but the operator should know (the HA wizard's warnings), each naming the VM and the fix.
+    public var warnings: [String]?
+    public init(_ accepted: String, warnings: [String]? = nil) {
+        self.accepted = accepted
+        self.warnings = warnings.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The answer as the CLI prints it: the sentence, then one line per warning.
+    public var text: String { ([accepted] + (warnings ?? []).map { "warning: \($0)" }).joined(separator: "\n") }
 }
 
 /// The body of every error answer: what was wrong, naming it.

@@ -42,10 +42,14 @@ public struct HostProfile: Codable, Sendable, Equatable {
     /// A token the host wrote into shared storage at start-up (see HAAgent's `StorageMarker`): a host
     /// that reads the same token there sees the same storage, not a local directory of the same name.
     public var storageToken: String
+    /// Networks, bridges, CPU models and devices the host has; nil from agents that publish none
+    /// (older versions): the wizard then says it could not check them there.
+    public var inventory: HostInventory?
 
-    public init(capabilities: HostCapabilities, sharedStorage: String, storageToken: String) {
+    public init(capabilities: HostCapabilities, sharedStorage: String, storageToken: String, inventory: HostInventory? = nil) {
         self.capabilities = capabilities
         self.sharedStorage = sharedStorage
         self.storageToken = storageToken
+        self.inventory = inventory
     }
 }

@@ -27,6 +27,8 @@ extension DomainDefinition {
             disks: try (devices?.children("disk") ?? []).map(Disk.init(element:)),
             filesystems: (devices?.children("filesystem") ?? []).map(SharedFilesystem.init(element:)),
             interfaces: (devices?.children("interface") ?? []).map(NetworkInterface.init(element:)),
+            cpu: try Self.guestCPU(root),
+            hostDevices: try Self.hostDevices(in: devices),
             serials: try Self.characterDevices("serial", in: devices),
             consoles: try Self.characterDevices("console", in: devices),
             channels: try Self.characterDevices("channel", in: devices),
@@ -52,6 +54,19 @@ extension DomainDefinition {
             total = sum
         }
         return total
+    }
+
+    private static func guestCPU(_ root: ElementView) throws(DomainXMLError) -> GuestCPU? {
+        guard let element = root.child("cpu") else { return nil }
+        return try GuestCPU(element: element)
+    }
+
+    private static func hostDevices(in devices: ElementView?) throws(DomainXMLError) -> [HostDevice] {
+        var found: [HostDevice] = []
+        for element in devices?.children("hostdev") ?? [] {
+            if let device = try HostDevice(element: element) { found.append(device) }
+        }
+        return found
     }
 
     private static func kibibytes(_ element: ElementView) throws(DomainXMLError) -> UInt64 {

@@ -23,6 +23,10 @@ public struct DomainDefinition: Sendable, Codable, Hashable {
     /// The `<filesystem>` devices: host directories or images the guest mounts.
     public var filesystems: [SharedFilesystem]
     public var interfaces: [NetworkInterface]
+    /// The guest CPU asked for (`<cpu>` with a mode or model); nil: the hypervisor's default model.
+    public var cpu: GuestCPU?
+    /// Host devices passed through (`<hostdev mode='subsystem'>`).
+    public var hostDevices: [HostDevice]
     public var serials: [CharacterDevice]
     public var consoles: [CharacterDevice]
     public var channels: [CharacterDevice]
@@ -33,6 +37,7 @@ public struct DomainDefinition: Sendable, Codable, Hashable {
         domainType: String, name: String, uuid: UUID? = nil, memoryKiB: UInt64, currentMemoryKiB: UInt64? = nil,
         vcpus: Int = 1, currentVcpus: Int? = nil, os: OperatingSystemBoot = OperatingSystemBoot(),
         emulator: String? = nil, disks: [Disk] = [], filesystems: [SharedFilesystem] = [], interfaces: [NetworkInterface] = [],
+        cpu: GuestCPU? = nil, hostDevices: [HostDevice] = [],
         serials: [CharacterDevice] = [], consoles: [CharacterDevice] = [], channels: [CharacterDevice] = [],
         vigilMetadata: [String: String] = [:]
     ) {
@@ -48,6 +53,8 @@ public struct DomainDefinition: Sendable, Codable, Hashable {
         self.disks = disks
         self.filesystems = filesystems
         self.interfaces = interfaces
+        self.cpu = cpu
+        self.hostDevices = hostDevices
         self.serials = serials
         self.consoles = consoles
         self.channels = channels

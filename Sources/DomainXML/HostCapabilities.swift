@@ -26,10 +26,16 @@ public struct HostCapabilities: Sendable, Codable, Hashable {
     /// The host's own CPU architecture (`<host><cpu><arch>`), which libvirt assumes for a domain
     /// that names none.
     public var hostArch: String?
+    /// The host CPU's model and vendor as libvirt names them (`<host><cpu><model>`, `<vendor>`); nil
+    /// when libvirt gives none (or an older agent published the record).
+    public var hostCPUModel: String?
+    public var hostCPUVendor: String?
     public var guests: [Guest]
 
-    public init(hostArch: String?, guests: [Guest]) {
+    public init(hostArch: String?, hostCPUModel: String? = nil, hostCPUVendor: String? = nil, guests: [Guest]) {
         self.hostArch = hostArch
+        self.hostCPUModel = hostCPUModel
+        self.hostCPUVendor = hostCPUVendor
         self.guests = guests
     }
 
@@ -42,7 +48,10 @@ public struct HostCapabilities: Sendable, Codable, Hashable {
         }
         let root = ElementView(node: rootNode)
         guard root.name == "capabilities" else { throw root.invalid("is the root element; expected <capabilities>") }
-        hostArch = root.child("host")?.child("cpu")?.child("arch")?.text
+        let hostCPU = root.child("host")?.child("cpu")
+        hostArch = hostCPU?.child("arch")?.text
+        hostCPUModel = hostCPU?.child("model")?.text
+        hostCPUVendor = hostCPU?.child("vendor")?.text
         guests = try root.children("guest").map { guest throws(DomainXMLError) in
             guard let arch = guest.child("arch") else { throw guest.invalid("has no <arch>") }
             let domains = arch.children("domain")

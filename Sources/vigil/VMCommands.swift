@@ -50,7 +50,7 @@ struct VMCommand: AsyncParsableCommand {
                                        restart: p.restart, failover: p.failover, failback: p.failback, migration: p.migration,
                                        paused: p.paused)
             let answer = try await options.client.decode(Accepted.self, .POST, check ? AgentAPI.checkVM : AgentAPI.vms, body: request)
-            try emit(answer, options.output) { $0.accepted }
+            try emit(answer, options.output) { $0.text }
         }
     }
 
@@ -76,7 +76,7 @@ struct VMCommand: AsyncParsableCommand {
                 if edited == current.xml { return print("VM \(vm): no change") }
             }
             let answer = try await options.client.decode(Accepted.self, .PUT, AgentAPI.vm(vm), body: EditVMRequest(xml: edited))
-            try emit(answer, options.output) { $0.accepted }
+            try emit(answer, options.output) { $0.text }
         }
     }
 
@@ -87,7 +87,7 @@ struct VMCommand: AsyncParsableCommand {
         @Argument var vm: String
 
         func run() async throws {
-            try emit(try await options.client.decode(Accepted.self, .DELETE, AgentAPI.vm(vm)), options.output) { $0.accepted }
+            try emit(try await options.client.decode(Accepted.self, .DELETE, AgentAPI.vm(vm)), options.output) { $0.text }
         }
     }
 
@@ -99,7 +99,7 @@ struct VMCommand: AsyncParsableCommand {
 
         func run() async throws {
             let answer = try await options.client.decode(Accepted.self, .POST, AgentAPI.checkVM, body: AddVMRequest(domain: nil, xmlPath: xml))
-            try emit(answer, options.output) { $0.accepted }
+            try emit(answer, options.output) { $0.text }
         }
     }
 }

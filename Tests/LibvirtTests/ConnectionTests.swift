@@ -14,6 +14,14 @@ final class ConnectionTests: XCTestCase {
         XCTAssertTrue(try connection.capabilities().contains("<capabilities>"))
     }
 
+    func testActiveNetworksAreListedAndADriverWithoutDomainCapabilitiesSaysSo() throws {
+        let connection = try Connection(uri: TestDriver.uri)
+        XCTAssertEqual(try connection.activeNetworkNames(), ["default"], "the test driver runs one network, 'default'")
+        XCTAssertThrowsError(try connection.domainCapabilities(virtType: "qemu")) { error in
+            XCTAssertEqual((error as? LibvirtError)?.call, "Connection.domainCapabilities")
+        }
+    }
+
     func testVersionsAreLibvirtNine() throws {
         let connection = try Connection(uri: TestDriver.uri)
         let library = try Connection.libraryVersion()

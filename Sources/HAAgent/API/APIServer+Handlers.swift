@@ -86,11 +86,8 @@ extension APIServer {
             for s in request.storage ?? [] { try StoreName.check(s.name, as: "storage") }
         } catch { throw APIError("\(error)") }
         let policy = try Self.policy(applying: request, to: GroupPolicy())
-        let owners = try await checkPossibleOwners(of: [loaded.definition], policy: policy, storage: shared)
-        let methods = try (request.moveMethods ?? MoveMethod.allCases.map(\.rawValue)).map { name in
-            guard let m = MoveMethod(rawValue: name) else { throw APIError("unknown move method '\(name)'; use live, quick or cold") }
-            return m
-        }
+        let (owners, warnings) = try await checkPossibleOwners(of: [loaded.definition], policy: policy, storage: shared)
+        let methods = try Self.moveMethods(request.moveMethods, for: loaded.definition)
         let specs = try await groupSpecs()
         let storage = try (request.storage ?? []).map(Self.storageResource)
         let vm = VMDefinition(name: domain, domainXMLPath: loaded.path, memoryMiB: Int(loaded.definition.memoryKiB / 1024),
@@ -110,7 +107,8 @@ extension APIServer {
         if checkOnly {
             let hosts = owners.map(\.rawValue).sorted().joined(separator: ", ")
             return Accepted("VM \(domain) passes every check (its disks and backing files on shared storage; "
-                            + "possible owners \(hosts.isEmpty ? "none yet" : hosts) can host it); it would join group \(groupID)\(moving)")
+                            + "possible owners \(hosts.isEmpty ? "none yet" : hosts) can host it); it would join group \(groupID)\(moving)",
+                            warnings: warnings)
         }
         let key = ClusterKeys.group(groupID)
         let expected = try await store.get(key)?.modRevision ?? 0
@@ -119,13 +117,30 @@ extension APIServer {
             success: [.put(key, try StoreCoding.encode(GroupSpec(definition: definition, storage: storageBindings)))]))
         guard result.succeeded else { throw APIError("group \(groupID) changed meanwhile; try again") }
         logger.notice("VM made highly available", metadata: ["vm.name": "\(domain)", "group": "\(groupID)"])
-        return Accepted("VM \(domain) is highly available in group \(groupID)\(moving)")
+        return Accepted("VM \(domain) is highly available in group \(groupID)\(moving)", warnings: warnings)
+    }
+
+    /// The move methods a VM gets: those asked for (default: all), except that a VM with a device QEMU
+    /// cannot migrate or save moves cold only; asking for more is refused, naming the devices.
+    static func moveMethods(_ asked: [String]?, for domain: DomainDefinition) throws -> [MoveMethod] {
+        let pinned = OwnerEnvironmentCheck.unmigratableDevices(of: domain)
+        guard let asked else { return pinned.isEmpty ? MoveMethod.allCases : [.cold] }
+        let methods = try asked.map { name in
+            guard let m = MoveMethod(rawValue: name) else { throw APIError("unknown move method '\(name)'; use live, quick or cold") }
+            return m
+        }
+        if !pinned.isEmpty, let method = methods.first(where: { $0 != .cold }) {
+            throw APIError("VM \(domain.name) passes through \(pinned.map(\.description).joined(separator: ", ")): QEMU cannot "
+                           + "\(method == .live ? "live-migrate" : "save") it, so it can move cold only (use --move-methods cold)")
+        }
+        return methods
     }
 
     /// Checks the VMs against each possible owner (all member nodes when the policy names none).
-    /// Returns the owners checked.
+    /// Returns the owners checked and the wizard's warnings.
     @discardableResult
-    func checkPossibleOwners(of domains: [DomainDefinition], policy: GroupPolicy, storage: SharedStorage) async throws -> [NodeID] {
+    func checkPossibleOwners(of domains: [DomainDefinition], policy: GroupPolicy, storage: SharedStorage) async throws
+        -> (owners: [NodeID], warnings: [String]) {
         let members = try await store.nodes()
         let owners = policy.possibleOwners.isEmpty ? members.map(\.id) : Array(policy.possibleOwners)
         let agents = Dictionary(try await store.read(ClusterKeys.agents).readableValues().map { ($0.node, $0) },
@@ -139,7 +154,7 @@ extension APIServer {
                 throw APIError("VM \(domain.name) cannot run on every possible owner: \(problems.joined(separator: "; "))")
             }
         }
-        return owners
+        return (owners, domains.flatMap { check.warnings($0, on: owners) })
     }
 
     /// Changes a group's failover policy. New possible owners are checked against every VM of the

@@ -36,7 +36,7 @@ extension APIServer {
         if let old = try? DomainDefinition(xml: String(contentsOfFile: held.path, encoding: .utf8)).uuid, old != edited.definition.uuid {
             throw APIError("the edited XML of VM \(name) changes its UUID from \(old) to \(edited.definition.uuid.map { "\($0)" } ?? "none"); keep the UUID")
         }
-        try await checkPossibleOwners(of: [edited.definition], policy: held.spec.definition.policy, storage: shared)
+        let warnings = try await checkPossibleOwners(of: [edited.definition], policy: held.spec.definition.policy, storage: shared).warnings
         let memoryMiB = Int(edited.definition.memoryKiB / 1024)
         var spec = held.spec
         spec.definition = try spec.definition.updatingDemand(of: name, memoryMiB: memoryMiB, vcpus: edited.definition.vcpus)
@@ -54,7 +54,7 @@ extension APIServer {
         }
         logger.notice("VM configuration edited", metadata: ["vm.name": "\(name)", "path": "\(held.path)", "memoryMiB": "\(memoryMiB)"])
         return Accepted("VM \(name): \(held.path) replaced (previous: \(held.path).prev); demand \(memoryMiB) MiB, "
-                        + "\(edited.definition.vcpus) vCPUs; a running VM gets the new definition at its next start")
+                        + "\(edited.definition.vcpus) vCPUs; a running VM gets the new definition at its next start", warnings: warnings)
     }
 
     /// Ends a VM's high availability: it leaves its group (the group ends with its last VM) and keeps

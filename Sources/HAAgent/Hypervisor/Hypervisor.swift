@@ -9,6 +9,10 @@ import Libvirt
 public protocol Hypervisor: Sendable {
     /// libvirt's capabilities XML of this host (guest architectures, domain and machine types).
     func capabilities() throws -> String
+    /// libvirt's domain capabilities XML for guests of `virtType` ("kvm", "qemu"): the CPU models this host runs.
+    func domainCapabilities(virtType: String) throws -> String
+    /// The names of this host's active libvirt networks.
+    func activeNetworks() throws -> [String]
     /// The domains this host knows, with their run state.
     func domains() throws -> [HostedDomain]
     /// The state of one domain, or nil when this host has no such domain.
@@ -65,6 +69,16 @@ extension Hypervisor {
     /// Without direct access to the emulators, nothing.
     public func killEmulators(of names: some Collection<String>, timeout: Duration) async -> Int { 0 }
     public var killsEmulators: Bool { false }
+    /// Without a way to ask, unknown: the wizard says it could not check CPU models here.
+    public func domainCapabilities(virtType: String) throws -> String { throw HypervisorQueryUnsupported(query: "domain capabilities") }
+    /// Without a way to ask, unknown: the wizard says it could not check networks here.
+    public func activeNetworks() throws -> [String] { throw HypervisorQueryUnsupported(query: "virtual networks") }
+}
+
+/// A hypervisor that cannot answer a query (a simulated host, or a libvirt driver without it).
+public struct HypervisorQueryUnsupported: Error, Sendable, CustomStringConvertible {
+    public let query: String
+    public var description: String { "this hypervisor does not report its \(query)" }
 }
 
 /// A domain on this host and its state.

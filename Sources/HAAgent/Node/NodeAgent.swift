@@ -96,7 +96,8 @@ public actor NodeAgent {
         do {
             let capabilities = try HostCapabilities(xml: try hypervisor.capabilities())
             let token = try StorageMarker.write(for: node, in: sharedStorage)
-            return HostProfile(capabilities: capabilities, sharedStorage: sharedStorage.root, storageToken: token)
+            return HostProfile(capabilities: capabilities, sharedStorage: sharedStorage.root, storageToken: token,
+                               inventory: HostInventoryScan.scan(hypervisor, capabilities: capabilities))
         } catch {
             logger.error("cannot publish this host's profile; VMs cannot be validated against it", metadata: [
                 "error": "\(error)", "shared_storage": "\(sharedStorage.root)"])

@@ -5,7 +5,8 @@ import HACore
 
 /// The HA wizard's last check: can every possible owner host this VM? Each owner must run an agent,
 /// see the same shared storage (its marker token reads the same here), offer the VM's architecture,
-/// domain type and machine type, and have the memory and vCPUs for it.
+/// domain type and machine type, its networks, bridges, CPU model and pass-through devices, and have
+/// the memory and vCPUs for it.
 struct PossibleOwnerCheck {
     /// This host's view of shared storage.
     let storage: SharedStorage
@@ -13,6 +14,12 @@ struct PossibleOwnerCheck {
     let agents: [NodeID: AgentRecord]
     /// Capacity for VMs by node (members, and known nodes that are down).
     let capacities: [NodeID: NodeCapacity]
+
+    /// The owners' published profiles, for the network, CPU and device checks.
+    var environment: OwnerEnvironmentCheck { OwnerEnvironmentCheck(profiles: agents.compactMapValues(\.profile)) }
+
+    /// What works on `owners` but an operator should know (CPUs that differ, devices that pin the VM).
+    func warnings(_ domain: DomainDefinition, on owners: [NodeID]) -> [String] { environment.warnings(domain, on: owners) }
 
     /// Why the VM could not run on some of `owners`, each problem prefixed with the node; empty when all can.
     func problems(_ domain: DomainDefinition, on owners: [NodeID]) -> [String] {
@@ -29,6 +36,7 @@ struct PossibleOwnerCheck {
             problems.append("does not see this host's shared storage at \(storage.root) (its marker \(StorageMarker.path(of: node, in: storage)) is missing or different here)")
         }
         problems += profile.capabilities.problems(running: domain)
+        problems += environment.problems(domain, on: node)
         if let capacity = capacities[node] {
             let memoryMiB = Int(domain.memoryKiB / 1024)
             if memoryMiB > capacity.memoryMiB {
