@@ -1,5 +1,3 @@
-internal import CLibXML2
-
 /// What one host's hypervisor offers a domain's CPU, read from libvirt's domain capabilities XML
 /// (`virConnectGetDomainCapabilities`): the named CPU models it can run on this host's CPU.
 public struct DomainCapabilities: Sendable, Codable, Hashable {
@@ -18,18 +16,14 @@ public struct DomainCapabilities: Sendable, Codable, Hashable {
 
     /// Parses domain capabilities XML; throws naming the line when it is not.
     public init(xml: String) throws(DomainXMLError) {
-        let document = try LibXML2.parse(xml)
-        defer { xmlFreeDoc(document) }
-        guard let rootNode = xmlDocGetRootElement(document) else {
-            throw .malformed(line: 1, column: 0, message: "the document has no root element")
+        self = try LibXML2.withRoot(xml, expected: "domainCapabilities") { root in
+            let modes = root.child("cpu")?.children("mode") ?? []
+            let custom = modes.first { $0.attribute("name") == "custom" && $0.attribute("supported") == "yes" }
+            let models = custom?.children("model") ?? []
+            return DomainCapabilities(
+                usableCPUModels: Set(models.filter { $0.attribute("usable") == "yes" }.map(\.text)),
+                unusableCPUModels: Set(models.filter { $0.attribute("usable") == "no" }.map(\.text)),
+                hostPassthrough: modes.contains { $0.attribute("name") == "host-passthrough" && $0.attribute("supported") == "yes" })
         }
-        let root = ElementView(node: rootNode)
-        guard root.name == "domainCapabilities" else { throw root.invalid("is the root element; expected <domainCapabilities>") }
-        let modes = root.child("cpu")?.children("mode") ?? []
-        let custom = modes.first { $0.attribute("name") == "custom" && $0.attribute("supported") == "yes" }
-        let models = custom?.children("model") ?? []
-        usableCPUModels = Set(models.filter { $0.attribute("usable") == "yes" }.map(\.text))
-        unusableCPUModels = Set(models.filter { $0.attribute("usable") == "no" }.map(\.text))
-        hostPassthrough = modes.contains { $0.attribute("name") == "host-passthrough" && $0.attribute("supported") == "yes" }
     }
 }

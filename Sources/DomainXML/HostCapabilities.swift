@@ -1,5 +1,3 @@
-internal import CLibXML2
-
 /// What a host's hypervisor can run, read from libvirt's capabilities XML
 /// (`virConnectGetCapabilities`): per guest OS type and architecture, the domain types (kvm, qemu),
 /// the emulator and the machine types. Lets one host tell whether another could run a domain.
@@ -41,24 +39,18 @@ public struct HostCapabilities: Sendable, Codable, Hashable {
 
     /// Parses libvirt's capabilities XML; throws naming the line when it is not capabilities XML.
     public init(xml: String) throws(DomainXMLError) {
-        let document = try LibXML2.parse(xml)
-        defer { xmlFreeDoc(document) }
-        guard let rootNode = xmlDocGetRootElement(document) else {
-            throw .malformed(line: 1, column: 0, message: "the document has no root element")
-        }
-        let root = ElementView(node: rootNode)
-        guard root.name == "capabilities" else { throw root.invalid("is the root element; expected <capabilities>") }
-        let hostCPU = root.child("host")?.child("cpu")
-        hostArch = hostCPU?.child("arch")?.text
-        hostCPUModel = hostCPU?.child("model")?.text
-        hostCPUVendor = hostCPU?.child("vendor")?.text
-        guests = try root.children("guest").map { guest throws(DomainXMLError) in
-            guard let arch = guest.child("arch") else { throw guest.invalid("has no <arch>") }
-            let domains = arch.children("domain")
-            let machines = (arch.children("machine") + domains.flatMap { $0.children("machine") }).map(\.text)
-            return Guest(osType: guest.child("os_type")?.text ?? "hvm", arch: try arch.requiredAttribute("name"),
-                         emulator: arch.child("emulator")?.text, machines: Set(machines),
-                         domainTypes: Set(domains.compactMap { $0.attribute("type") }))
+        self = try LibXML2.withRoot(xml, expected: "capabilities") { root throws(DomainXMLError) in
+            let hostCPU = root.child("host")?.child("cpu")
+            let guests = try root.children("guest").map { guest throws(DomainXMLError) in
+                guard let arch = guest.child("arch") else { throw guest.invalid("has no <arch>") }
+                let domains = arch.children("domain")
+                let machines = (arch.children("machine") + domains.flatMap { $0.children("machine") }).map(\.text)
+                return Guest(osType: guest.child("os_type")?.text ?? "hvm", arch: try arch.requiredAttribute("name"),
+                             emulator: arch.child("emulator")?.text, machines: Set(machines),
+                             domainTypes: Set(domains.compactMap { $0.attribute("type") }))
+            }
+            return HostCapabilities(hostArch: hostCPU?.child("arch")?.text, hostCPUModel: hostCPU?.child("model")?.text,
+                                    hostCPUVendor: hostCPU?.child("vendor")?.text, guests: guests)
         }
     }
 

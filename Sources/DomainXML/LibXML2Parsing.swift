@@ -21,6 +21,18 @@ enum LibXML2 {
     /// a `<!DOCTYPE` is refused the moment libxml2 reads it, before any entity it declares exists:
     /// libvirt never writes either, and entity declarations are what "billion laughs", quadratic
     /// blow-up and external-entity (file://) attacks are made of.
+    /// Parses `xml` and hands `body` its root element, which must be `<expected>`; frees the document after.
+    static func withRoot<T>(_ xml: String, expected: String, _ body: (ElementView) throws(DomainXMLError) -> T) throws(DomainXMLError) -> T {
+        let document = try parse(xml)
+        defer { xmlFreeDoc(document) }
+        guard let rootNode = xmlDocGetRootElement(document) else {
+            throw .malformed(line: 1, column: 0, message: "the document has no root element")
+        }
+        let root = ElementView(node: rootNode)
+        guard root.name == expected else { throw root.invalid("is the root element; expected <\(expected)>") }
+        return try body(root)
+    }
+
     static func parse(_ xml: String) throws(DomainXMLError) -> xmlDocPtr {
         precondition(initialized)
         let byteCount = xml.utf8.count

@@ -27,6 +27,7 @@ import Testing
                 driver: DiskDriver(name: "qemu", format: "qcow2", cache: "none"),
                 backing: .image(BackingImage(type: .file, format: "qcow2",
                                              source: .file(path: "/srv/lab/shared/base.qcow2"))))],
+            cpu: GuestCPU(mode: .custom, model: "qemu64"),
             serials: [CharacterDevice(type: "unix", sourcePath: "/srv/lab/shared/heartbeat/lab-vm1.sock",
                                       sourceMode: "connect", targetType: "isa-serial", targetPort: 0)],
             consoles: [CharacterDevice(type: "unix", sourcePath: "/srv/lab/shared/heartbeat/lab-vm1.sock",
