@@ -16,6 +16,9 @@ import HACore
 ///   first by key, written in the same fenced transaction as the decisions themselves. Agents add
 ///   the rungs of the moves they perform under their own node name (`decision(at:leader:sequence:)`).
 /// - `moves/<group>`: the group's latest move (`MoveRecord`), written by the hosts performing it.
+/// - `aborts/<group>`: the leader's request to abort the group's live migration under way
+///   (`MoveAbort`, written with the fencing token; the transaction that gives the group a new move
+///   deletes it), read by the migrating host.
 public enum ClusterKeys {
     public static let nodes = RecordFamily<NodeRecord>(prefix: "nodes/")
     public static let leader = "leader"
@@ -25,6 +28,7 @@ public enum ClusterKeys {
     public static let tasks = "tasks/"
     public static let decisions = RecordFamily<DecisionRecord>(prefix: "decisions/")
     public static let moves = RecordFamily<MoveRecord>(prefix: "moves/")
+    public static let aborts = RecordFamily<MoveAbort>(prefix: "aborts/")
 
     /// The coordinator's snapshot, split by what changes together.
     public enum Coordinator {
@@ -45,6 +49,7 @@ public enum ClusterKeys {
     public static func task(_ node: NodeID, _ group: GroupID) -> String { tasks(of: node).key(group.rawValue) }
     public static func inbox(_ id: String) -> String { inbox.key(id) }
     public static func move(_ group: GroupID) -> String { moves.key(group.rawValue) }
+    public static func moveAbort(_ group: GroupID) -> String { aborts.key(group.rawValue) }
     /// Zero-padded so that keys sort by time, then by leader and its sequence.
     public static func decision(at time: Timestamp, leader: NodeID, sequence: Int) -> String {
         decisions.key(String(repeating: "0", count: max(0, 13 - String(time.milliseconds).count)) + "\(time.milliseconds)-\(leader.rawValue)-"

@@ -95,3 +95,18 @@ public struct MoveRecord: Codable, Sendable, Hashable {
         self.steps = steps
     }
 }
+
+/// The leader asks the host migrating a group to abort its live migration (`aborts/<group>`): the
+/// guests keep running on that host, which reports the move failed.
+public struct MoveAbort: Codable, Sendable, Hashable {
+    public var group: GroupID
+    /// The migrating host.
+    public var node: NodeID
+    public var reason: String
+
+    public init(group: GroupID, node: NodeID, reason: String) {
+        self.group = group
+        self.node = node
+        self.reason = reason
+    }
+}

@@ -122,14 +122,16 @@ extension Simulation {
         let runs = vms.allSatisfy { world.nodes[a]!.running.contains($0) }
         let anyRuns = vms.contains { world.nodes[a]!.running.contains($0) }
         let targetOK = world.nodes[b]!.connected && !world.nodes[a]!.partitioned
-        let injected = world.failMigrationsLeft > 0
+        // An abort the leader asked for ends a live migration with the guests still on the source.
+        let aborted = method == .live && world.abortedMoves.remove(g) != nil
+        let injected = !aborted && world.failMigrationsLeft > 0
         if injected { world.failMigrationsLeft -= 1 }
         if method == .quick {
             world.leave(g, a)
             checker.lastHost[g] = nil
         }
-        guard runs, targetOK, !injected else {
-            note("world", "\(method) migration of \(g) \(a)->\(b) fails")
+        guard runs, targetOK, !injected, !aborted else {
+            note("world", "\(method) migration of \(g) \(a)->\(b) \(aborted ? "aborted" : "fails")")
             return TaskReport(task: task, failure: "\(method) migration failed", stillRunningHere: method == .live && anyRuns)
         }
         if method == .live {

@@ -147,8 +147,13 @@ public struct Simulation {
     private mutating func dispatch(_ d: Directive) {
         counter += 1
         switch TaskPlanner.plan(d, taskID: "t\(counter)") {
-        case .tasks(let tasks): for task in tasks { send(task) }
+        case .tasks(let tasks):
+            for task in tasks {
+                if task.step.beginsMove { world.abortedMoves.remove(task.group) }
+                send(task)
+            }
         case .timer(let t): queue.push(.deliver(.timerFired), at: t)
+        case .abortMove(let g, _): world.abortedMoves.insert(g)
         case .log:
             if case .fenceNode(let n) = d.action, scenario.world.fenceDevice { queue.push(.fenceDone(n), at: now + scenario.world.fenceDelay) }
         }

@@ -57,6 +57,8 @@ struct World {
     var broken: [String: NodeID] = [:]
     var failMigrationsLeft = 0
     var slowMigrations = false
+    /// Groups whose live migration the leader asked to abort (a new move of the group clears it).
+    var abortedMoves: Set<GroupID> = []
     var storeUp = true
 
     init(nodes: [Node], groups: [GroupDefinition]) {

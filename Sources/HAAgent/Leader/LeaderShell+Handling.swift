@@ -88,6 +88,7 @@ extension LeaderShell {
     func feed(_ events: [ClusterEvent], consuming inboxKey: String?, extraTasks: [AgentTask] = [], deleting stale: [String] = []) async throws {
         var tasks = extraTasks
         var stale = stale
+        var aborts: [MoveAbort] = []
         var records: [DecisionRecord] = []
         for event in events {
             let now = Timestamp.wallClockNow
@@ -109,6 +110,9 @@ extension LeaderShell {
                     logger.notice("decision", metadata: ["directive": "\(directive.actionDescription)", "reason": "\(directive.reason)"])
                 case .timer(let at):
                     schedule(at: at)
+                case .abortMove(let g, let n):
+                    aborts.append(MoveAbort(group: g, node: n, reason: directive.reason))
+                    logger.notice("decision", metadata: ["directive": "\(directive.actionDescription)", "reason": "\(directive.reason)"])
                 case .log(let severity):
                     let metadata: Logger.Metadata = ["directive": "\(directive.actionDescription)", "reason": "\(directive.reason)"]
                     switch severity {
@@ -119,7 +123,7 @@ extension LeaderShell {
                 }
             }
         }
-        try await commit(tasks, consuming: inboxKey, deleting: stale, records: records)
+        try await commit(tasks, consuming: inboxKey, deleting: stale, records: records, aborts: aborts)
         metrics.clusterView(coordinator)
         try await pruneDecisions(after: records.count)
     }
@@ -134,8 +138,10 @@ extension LeaderShell {
         _ = try await store.fencedTransaction(Transaction(compare: [], success: old.map { .delete($0) }), token: token, leaderKey: ClusterKeys.leader)
     }
 
-    /// One fenced transaction: the coordinator snapshot, the new tasks, and the consumed message.
-    func commit(_ tasks: [AgentTask], consuming inboxKey: String?, deleting stale: [String] = [], records: [DecisionRecord] = []) async throws {
+    /// One fenced transaction: the coordinator snapshot, the new tasks, the consumed message, and the
+    /// requests to abort live migrations (a new move of a group clears an older request for it).
+    func commit(_ tasks: [AgentTask], consuming inboxKey: String?, deleting stale: [String] = [], records: [DecisionRecord] = [],
+                aborts: [MoveAbort] = []) async throws {
         guard let token else { throw LeaderError.deposed }
         // One key per node and group: a later task in the same batch replaces an earlier one.
         var latest: [String: AgentTask] = [:]
@@ -150,6 +156,12 @@ extension LeaderShell {
         var ops: [TransactionOp] = stale.filter { latest[$0] == nil }.map { .delete($0) }
         ops += try StoredCoordinator.writes(from: committed, toReach: next)
         for (key, task) in latest.sorted(by: { $0.key < $1.key }) { ops.append(.put(key, try StoreCoding.encode(task))) }
+        var abortKeys: [String: MoveAbort] = [:]
+        for abort in aborts { abortKeys[ClusterKeys.moveAbort(abort.group)] = abort }
+        for task in latest.values where task.step.beginsMove && abortKeys[ClusterKeys.moveAbort(task.group)] == nil {
+            ops.append(.delete(ClusterKeys.moveAbort(task.group)))
+        }
+        for (key, abort) in abortKeys.sorted(by: { $0.key < $1.key }) { ops.append(.put(key, try StoreCoding.encode(abort))) }
         if let inboxKey { ops.append(.delete(inboxKey)) }
         for record in records {
             ops.append(.put(ClusterKeys.decision(at: record.at, leader: node, sequence: decisionsWritten), try StoreCoding.encode(record)))

@@ -142,6 +142,12 @@ extension ClusterCoordinator {
             s.possibleHosts = [n]
             if let r = failedOnSource, n == from { return resourceFailed(def, &s, r, n, &out) }
             guard n == from, nodes[to]?.acceptsGroups == true else { return }
+            if let why = drainForbidsFallback(def.id, from: from, rungs: def.moveLadder.count) {
+                // Stopped, not failed: a later move starts again from the best method.
+                s.phase = .online(n)
+                return out.add(.raiseAlert(.info), "\(m) migration of \(def.id) \(from)->\(to) ended without moving it: \(why)")
+            }
+            countDrainAttempt(def.id, from: from)
             startMove(def, &s, from: from, to: to, "\(m) migration of \(def.id) \(from)->\(to) failed: falling back to \(next)", &out)
         }
     }

@@ -20,14 +20,17 @@ extension ClusterCoordinator {
         var survey = survey(at: out.now)
         placeOfflineGroups(survey.offline, &survey.load, &out)
         retryLockedStarts(survey.lockedRetries, &survey.load, &out)
-        for (id, progress) in survey.draining.sorted(by: { $0.key < $1.key }) { drain(id, progress, &survey.load, &out) }
-        failBack(survey.failback, &survey.load, &out)
-        emptyReserveHosts(survey.onReserve, &survey.load, &out)
+        for (id, progress) in survey.draining.sorted(by: { $0.key < $1.key }) { drain(id, progress, &survey.moves, &survey.load, &out) }
+        bringHome(&survey.moves, &survey.load, &out)
+        failBack(survey.failback, &survey.moves, &survey.load, &out)
+        emptyReserveHosts(survey.onReserve, &survey.moves, &survey.load, &out)
     }
 
-    /// What one drain has left: moves under way, groups still to move, and whether anything else holds the node.
+    /// What one drain has left: moves under way (live ones by group), groups still to move, and
+    /// whether anything else holds the node.
     struct DrainProgress {
         var inFlight = 0
+        var live: [GroupID] = []
         var remaining: [GroupID] = []
         var busy = false
     }
@@ -41,10 +44,14 @@ extension ClusterCoordinator {
         var lockedRetries: [GroupID] = []
         /// Groups online on a reserve host, to move off it when room appears elsewhere.
         var onReserve: [GroupID] = []
+        /// The moves under way, and how many more may start.
+        var moves: MoveBudget
     }
 
     func survey(at now: Timestamp = .zero) -> Survey {
-        var survey = Survey(load: ClusterLoad(nodes: Array(nodes.values)))
+        var survey = Survey(load: ClusterLoad(nodes: Array(nodes.values)),
+                            moves: MoveBudget(perSource: configuration.maxConcurrentMovesPerDrain,
+                                              perCluster: configuration.maxConcurrentMovesPerCluster))
         for n in nodes.values where n.state == .draining { survey.draining[n.id] = DrainProgress() }
         for def in groupsInOrder {
             guard let s = states[def.id] else { continue }
@@ -54,6 +61,7 @@ extension ClusterCoordinator {
             // Offline or failed since its node was lost, it may still run there unseen (its agent died).
             if s.status == .failed || s.status == .offline || s.status == .stopped, let n = s.lastHost, !held.contains(n) { held.append(n) }
             for n in held { survey.load.add(def, to: n) }
+            survey.moves.count(s.status)
             switch s.status {
             // Freed from a node whose agent is back: that agent says first whether it still runs there.
             case .offline where s.lastHost.flatMap({ nodes[$0] }).map { $0.state != .down } ?? false: break
@@ -71,7 +79,9 @@ extension ClusterCoordinator {
             }
             guard !survey.draining.isEmpty else { continue }
             switch s.status {
-            case .migrating(let a, _, _) where survey.draining[a] != nil: survey.draining[a]?.inFlight += 1
+            case .migrating(let a, _, let m) where survey.draining[a] != nil:
+                survey.draining[a]?.inFlight += 1
+                if m == .live { survey.draining[a]?.live.append(def.id) }
             case .stopping(let a, _?) where survey.draining[a] != nil: survey.draining[a]?.inFlight += 1
             case .online(let a) where survey.draining[a] != nil: survey.draining[a]?.remaining.append(def.id)
             default: for n in held + s.possibleHosts { survey.draining[n]?.busy = true }
@@ -244,29 +254,9 @@ extension ClusterCoordinator {
         }
     }
 
-    private mutating func drain(_ n: NodeID, _ progress: DrainProgress, _ load: inout ClusterLoad, _ out: inout Decisions) {
-        var inFlight = progress.inFlight
-        if progress.remaining.isEmpty && inFlight == 0 && !progress.busy {
-            nodes[n]?.state = .paused
-            return out.add(.raiseAlert(.info), "drain of \(n) complete: every group left it; \(n) is paused")
-        }
-        for id in progress.remaining where inFlight < configuration.maxConcurrentMovesPerDrain {
-            guard let def = definitions[id], var s = states[id] else { continue }
-            defer { states[id] = s }
-            let decision = Placement.choose(for: def, in: load, excluding: [n], options: configuration.placement)
-            guard let target = decision.node else {
-                alert(&s, "drain-blocked", .warning, "cannot drain \(id) off \(n): \(decision.reason)", &out)
-                continue
-            }
-            load.add(def, to: target)
-            inFlight += 1
-            startMove(def, &s, from: n, to: target, "draining \(n) (\(def.policy.priority.rawValue) priority first): \(decision.reason)", &out)
-        }
-    }
-
-    private mutating func failBack(_ candidates: [GroupID], _ load: inout ClusterLoad, _ out: inout Decisions) {
+    private mutating func failBack(_ candidates: [GroupID], _ moves: inout MoveBudget, _ load: inout ClusterLoad, _ out: inout Decisions) {
         for id in candidates {
-            guard let def = definitions[id], var s = states[id], case .online(let here) = s.status else { continue }
+            guard let def = definitions[id], var s = states[id], case .online(let here) = s.status, moves.allows(from: here) else { continue }
             let policy = def.policy
             guard policy.failback != .never, nodes[here]?.state != .draining,
                   let best = policy.preferredOwners.first(where: { p in
@@ -281,6 +271,7 @@ extension ClusterCoordinator {
                 continue
             }
             load.add(def, to: best)
+            moves.count(from: here, to: best)
             startMove(def, &s, from: here, to: best, "failback of \(id) to its preferred owner \(best)", &out)
             states[id] = s
         }

@@ -14,22 +14,16 @@ extension ClusterCoordinator {
                 : "\(n) is no longer a reserve host: it takes groups like any node")
     }
 
-    /// Moves groups online on reserve hosts to ordinary nodes where they fit (each reserve host at
-    /// most `maxConcurrentMovesPerDrain` moves at a time, counting moves under way off it).
-    mutating func emptyReserveHosts(_ candidates: [GroupID], _ load: inout ClusterLoad, _ out: inout Decisions) {
-        var inFlight: [NodeID: Int] = [:]
-        for s in states.values {
-            if case .migrating(let a, _, _) = s.status, nodes[a]?.reserved == true { inFlight[a, default: 0] += 1 }
-            if case .stopping(let a, _?) = s.status, nodes[a]?.reserved == true { inFlight[a, default: 0] += 1 }
-        }
+    /// Moves groups online on reserve hosts to ordinary nodes where they fit, within the move budget
+    /// (per source node and per cluster, counting moves under way).
+    mutating func emptyReserveHosts(_ candidates: [GroupID], _ moves: inout MoveBudget, _ load: inout ClusterLoad, _ out: inout Decisions) {
         let spares = Set(nodes.values.filter(\.reserved).map(\.id))
         for id in candidates {
-            guard let def = definitions[id], var s = states[id], case .online(let here) = s.status,
-                  inFlight[here, default: 0] < configuration.maxConcurrentMovesPerDrain else { continue }
-            let decision = Placement.choose(for: def, in: load, excluding: spares, options: configuration.placement)
+            guard let def = definitions[id], var s = states[id], case .online(let here) = s.status, moves.allows(from: here) else { continue }
+            let decision = Placement.choose(for: def, in: load, excluding: spares, options: configuration.placement, incoming: moves.incoming)
             guard let target = decision.node else { continue }  // no room elsewhere yet: it stays on the spare
             load.add(def, to: target)
-            inFlight[here, default: 0] += 1
+            moves.count(from: here, to: target)
             startMove(def, &s, from: here, to: target, "\(here) is a reserve host and room appeared elsewhere: \(decision.reason)", &out)
             states[id] = s
         }

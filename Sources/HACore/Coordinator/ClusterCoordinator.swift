@@ -106,9 +106,9 @@ public struct ClusterCoordinator: Sendable {
         case .startRequested(let g, let on): onGroup(g, &out) { $0.startRequested($1, &$2, on, &$3) }
         case .reserveRequested(let n): setReserved(n, true, &out)
         case .unreserveRequested(let n): setReserved(n, false, &out)
-        case .drainRequested(let n): setNodeState(n, to: .draining, from: [.up, .paused, .draining], &out)
-        case .drainAborted(let n): setNodeState(n, to: .paused, from: [.draining, .paused], &out)
-        case .resumeRequested(let n): setNodeState(n, to: .up, from: [.paused, .draining, .quarantined, .up], &out)
+        case .drainRequested(let n, let deadline): drainRequested(n, within: deadline, &out)
+        case .drainAborted(let n): drainAborted(n, &out)
+        case .resumeRequested(let n, let failback): resumeRequested(n, failback: failback == true, &out)
         case .timerFired: break
         }
     }
@@ -124,17 +124,6 @@ public struct ClusterCoordinator: Sendable {
 
     private func unknown(_ kind: String, _ name: String, _ out: inout Decisions) {
         out.add(.raiseAlert(.warning), "event names unknown \(kind) \(name); ignored")
-    }
-
-    private mutating func setNodeState(_ n: NodeID, to state: NodeState, from allowed: Set<NodeState>,
-                                       _ out: inout Decisions) {
-        guard var node = nodes[n] else { return unknown("node", n.rawValue, &out) }
-        guard allowed.contains(node.state) else {
-            return out.add(.raiseAlert(.warning), "cannot make \(n) \(state.rawValue): it is \(node.state.rawValue)")
-        }
-        node.state = state
-        if state != .quarantined { node.quarantinedUntil = nil }
-        nodes[n] = node
     }
 
     private mutating func nodeJoined(_ n: NodeID, _ capacity: NodeCapacity, _ out: inout Decisions) {

@@ -43,12 +43,15 @@ public enum ClusterEvent: Hashable, Codable, Sendable {
     case reserveRequested(NodeID)
     /// An operator returned a reserve host to ordinary placement.
     case unreserveRequested(NodeID)
-    /// An operator asked to drain a node: move every group away, then pause it.
-    case drainRequested(NodeID)
-    /// An operator aborted a drain: moves under way finish, no new ones start; the node stays paused.
+    /// An operator asked to drain a node: move every group away, then pause it; `deadline`: how long
+    /// it may take (nil: the configured default).
+    case drainRequested(NodeID, deadline: TimeSpan? = nil)
+    /// An operator aborted a drain: live migrations under way are aborted (each guest keeps running
+    /// on the node), no new move starts; the node stays paused.
     case drainAborted(NodeID)
-    /// An operator returned a paused, draining or quarantined node to service.
-    case resumeRequested(NodeID)
+    /// An operator returned a paused, draining or quarantined node to service; `failback`: and asked
+    /// for the groups its last drain moved off to come home.
+    case resumeRequested(NodeID, failback: Bool? = nil)
     /// A `waitUntil` time was reached.
     case timerFired
 }
@@ -74,9 +77,9 @@ extension ClusterEvent: CustomStringConvertible {
         case .startRequested(let g, let n): return "start-requested \(g) on=\(n?.rawValue ?? "best")"
         case .reserveRequested(let n): return "reserve-requested \(n)"
         case .unreserveRequested(let n): return "unreserve-requested \(n)"
-        case .drainRequested(let n): return "drain-requested \(n)"
+        case .drainRequested(let n, let d): return "drain-requested \(n)" + (d.map { " deadline=\($0)" } ?? "")
         case .drainAborted(let n): return "drain-aborted \(n)"
-        case .resumeRequested(let n): return "resume-requested \(n)"
+        case .resumeRequested(let n, let f): return "resume-requested \(n)" + (f == true ? " failback" : "")
         case .timerFired: return "timer-fired"
         }
     }

@@ -3,8 +3,13 @@ public struct CoordinatorConfiguration: Hashable, Codable, Sendable {
     /// How long after a lease is lost the node is taken as fenced (its watchdog has fired by then).
     /// Must exceed the worst watchdog delay plus clock drift; zero is unsafe.
     public var fencingMargin: TimeSpan
-    /// How many groups a drain moves at once.
+    /// How many groups move off one node at once (drains, reserve hosts, failbacks; KubeVirt: 2).
     public var maxConcurrentMovesPerDrain: Int
+    /// How many groups move at once in the whole cluster (KubeVirt: 5).
+    public var maxConcurrentMovesPerCluster: Int
+    /// How long a drain may take unless its request says otherwise: then it stops moving, aborts the
+    /// live migrations still in flight and ends incomplete, naming the groups left.
+    public var drainDeadline: TimeSpan
     public var placement: PlacementOptions
     /// A node that lost its lease this often within the period comes back quarantined (WSFC: 3 in 1h).
     public var quarantine: ThresholdPolicy
@@ -21,11 +26,14 @@ public struct CoordinatorConfiguration: Hashable, Codable, Sendable {
                 placement: PlacementOptions = PlacementOptions(),
                 quarantine: ThresholdPolicy = ThresholdPolicy(threshold: 3, period: .hours(1)),
                 quarantineDuration: TimeSpan = .hours(2), startupGrace: TimeSpan = .seconds(30),
-                lockRetryInterval: TimeSpan = .seconds(5)) {
+                lockRetryInterval: TimeSpan = .seconds(5), maxConcurrentMovesPerCluster: Int = 5,
+                drainDeadline: TimeSpan = .minutes(30)) {
         self.fencingMargin = fencingMargin
         self.startupGrace = startupGrace
         self.lockRetryInterval = lockRetryInterval
         self.maxConcurrentMovesPerDrain = max(1, maxConcurrentMovesPerDrain)
+        self.maxConcurrentMovesPerCluster = max(1, maxConcurrentMovesPerCluster)
+        self.drainDeadline = drainDeadline
         self.placement = placement
         self.quarantine = quarantine
         self.quarantineDuration = quarantineDuration
@@ -33,6 +41,7 @@ public struct CoordinatorConfiguration: Hashable, Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case fencingMargin, maxConcurrentMovesPerDrain, placement, quarantine, quarantineDuration, startupGrace, lockRetryInterval
+        case maxConcurrentMovesPerCluster, drainDeadline
     }
 
     /// Missing settings take their defaults (older stored configurations stay readable).
@@ -45,7 +54,9 @@ public struct CoordinatorConfiguration: Hashable, Codable, Sendable {
                   quarantine: try c.decodeIfPresent(ThresholdPolicy.self, forKey: .quarantine) ?? d.quarantine,
                   quarantineDuration: try c.decodeIfPresent(TimeSpan.self, forKey: .quarantineDuration) ?? d.quarantineDuration,
                   startupGrace: try c.decodeIfPresent(TimeSpan.self, forKey: .startupGrace) ?? d.startupGrace,
-                  lockRetryInterval: try c.decodeIfPresent(TimeSpan.self, forKey: .lockRetryInterval) ?? d.lockRetryInterval)
+                  lockRetryInterval: try c.decodeIfPresent(TimeSpan.self, forKey: .lockRetryInterval) ?? d.lockRetryInterval,
+                  maxConcurrentMovesPerCluster: try c.decodeIfPresent(Int.self, forKey: .maxConcurrentMovesPerCluster) ?? d.maxConcurrentMovesPerCluster,
+                  drainDeadline: try c.decodeIfPresent(TimeSpan.self, forKey: .drainDeadline) ?? d.drainDeadline)
     }
 }
 

@@ -25,6 +25,9 @@ public struct Directive: Hashable, Codable, Sendable, CustomStringConvertible {
         case restartResource(GroupID, ResourceID, on: NodeID)
         case liveMigrate(GroupID, from: NodeID, to: NodeID)
         case quickMigrate(GroupID, from: NodeID, to: NodeID)
+        /// Abort the group's live migration under way from the node (the guests keep running there),
+        /// which then reports the move failed.
+        case abortMove(GroupID, on: NodeID)
         /// Make sure the node runs nothing (fence device, or wait for its watchdog), then report `nodeFenced`.
         case fenceNode(NodeID)
         /// Feed `timerFired` at (or after) this time.
@@ -48,6 +51,7 @@ public struct Directive: Hashable, Codable, Sendable, CustomStringConvertible {
         case .restartResource(let g, let r, let n): return "restart \(g)/\(r) on \(n)"
         case .liveMigrate(let g, let a, let b): return "live-migrate \(g) \(a)->\(b)"
         case .quickMigrate(let g, let a, let b): return "quick-migrate \(g) \(a)->\(b)"
+        case .abortMove(let g, let n): return "abort-move \(g) on \(n)"
         case .fenceNode(let n): return "fence \(n)"
         case .waitUntil(let t): return "wait-until \(t)"
         case .raiseAlert(let s): return "alert \(s.rawValue)"

@@ -57,6 +57,7 @@ public struct DecisionRecord: Codable, Hashable, Sendable {
         case .restartResource(let g, _, let n): ("restart", g, [n], nil)
         case .liveMigrate(let g, let a, let b): ("live-migrate", g, [a, b], nil)
         case .quickMigrate(let g, let a, let b): ("quick-migrate", g, [a, b], nil)
+        case .abortMove(let g, let n): ("abort-move", g, [n], nil)
         case .fenceNode(let n): ("fence", nil, [n], nil)
         case .raiseAlert(let s): ("alert", nil, [], s)
         case .waitUntil: (nil, nil, [], nil)
@@ -66,7 +67,8 @@ public struct DecisionRecord: Codable, Hashable, Sendable {
     private static func subjects(of event: ClusterEvent) -> (GroupID?, [NodeID]) {
         switch event {
         case .nodeJoined(let n, _), .leaseLost(let n), .nodeFenced(let n), .nodeSuspected(let n), .nodeHeard(let n),
-             .memberUnconfirmed(let n), .drainRequested(let n), .reserveRequested(let n), .unreserveRequested(let n), .drainAborted(let n), .resumeRequested(let n):
+             .memberUnconfirmed(let n), .drainRequested(let n, _), .reserveRequested(let n), .unreserveRequested(let n), .drainAborted(let n),
+             .resumeRequested(let n, _):
             (nil, [n])
         case .resourceFailed(let g, _, let n), .startRefusedLocked(let g, let n),
              .resourceOnline(let g, _, let n), .groupOnline(let g, let n), .groupOffline(let g, let n), .guestsAlive(let g, let n):

@@ -56,6 +56,8 @@ public struct Node: Hashable, Codable, Sendable {
     /// can take a group, and the leader moves groups off it again when room appears elsewhere. An
     /// operator's setting, kept whatever the node's state (a lost reserve host comes back a reserve).
     public var reserved: Bool
+    /// Its latest drain (absent if it was never drained), kept until the next one.
+    public var drain: DrainRecord?
 
     public init(id: NodeID, capacity: NodeCapacity, state: NodeState = .up, reserved: Bool = false) {
         self.id = id
@@ -67,6 +69,7 @@ public struct Node: Hashable, Codable, Sendable {
         self.suspectedSince = nil
         self.lostAt = nil
         self.reserved = reserved
+        self.drain = nil
     }
 
     /// True if the node may be given new groups: up, and not waiting to be fenced for an older lease.
@@ -77,7 +80,7 @@ public struct Node: Hashable, Codable, Sendable {
 /// today's ordinary nodes are the same bytes; a record without the flag is no reserve host.
 extension Node {
     enum CodingKeys: String, CodingKey {
-        case id, capacity, state, fenceDeadline, quarantinedUntil, unconfirmedUntil, suspectedSince, lostAt, reserved
+        case id, capacity, state, fenceDeadline, quarantinedUntil, unconfirmedUntil, suspectedSince, lostAt, reserved, drain
     }
 
     public init(from decoder: Decoder) throws {
@@ -90,6 +93,7 @@ extension Node {
         suspectedSince = try c.decodeIfPresent(Timestamp.self, forKey: .suspectedSince)
         lostAt = try c.decodeIfPresent(Timestamp.self, forKey: .lostAt)
         reserved = try c.decodeIfPresent(Bool.self, forKey: .reserved) ?? false
+        drain = try c.decodeIfPresent(DrainRecord.self, forKey: .drain)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -103,5 +107,6 @@ extension Node {
         try c.encodeIfPresent(suspectedSince, forKey: .suspectedSince)
         try c.encodeIfPresent(lostAt, forKey: .lostAt)
         if reserved { try c.encode(reserved, forKey: .reserved) }
+        try c.encodeIfPresent(drain, forKey: .drain)
     }
 }

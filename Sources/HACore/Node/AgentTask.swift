@@ -14,6 +14,14 @@ public struct AgentTask: Codable, Sendable, Hashable {
         case quickSave(to: NodeID)
         /// Second half: restore the saved VMs here.
         case quickRestore(from: NodeID)
+
+        /// Whether the step begins a move off this node (a live migration or a quick migration's save).
+        public var beginsMove: Bool {
+            switch self {
+            case .liveMigrate, .quickSave: true
+            case .bringOnline, .takeOffline, .restart, .quickRestore: false
+            }
+        }
     }
 
     /// Unique per task, so reports can be matched to it.

@@ -13,6 +13,9 @@ public enum TaskPlanner {
         case tasks([AgentTask])
         /// Feed `timerFired` at this time.
         case timer(Timestamp)
+        /// Ask the node performing the group's live migration to abort it (the leader writes the
+        /// request where the migrating node reads it; a new move of the group clears it).
+        case abortMove(GroupID, on: NodeID)
         /// Only log it (alerts, failures; the leader shell performs `fenceNode` through `NodeFencer`).
         case log(severity: AlertSeverity)
     }
@@ -39,6 +42,8 @@ public enum TaskPlanner {
             return .tasks([AgentTask(id: taskID, group: g, node: from, step: .liveMigrate(to: to), reason: reason)])
         case .quickMigrate(let g, let from, let to):
             return .tasks([AgentTask(id: taskID, group: g, node: from, step: .quickSave(to: to), reason: reason)])
+        case .abortMove(let g, let n):
+            return .abortMove(g, on: n)
         case .waitUntil(let t):
             return .timer(t)
         case .fenceNode:

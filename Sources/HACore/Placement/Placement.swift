@@ -22,11 +22,12 @@ public enum PlacementDecision: Hashable, Sendable {
 public enum Placement {
     /// Picks a node for `group` among nodes that accept groups, are possible owners, are not in
     /// `excluding`, and have the memory and vCPUs free. The first available preferred owner wins;
-    /// otherwise the node with the most free memory (spreading load). Nodes holding a group of the
-    /// same anti-affinity class are used only if nothing else fits (never, with strict anti-affinity).
-    /// Reserve hosts (hot spares) are used only when no other node can take the group at all.
+    /// otherwise the node with the fewest moves already headed to it (`incoming`), then the most free
+    /// memory (spreading load, so that a drain never piles its groups on one host). Nodes holding a
+    /// group of the same anti-affinity class are used only if nothing else fits (never, with strict
+    /// anti-affinity). Reserve hosts (hot spares) are used only when no other node can take the group at all.
     public static func choose(for group: GroupDefinition, in cluster: ClusterLoad, excluding: Set<NodeID> = [],
-                              options: PlacementOptions = PlacementOptions()) -> PlacementDecision {
+                              options: PlacementOptions = PlacementOptions(), incoming: [NodeID: Int] = [:]) -> PlacementDecision {
         var rejected: [String] = []
         var ordinary = Tier()
         var reserve = Tier()
@@ -39,6 +40,8 @@ public enum Placement {
                 ordinary.add(i, for: group, in: cluster)
             }
         }
+        ordinary.incoming = incoming
+        reserve.incoming = incoming
         if let decision = ordinary.choose(for: group, in: cluster, options: options, note: "") { return decision }
         let ordinaryAvoided = ordinary.avoided(in: cluster, for: group)
         let others = rejected + (options.strictAntiAffinity ? ordinaryAvoided : [])
@@ -55,6 +58,8 @@ public enum Placement {
     private struct Tier {
         var clean: [Int] = []
         var conflicting: [Int] = []
+        /// Moves already headed to each node.
+        var incoming: [NodeID: Int] = [:]
 
         mutating func add(_ i: Int, for group: GroupDefinition, in cluster: ClusterLoad) {
             if cluster.conflicts(group, at: i).isEmpty { clean.append(i) } else { conflicting.append(i) }
@@ -80,11 +85,15 @@ public enum Placement {
                 let what = rank == 0 ? "most preferred owner" : "preferred owner #\(rank + 1) (earlier ones unavailable)"
                 return .placed(p, reason: "\(p) is the \(what)\(note)")
             }
-            // Most free memory wins; on a tie, the first by name.
+            // Fewest moves headed there, then most free memory wins; on a tie, the first by name.
+            func rank(_ i: Int) -> (Int, Int) { (-(incoming[cluster.nodes[i].id] ?? 0), cluster.freeMemoryMiB(at: i)) }
             var best = candidates[0]
-            for i in candidates.dropFirst() where cluster.freeMemoryMiB(at: i) > cluster.freeMemoryMiB(at: best) { best = i }
+            for i in candidates.dropFirst() where rank(i) > rank(best) { best = i }
             let id = cluster.nodes[best].id
-            return .placed(id, reason: "\(id) has the most free memory (\(cluster.freeMemoryMiB(at: best)) MiB) of \(candidates.count) eligible node(s)\(note)")
+            let busiest = candidates.map { incoming[cluster.nodes[$0].id] ?? 0 }.max() ?? 0
+            let free = "the most free memory (\(cluster.freeMemoryMiB(at: best)) MiB)"
+            let why = busiest > 0 ? "the fewest moves headed to it (\(incoming[id] ?? 0)), then \(free)," : free
+            return .placed(id, reason: "\(id) has \(why) of \(candidates.count) eligible node(s)\(note)")
         }
     }
 
