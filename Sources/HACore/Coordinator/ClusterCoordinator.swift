@@ -109,6 +109,8 @@ public struct ClusterCoordinator: Sendable {
         case .drainRequested(let n): setNodeState(n, to: .draining, from: [.up, .paused, .draining], &out)
         case .drainAborted(let n): setNodeState(n, to: .paused, from: [.draining, .paused], &out)
         case .resumeRequested(let n): setNodeState(n, to: .up, from: [.paused, .draining, .quarantined, .up], &out)
+        case .nodeImpaired(let n, let reason): nodeImpaired(n, reason, &out)
+        case .nodeRestored(let n): nodeRestored(n, &out)
         case .timerFired: break
         }
     }
@@ -122,7 +124,7 @@ public struct ClusterCoordinator: Sendable {
         states[g] = s
     }
 
-    private func unknown(_ kind: String, _ name: String, _ out: inout Decisions) {
+    func unknown(_ kind: String, _ name: String, _ out: inout Decisions) {
         out.add(.raiseAlert(.warning), "event names unknown \(kind) \(name); ignored")
     }
 

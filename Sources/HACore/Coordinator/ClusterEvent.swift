@@ -49,6 +49,12 @@ public enum ClusterEvent: Hashable, Codable, Sendable {
     case drainAborted(NodeID)
     /// An operator returned a paused, draining or quarantined node to service.
     case resumeRequested(NodeID)
+    /// A node's agent reports that its host cannot host groups now (its libvirtd does not answer,
+    /// its shared storage fails): it takes no groups until it reports itself able again. What runs
+    /// there stays, except groups that fail there: those fail over rather than restart in place.
+    case nodeImpaired(NodeID, reason: String)
+    /// The node's agent reports its host able to host groups again.
+    case nodeRestored(NodeID)
     /// A `waitUntil` time was reached.
     case timerFired
 }
@@ -77,6 +83,8 @@ extension ClusterEvent: CustomStringConvertible {
         case .drainRequested(let n): return "drain-requested \(n)"
         case .drainAborted(let n): return "drain-aborted \(n)"
         case .resumeRequested(let n): return "resume-requested \(n)"
+        case .nodeImpaired(let n, let reason): return "node-impaired \(n) reason=\(reason)"
+        case .nodeRestored(let n): return "node-restored \(n)"
         case .timerFired: return "timer-fired"
         }
     }

@@ -66,7 +66,8 @@ public struct DecisionRecord: Codable, Hashable, Sendable {
     private static func subjects(of event: ClusterEvent) -> (GroupID?, [NodeID]) {
         switch event {
         case .nodeJoined(let n, _), .leaseLost(let n), .nodeFenced(let n), .nodeSuspected(let n), .nodeHeard(let n),
-             .memberUnconfirmed(let n), .drainRequested(let n), .reserveRequested(let n), .unreserveRequested(let n), .drainAborted(let n), .resumeRequested(let n):
+             .memberUnconfirmed(let n), .drainRequested(let n), .reserveRequested(let n), .unreserveRequested(let n), .drainAborted(let n), .resumeRequested(let n),
+             .nodeImpaired(let n, _), .nodeRestored(let n):
             (nil, [n])
         case .resourceFailed(let g, _, let n), .startRefusedLocked(let g, let n),
              .resourceOnline(let g, _, let n), .groupOnline(let g, let n), .groupOffline(let g, let n), .guestsAlive(let g, let n):

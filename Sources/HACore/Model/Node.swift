@@ -56,6 +56,9 @@ public struct Node: Hashable, Codable, Sendable {
     /// can take a group, and the leader moves groups off it again when room appears elsewhere. An
     /// operator's setting, kept whatever the node's state (a lost reserve host comes back a reserve).
     public var reserved: Bool
+    /// Why its agent says the host cannot host groups now (libvirtd does not answer, shared storage
+    /// fails), as it reported; nil while it can. Takes no groups meanwhile; keeps what runs there.
+    public var impairment: String?
 
     public init(id: NodeID, capacity: NodeCapacity, state: NodeState = .up, reserved: Bool = false) {
         self.id = id
@@ -67,17 +70,21 @@ public struct Node: Hashable, Codable, Sendable {
         self.suspectedSince = nil
         self.lostAt = nil
         self.reserved = reserved
+        self.impairment = nil
     }
 
-    /// True if the node may be given new groups: up, and not waiting to be fenced for an older lease.
-    public var acceptsGroups: Bool { state == .up && fenceDeadline == nil && unconfirmedUntil == nil && suspectedSince == nil }
+    /// True if the node may be given new groups: up, not waiting to be fenced for an older lease, and
+    /// not reported impaired by its agent.
+    public var acceptsGroups: Bool {
+        state == .up && fenceDeadline == nil && unconfirmedUntil == nil && suspectedSince == nil && impairment == nil
+    }
 }
 
 /// Stored as before the reserve flag existed when the node is no reserve host, so older records and
 /// today's ordinary nodes are the same bytes; a record without the flag is no reserve host.
 extension Node {
     enum CodingKeys: String, CodingKey {
-        case id, capacity, state, fenceDeadline, quarantinedUntil, unconfirmedUntil, suspectedSince, lostAt, reserved
+        case id, capacity, state, fenceDeadline, quarantinedUntil, unconfirmedUntil, suspectedSince, lostAt, reserved, impairment
     }
 
     public init(from decoder: Decoder) throws {
@@ -90,6 +97,7 @@ extension Node {
         suspectedSince = try c.decodeIfPresent(Timestamp.self, forKey: .suspectedSince)
         lostAt = try c.decodeIfPresent(Timestamp.self, forKey: .lostAt)
         reserved = try c.decodeIfPresent(Bool.self, forKey: .reserved) ?? false
+        impairment = try c.decodeIfPresent(String.self, forKey: .impairment)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -103,5 +111,6 @@ extension Node {
         try c.encodeIfPresent(suspectedSince, forKey: .suspectedSince)
         try c.encodeIfPresent(lostAt, forKey: .lostAt)
         if reserved { try c.encode(reserved, forKey: .reserved) }
+        try c.encodeIfPresent(impairment, forKey: .impairment)
     }
 }
