@@ -96,8 +96,9 @@ public struct MoveRecord: Codable, Sendable, Hashable {
     }
 }
 
-/// The leader asks the host migrating a group to abort its live migration (`aborts/<group>`): the
-/// guests keep running on that host, which reports the move failed.
+/// The leader asks the host migrating a group to abort its live migration (`aborts/<group>`), so
+/// that the guests keep running on that host. No agent reads it yet: the supervised migration on
+/// the host still has to poll it (issue 11), so today an abort stops new moves only.
 public struct MoveAbort: Codable, Sendable, Hashable {
     public var group: GroupID
     /// The migrating host.
