@@ -35,7 +35,7 @@ struct VMCommand: AsyncParsableCommand {
         @Option(help: "The group to join or create (default: the domain name).") var group: String?
         @OptionGroup var policy: PolicyOptions
         @Option(help: "Allowed move methods, best first: live,quick,cold.") var moveMethods: String?
-        @Option(help: "Exclusive storage the VM needs, NAME=DEVICE:MOUNTPOINT (mounted on the owner only; repeatable).")
+        @Option(help: "Exclusive storage the VM needs, NAME=DEVICE:MOUNTPOINT (mounted on the owner only; DEVICE by a stable name such as /dev/disk/by-id/..., or an image file on shared storage; repeatable).")
         var exclusive: [String] = []
         @Option(help: "Shared storage the VM needs, NAME=PATH (present on every host; repeatable).")
         var shared: [String] = []

@@ -12,8 +12,10 @@ final class AutomaticGroupingTests: XCTestCase {
         defer { Task { await h.stop() } }
         try await h.waitForAPI()
         let tag = UUID().uuidString.prefix(6).lowercased()
-        let lunA = StorageRequest(name: "luna-\(tag)", device: "/dev/vigil-test-a", mountPoint: "/mnt/vigil-test-a")
-        let lunB = StorageRequest(name: "lunb-\(tag)", device: "/dev/vigil-test-b", mountPoint: "/mnt/vigil-test-b")
+        // Exclusive volumes as filesystem images on shared storage (never mounted: the groups do not start).
+        for lun in ["a", "b"] { _ = FileManager.default.createFile(atPath: "\(h.directory)/shared/lun-\(lun).img", contents: Data(count: 4096)) }
+        let lunA = StorageRequest(name: "luna-\(tag)", device: "\(h.directory)/shared/lun-a.img", mountPoint: "\(h.directory)/mnt/a")
+        let lunB = StorageRequest(name: "lunb-\(tag)", device: "\(h.directory)/shared/lun-b.img", mountPoint: "\(h.directory)/mnt/b")
         let csv = StorageRequest(name: "csv-\(tag)", path: "\(h.directory)/shared")
         /// Adds a VM that never starts (no auto-start: its made-up devices are never mounted).
         func add(_ name: String, _ storage: [StorageRequest], group: String? = nil) async throws -> (status: Int, message: String) {

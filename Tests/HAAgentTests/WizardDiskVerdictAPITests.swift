@@ -10,18 +10,7 @@ final class WizardDiskVerdictAPITests: XCTestCase {
     private func writeDomain(_ h: AgentHarness, _ name: String, extra: String) throws -> String {
         let disk = "\(h.directory)/shared/vms/\(name).img"
         _ = FileManager.default.createFile(atPath: disk, contents: Data(count: 4096))
-        let xml = """
-        <domain type='test'>
-          <name>\(name)</name>
-          <uuid>\(UUID().uuidString.lowercased())</uuid>
-          <memory unit='MiB'>128</memory>
-          <os><type>hvm</type></os>
-          <devices>
-            <disk type='file' device='disk'><source file='\(disk)'/><target dev='vda' bus='virtio'/></disk>
-            \(extra)
-          </devices>
-        </domain>
-        """
+        let xml = WizardStorageRulesTests.xml(name, disk: disk, extra: extra)
         let path = "\(h.directory)/shared/vms/\(name).xml"
         try xml.write(toFile: path, atomically: true, encoding: .utf8)
         return path

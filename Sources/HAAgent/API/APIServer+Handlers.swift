@@ -75,24 +75,31 @@ extension APIServer {
     /// stores its group, unless `checkOnly`.
     func addVM(_ request: AddVMRequest, checkOnly: Bool = false) async throws -> Accepted {
         let shared = SharedStorage(root: configuration.sharedStorage)
-        let config = VMConfigurationResource(path: request.xmlPath, domainName: request.domain, storage: shared)
-        let loaded: VMConfiguration
-        do { loaded = try config.online() } catch { throw APIError("\(error)") }
-        let domain = loaded.definition.name
         // Each name becomes part of a store key: checked before anything else is.
         do {
-            try StoreName.check(domain, as: "VM")
+            if let domain = request.domain { try StoreName.check(domain, as: "VM") }
             if let group = request.group { try StoreName.check(group, as: "group") }
             for s in request.storage ?? [] { try StoreName.check(s.name, as: "storage") }
         } catch { throw APIError("\(error)") }
-        let policy = try Self.policy(applying: request, to: GroupPolicy())
-        let (owners, warnings) = try await checkPossibleOwners(of: [loaded.definition], policy: policy, storage: shared)
-        let methods = try Self.moveMethods(request.moveMethods, for: loaded.definition)
+        let requested = try (request.storage ?? []).map { try Self.storageResource($0, shared: shared) }
         let specs = try await groupSpecs()
-        let storage = try (request.storage ?? []).map(Self.storageResource)
+        let layout = VolumeLayout(groups: Array(specs.values), requested: requested.map { ($0.name, $0.binding) })
+        let config = VMConfigurationResource(path: request.xmlPath, domainName: request.domain, storage: shared, volumes: layout.directories)
+        let loaded: VMConfiguration
+        do { loaded = try config.online() } catch { throw APIError(Self.explain(error, on: layout)) }
+        let domain = loaded.definition.name
+        do { try StoreName.check(domain, as: "VM") } catch { throw APIError("\(error)") }
+        let policy = try Self.policy(applying: request, to: GroupPolicy())
+        // Every volume a disk lies on, and the volumes nested with those, go into the VM's group.
+        let needed = layout.needed(asked: Set(requested.map(\.name)), files: VolumeLayout.files(of: loaded.definition))
+        let devices = needed.compactMap { n -> String? in
+            if case .exclusive(let device, _) = n.volume.binding, device.hasPrefix("/dev/") { device } else { nil }
+        }
+        let (owners, ownerWarnings) = try await checkPossibleOwners(of: [loaded.definition], policy: policy, storage: shared, devices: devices)
+        let methods = try Self.moveMethods(request.moveMethods, for: loaded.definition)
         let vm = VMDefinition(name: domain, domainXMLPath: loaded.path, memoryMiB: Int(loaded.definition.memoryKiB / 1024),
                               vcpus: loaded.definition.vcpus,
-                              storage: Dictionary(storage.map { (ResourceID($0.name), $0.sharing) }, uniquingKeysWith: { _, last in last }),
+                              storage: Dictionary(needed.map { (ResourceID($0.volume.name), $0.volume.sharing) }, uniquingKeysWith: { _, last in last }),
                               moveMethods: methods)
         let definition: GroupDefinition
         do {
@@ -101,12 +108,17 @@ extension APIServer {
         } catch { throw APIError("\(error)") }
         let groupID = definition.id
         var storageBindings = specs[groupID]?.storage ?? [:]
-        for s in storage { storageBindings[s.name] = s.binding }
+        for n in needed { storageBindings[n.volume.name] = n.volume.binding }
+        let joined = needed.filter { $0.reason != "asked for" }
+        let warnings = ownerWarnings + joined.map { n in
+            "VM \(domain) uses storage \(n.volume.name) (\(n.reason))\(n.volume.group.map { " of group \($0)" } ?? ""), "
+                + "so it goes into group \(groupID) with it"
+        }
         let together = definition.vms.map(\.id.rawValue).filter { $0 != domain }.sorted()
         let moving = together.isEmpty ? "" : " with \(together.joined(separator: ", ")) (a group's VMs move together)"
         if checkOnly {
             let hosts = owners.map(\.rawValue).sorted().joined(separator: ", ")
-            return Accepted("VM \(domain) passes every check (its disks and backing files on shared storage; "
+            return Accepted("VM \(domain) passes every check (its disks and backing files on shared storage or its group's volumes; "
                             + "possible owners \(hosts.isEmpty ? "none yet" : hosts) can host it); it would join group \(groupID)\(moving)",
                             warnings: warnings)
         }
@@ -118,6 +130,18 @@ extension APIServer {
         guard result.succeeded else { throw APIError("group \(groupID) changed meanwhile; try again") }
         logger.notice("VM made highly available", metadata: ["vm.name": "\(domain)", "group": "\(groupID)"])
         return Accepted("VM \(domain) is highly available in group \(groupID)\(moving)", warnings: warnings)
+    }
+
+    /// A configuration error as the wizard reports it: a disk missing because it lies on an
+    /// exclusive volume that is not mounted on this host says so, and where to run the check instead.
+    static func explain(_ error: ConfigurationError, on layout: VolumeLayout) -> String {
+        let unmounted = error.problems.compactMap { problem -> String? in
+            guard case let .diskMissing(_, path) = problem, let v = layout.volume(holding: path),
+                  case .exclusive = v.binding, (try? v.binding.isOnline()) != true else { return nil }
+            return "\(path) lies on exclusive storage \(v.name) (mounted at \(v.binding.directory)), which is not mounted on this host; "
+                + "run the wizard on the host that has it mounted (vigil --host), or mount it here first"
+        }
+        return ([error.description] + unmounted).joined(separator: "; ")
     }
 
     /// The move methods a VM gets: those asked for (default: all), except that a VM with a device QEMU
@@ -139,15 +163,15 @@ extension APIServer {
     /// Checks the VMs against each possible owner (all member nodes when the policy names none).
     /// Returns the owners checked and the wizard's warnings.
     @discardableResult
-    func checkPossibleOwners(of domains: [DomainDefinition], policy: GroupPolicy, storage: SharedStorage) async throws
-        -> (owners: [NodeID], warnings: [String]) {
+    func checkPossibleOwners(of domains: [DomainDefinition], policy: GroupPolicy, storage: SharedStorage,
+                             devices: [String] = []) async throws -> (owners: [NodeID], warnings: [String]) {
         let members = try await store.nodes()
         let owners = policy.possibleOwners.isEmpty ? members.map(\.id) : Array(policy.possibleOwners)
         let agents = Dictionary(try await store.read(ClusterKeys.agents).readableValues().map { ($0.node, $0) },
                                 uniquingKeysWith: { a, _ in a })
         var capacities = (try await storedCoordinator())?.nodes.mapValues(\.capacity) ?? [:]
         for member in members { capacities[member.id] = member.capacity }
-        let check = PossibleOwnerCheck(storage: storage, agents: agents, capacities: capacities)
+        let check = PossibleOwnerCheck(storage: storage, agents: agents, capacities: capacities, devices: devices)
         for domain in domains {
             let problems = check.problems(domain, on: owners)
             guard problems.isEmpty else {
@@ -168,11 +192,13 @@ extension APIServer {
             let shared = SharedStorage(root: configuration.sharedStorage)
             let domains = try spec.definition.vms.compactMap { vm -> DomainDefinition? in
                 guard case .virtualMachine(let name, _, _, _) = vm.kind, let path = spec.configurationPath(of: vm.id) else { return nil }
-                do { return try VMConfigurationResource(path: path, domainName: name, storage: shared).online().definition } catch {
+                do {
+                    return try VMConfigurationResource(path: path, domainName: name, storage: shared, volumes: spec.volumeDirectories).online().definition
+                } catch {
                     throw APIError("cannot check the new possible owners against \(vm.id): \(error)")
                 }
             }
-            try await checkPossibleOwners(of: domains, policy: policy, storage: shared)
+            try await checkPossibleOwners(of: domains, policy: policy, storage: shared, devices: spec.exclusiveDevices)
         }
         do {
             spec.definition = try GroupDefinition(id: g, resources: spec.definition.resources,
@@ -186,11 +212,31 @@ extension APIServer {
         return Accepted("group \(g): \(policy.summary)")
     }
 
-    /// A storage request as the resource kind and this host's binding, validated.
-    static func storageResource(_ r: StorageRequest) throws -> (name: String, sharing: StorageSharing, binding: StorageResource) {
+    /// A storage request as the resource kind and this host's binding, validated: an exclusive volume's
+    /// device is a block device by a name every host resolves alike, or an image file on shared storage;
+    /// its mount point is a directory of each host's own, not on shared storage.
+    static func storageResource(_ r: StorageRequest, shared: SharedStorage) throws -> (name: String, sharing: StorageSharing, binding: StorageResource) {
         switch (r.device, r.mountPoint, r.path) {
         case let (device?, mount?, nil):
             guard device.hasPrefix("/"), mount.hasPrefix("/") else { throw APIError("storage \(r.name): device and mount point must be absolute paths") }
+            if device.hasPrefix("/dev/") {
+                guard BlockDevicePath.isStable(device) else {
+                    throw APIError("storage \(r.name): device \(device) may name another device after a reboot or on another host; "
+                                   + "name it under /dev/disk/by-id, by-uuid or by-path, or /dev/mapper (ls -l /dev/disk/by-id shows which is which)")
+                }
+            } else {
+                guard shared.contains(device) else {
+                    throw APIError("storage \(r.name): image file \(device) is not on shared storage (\(shared.root)), so no other host "
+                                   + "could mount it; move it there, or use a block device every host sees")
+                }
+                guard FileManager.default.fileExists(atPath: device) else {
+                    throw APIError("storage \(r.name): image file \(device) does not exist")
+                }
+            }
+            if shared.contains(mount) || SharedStorage.path(shared.root, liesUnder: mount) {
+                throw APIError("storage \(r.name): mount point \(mount) \(shared.contains(mount) ? "lies on" : "holds") shared storage "
+                               + "(\(shared.root)), which every host sees; mount exclusive storage on a directory of each host's own, such as /mnt/\(r.name)")
+            }
             return (r.name, .exclusive, .exclusive(device: device, mountPoint: mount))
         case let (nil, nil, path?):
             guard path.hasPrefix("/") else { throw APIError("storage \(r.name): path must be absolute") }

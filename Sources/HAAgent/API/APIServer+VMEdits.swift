@@ -30,13 +30,26 @@ extension APIServer {
         }
         defer { unlink(candidate) }
         let edited: VMConfiguration
-        do { edited = try VMConfigurationResource(path: candidate, domainName: name, storage: shared).online() } catch {
+        do {
+            edited = try VMConfigurationResource(path: candidate, domainName: name, storage: shared, volumes: held.spec.volumeDirectories).online()
+        } catch {
             throw APIError("the edited XML of VM \(name) is refused, \(held.path) is unchanged: \(error)")
         }
         if let old = try? DomainDefinition(xml: String(contentsOfFile: held.path, encoding: .utf8)).uuid, old != edited.definition.uuid {
             throw APIError("the edited XML of VM \(name) changes its UUID from \(old) to \(edited.definition.uuid.map { "\($0)" } ?? "none"); keep the UUID")
         }
-        let warnings = try await checkPossibleOwners(of: [edited.definition], policy: held.spec.definition.policy, storage: shared).warnings
+        if case .virtualMachine(_, _, _, let methods)? = held.spec.definition.vmResource(runningDomain: name)?.kind,
+           methods.contains(where: { $0 != .cold }) {
+            let pinned = OwnerEnvironmentCheck.unmigratableDevices(of: edited.definition)
+            if !pinned.isEmpty {
+                throw APIError("the edited XML of VM \(name) is refused, \(held.path) is unchanged: it passes through "
+                               + "\(pinned.map(\.description).joined(separator: ", ")), which QEMU can neither live-migrate nor save, but "
+                               + "the VM may move by \(methods.map(\.rawValue).joined(separator: ", ")); remove the device, or make the VM "
+                               + "highly available again with --move-methods cold (vigil vm remove, then vigil vm add)")
+            }
+        }
+        let warnings = try await checkPossibleOwners(of: [edited.definition], policy: held.spec.definition.policy, storage: shared,
+                                                     devices: held.spec.exclusiveDevices).warnings
         let memoryMiB = Int(edited.definition.memoryKiB / 1024)
         var spec = held.spec
         spec.definition = try spec.definition.updatingDemand(of: name, memoryMiB: memoryMiB, vcpus: edited.definition.vcpus)

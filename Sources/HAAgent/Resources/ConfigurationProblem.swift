@@ -1,6 +1,8 @@
 /// One reason a VM's configuration cannot come online on this host, phrased for an operator.
 public enum ConfigurationProblem: Sendable, Equatable, CustomStringConvertible {
     case outsideSharedStorage(path: String, role: String)
+    /// Neither on shared storage nor on one of the storage volumes the VM may use.
+    case outsideGroupStorage(path: String, role: String, shared: String, volumes: [String])
     case unreadable(path: String, reason: String)
     case malformed(path: String, reason: String)
     case diskMissing(target: String, path: String)
@@ -16,6 +18,10 @@ public enum ConfigurationProblem: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .outsideSharedStorage(path, role): "\(role) \(path) is not on shared storage: another host could not reach it"
+        case let .outsideGroupStorage(path, role, shared, volumes):
+            "\(role) \(path) lies neither on shared storage (\(shared)) nor on a storage volume of its group "
+                + "(\(volumes.joined(separator: ", "))): another host could not reach it; move it to one of them, "
+                + "or name the volume that holds it with --exclusive or --shared"
         case let .unreadable(path, reason): "cannot read \(path): \(reason)"
         case let .malformed(path, reason): "\(path): \(reason)"
         case let .diskMissing(target, path): "disk \(target): \(path) does not exist on this host"

@@ -35,7 +35,7 @@ public struct GroupRunner: Sendable {
                     try storageResource(id, in: group).online()
                 case .vmConfiguration(let path):
                     let domain = try group.domainName(configuredBy: id)
-                    configurations[id] = try configurationResource(path: path, domain: domain).online()
+                    configurations[id] = try configurationResource(path: path, domain: domain, in: group).online()
                 case .virtualMachine(let domain, _, _, _):
                     let configuration = try group.configuration(of: id, loaded: configurations)
                     outcomes[id] = try VMResource(domainName: domain, hypervisor: hypervisor).online(configuration)
@@ -118,7 +118,7 @@ public struct GroupRunner: Sendable {
                 case .storage:
                     try storageResource(id, in: group).online()
                 case .vmConfiguration(let path):
-                    configurations[id] = try configurationResource(path: path, domain: group.domainName(configuredBy: id)).online()
+                    configurations[id] = try configurationResource(path: path, domain: group.domainName(configuredBy: id), in: group).online()
                 case .virtualMachine(let domain, _, _, _):
                     let configuration = try group.configuration(of: id, loaded: configurations)
                     let path = storage.saveImagePath(for: domain, move: moveID)
@@ -173,8 +173,13 @@ public struct GroupRunner: Sendable {
         return binding
     }
 
-    private func configurationResource(path: String, domain: String) -> VMConfigurationResource {
-        VMConfigurationResource(path: path, domainName: domain, storage: storage, backingFiles: backingFiles)
+    /// The configuration resource of `domain`, whose disks may lie on `group`'s own storage volumes.
+    private func configurationResource(path: String, domain: String, in group: GroupDefinition) -> VMConfigurationResource {
+        let volumes = group.resources.compactMap { r -> String? in
+            guard case .storage = r.kind else { return nil }
+            return storageBindings[r.id]?.directory
+        }
+        return VMConfigurationResource(path: path, domainName: domain, storage: storage, volumes: volumes, backingFiles: backingFiles)
     }
 }
 

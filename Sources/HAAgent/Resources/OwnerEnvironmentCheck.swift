@@ -9,7 +9,8 @@ struct OwnerEnvironmentCheck {
     let profiles: [NodeID: HostProfile]
 
     /// What stops `domain` from starting on `node`, each a sentence naming the thing and the fix.
-    func problems(_ domain: DomainDefinition, on node: NodeID) -> [String] {
+    /// `devices`: the block devices of the group's exclusive volumes, which the owner must see too.
+    func problems(_ domain: DomainDefinition, on node: NodeID, devices: [String] = []) -> [String] {
         guard let profile = profiles[node], let inventory = profile.inventory else { return [] }
         var problems: [String] = []
         for interface in domain.interfaces {
@@ -29,6 +30,13 @@ struct OwnerEnvironmentCheck {
         }
         if let cpu = domain.cpu, let offered = inventory.domainCapabilities[domain.domainType] {
             problems += cpuProblems(cpu, offered: offered, hostModel: profile.capabilities.hostCPUModel, domainType: domain.domainType)
+        }
+        let disks = domain.disks.compactMap { disk -> String? in
+            if case let .block(path)? = disk.source, BlockDevicePath.isStable(path) { path } else { nil }
+        }
+        for device in Set(disks + devices).sorted() where !inventory.stableBlockDevices.contains(device) {
+            problems.append("block device \(device) does not exist there; present the LUN to that host too (same name under "
+                            + "/dev/disk/by-id), or take \(node) off the possible owners")
         }
         for device in domain.hostDevices {
             switch device {

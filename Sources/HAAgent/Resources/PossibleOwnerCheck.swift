@@ -5,7 +5,7 @@ import HACore
 
 /// The HA wizard's last check: can every possible owner host this VM? Each owner must run an agent,
 /// see the same shared storage (its marker token reads the same here), offer the VM's architecture,
-/// domain type and machine type, its networks, bridges, CPU model and pass-through devices, and have
+/// domain type and machine type, its networks, bridges, CPU model, block devices and pass-through devices, and have
 /// the memory and vCPUs for it.
 struct PossibleOwnerCheck {
     /// This host's view of shared storage.
@@ -14,6 +14,8 @@ struct PossibleOwnerCheck {
     let agents: [NodeID: AgentRecord]
     /// Capacity for VMs by node (members, and known nodes that are down).
     let capacities: [NodeID: NodeCapacity]
+    /// Block devices of the group's exclusive volumes, which each owner must see by the same name.
+    var devices: [String] = []
 
     /// The owners' published profiles, for the network, CPU and device checks.
     var environment: OwnerEnvironmentCheck { OwnerEnvironmentCheck(profiles: agents.compactMapValues(\.profile)) }
@@ -36,7 +38,7 @@ struct PossibleOwnerCheck {
             problems.append("does not see this host's shared storage at \(storage.root) (its marker \(StorageMarker.path(of: node, in: storage)) is missing or different here)")
         }
         problems += profile.capabilities.problems(running: domain)
-        problems += environment.problems(domain, on: node)
+        problems += environment.problems(domain, on: node, devices: devices)
         if let capacity = capacities[node] {
             let memoryMiB = Int(domain.memoryKiB / 1024)
             if memoryMiB > capacity.memoryMiB {

@@ -10,9 +10,12 @@ public struct SharedStorage: Sendable, Equatable {
     }
 
     /// Whether `path`, once symbolic links and `..` are resolved, lies inside the shared directory.
-    public func contains(_ path: String) -> Bool {
-        let resolved = SharedStorage.resolved(path)
-        return resolved == root || resolved.hasPrefix(root.hasSuffix("/") ? root : root + "/")
+    public func contains(_ path: String) -> Bool { SharedStorage.path(path, liesUnder: root) }
+
+    /// Whether `path`, once symbolic links and `..` are resolved, is the directory `directory` or lies beneath it.
+    static func path(_ path: String, liesUnder directory: String) -> Bool {
+        let resolved = SharedStorage.resolved(path), top = SharedStorage.resolved(directory)
+        return resolved == top || resolved.hasPrefix(top.hasSuffix("/") ? top : top + "/")
     }
 
     /// Where quick migration writes a domain's saved memory: named after the move, so that no other

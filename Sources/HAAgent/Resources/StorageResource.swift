@@ -26,6 +26,14 @@ extension StorageResource {
         try Command.run("/bin/umount", mountPoint)
     }
 
+    /// The directory the VMs' files lie under when the volume is online: its mount point, or its path.
+    public var directory: String {
+        switch self {
+        case .shared(let path): path
+        case .exclusive(_, let mountPoint): mountPoint
+        }
+    }
+
     /// Whether the volume is online on this host.
     public func isOnline() throws -> Bool {
         switch self {

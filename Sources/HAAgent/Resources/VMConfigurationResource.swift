@@ -17,13 +17,18 @@ public struct VMConfigurationResource: Sendable {
     /// The domain the file must define (nil: whichever it defines).
     public let domainName: String?
     public let storage: SharedStorage
+    /// The directories of the group's own storage volumes (exclusive mount points, shared volumes): disks
+    /// may lie there as well as on shared storage. The domain XML itself always lies on shared storage.
+    public let volumes: [String]
     /// The files beneath a disk's image (its qcow2 backing chain, top excluded), or a thrown reason.
     public let backingFiles: BackingFiles
 
-    public init(path: String, domainName: String?, storage: SharedStorage, backingFiles: @escaping BackingFiles = BackingFilesOnDisk.read) {
+    public init(path: String, domainName: String?, storage: SharedStorage, volumes: [String] = [],
+                backingFiles: @escaping BackingFiles = BackingFilesOnDisk.read) {
         self.path = path
         self.domainName = domainName
         self.storage = storage
+        self.volumes = volumes
         self.backingFiles = backingFiles
     }
 
@@ -76,8 +81,18 @@ public struct VMConfigurationResource: Sendable {
 
     /// A `<filesystem>` the guest mounts from the host must come from shared storage, like a disk.
     private func filesystemProblem(_ filesystem: SharedFilesystem) -> ConfigurationProblem? {
-        guard let source = filesystem.sourcePath, !storage.contains(source) else { return nil }
-        return .outsideSharedStorage(path: source, role: "filesystem \(filesystem.target ?? filesystem.type)")
+        guard let source = filesystem.sourcePath, !reachable(source) else { return nil }
+        return outside(source, role: "filesystem \(filesystem.target ?? filesystem.type)")
+    }
+
+    /// Whether every possible owner reaches `file`: on shared storage, or on one of the group's volumes.
+    private func reachable(_ file: String) -> Bool {
+        storage.contains(file) || volumes.contains { SharedStorage.path(file, liesUnder: $0) }
+    }
+
+    private func outside(_ file: String, role: String) -> ConfigurationProblem {
+        volumes.isEmpty ? .outsideSharedStorage(path: file, role: role)
+            : .outsideGroupStorage(path: file, role: role, shared: storage.root, volumes: volumes.sorted())
     }
 
     /// The wizard's verdict on one disk: its requirement (from the XML), checked on this host.
@@ -89,18 +104,18 @@ public struct VMConfigurationResource: Sendable {
         case .service:
             // Reached by every host alike; only backing images the XML names as local paths must be shared.
             return disk.backingChain.compactMap(\.source?.path).compactMap { file in
-                storage.contains(file) ? nil : .outsideSharedStorage(path: file, role: "backing file of disk \(target)")
+                reachable(file) ? nil : outside(file, role: "backing file of disk \(target)")
             }
         case .missingSource:
             return [.diskWithoutSource(target: target)]
         case let .hostLocal(storage):
             return [.hostLocalDisk(domain: domain, target: target, storage: storage)]
         case let .sharedPath(source):
-            guard storage.contains(source) else { return [.outsideSharedStorage(path: source, role: "disk \(target)")] }
+            guard reachable(source) else { return [outside(source, role: "disk \(target)")] }
             guard FileManager.default.fileExists(atPath: source) else { return [.diskMissing(target: target, path: source)] }
             do {
                 return try backingFiles(disk).compactMap { file in
-                    storage.contains(file) ? nil : .outsideSharedStorage(path: file, role: "backing file of disk \(target)")
+                    reachable(file) ? nil : outside(file, role: "backing file of disk \(target)")
                 }
             } catch {
                 return [.backingFileMissing(target: target, path: source, reason: "\(error)")]
