@@ -19,6 +19,8 @@ import HACore
 /// - `aborts/<group>`: the leader's request to abort the group's live migration under way
 ///   (`MoveAbort`, written with the fencing token; the transaction that gives the group a new move
 ///   deletes it), read by the migrating host.
+/// - `configurations/<vm>`: the VM's domain XML as Vigil last wrote or accepted it (`ConfigurationRecord`),
+///   written with the group by `vm add` and `vm edit`, and by the agent that writes a definition back.
 public enum ClusterKeys {
     public static let nodes = RecordFamily<NodeRecord>(prefix: "nodes/")
     public static let leader = "leader"
@@ -29,6 +31,7 @@ public enum ClusterKeys {
     public static let decisions = RecordFamily<DecisionRecord>(prefix: "decisions/")
     public static let moves = RecordFamily<MoveRecord>(prefix: "moves/")
     public static let aborts = RecordFamily<MoveAbort>(prefix: "aborts/")
+    public static let configurations = RecordFamily<ConfigurationRecord>(prefix: "configurations/")
 
     /// The coordinator's snapshot, split by what changes together.
     public enum Coordinator {
@@ -50,6 +53,7 @@ public enum ClusterKeys {
     public static func inbox(_ id: String) -> String { inbox.key(id) }
     public static func move(_ group: GroupID) -> String { moves.key(group.rawValue) }
     public static func moveAbort(_ group: GroupID) -> String { aborts.key(group.rawValue) }
+    public static func configuration(of vm: String) -> String { configurations.key(vm) }
     /// Zero-padded so that keys sort by time, then by leader and its sequence.
     public static func decision(at time: Timestamp, leader: NodeID, sequence: Int) -> String {
         decisions.key(String(repeating: "0", count: max(0, 13 - String(time.milliseconds).count)) + "\(time.milliseconds)-\(leader.rawValue)-"

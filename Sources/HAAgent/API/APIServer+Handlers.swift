@@ -1,4 +1,5 @@
 import AgentAPI
+import Blocking
 import ClusterSchema
 import DomainXML
 import Foundation
@@ -55,7 +56,22 @@ extension APIServer {
             }
             return AlertView(severity: a.severity.rawValue, subject: subject, message: a.message)
         }
-        return ClusterStatus(leader: leader, nodes: nodes, groups: groups, alerts: alerts)
+        return ClusterStatus(leader: leader, nodes: nodes, groups: groups, alerts: alerts + (try await configurationAlerts(specs)))
+    }
+
+    /// An alert for each VM whose domain XML on shared storage is no longer what Vigil last wrote or accepted.
+    private func configurationAlerts(_ specs: [GroupID: GroupSpec]) async throws -> [AlertView] {
+        let records = try await store.read(ClusterKeys.configurations)
+        let byVM = Dictionary(records.records.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+        let watched = specs.sorted { $0.key < $1.key }.flatMap { g, spec in
+            spec.domainNames.compactMap { vm in byVM[vm].map { (vm: vm, group: g.rawValue, record: $0) } }
+        }
+        // One thread reads every file: the status never blocks the pool on shared storage.
+        let drifts = await BlockingCall.run("vigil-xml-drift") { watched.map { ConfigurationDrift.check($0.record) } }
+        return zip(watched, drifts).compactMap { item, drift in
+            drift.alert(vm: item.vm, group: item.group, record: item.record)
+                .map { AlertView(severity: $0.severity, subject: item.group, message: $0.message) }
+        }
     }
 
     /// A failure as the status shows it: what, where and when.
@@ -118,7 +134,7 @@ extension APIServer {
         let moving = together.isEmpty ? "" : " with \(together.joined(separator: ", ")) (a group's VMs move together)"
         if checkOnly {
             let hosts = owners.map(\.rawValue).sorted().joined(separator: ", ")
-            return Accepted("VM \(domain) passes every check (its disks and backing files on shared storage or its group's volumes; "
+            return Accepted("VM \(domain) passes every check (its disks and backing files on shared storage\(needed.isEmpty ? "" : " or its group's volumes"); "
                             + "possible owners \(hosts.isEmpty ? "none yet" : hosts) can host it); it would join group \(groupID)\(moving)",
                             warnings: warnings)
         }
@@ -126,7 +142,9 @@ extension APIServer {
         let expected = try await store.get(key)?.modRevision ?? 0
         let result = try await store.transaction(Transaction(
             compare: [.modRevision(key, equals: expected)],
-            success: [.put(key, try StoreCoding.encode(GroupSpec(definition: definition, storage: storageBindings)))]))
+            success: [.put(key, try StoreCoding.encode(GroupSpec(definition: definition, storage: storageBindings))),
+                      .put(ClusterKeys.configuration(of: domain),
+                           try StoreCoding.encode(ConfigurationDrift.record(of: loaded.xml, at: loaded.path, by: "vm add")))]))
         guard result.succeeded else { throw APIError("group \(groupID) changed meanwhile; try again") }
         logger.notice("VM made highly available", metadata: ["vm.name": "\(domain)", "group": "\(groupID)"])
         return Accepted("VM \(domain) is highly available in group \(groupID)\(moving)", warnings: warnings)

@@ -61,7 +61,8 @@ extension APIServer {
         } catch {
             throw APIError("cannot replace \(held.path) with the edited XML of VM \(name): \(error)")
         }
-        guard try await replace(held, with: spec) else {
+        let record = ConfigurationDrift.record(of: edited.xml, at: held.path, by: "vm edit")
+        guard try await replace(held, with: spec, also: [.put(ClusterKeys.configuration(of: name), try StoreCoding.encode(record))]) else {
             throw APIError("VM \(name): \(held.path) now holds the edited XML (the previous one is \(held.path).prev), but group "
                            + "\(held.group) changed meanwhile and its demand was not updated; run the edit again")
         }
@@ -78,7 +79,7 @@ extension APIServer {
         var spec = held.spec
         if let rest { spec.definition = rest }
         let hosts = try await storedCoordinator()?.states[held.group]?.status.nodes.map(\.rawValue) ?? []
-        guard try await replace(held, with: rest == nil ? nil : spec) else { throw APIError("group \(held.group) changed meanwhile; try again") }
+        guard try await replace(held, with: rest == nil ? nil : spec, also: [.delete(ClusterKeys.configuration(of: name))]) else { throw APIError("group \(held.group) changed meanwhile; try again") }
         logger.notice("VM no longer highly available", metadata: ["vm.name": "\(name)", "group": "\(held.group)"])
         let whereNow = hosts.isEmpty ? "it runs nowhere" : "it keeps running on \(hosts.joined(separator: ", "))"
         return Accepted("VM \(name) is no longer highly available (\(whereNow)); "
@@ -97,10 +98,11 @@ extension APIServer {
         throw APIError("no VM named \(name)")
     }
 
-    /// Writes (or with nil deletes) a group unless it changed since it was read.
-    private func replace(_ held: (group: GroupID, spec: GroupSpec, revision: Revision, path: String), with spec: GroupSpec?) async throws -> Bool {
+    /// Writes (or with nil deletes) a group, with `also` in the same transaction, unless it changed since it was read.
+    private func replace(_ held: (group: GroupID, spec: GroupSpec, revision: Revision, path: String), with spec: GroupSpec?,
+                         also: [TransactionOp] = []) async throws -> Bool {
         let key = ClusterKeys.group(held.group)
         let write: TransactionOp = try spec.map { .put(key, try StoreCoding.encode($0)) } ?? .delete(key)
-        return try await store.transaction(Transaction(compare: [.modRevision(key, equals: held.revision)], success: [write])).succeeded
+        return try await store.transaction(Transaction(compare: [.modRevision(key, equals: held.revision)], success: [write] + also)).succeeded
     }
 }

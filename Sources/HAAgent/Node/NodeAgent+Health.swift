@@ -1,4 +1,5 @@
 import Blocking
+import ClusterSchema
 import Foundation
 import HACoordination
 import HACore
@@ -42,10 +43,13 @@ extension NodeAgent {
     /// storage (atomically), as Hyper-V keeps its configuration resource current.
     func writeBack(_ domain: String, to path: String) async {
         do {
-            try await blocking { [hypervisor, sharedStorage] in
+            let xml = try await blocking { [hypervisor, sharedStorage] in
                 let xml = try hypervisor.persistentXML(of: domain)
                 try VMConfigurationResource(path: path, domainName: domain, storage: sharedStorage).writeBack(xml: xml)
+                return xml
             }
+            let record = ConfigurationDrift.record(of: xml, at: path, by: "write-back on \(node)")
+            _ = try await store.put(ClusterKeys.configuration(of: domain), try StoreCoding.encode(record))
             logger.notice("definition change written back to shared storage", metadata: ["vm.name": "\(domain)", "path": "\(path)"])
         } catch {
             logger.error("cannot write the changed definition back", metadata: ["vm.name": "\(domain)", "error": "\(error)"])
