@@ -52,6 +52,8 @@ extension Simulation {
             queue.push(.agentTimer(.reconcile, n, agentEpoch: node.agentEpoch), at: at)
         case .schedule(.probe, _), .schedule(.pausedGuests, _), .probe, .learnGuestAgentChannels, .writeBack, .undefine, .resume:
             break  // no in-guest probes, definitions, stopped or paused domains in the simulated world
+        case .schedule(.hostCheck, _), .checkHost:
+            break  // the simulated hosts' libvirtd and storage never fail
         }
     }
 

@@ -36,6 +36,9 @@ public struct DomainStateWithReason: Sendable, Equatable {
     public var shutOffReason: ShutOffReason? {
         state == .shutOff ? ShutOffReason(rawValue: reason) ?? .unknown : nil
     }
+
+    /// Whether QEMU paused it because a disk returned an I/O error (`VIR_DOMAIN_PAUSED_IOERROR`).
+    public var pausedByIOError: Bool { state == .paused && reason == Int32(VIR_DOMAIN_PAUSED_IOERROR.rawValue) }
 }
 
 /// Resource usage of a domain (`virDomainInfo`).

@@ -95,4 +95,46 @@ final class PausedGuestTests: XCTestCase {
         XCTAssertNil(policy.pausedGuest)
         XCTAssertEqual(policy.onPausedGuest, .autoResume)
     }
+
+    // MARK: Paused before the agent saw it
+
+    /// An agent that starts (or comes back after its libvirtd connection was down) finds guests QEMU
+    /// paused on an I/O error meanwhile: no event will come for them, so its reconcile handles them
+    /// by their group's behaviour, and a later reconcile does not start their grace again.
+    func testAReconcileHandlesGuestsFoundPausedByAnIOError() {
+        var fresh = NodeInstance(node: "n1")
+        var at = Timestamp.zero
+        _ = fresh.handle(.definitions([
+            Fixture.group("resume"),
+            Fixture.group("leave", policy: GroupPolicy(pausedGuest: .leavePaused)),
+            Fixture.group("off", policy: GroupPolicy(pausedGuest: .powerOff)),
+        ]), at: at)
+        _ = fresh.handle(.started, at: at)
+        let believed = Dictionary(uniqueKeysWithValues: ["resume", "leave", "off"].map { (GroupID($0), GroupState(phase: .online("n1"))) })
+        let paused = ["resume", "leave", "off"].map { DomainSighting(name: "\($0)-vm", active: true, pausedByIOError: true) }
+        _ = fresh.handle(.timerFired(.reconcile), at: at)
+        let kinds = fresh.handle(.inventory(Inventory(domains: paused, believed: believed)), at: at).map(\.kind)
+        XCTAssertEqual(failures(kinds), [.resourceFailed("off", "off-vm", on: "n1")], "power-off: failed at once")
+        XCTAssertTrue(kinds.contains(.resume(["resume-vm"])), "auto-resume: resumed, its grace begins")
+        XCTAssertFalse(kinds.contains { if case .resume(let d) = $0 { d.contains("leave-vm") } else { false } }, "leave paused: left")
+        XCTAssertTrue(fresh.phase(of: "resume").isWatched)
+
+        // Still paused at the next reconcile: the same pause, no fresh grace; past the grace it fails.
+        at = at + .seconds(10)
+        _ = fresh.handle(.timerFired(.reconcile), at: at)
+        XCTAssertFalse(fresh.handle(.inventory(Inventory(domains: paused, believed: believed)), at: at).map(\.kind)
+            .contains(.resume(["resume-vm"])), "one pause, one grace")
+        at = at + .seconds(20)
+        XCTAssertEqual(failures(fresh.handle(.timerFired(.pausedGuests), at: at).map(\.kind)), [.resourceFailed("resume", "resume-vm", on: "n1")])
+    }
+
+    /// A running guest or one paused otherwise (an operator, a migration) is nothing of the kind.
+    func testAReconcileIgnoresGuestsNotPausedByAnIOError() {
+        let groups = ["resume", "leave", "off"]
+        let believed = Dictionary(uniqueKeysWithValues: groups.map { (GroupID($0), GroupState(phase: .online("n1"))) })
+        _ = feed(.timerFired(.reconcile))
+        let kinds = feed(.inventory(Inventory(domains: groups.map { DomainSighting(name: "\($0)-vm", active: true) }, believed: believed)))
+        XCTAssertEqual(failures(kinds), [])
+        XCTAssertFalse(kinds.contains { if case .resume = $0 { true } else { false } })
+    }
 }

@@ -59,8 +59,12 @@ public protocol Hypervisor: Sendable {
     /// Asks the domain's guest agent to answer (a round trip into the guest OS) within `timeoutSeconds`;
     /// throws when it is not connected or does not answer in time.
     func pingGuestAgent(_ name: String, timeoutSeconds: Int32) throws
-    /// Lifecycle events of this host's domains.
+    /// Lifecycle events of this host's domains, across reconnections where the hypervisor reconnects.
     func events() throws -> AsyncStream<DomainEvent>
+    /// A cheap round trip to the hypervisor (libvirtd), to tell whether it answers.
+    func ping() throws
+    /// Losses and returns of the connection to the hypervisor (from `events()` on).
+    func linkChanges() -> AsyncStream<HypervisorLink>
 }
 
 extension Hypervisor {
@@ -73,6 +77,10 @@ extension Hypervisor {
     public func domainCapabilities(virtType: String) throws -> String { throw HypervisorQueryUnsupported(query: "domain capabilities") }
     /// Without a way to ask, unknown: the wizard says it could not check networks here.
     public func activeNetworks() throws -> [String] { throw HypervisorQueryUnsupported(query: "virtual networks") }
+    /// Without a cheaper call, a listing.
+    public func ping() throws { _ = try domains() }
+    /// Without a connection that can be lost, none (the stream never yields nor ends).
+    public func linkChanges() -> AsyncStream<HypervisorLink> { AsyncStream { _ in } }
 }
 
 /// A hypervisor that cannot answer a query (a simulated host, or a libvirt driver without it).
@@ -86,11 +94,14 @@ public struct HostedDomain: Sendable, Equatable {
     public let name: String
     public let uuid: String
     public let state: DomainState
+    /// QEMU holds it paused because a disk returned an I/O error.
+    public let pausedByIOError: Bool
 
-    public init(name: String, uuid: String, state: DomainState) {
+    public init(name: String, uuid: String, state: DomainState, pausedByIOError: Bool = false) {
         self.name = name
         self.uuid = uuid
         self.state = state
+        self.pausedByIOError = pausedByIOError
     }
 }
 

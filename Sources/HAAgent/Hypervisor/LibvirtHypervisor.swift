@@ -3,19 +3,25 @@ import HACore
 import Libvirt
 
 /// The real hypervisor: libvirt on this host through Vigil's `Libvirt` wrapper.
+/// Its connection is a `LibvirtLink`: kept up across libvirtd restarts and hangs, from `events()` on.
 public struct LibvirtHypervisor: Hypervisor {
-    /// The connection to this host's libvirtd.
-    public let connection: Connection
+    private let link: LibvirtLink
 
-    public init(connection: Connection) { self.connection = connection }
+    /// The current connection to this host's libvirtd (calls on it fail while libvirtd is unreachable).
+    public var connection: Connection { link.connection }
+
+    public init(connection: Connection) { self.link = LibvirtLink(connection) }
 
     /// Opens `uri` (e.g. `qemu:///system`).
-    public init(uri: String) throws { self.connection = try Connection(uri: uri) }
+    public init(uri: String) throws { self.link = LibvirtLink(try Connection(uri: uri)) }
 
     public func capabilities() throws -> String { try connection.capabilities() }
 
     public func domains() throws -> [HostedDomain] {
-        try connection.listDomains().map { HostedDomain(name: $0.name, uuid: $0.uuid, state: try $0.state().state) }
+        try connection.listDomains().map { domain in
+            let state = try domain.state()
+            return HostedDomain(name: domain.name, uuid: domain.uuid, state: state.state, pausedByIOError: state.pausedByIOError)
+        }
     }
 
     public func state(of name: String) throws -> DomainState? {
@@ -130,6 +136,10 @@ public struct LibvirtHypervisor: Hypervisor {
     }
 
     public func events() throws -> AsyncStream<DomainEvent> {
-        try connection.domainEvents()
+        try link.domainEvents()
     }
+
+    public func linkChanges() -> AsyncStream<HypervisorLink> { link.linkChanges() }
+
+    public func ping() throws { _ = try connection.daemonVersion() }
 }

@@ -85,6 +85,13 @@ extension NodeAgent {
                 "vm.name": "\(domain)", "group": "\(group)", "paused.for": "\(pausedFor)"])
         case .guestsAlive:
             logger.info("every guest of a group started here answered its first probe", metadata: ["group": "\(group)"])
+        case .hostHealth(let impairment?):
+            logger.error("this host cannot host groups now: it takes none until this clears", metadata: ["problem": "\(impairment)"])
+        case .hostHealth(nil):
+            logger.notice("this host can host groups", metadata: [:])
+        case .storageLost(let domain, let problem):
+            logger.error("shared storage of an HA guest lost on this host: its group fails over", metadata: [
+                "vm.name": "\(domain)", "group": "\(group)", "problem": "\(problem)"])
         }
     }
 
@@ -121,11 +128,43 @@ extension NodeAgent {
         do {
             let believed = try await StoredCoordinator.load(from: store)?.states ?? [:]
             let domains = try await blocking { [hypervisor] in try hypervisor.domains() }
-            return Inventory(domains: domains.map { DomainSighting(name: $0.name, active: $0.state.isActive) }, believed: believed)
+            return Inventory(domains: domains.map { DomainSighting(name: $0.name, active: $0.state.isActive, pausedByIOError: $0.pausedByIOError) }, believed: believed)
         } catch {
             logger.warning("cannot reconcile now", metadata: ["error": "\(error)"])
             return nil
         }
+    }
+
+    // MARK: The host itself: libvirtd and shared storage
+
+    /// Feeds the losses and returns of the libvirtd connection to the instance (the stream of a
+    /// hypervisor without a connection to lose never yields: this then waits until cancelled).
+    func follow(_ changes: AsyncStream<HypervisorLink>) async throws {
+        for await change in changes {
+            switch change {
+            case .lost(let reason):
+                logger.error("connection to libvirtd lost; reconnecting (guests run on)", metadata: ["reason": "\(reason)"])
+            case .restored:
+                logger.notice("connection to libvirtd back; domain events registered again, reconciling", metadata: [:])
+            }
+            await feed(.hypervisorLink(change))
+        }
+        try await Task.sleep(for: .seconds(Int64.max / 2))
+    }
+
+    /// Checks libvirtd (a cheap round trip) and shared storage (a file written, flushed, read back,
+    /// removed) at once, each bounded by its timeout on a thread of its own.
+    func checkHost() async -> HostCheck {
+        let marker = published?.profile.map { (path: StorageMarker.path(of: node, in: sharedStorage), token: $0.storageToken) }
+        async let libvirt = hypervisorCheck.run { [hypervisor] in try hypervisor.ping() }
+        async let storage = storageCheck.run { [sharedStorage, node] in try sharedStorage.check(as: node.rawValue, marker: marker) }
+        let (l, s) = await (libvirt, storage)
+        return HostCheck(hypervisor: Self.failure(l), storage: Self.failure(s))
+    }
+
+    private static func failure(_ result: Result<Void, BoundedCall.Failure>) -> String? {
+        if case .failure(let f) = result { return "\(f)" }
+        return nil
     }
 
     // MARK: Self-fencing

@@ -48,6 +48,9 @@ public actor NodeAgent {
     private var stopped = false
     /// The instance's clock: monotonic, from this agent's creation.
     private let origin = ContinuousClock.now
+    /// The bounded checks of this host's libvirtd and shared storage (a hung one costs one thread).
+    let hypervisorCheck: BoundedCall
+    let storageCheck: BoundedCall
 
     public init(node: NodeID, store: any CoordinationStore, hypervisor: any Hypervisor, configuration: AgentConfiguration,
                 metrics: AgentMetrics, logger: Logger) {
@@ -58,7 +61,10 @@ public actor NodeAgent {
         self.metrics = metrics
         self.logger = logger
         self.sharedStorage = SharedStorage(root: configuration.sharedStorage)
-        self.instance = NodeInstance(node: node, settings: configuration.health.nodeSettings)
+        let settings = configuration.health.nodeSettings
+        self.instance = NodeInstance(node: node, settings: settings)
+        self.hypervisorCheck = BoundedCall(name: "vigil-libvirt-check", timeout: .milliseconds(settings.hypervisorCheckTimeout.milliseconds))
+        self.storageCheck = BoundedCall(name: "vigil-storage-check", timeout: .milliseconds(settings.storageCheckTimeout.milliseconds))
     }
 
     /// Runs until cancelled: publishes how to reach this host, then watches group definitions, this
@@ -78,6 +84,7 @@ public actor NodeAgent {
             group.addTask { try await self.watchGroups() }
             group.addTask { try await self.watchTasks() }
             group.addTask { await self.consume(events) }
+            group.addTask { try await self.follow(self.hypervisor.linkChanges()) }
             try await group.next()
             group.cancelAll()
         }
@@ -184,6 +191,8 @@ public actor NodeAgent {
             Task { await self.feed(.probed(await self.run(probes))) }
         case .takeInventory:
             Task { await self.feed(.inventory(await self.inventory())) }
+        case .checkHost:
+            Task { await self.feed(.hostChecked(await self.checkHost())) }
         case .selfFence(let domains):
             await selfFence(domains, reason: directive.reason)
         case .schedule(let timer, let at):

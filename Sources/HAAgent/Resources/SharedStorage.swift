@@ -40,6 +40,31 @@ public struct SharedStorage: Sendable, Equatable {
         }.map { "\(saveImageDirectory)/\($0)" }.filter { $0 != current }
     }
 
+    /// Where this host's storage check writes (`check`).
+    func checkPath(for node: String) -> String { "\(root)/.vigil/checks/\(node)" }
+
+    /// Checks that the storage works from this host: a fresh file is written, flushed, read back and
+    /// removed, and `marker` (the token this host wrote there at start-up, see `StorageMarker`) still
+    /// reads the same, so a mount point left empty (the share unmounted under it) is no storage.
+    /// Blocks for as long as the storage does (a hard NFS mount without its server: indefinitely):
+    /// callers bound it (`BoundedCall`).
+    func check(as node: String, marker: (path: String, token: String)?) throws {
+        let path = checkPath(for: node)
+        let token = UUID().uuidString
+        do {
+            try FileSystem.createParent(of: path)
+            try AtomicFile.write(token, to: path)
+        } catch {
+            throw StorageCheckError.cannotWrite(path, "\(error)")
+        }
+        let read = try? String(contentsOfFile: path, encoding: .utf8)
+        unlink(path)
+        guard read == token else { throw StorageCheckError.readBackDiffers(path) }
+        if let marker, (try? String(contentsOfFile: marker.path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) != marker.token {
+            throw StorageCheckError.markerChanged(marker.path)
+        }
+    }
+
     static func resolved(_ path: String) -> String {
         URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
     }
@@ -61,6 +86,21 @@ enum AtomicFile {
             let code = POSIXErrorCode(rawValue: errno) ?? .EIO
             unlink(temporary)
             throw POSIXError(code)
+        }
+    }
+}
+
+/// Why shared storage failed its check on this host.
+enum StorageCheckError: Error, Equatable, CustomStringConvertible {
+    case cannotWrite(String, String)
+    case readBackDiffers(String)
+    case markerChanged(String)
+
+    var description: String {
+        switch self {
+        case let .cannotWrite(path, error): "cannot write \(path): \(error)"
+        case .readBackDiffers(let path): "\(path) does not read back what was written"
+        case .markerChanged(let path): "\(path), written at start-up, is gone or changed: this is not the storage it was"
         }
     }
 }

@@ -15,8 +15,10 @@ extension ClusterCoordinator {
         default: return  // stale
         }
         let policy = def.policy.restart
+        // On a host that cannot host groups now a restart would meet what keeps it from hosting: fail over at once.
+        let impairment = nodes[n]?.impairment
         var window = s.restarts[n] ?? SlidingWindow()
-        let restart = RestartBudget.take(&window, policy, at: out.now)
+        let restart = impairment == nil ? RestartBudget.take(&window, policy, at: out.now) : nil
         s.restarts[n] = window.times.isEmpty ? nil : window
         if let k = restart {
             s.phase = .restarting(n, r, recovering: recovering)
@@ -24,8 +26,9 @@ extension ClusterCoordinator {
                     "\(r) of \(g) failed on \(n); restart \(k) of \(policy.threshold) allowed on \(n) within \(policy.period)")
         } else {
             s.phase = .stopping(n, then: nil, GroupState.Pending(recovering: GroupState.Recovering(avoid: n)))
-            out.add(.takeOffline(g, on: n, order: def.offlineOrder),
-                    "\(r) of \(g) failed on \(n) after \(policy.threshold) restart(s) there within \(policy.period): take it offline to fail over")
+            let why = impairment.map { "which cannot host groups now (\($0))" }
+                ?? "after \(policy.threshold) restart(s) there within \(policy.period)"
+            out.add(.takeOffline(g, on: n, order: def.offlineOrder), "\(r) of \(g) failed on \(n) \(why): take it offline to fail over")
         }
     }
 

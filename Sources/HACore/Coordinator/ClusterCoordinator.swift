@@ -109,6 +109,8 @@ public struct ClusterCoordinator: Sendable {
         case .drainRequested(let n, let deadline): drainRequested(n, within: deadline, &out)
         case .drainAborted(let n): drainAborted(n, &out)
         case .resumeRequested(let n, let failback): resumeRequested(n, failback: failback == true, &out)
+        case .nodeImpaired(let n, let reason): nodeImpaired(n, reason, &out)
+        case .nodeRestored(let n): nodeRestored(n, &out)
         case .timerFired: break
         }
     }
@@ -122,7 +124,7 @@ public struct ClusterCoordinator: Sendable {
         states[g] = s
     }
 
-    private func unknown(_ kind: String, _ name: String, _ out: inout Decisions) {
+    func unknown(_ kind: String, _ name: String, _ out: inout Decisions) {
         out.add(.raiseAlert(.warning), "event names unknown \(kind) \(name); ignored")
     }
 

@@ -52,6 +52,12 @@ public enum ClusterEvent: Hashable, Codable, Sendable {
     /// An operator returned a paused, draining or quarantined node to service; `failback`: and asked
     /// for the groups its last drain moved off to come home.
     case resumeRequested(NodeID, failback: Bool? = nil)
+    /// A node's agent reports that its host cannot host groups now (its libvirtd does not answer,
+    /// its shared storage fails): it takes no groups until it reports itself able again. What runs
+    /// there stays, except groups that fail there: those fail over rather than restart in place.
+    case nodeImpaired(NodeID, reason: String)
+    /// The node's agent reports its host able to host groups again.
+    case nodeRestored(NodeID)
     /// A `waitUntil` time was reached.
     case timerFired
 }
@@ -80,6 +86,8 @@ extension ClusterEvent: CustomStringConvertible {
         case .drainRequested(let n, let d): return "drain-requested \(n)" + (d.map { " deadline=\($0)" } ?? "")
         case .drainAborted(let n): return "drain-aborted \(n)"
         case .resumeRequested(let n, let f): return "resume-requested \(n)" + (f == true ? " failback" : "")
+        case .nodeImpaired(let n, let reason): return "node-impaired \(n) reason=\(reason)"
+        case .nodeRestored(let n): return "node-restored \(n)"
         case .timerFired: return "timer-fired"
         }
     }

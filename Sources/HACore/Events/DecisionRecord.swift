@@ -68,7 +68,8 @@ public struct DecisionRecord: Codable, Hashable, Sendable {
         switch event {
         case .nodeJoined(let n, _), .leaseLost(let n), .nodeFenced(let n), .nodeSuspected(let n), .nodeHeard(let n),
              .memberUnconfirmed(let n), .drainRequested(let n, _), .reserveRequested(let n), .unreserveRequested(let n), .drainAborted(let n),
-             .resumeRequested(let n, _):
+             .resumeRequested(let n, _),
+             .nodeImpaired(let n, _), .nodeRestored(let n):
             (nil, [n])
         case .resourceFailed(let g, _, let n), .startRefusedLocked(let g, let n),
              .resourceOnline(let g, _, let n), .groupOnline(let g, let n), .groupOffline(let g, let n), .guestsAlive(let g, let n):

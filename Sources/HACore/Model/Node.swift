@@ -58,6 +58,9 @@ public struct Node: Hashable, Codable, Sendable {
     public var reserved: Bool
     /// Its latest drain (absent if it was never drained), kept until the next one.
     public var drain: DrainRecord?
+    /// Why its agent says the host cannot host groups now (libvirtd does not answer, shared storage
+    /// fails), as it reported; nil while it can. Takes no groups meanwhile; keeps what runs there.
+    public var impairment: String?
 
     public init(id: NodeID, capacity: NodeCapacity, state: NodeState = .up, reserved: Bool = false) {
         self.id = id
@@ -70,17 +73,21 @@ public struct Node: Hashable, Codable, Sendable {
         self.lostAt = nil
         self.reserved = reserved
         self.drain = nil
+        self.impairment = nil
     }
 
-    /// True if the node may be given new groups: up, and not waiting to be fenced for an older lease.
-    public var acceptsGroups: Bool { state == .up && fenceDeadline == nil && unconfirmedUntil == nil && suspectedSince == nil }
+    /// True if the node may be given new groups: up, not waiting to be fenced for an older lease, and
+    /// not reported impaired by its agent.
+    public var acceptsGroups: Bool {
+        state == .up && fenceDeadline == nil && unconfirmedUntil == nil && suspectedSince == nil && impairment == nil
+    }
 }
 
 /// Stored as before the reserve flag existed when the node is no reserve host, so older records and
 /// today's ordinary nodes are the same bytes; a record without the flag is no reserve host.
 extension Node {
     enum CodingKeys: String, CodingKey {
-        case id, capacity, state, fenceDeadline, quarantinedUntil, unconfirmedUntil, suspectedSince, lostAt, reserved, drain
+        case id, capacity, state, fenceDeadline, quarantinedUntil, unconfirmedUntil, suspectedSince, lostAt, reserved, drain, impairment
     }
 
     public init(from decoder: Decoder) throws {
@@ -94,6 +101,7 @@ extension Node {
         lostAt = try c.decodeIfPresent(Timestamp.self, forKey: .lostAt)
         reserved = try c.decodeIfPresent(Bool.self, forKey: .reserved) ?? false
         drain = try c.decodeIfPresent(DrainRecord.self, forKey: .drain)
+        impairment = try c.decodeIfPresent(String.self, forKey: .impairment)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -108,5 +116,6 @@ extension Node {
         try c.encodeIfPresent(lostAt, forKey: .lostAt)
         if reserved { try c.encode(reserved, forKey: .reserved) }
         try c.encodeIfPresent(drain, forKey: .drain)
+        try c.encodeIfPresent(impairment, forKey: .impairment)
     }
 }

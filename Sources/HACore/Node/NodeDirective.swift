@@ -23,6 +23,8 @@ public struct NodeDirective: Hashable, Sendable, CustomStringConvertible {
         case takeInventory
         /// Power off every one of these HA domains at once, the hardest way the host offers, then undefine them.
         case selfFence([String])
+        /// Check this host's libvirtd and shared storage, each bounded by its timeout; feed `hostChecked`.
+        case checkHost
         /// Feed `timerFired` at this time.
         case schedule(NodeTimer, at: Timestamp)
     }
@@ -46,6 +48,10 @@ public struct NodeDirective: Hashable, Sendable, CustomStringConvertible {
         /// QEMU paused a watched guest on a disk I/O error this long ago (zero: its group powers
         /// such guests off at once).
         case pausedByIOError(domain: String, pausedFor: TimeSpan)
+        /// What keeps this host from hosting groups changed (nil: nothing does any more).
+        case hostHealth(impairment: String?)
+        /// A watched group's guests have lost their shared storage on this host.
+        case storageLost(domain: String, problem: String)
     }
 
     public let kind: Kind

@@ -40,6 +40,11 @@ public enum NodeEvent: Hashable, Sendable {
     case leaseLost(reason: String)
     /// The membership holds a lease again.
     case leaseHeld
+    /// The connection to this host's libvirtd was lost (daemon died, keepalive timed out) or is back
+    /// (reconnected, domain events registered again).
+    case hypervisorLink(HypervisorLink)
+    /// What a check of this host's libvirtd and shared storage found (`checkHost`).
+    case hostChecked(HostCheck)
     case timerFired(NodeTimer)
     /// The health settings were reloaded.
     case settingsChanged(NodeSettings)
@@ -51,6 +56,23 @@ public enum NodeTimer: Hashable, Sendable {
     case reconcile
     /// Guests paused by an I/O error are resumed again or, past their grace, failed.
     case pausedGuests
+    /// libvirtd and shared storage are checked.
+    case hostCheck
+}
+
+/// A change of the connection to this host's libvirtd.
+public enum HypervisorLink: Hashable, Sendable {
+    case lost(reason: String)
+    case restored
+}
+
+/// What one check of this host found: each failure's description, nil where the check passed.
+public struct HostCheck: Hashable, Sendable {
+    /// libvirtd did not answer a cheap call in time, or answered with an error.
+    public var hypervisor: String?
+    /// A file could not be written, flushed, read back and removed on shared storage in time.
+    public var storage: String?
+    public init(hypervisor: String? = nil, storage: String? = nil) { self.hypervisor = hypervisor; self.storage = storage }
 }
 
 /// A domain on this host, as listed by the hypervisor.
@@ -58,7 +80,13 @@ public struct DomainSighting: Hashable, Sendable {
     public var name: String
     /// Running or paused (it holds its disks).
     public var active: Bool
-    public init(name: String, active: Bool) { self.name = name; self.active = active }
+    /// QEMU holds it paused because a disk returned an I/O error (state paused, reason I/O error).
+    public var pausedByIOError: Bool
+    public init(name: String, active: Bool, pausedByIOError: Bool = false) {
+        self.name = name
+        self.active = active
+        self.pausedByIOError = pausedByIOError
+    }
 }
 
 /// What a reconcile compares: this host's domains and each group's state in the coordinator's last stored view.

@@ -39,6 +39,10 @@ extension NodeInstance {
     /// A failure report did not get through: the failure is still unreported, so the next sign of it
     /// (an event, a probe, the periodic reconcile) reports it again.
     mutating func reportLost(_ event: ClusterEvent) {
+        switch event {
+        case .nodeImpaired, .nodeRestored: host.told = .unknown  // told again after the next check
+        default: break
+        }
         guard case .resourceFailed(let g, _, _) = event else { return }
         switch phase(of: g) {
         case .failed: setPhase(g, .idle)
@@ -52,6 +56,8 @@ extension NodeInstance {
     /// Starts a probe round: first learns which new guests have a guest agent channel.
     mutating func probeDue(at now: Timestamp) -> [NodeDirective] {
         guard probeRound == nil else { return [] }
+        // While libvirtd does not answer, neither does a guest agent behind it, and nothing could be done about a failure.
+        guard host.hypervisorProblem == nil else { return [nextProbeRound(at: now)] }
         let unknown = watchedDomains().filter { watches[$0]?.guestAgentChannel == nil }
         if settings.guestAgent, !unknown.isEmpty {
             probeRound = []
@@ -69,7 +75,7 @@ extension NodeInstance {
     /// Every watched guest is probed at once (a hung guest must not delay the others).
     private mutating func startProbes(at now: Timestamp) -> [NodeDirective] {
         let due = watchedDomains().compactMap { domain in probeMethod(for: domain, at: now).map { Probe(domain: domain, method: $0) } }
-        guard !due.isEmpty else {
+        guard !due.isEmpty, host.hypervisorProblem == nil else {
             probeRound = nil
             return [nextProbeRound(at: now)]
         }
@@ -85,6 +91,8 @@ extension NodeInstance {
     mutating func probed(_ results: [Probe: ProbeOutcome], at now: Timestamp) -> [NodeDirective] {
         guard probeRound != nil else { return [] }
         probeRound = nil
+        // A round that ran while libvirtd stopped answering says nothing about the guests.
+        guard host.hypervisorProblem == nil else { return [nextProbeRound(at: now)] }
         var actions: [NodeDirective] = []
         for (probe, outcome) in results.sorted(by: { $0.key.domain < $1.key.domain }) {
             let domain = probe.domain

@@ -82,6 +82,11 @@ extension NodeInstance {
             actions += failed(g, haResource(of: missing)?.vm ?? ResourceID(missing), .missing(domain: missing),
                               reason: "HA domain \(missing) of \(g) is missing on its owner")
         }
+        // Guests QEMU paused on an I/O error before this agent saw the event (it started, or its
+        // connection to libvirtd was down): handled as if the event had come now.
+        for domain in inventory.domains where domain.pausedByIOError {
+            actions += suspended(domain.name, ioError: true, at: now)
+        }
         return actions + [next]
     }
 }

@@ -29,6 +29,8 @@ public struct NodeInstance: Sendable {
     var probeRound: [Probe]?
     /// Taken while a reconcile is under way (the next is scheduled when it ends).
     var reconciling = false
+    /// Whether this host's libvirtd answers and its shared storage works.
+    public internal(set) var host = HostHealth()
 
     struct HADomain: Hashable, Sendable {
         let group: GroupID
@@ -77,7 +79,8 @@ public struct NodeInstance: Sendable {
         switch event {
         case .started:
             return [NodeDirective(.schedule(.reconcile, at: now), reason: "first reconcile at start"),
-                    NodeDirective(.schedule(.probe, at: now + settings.probeInterval), reason: "first probe round")]
+                    NodeDirective(.schedule(.probe, at: now + settings.probeInterval), reason: "first probe round"),
+                    NodeDirective(.schedule(.hostCheck, at: now), reason: "first check of libvirtd and shared storage")]
         case .definitions(let defs): define(defs); return []
         case .taskArrived(let task, let revision): return arrived(task, revision: revision)
         case .taskWithdrawn(let g): queued[g] = nil; return []
@@ -100,6 +103,9 @@ public struct NodeInstance: Sendable {
         case .timerFired(.probe): return probeDue(at: now)
         case .timerFired(.reconcile): return reconcileDue(at: now)
         case .timerFired(.pausedGuests): return pausedGuestsDue(at: now)
+        case .timerFired(.hostCheck): return hostCheckDue()
+        case .hostChecked(let check): return hostChecked(check, at: now)
+        case .hypervisorLink(let link): return linkChanged(link, at: now)
         case .settingsChanged(let s): settings = s; return []
         }
     }

@@ -20,5 +20,18 @@ public struct NodeSettings: Hashable, Sendable {
     /// After a start, definition changes are the start's own for this long: not written back.
     public var writeBackQuiet: TimeSpan = .seconds(2)
 
+    /// Time between checks of this host's libvirtd and shared storage.
+    public var hostCheckInterval: TimeSpan = .seconds(5)
+    /// How long the libvirtd check may take before libvirtd counts as not answering (one such check
+    /// is enough: the host takes no groups until libvirtd answers again).
+    public var hypervisorCheckTimeout: TimeSpan = .seconds(10)
+    /// How long the shared-storage check may take before it counts as failed.
+    public var storageCheckTimeout: TimeSpan = .seconds(10)
+    /// Failed storage checks in a row after which the storage counts as lost on this host: it takes
+    /// no groups, and its watched groups fail over. With the defaults 10–25 s after storage stops
+    /// working (a check every 5 s, each bounded by 10 s), as a storage path failover of a few seconds
+    /// (multipath, an NFS server's restart) rides through.
+    public var storageFailures = 3
+
     public init() {}
 }

@@ -108,6 +108,7 @@ public enum Placement {
                                   excluding: Set<NodeID>) -> String? {
         let node = cluster.nodes[i]
         if !excluding.isEmpty && excluding.contains(node.id) { return "excluded" }
+        if let impairment = node.impairment, node.state == .up { return "impaired: \(impairment)" }
         if !node.acceptsGroups { return node.state == .up ? "awaits its fence" : node.state.rawValue }
         if !group.policy.allows(node.id) { return "not a possible owner" }
         if cluster.freeMemoryMiB(at: i) < group.memoryMiB { return "has \(cluster.freeMemoryMiB(at: i)) MiB free" }
