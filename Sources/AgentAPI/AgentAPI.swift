@@ -93,10 +93,13 @@ public struct NodeView: Codable, Sendable, Equatable {
     public var vmCount: Int?
     /// When its quarantine ends on its own (ISO 8601, UTC); nil when not quarantined or until resumed.
     public var quarantinedUntil: String?
+    /// Why its agent reports that it cannot host groups now (libvirtd does not answer, shared storage
+    /// fails); nil while it can. What runs there stays; it takes no groups meanwhile.
+    public var impairment: String?
 
     public init(name: String, state: String, member: Bool, memoryMiB: Int, vcpus: Int, groups: [String], reserved: Bool? = nil,
                 usedMemoryMiB: Int? = nil, freeMemoryMiB: Int? = nil, usedVCPUs: Int? = nil, freeVCPUs: Int? = nil,
-                vmCount: Int? = nil, quarantinedUntil: String? = nil) {
+                vmCount: Int? = nil, quarantinedUntil: String? = nil, impairment: String? = nil) {
         self.name = name
         self.state = state
         self.member = member
@@ -110,6 +113,7 @@ public struct NodeView: Codable, Sendable, Equatable {
         self.freeVCPUs = freeVCPUs
         self.vmCount = vmCount
         self.quarantinedUntil = quarantinedUntil
+        self.impairment = impairment
     }
 }
 

@@ -77,9 +77,10 @@ enum StatusText {
         fields([("vm", v.name), ("group", v.group), ("status", v.status), ("nodes", cell(v.nodes, separator: " -> "))])
     }
 
-    /// A node's state, with when its quarantine ends.
+    /// A node's state, with when its quarantine ends and whether it cannot host groups now.
     private static func state(_ n: NodeView) -> String {
-        n.quarantinedUntil.map { "\(n.state) until \($0)" } ?? n.state
+        let state = n.quarantinedUntil.map { "\(n.state) until \($0)" } ?? n.state
+        return n.impairment == nil ? state : state + " (impaired)"
     }
 
     private static func usedFree(_ used: Int?, _ free: Int?, total: Int) -> String {

@@ -24,6 +24,17 @@ final class StandingAlertTests: XCTestCase {
         XCTAssertEqual(alerts[3].subject, .cluster, "d, stopped by an operator, needs no room")
     }
 
+    func testAnImpairedNodeIsAnAlertUntilItsAgentReportsItAble() {
+        var c = ClusterCoordinator(nodes: [Fixture.node("n1"), Fixture.node("n2")], groups: [Fixture.group("a")],
+                                   states: ["a": GroupState(phase: .online("n1"), possibleHosts: ["n1"])])
+        _ = c.handle(.nodeImpaired("n1", reason: "libvirtd does not answer (no answer within 10 s)"), at: Fixture.at(1))
+        XCTAssertEqual(c.standingAlerts(at: Fixture.at(2)).map(\.message),
+                       ["n1 cannot host groups now (libvirtd does not answer (no answer within 10 s)): it takes none; what runs there stays"])
+        XCTAssertEqual(c.standingAlerts(at: Fixture.at(2)).first?.subject, .node("n1"))
+        _ = c.handle(.nodeRestored("n1"), at: Fixture.at(3))
+        XCTAssertEqual(c.standingAlerts(at: Fixture.at(4)), [])
+    }
+
     func testAHealthyClusterHasNoAlerts() {
         let c = ClusterCoordinator(nodes: [Fixture.node("n1"), Fixture.node("n2")], groups: [Fixture.group("a")],
                                    states: ["a": GroupState(phase: .online("n1"), possibleHosts: ["n1"])])

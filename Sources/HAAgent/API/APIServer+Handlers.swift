@@ -30,7 +30,7 @@ extension APIServer {
                             freeMemoryMiB: free?.freeMemoryMiB,
                             usedVCPUs: free.map { capacity.vcpus - $0.freeVCPUs }, freeVCPUs: free?.freeVCPUs,
                             vmCount: groups.reduce(0) { $0 + (specs[$1]?.domainNames.count ?? 0) },
-                            quarantinedUntil: known?.quarantinedUntil.map(Self.iso8601))
+                            quarantinedUntil: known?.quarantinedUntil.map(Self.iso8601), impairment: known?.impairment)
         }
         let moves = try await latestMoves()
         let groups = specs.keys.sorted().map { g -> GroupView in

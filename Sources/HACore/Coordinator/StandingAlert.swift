@@ -53,8 +53,8 @@ extension GroupState {
 
 extension ClusterCoordinator {
     /// What needs an operator's eye at `now`, most severe first, then nodes before groups by name:
-    /// failed, unplaceable, held and disk-locked groups; lost, suspected, quarantined and draining
-    /// nodes; N+1 not met (losing one node would leave a group without room); moves in flight.
+    /// failed, unplaceable, held and disk-locked groups; lost, suspected, quarantined, draining and
+    /// impaired nodes; N+1 not met (losing one node would leave a group without room); moves in flight.
     public func standingAlerts(at now: Timestamp) -> [StandingAlert] {
         var alerts: [StandingAlert] = []
         for (id, node) in nodes.sorted(by: { $0.key < $1.key }) {
@@ -72,6 +72,9 @@ extension ClusterCoordinator {
                 if node.suspectedSince != nil {
                     alerts.append(StandingAlert(.warning, .node(id), "\(id) is silent to its peers: being fenced"))
                 }
+            }
+            if let impairment = node.impairment, node.state != .down {
+                alerts.append(StandingAlert(.warning, .node(id), "\(id) cannot host groups now (\(impairment)): it takes none; what runs there stays"))
             }
         }
         for def in groupsInOrder {
