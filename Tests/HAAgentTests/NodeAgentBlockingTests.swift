@@ -39,7 +39,9 @@ final class NodeAgentBlockingTests: XCTestCase {
         let watchdog = Thread { if !hypervisor.waitReleased(timeout: 8) { hypervisor.release() } }
         watchdog.start()
         let running = Task { try await agent.run() }
-        while hypervisor.entered < stops + 1 { try await Task.sleep(for: .milliseconds(10)) }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while hypervisor.entered < stops + 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        XCTAssertGreaterThanOrEqual(hypervisor.entered, stops + 1, "every task made its first libvirt call")
         let phase = await agent.instance.phase(of: GroupID("g\(stops)"))  // the actor answers
         let answeredWhileBlocked = !hypervisor.isReleased
         hypervisor.release()

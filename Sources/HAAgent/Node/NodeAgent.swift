@@ -32,6 +32,9 @@ public actor NodeAgent {
             haDomainNames.withLock { $0 = instance.domainNames }
         }
     }
+    /// Whether the group definitions were read once: tasks are followed only from then on, so that a
+    /// task never meets a group this agent has not read yet (it would fail as undefined).
+    private var groupsRead = false
     /// The HA domains' names, readable without this actor: the self-fence must not wait for it.
     nonisolated let haDomainNames = Mutex<Set<String>>([])
     /// How many HA domains run here, readable without this actor (the membership sizes its fence margin by it).
@@ -242,6 +245,7 @@ public actor NodeAgent {
             case .resynced(let listing):
                 for error in listing.unreadable { self.ignoreUnreadable(error, "group definition") }
                 self.specs = listing.specs
+                self.groupsRead = true
             case .put(let spec): self.specs[spec.value.definition.id] = spec.value
             case .deleted(let name): self.specs.removeValue(forKey: GroupID(name))
             case .unreadable(let error): self.ignoreUnreadable(error, "group definition")
@@ -249,8 +253,10 @@ public actor NodeAgent {
         }
     }
 
-    /// Follows `tasks/<this node>/`: each task runs once, one at a time per group, in order.
+    /// Follows `tasks/<this node>/` once the group definitions were read: each task runs once, one at
+    /// a time per group, in order.
     private func watchTasks() async throws {
+        while !groupsRead { try await Task.sleep(for: .milliseconds(20)) }
         try await store.follow(ClusterKeys.tasks(of: node)) { change in
             switch change {
             case .resynced(let listing):
