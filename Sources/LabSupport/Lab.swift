@@ -208,16 +208,19 @@ public final class Lab: Sendable {
 extension Lab {
     /// The PID of the QEMU process running `guest` on any host (the hosts share one PID namespace),
     /// found by its `-name guest=NAME,` argument in /proc.
-    public static func qemuPID(of guest: String) -> Int32? {
+    public static func qemuPID(of guest: String) -> Int32? { qemuPIDs(of: guest).first }
+
+    /// Every QEMU process running `guest`, on every host, from /proc alone: what runs, whatever each
+    /// host's libvirtd says or whether it answers at all. More than one is two copies of the guest
+    /// (or a live migration's destination).
+    public static func qemuPIDs(of guest: String) -> [Int32] {
         let needle = Array("guest=\(guest),".utf8)
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        for entry in entries {
-            guard let pid = Int32(entry), let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { continue }
+        return entries.compactMap { entry -> Int32? in
+            guard let pid = Int32(entry), let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
             let bytes = Array(data)
-            if bytes.count >= needle.count, (0...(bytes.count - needle.count)).contains(where: { bytes[$0..<($0 + needle.count)].elementsEqual(needle) }) {
-                return pid
-            }
-        }
-        return nil
+            guard bytes.count >= needle.count, isRunning(pid) else { return nil }
+            return (0...(bytes.count - needle.count)).contains(where: { bytes[$0..<($0 + needle.count)].elementsEqual(needle) }) ? pid : nil
+        }.sorted()
     }
 }

@@ -121,13 +121,16 @@ final class AgentCluster: @unchecked Sendable {
         if let watchdogSeconds, !FileManager.default.fileExists(atPath: try runDirectory(host) + "/watchdog") {
             _ = try await lab.watchdog(host, timeoutSeconds: Double(watchdogSeconds))
         }
-        let out = try await lab.exec(host, ["/bin/sh", "-c", "setsid \(vigild) --config \(path) </dev/null >>\(log(host)) 2>&1 & echo $!"])
+        let out = try await lab.exec(host, ["/bin/sh", "-c", "SWIFT_BACKTRACE=unwind=precise setsid \(vigild) --config \(path) </dev/null >>\(log(host)) 2>&1 & echo $!"])
         guard let pid = Int32(out.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw LabError.commandFailed(arguments: ["start vigild on", host], status: 0, message: out)
         }
         agentPIDs[host] = pid
         return pid
     }
+
+    /// Whether the agent this cluster started on `host` still runs (false once it crashed or was stopped).
+    func agentRuns(on host: String) -> Bool { agentPIDs[host].map { Foundation.kill($0, 0) == 0 } ?? false }
 
     /// kill -9 of the agent alone; its guests keep running.
     func killAgent(on host: String) {
