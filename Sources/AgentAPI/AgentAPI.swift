@@ -31,7 +31,7 @@ public enum AgentAPI {
 public enum NodeAction: String, Codable, Sendable, CaseIterable {
     /// Move every group away (live, then quick, then cold), then leave the node paused.
     case drain
-    /// Stop starting new moves of a drain; moves under way finish.
+    /// Stop a drain: no new move starts and its live migrations in flight are aborted (their guests keep running on the node).
     case abortDrain = "abort-drain"
     /// Return a paused, draining or quarantined node to service.
     case resume

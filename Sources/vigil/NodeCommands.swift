@@ -70,7 +70,7 @@ struct NodeCommand: AsyncParsableCommand {
 
     struct AbortDrain: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "abort-drain", abstract: "Start no further moves of a drain (moves under way finish); the node stays paused.")
+            commandName: "abort-drain", abstract: "Stop a drain: no further move starts and live migrations in flight are aborted (their guests keep running on the node); the node stays paused.")
         @OptionGroup var options: GlobalOptions
         @Argument var node: String
 
