@@ -22,7 +22,10 @@ public enum AgentAPI {
     public static func stop(_ group: String) -> String { "/v1/groups/\(group)/stop" }
     /// POST a `StartRequest`: start a stopped group (`Accepted`).
     public static func start(_ group: String) -> String { "/v1/groups/\(group)/start" }
+    /// POST, with a `NodeRequest` body for drain and resume (`Accepted`).
     public static func node(_ name: String, _ action: NodeAction) -> String { "/v1/nodes/\(name)/\(action.rawValue)" }
+    /// GET what a drain of the node would do now (`DrainPlanView`).
+    public static func drainPlan(_ name: String) -> String { "/v1/nodes/\(name)/drain-plan" }
     /// The default unix socket of the local agent.
     public static let defaultSocket = "/run/vigil/vigild.sock"
 }
@@ -93,10 +96,12 @@ public struct NodeView: Codable, Sendable, Equatable {
     public var vmCount: Int?
     /// When its quarantine ends on its own (ISO 8601, UTC); nil when not quarantined or until resumed.
     public var quarantinedUntil: String?
+    /// Its latest drain (nil: never drained, or an older agent).
+    public var drain: DrainView?
 
     public init(name: String, state: String, member: Bool, memoryMiB: Int, vcpus: Int, groups: [String], reserved: Bool? = nil,
                 usedMemoryMiB: Int? = nil, freeMemoryMiB: Int? = nil, usedVCPUs: Int? = nil, freeVCPUs: Int? = nil,
-                vmCount: Int? = nil, quarantinedUntil: String? = nil) {
+                vmCount: Int? = nil, quarantinedUntil: String? = nil, drain: DrainView? = nil) {
         self.name = name
         self.state = state
         self.member = member
@@ -110,6 +115,7 @@ public struct NodeView: Codable, Sendable, Equatable {
         self.freeVCPUs = freeVCPUs
         self.vmCount = vmCount
         self.quarantinedUntil = quarantinedUntil
+        self.drain = drain
     }
 }
 
