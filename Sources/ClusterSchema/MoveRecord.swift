@@ -100,9 +100,10 @@ public struct MoveRecord: Codable, Sendable, Hashable {
 }
 
 /// The leader asks the host migrating a group to abort its live migration (`aborts/<group>`), so
-/// that the guests keep running on that host. The host's agent aborts the libvirt job (or, if the
-/// migration waits there, aborts it as it starts), ends the move `aborted`, and deletes the request
-/// once that migration has ended; a request with no live migration of its group there is deleted at once.
+/// that the guests keep running on that host. The host's agent aborts the live migration whose task
+/// was written before the request (the libvirt job, or the migration as it starts if it waits there),
+/// ends the move `aborted`, and deletes the request once that migration has ended; a request that
+/// stops nothing there is deleted when a newer migration of the group starts or at the next reconcile.
 public struct MoveAbort: Codable, Sendable, Hashable {
     public var group: GroupID
     /// The migrating host.

@@ -40,7 +40,11 @@ final class NodeAgentAbortTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    private func start() { running = Task { [agent] in try await agent!.run() } }
+    /// Starts the agent and waits until it has the group's definition (a task it gets before that fails at once).
+    private func start() async throws {
+        running = Task { [agent] in try await agent!.run() }
+        try await waitUntil("the agent to read the group's definition") { await agent.specs["g"] != nil }
+    }
 
     private func migrate() async throws {
         let task = AgentTask(id: "t1", group: "g", node: "h1", step: .liveMigrate(to: "h2"), reason: "draining h1")
@@ -68,8 +72,8 @@ final class NodeAgentAbortTests: XCTestCase {
     private func move() async throws -> MoveRecord? { try await store.read(ClusterKeys.moves).readableValues().first }
 
     func testAnAbortStopsTheJobKeepsTheGuestHereEndsTheMoveAbortedAndIsConsumed() async throws {
+        try await start()
         try await migrate()
-        start()
         try await waitUntil("the migration job to start") { !host.passes.isEmpty }
         try await requestAbort()
         try await waitUntil("the task's report") { try await !reports().isEmpty }
@@ -89,11 +93,27 @@ final class NodeAgentAbortTests: XCTestCase {
         try await waitUntil("the abort request to be consumed") { try await store.get(ClusterKeys.moveAbort("g")) == nil }
     }
 
-    func testAnAbortWithNoMigrationHereIsDeletedAndTheNextMigrationRuns() async throws {
-        start()
-        try await requestAbort()
-        try await waitUntil("the stale abort request to be deleted") { try await store.get(ClusterKeys.moveAbort("g")) == nil }
+    func testAnAbortWrittenJustAfterItsTaskStopsItWhicheverWatchDeliversFirst() async throws {
+        try await start()
         try await migrate()
-        try await waitUntil("the migration job to start, not stopped by the old request") { !host.passes.isEmpty }
+        try await requestAbort("the deadline of the drain of h1 passed")
+        try await waitUntil("the task's report") { try await !reports().isEmpty }
+        let first = try await reports().first
+        let report = try XCTUnwrap(first)
+        XCTAssertTrue(report.failure?.contains("aborted as the leader asked") == true, report.failure ?? "succeeded")
+        XCTAssertTrue(report.stillRunningHere)
+        XCTAssertLessThanOrEqual(host.passes.count, 1, "no pass after the abort: none at all when the request came first")
+        let stored = try await move()
+        XCTAssertEqual(stored?.phase, .aborted)
+        try await waitUntil("the abort request to be consumed") { try await store.get(ClusterKeys.moveAbort("g")) == nil }
+    }
+
+    func testAStaleAbortStopsNoNewerMigrationAndIsDeleted() async throws {
+        try await start()
+        try await requestAbort()
+        try await migrate()
+        try await waitUntil("the migration job to start, not stopped by the older request") { !host.passes.isEmpty }
+        try await waitUntil("the stale abort request to be deleted") { try await store.get(ClusterKeys.moveAbort("g")) == nil }
+        XCTAssertEqual(host.aborts, 0)
     }
 }

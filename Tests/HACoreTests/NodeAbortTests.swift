@@ -53,17 +53,35 @@ final class NodeAbortTests: XCTestCase {
                        .consumeAbort("a", revision: 5))
     }
 
-    func testARequestWithNoMigrationHereIsConsumedAtOnceAndStopsNothingLater() {
-        XCTAssertEqual(feed(.moveAbortRequested("a", reason: "deadline", revision: 5)), [.consumeAbort("a", revision: 5)])
-        let move = live("1")
-        XCTAssertEqual(feed(.taskArrived(move, revision: 6)), [.perform(move)])
-        let quick = AgentTask(id: "2", group: "b", node: "n1", step: .quickSave(to: "n2"), reason: "drain")
-        feed(.taskArrived(quick, revision: 7))
-        XCTAssertEqual(feed(.moveAbortRequested("b", reason: "deadline", revision: 8)), [.consumeAbort("b", revision: 8)],
-                       "a quick migration's save is not a live migration to abort")
+    func testARequestBeforeItsTaskArrivedStopsItButNeverANewerMove() {
+        XCTAssertEqual(feed(.moveAbortRequested("a", reason: "deadline", revision: 5)), [], "its task may yet come through the other watch")
+        let written = live("1")
+        XCTAssertEqual(feed(.taskArrived(written, revision: 4)), [.abortMigration("a", reason: "deadline"), .perform(written)],
+                       "written before the request: the migration it was meant for")
+        XCTAssertEqual(feed(.moveAbortRequested("b", reason: "deadline", revision: 5)), [])
+        let newer = live("2", "b")
+        XCTAssertEqual(feed(.taskArrived(newer, revision: 9)), [.consumeAbort("b", revision: 5), .perform(newer)],
+                       "a move written after the request is a new one: not stopped, and the request is stale")
     }
 
-    func testAWithdrawnRequestNoLongerStopsTheWaitingMigrationAndAWithdrawnMigrationConsumesIt() {
+    func testARequestForAMigrationRunningSinceAfterItIsConsumedAndStopsNothing() {
+        let move = live("1")
+        feed(.taskArrived(move, revision: 9))
+        XCTAssertEqual(feed(.moveAbortRequested("a", reason: "deadline", revision: 5)), [.consumeAbort("a", revision: 5)])
+    }
+
+    func testARequestNothingHereCouldStopIsConsumedAtTheNextReconcile() {
+        XCTAssertEqual(feed(.moveAbortRequested("a", reason: "deadline", revision: 5)), [])
+        let quick = AgentTask(id: "2", group: "b", node: "n1", step: .quickSave(to: "n2"), reason: "drain")
+        feed(.taskArrived(quick, revision: 3))
+        XCTAssertEqual(feed(.moveAbortRequested("b", reason: "deadline", revision: 8)), [], "a quick migration's save is no live migration")
+        let reconcile = feed(.timerFired(.reconcile))
+        XCTAssertEqual(Array(reconcile.prefix(2)), [.consumeAbort("a", revision: 5), .consumeAbort("b", revision: 8)])
+        let move = live("3")
+        XCTAssertEqual(feed(.taskArrived(move, revision: 4)), [.perform(move)], "a consumed request stops nothing")
+    }
+
+    func testAWithdrawnRequestNoLongerStopsTheWaitingMigration() {
         let stop = AgentTask(id: "1", group: "a", node: "n1", step: .restart("a-vm"), reason: "restart")
         feed(.taskArrived(stop, revision: 1))
         feed(.taskArrived(live("2"), revision: 2))
@@ -71,10 +89,5 @@ final class NodeAbortTests: XCTestCase {
         feed(.moveAbortWithdrawn("a"))
         feed(.taskFinished(TaskReport(task: stop)))
         XCTAssertEqual(feed(.taskReportDelivered(taskID: "1")), [.perform(live("2"))])
-
-        feed(.taskArrived(AgentTask(id: "3", group: "b", node: "n1", step: .restart("b-vm"), reason: "restart"), revision: 1))
-        feed(.taskArrived(live("4", "b"), revision: 2))
-        feed(.moveAbortRequested("b", reason: "deadline", revision: 6))
-        XCTAssertEqual(feed(.taskWithdrawn("b")), [.consumeAbort("b", revision: 6)], "the leader took the migration back")
     }
 }

@@ -92,8 +92,8 @@ public struct NodeInstance: Sendable {
                     NodeDirective(.schedule(.hostCheck, at: now), reason: "first check of libvirtd and shared storage")]
         case .definitions(let defs): define(defs); return []
         case .taskArrived(let task, let revision): return arrived(task, revision: revision)
-        case .taskWithdrawn(let g): queued[g] = nil; return abortsWithoutMigration()
-        case .tasksResynced(let tasks): return resynced(tasks) + abortsWithoutMigration()
+        case .taskWithdrawn(let g): queued[g] = nil; return []
+        case .tasksResynced(let tasks): return resynced(tasks)
         case .taskFinished(let report): return abortConsumed(by: report) + finished(report, at: now)
         case .moveAbortRequested(let g, let reason, let revision): return abortRequested(g, reason: reason, revision: revision)
         case .moveAbortWithdrawn(let g): return abortWithdrawn(g)
@@ -112,7 +112,7 @@ public struct NodeInstance: Sendable {
         case .leaseLost(let reason): return fence(reason: reason)
         case .leaseHeld: return rejoined()
         case .timerFired(.probe): return probeDue(at: now)
-        case .timerFired(.reconcile): return reconcileDue(at: now)
+        case .timerFired(.reconcile): return abortsWithoutMigration("none came by the reconcile") + reconcileDue(at: now)
         case .timerFired(.pausedGuests): return pausedGuestsDue(at: now)
         case .timerFired(.hostCheck): return hostCheckDue()
         case .hostChecked(let check): return hostChecked(check, at: now)
