@@ -22,7 +22,10 @@ public enum AgentAPI {
     public static func stop(_ group: String) -> String { "/v1/groups/\(group)/stop" }
     /// POST a `StartRequest`: start a stopped group (`Accepted`).
     public static func start(_ group: String) -> String { "/v1/groups/\(group)/start" }
+    /// POST, with a `NodeRequest` body for drain and resume (`Accepted`).
     public static func node(_ name: String, _ action: NodeAction) -> String { "/v1/nodes/\(name)/\(action.rawValue)" }
+    /// GET what a drain of the node would do now (`DrainPlanView`).
+    public static func drainPlan(_ name: String) -> String { "/v1/nodes/\(name)/drain-plan" }
     /// The default unix socket of the local agent.
     public static let defaultSocket = "/run/vigil/vigild.sock"
 }
@@ -31,7 +34,7 @@ public enum AgentAPI {
 public enum NodeAction: String, Codable, Sendable, CaseIterable {
     /// Move every group away (live, then quick, then cold), then leave the node paused.
     case drain
-    /// Stop starting new moves of a drain; moves under way finish.
+    /// Stop a drain: no new move starts and its live migrations in flight are aborted (their guests keep running on the node).
     case abortDrain = "abort-drain"
     /// Return a paused, draining or quarantined node to service.
     case resume
@@ -96,10 +99,12 @@ public struct NodeView: Codable, Sendable, Equatable {
     /// Why its agent reports that it cannot host groups now (libvirtd does not answer, shared storage
     /// fails); nil while it can. What runs there stays; it takes no groups meanwhile.
     public var impairment: String?
+    /// Its latest drain (nil: never drained, or an older agent).
+    public var drain: DrainView?
 
     public init(name: String, state: String, member: Bool, memoryMiB: Int, vcpus: Int, groups: [String], reserved: Bool? = nil,
                 usedMemoryMiB: Int? = nil, freeMemoryMiB: Int? = nil, usedVCPUs: Int? = nil, freeVCPUs: Int? = nil,
-                vmCount: Int? = nil, quarantinedUntil: String? = nil, impairment: String? = nil) {
+                vmCount: Int? = nil, quarantinedUntil: String? = nil, impairment: String? = nil, drain: DrainView? = nil) {
         self.name = name
         self.state = state
         self.member = member
@@ -114,6 +119,7 @@ public struct NodeView: Codable, Sendable, Equatable {
         self.vmCount = vmCount
         self.quarantinedUntil = quarantinedUntil
         self.impairment = impairment
+        self.drain = drain
     }
 }
 

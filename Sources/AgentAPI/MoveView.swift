@@ -43,7 +43,7 @@ public struct MoveView: Codable, Sendable, Equatable {
     public var method: String
     public var from: String
     public var to: String
-    /// migrating, saving, saved, restoring, done or failed.
+    /// migrating, saving, saved, restoring, done, failed or aborted.
     public var phase: String
     /// Seconds since the Unix epoch.
     public var startedAt: Double
@@ -66,7 +66,7 @@ public struct MoveView: Codable, Sendable, Equatable {
     }
 
     /// Whether the move is still under way.
-    public var inFlight: Bool { !["done", "failed"].contains(phase) }
+    public var inFlight: Bool { !["done", "failed", "aborted"].contains(phase) }
 
     /// The move in one line, e.g. `live h1->h2 migrating: vm1 autoConverge (41/130 MiB sent, ...)`.
     public var summary: String {

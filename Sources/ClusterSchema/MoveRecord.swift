@@ -19,6 +19,9 @@ public struct MoveRecord: Codable, Sendable, Hashable {
         case done
         /// This method failed (the coordinator falls back to the next one).
         case failed
+        /// The leader asked to abort it (a drain aborted or past its deadline): the live migration
+        /// was aborted, the group keeps running on the source and nothing falls back.
+        case aborted
     }
 
     /// One VM's part of the move.
@@ -97,8 +100,10 @@ public struct MoveRecord: Codable, Sendable, Hashable {
 }
 
 /// The leader asks the host migrating a group to abort its live migration (`aborts/<group>`), so
-/// that the guests keep running on that host. No agent reads it yet: the supervised migration on
-/// the host still has to poll it (issue 11), so today an abort stops new moves only.
+/// that the guests keep running on that host. The host's agent aborts the live migration whose task
+/// was written before the request (the libvirt job, or the migration as it starts if it waits there),
+/// ends the move `aborted`, and deletes the request once that migration has ended; a request that
+/// stops nothing there is deleted when a newer migration of the group starts or at the next reconcile.
 public struct MoveAbort: Codable, Sendable, Hashable {
     public var group: GroupID
     /// The migrating host.

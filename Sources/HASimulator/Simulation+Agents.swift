@@ -54,6 +54,8 @@ extension Simulation {
             break  // no in-guest probes, definitions, stopped or paused domains in the simulated world
         case .schedule(.hostCheck, _), .checkHost:
             break  // the simulated hosts' libvirtd and storage never fail
+        case .abortMigration, .consumeAbort:
+            break  // the simulated leader's abortMove acts on the world itself (world.abortedMoves); agents never see a request
         }
     }
 

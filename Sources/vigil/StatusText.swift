@@ -52,6 +52,10 @@ enum StatusText {
                     ("vcpus", "\(n.vcpus)" + (n.usedVCPUs.map { " (\($0) used, \(n.freeVCPUs ?? 0) free)" } ?? ""))]
         if let count = n.vmCount { rows.append(("vms", "\(count)")) }
         rows.append(("groups", cell(n.groups, separator: ", ")))
+        if let drain = n.drain {
+            rows.append(("last drain", drain.summary.map { "\($0) (deadline \(drain.deadline))" } ?? "under way until its deadline \(drain.deadline)"))
+            if !drain.failback.isEmpty { rows.append(("", "coming home (failback): " + drain.failback.joined(separator: ", "))) }
+        }
         return fields(rows)
     }
 

@@ -42,7 +42,7 @@ final class AgentConfigurationTests: XCTestCase {
         migration: {allow_unsafe: true, max_downtime_ms: 200}
         api: {socket: /run/v.sock, metrics_listen: "127.0.0.1:1"}
         capacity: {memory_mib: 4096, vcpus: 4, reserved_memory_mib: 512}
-        coordinator: {drain_concurrency: 4, quarantine: 5/2h, quarantine_duration: 0s}
+        coordinator: {drain_concurrency: 4, cluster_move_concurrency: 7, drain_deadline: 1h30m, quarantine: 5/2h, quarantine_duration: 0s}
         log_level: debug
         """)
         XCTAssertEqual(c.node, "h1")
@@ -56,6 +56,8 @@ final class AgentConfigurationTests: XCTestCase {
         XCTAssertEqual(c.capacity.memoryMiB, 4096)
         let coordinator = try c.coordinatorConfiguration()
         XCTAssertEqual(coordinator.maxConcurrentMovesPerDrain, 4)
+        XCTAssertEqual(coordinator.maxConcurrentMovesPerCluster, 7)
+        XCTAssertEqual(coordinator.drainDeadline, .minutes(90))
         XCTAssertEqual(coordinator.quarantine, ThresholdPolicy(threshold: 5, period: .hours(2)))
         XCTAssertEqual(coordinator.quarantineDuration, .zero)
         XCTAssertEqual(coordinator.fencingMargin, .seconds(3))
@@ -80,6 +82,9 @@ final class AgentConfigurationTests: XCTestCase {
             .hasSuffix(": setting coordinator.quarantine: bad threshold 'often' (use COUNT/PERIOD, e.g. 1/15m)"))
         XCTAssertTrue(message("shared_storage: /s\ncoordinator: {quarantine_duration: 2d}\n").contains("coordinator.quarantine_duration"))
         XCTAssertTrue(message("shared_storage: /s\ncoordinator: {drain_concurrency: 0}\n").contains("coordinator.drain_concurrency"))
+        XCTAssertTrue(message("shared_storage: /s\ncoordinator: {cluster_move_concurrency: 0}\n").contains("coordinator.cluster_move_concurrency"))
+        XCTAssertTrue(message("shared_storage: /s\ncoordinator: {drain_deadline: soon}\n").contains("coordinator.drain_deadline"))
+        XCTAssertTrue(message("shared_storage: /s\ncoordinator: {drain_deadline: 0s}\n").contains("coordinator.drain_deadline: must be longer than 0s"))
     }
 
     func testMigrationLimitsAreReadWithKubeVirtsDefaults() throws {

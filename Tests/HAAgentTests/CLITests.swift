@@ -423,6 +423,73 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(shown.contains("failovers left:") && shown.contains("last failure:") && shown.contains("none recorded"), shown)
         await h.stop()
     }
+
+    /// `node drain --dry-run` (text, and the API's type in JSON) changes nothing; a bad `--deadline`
+    /// is refused naming it; a drain that cannot empty the node ends incomplete at once (exit 3,
+    /// naming the group and why), its outcome and deadline shown by `node show`; `resume --failback`.
+    func testDrainDryRunDeadlineIncompleteOutcomeAndResumeWithFailback() async throws {
+        let h = try await startedAgent()
+        defer { Task { await h.stop() } }
+        let vm = "dr-\(UUID().uuidString.prefix(6).lowercased())"
+        defer { AgentHarness.remove(vm) }
+        try await h.addOnline(vm)
+
+        let dry = try run(h, "node", "drain", "solo", "--dry-run")
+        XCTAssertEqual(dry.status, 0, dry.err)
+        XCTAssertTrue(dry.out.contains("dry run of a drain of solo: nothing is changed"), dry.out)
+        XCTAssertTrue(dry.out.contains("cannot move (the drain would end incomplete): \(vm) ("), dry.out)
+        XCTAssertTrue(dry.out.contains("N+0 now; N+0 once solo is drained"), dry.out)
+        let json = try run(h, "node", "drain", "solo", "--dry-run", "--output", "json")
+        XCTAssertEqual(json.status, 0, json.err)
+        let plan = try JSONDecoder().decode(DrainPlanView.self, from: Data(json.out.utf8))
+        XCTAssertEqual(plan.node, "solo")
+        XCTAssertEqual(plan.moves.map(\.group), [vm])
+        XCTAssertNil(plan.moves.first?.target, "no other node can take it")
+        XCTAssertEqual(plan.moves.first?.memoryMiB, 128)
+        XCTAssertFalse(plan.moves.first?.reason.isEmpty ?? true, "it says why it cannot move")
+        let unknownPlan = try run(h, "node", "drain", "nosuch", "--dry-run")
+        XCTAssertEqual(unknownPlan.status, 1)
+        XCTAssertTrue(unknownPlan.err.contains("no node named nosuch"), unknownPlan.err)
+        let afterDryRun = try await h.status().node("solo")
+        XCTAssertEqual(afterDryRun?.state, "up", "a dry run changes nothing")
+        XCTAssertNil(afterDryRun?.drain)
+
+        let badDeadline = try run(h, "node", "drain", "solo", "--deadline", "soon")
+        XCTAssertEqual(badDeadline.status, 1, badDeadline.out)
+        XCTAssertTrue(badDeadline.err.contains("bad deadline 'soon'"), badDeadline.err)
+        let afterRefusal = try await h.status().node("solo")
+        XCTAssertEqual(afterRefusal?.state, "up", "a refused request drains nothing")
+
+        let began = Date()
+        let drain = try run(h, "node", "drain", "solo", "--deadline", "45m", "--timeout", "60")
+        XCTAssertEqual(drain.status, 3, "a drain that ends incomplete: done only in part (\(drain.out) \(drain.err))")
+        XCTAssertLessThan(Date().timeIntervalSince(began), 30, "it ends when the drain does, not at the timeout")
+        XCTAssertTrue(drain.out.contains("drain of solo requested (deadline 45m)"), drain.out)
+        XCTAssertTrue(drain.err.contains("drain of solo incomplete: 1 group(s) left: \(vm) ("), drain.err)
+        let shown = try JSONDecoder().decode(NodeView.self, from: Data(try run(h, "node", "show", "solo", "--output", "json").out.utf8))
+        let record = try XCTUnwrap(shown.drain)
+        XCTAssertEqual(record.outcome, "incomplete")
+        XCTAssertEqual(record.left.map(\.group), [vm])
+        XCTAssertEqual(record.moved, [])
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let started = try XCTUnwrap(record.startedAt.flatMap(iso.date(from:)))
+        let deadline = try XCTUnwrap(iso.date(from: record.deadline))
+        XCTAssertEqual(deadline.timeIntervalSince(started), 45 * 60, accuracy: 0.01, "the request's deadline, not the default")
+        let text = try run(h, "node", "show", "solo").out
+        XCTAssertTrue(text.contains("last drain:") && text.contains("incomplete: 1 group(s) left: \(vm)"), text)
+
+        let wrong = try await h.call(.POST, AgentAPI.node("solo", .drain), body: try JSONEncoder().encode(NodeRequest(failback: true)))
+        XCTAssertEqual(wrong.status, 400)
+        XCTAssertTrue(String(decoding: wrong.body, as: UTF8.self).contains("only a resume takes failback"))
+        let resumed = try run(h, "node", "resume", "solo", "--failback")
+        XCTAssertEqual(resumed.status, 0, resumed.err)
+        XCTAssertEqual(resumed.out.trimmingCharacters(in: .whitespacesAndNewlines), "resume of solo requested (with failback)")
+        try await h.waitUntil("solo up") { try await h.status().node("solo")?.state == "up" }
+        let home = try await h.status().node("solo")?.drain
+        XCTAssertEqual(home?.failback, [], "its drain moved nothing off: nothing comes home")
+        await h.stop()
+    }
 }
 
 /// Text appended from another thread.

@@ -93,6 +93,49 @@ final class MigrationSupervisorTests: XCTestCase {
         XCTAssertEqual(s.rung, .abort, "it ended aborted")
     }
 
+    func testARequestedAbortAbortsTheCopyAtOnceAndIsAskedAgainUntilTheJobEnds() {
+        var s = supervisor(MigrationLimits(abortRetry: .seconds(5)))
+        XCTAssertEqual(s.sampled(sample(remaining: 500 * mib), at: t(1)), [])
+        let abort = s.abortRequested("the drain of h1 was aborted", at: t(2))
+        XCTAssertEqual(abort.map(\.kind), [.abort])
+        XCTAssertTrue(abort[0].reason.contains("the drain of h1 was aborted"), abort[0].reason)
+        XCTAssertEqual(s.requestedAbort, "the drain of h1 was aborted")
+        XCTAssertEqual(s.rung, .abort)
+        XCTAssertEqual(s.abortRequested("again", at: t(3)), [], "one abort asked, not one per request")
+        XCTAssertEqual(s.tick(at: t(7)).map(\.kind), [.abort], "a job that ignores its abort is asked again")
+        s.ended()
+        XCTAssertEqual(s.rung, .abort)
+    }
+
+    func testARequestedAbortDuringARestartStopsTheLadder() {
+        var s = supervisor(MigrationLimits(noProgress: .seconds(10)))
+        XCTAssertEqual(s.tick(at: t(10)).map(\.kind), [.restartWithAutoConverge])
+        XCTAssertEqual(s.abortRequested("deadline", at: t(11)).map(\.kind), [.abort])
+        s.passStarted(at: t(12))
+        XCTAssertEqual(s.rung, .abort, "no pass with auto-converge starts after the abort")
+        XCTAssertFalse(s.autoConverge)
+    }
+
+    func testARequestedAbortCannotUndoPostCopyNorAJobThatEnded() {
+        var s = supervisor(MigrationLimits(noProgress: .seconds(10), autoConverge: false, postCopy: true))
+        XCTAssertEqual(s.tick(at: t(10)).map(\.kind), [.startPostCopy])
+        XCTAssertEqual(s.abortRequested("deadline", at: t(11)), [], "the guest already runs on the target")
+        XCTAssertNil(s.requestedAbort)
+        XCTAssertEqual(s.rung, .postCopy)
+        var done = supervisor()
+        done.ended()
+        XCTAssertEqual(done.abortRequested("deadline", at: t(1)), [])
+        XCTAssertNil(done.requestedAbort)
+    }
+
+    func testARequestedAbortOfAJobAlreadyAbortingMakesItEndAborted() {
+        var s = supervisor(MigrationLimits(noProgress: .seconds(10), autoConverge: false))
+        XCTAssertEqual(s.tick(at: t(10)).map(\.kind), [.abort])
+        XCTAssertNil(s.requestedAbort, "the supervisor's own abort falls back")
+        XCTAssertEqual(s.abortRequested("drain aborted", at: t(11)), [])
+        XCTAssertEqual(s.requestedAbort, "drain aborted", "requested: it ends aborted, not falling back")
+    }
+
     func testSamplesBeforeTheCopyStartsDoNotCountAsProgress() {
         var s = supervisor(MigrationLimits(noProgress: .seconds(10)))
         for second in 1...9 { XCTAssertEqual(s.sampled(sample(remaining: 0, total: 0), at: t(Int64(second))), []) }

@@ -30,7 +30,8 @@ extension APIServer {
                             freeMemoryMiB: free?.freeMemoryMiB,
                             usedVCPUs: free.map { capacity.vcpus - $0.freeVCPUs }, freeVCPUs: free?.freeVCPUs,
                             vmCount: groups.reduce(0) { $0 + (specs[$1]?.domainNames.count ?? 0) },
-                            quarantinedUntil: known?.quarantinedUntil.map(Self.iso8601), impairment: known?.impairment)
+                            quarantinedUntil: known?.quarantinedUntil.map(Self.iso8601), impairment: known?.impairment,
+                            drain: known?.drain.map(DrainView.init))
         }
         let moves = try await latestMoves()
         let groups = specs.keys.sorted().map { g -> GroupView in
@@ -322,16 +323,19 @@ extension APIServer {
         return Accepted("start of \(g) on \(node?.rawValue ?? "the best node") requested")
     }
 
-    func nodeRequest(_ n: NodeID, _ action: NodeAction) async throws -> Accepted {
+    func nodeRequest(_ n: NodeID, _ action: NodeAction, _ request: NodeRequest = NodeRequest()) async throws -> Accepted {
         guard try await knownNode(n) else { throw APIError("no node named \(n)") }
+        if request.deadline != nil, action != .drain { throw APIError("only a drain takes a deadline") }
+        if request.failback != nil, action != .resume { throw APIError("only a resume takes failback") }
         switch action {
-        case .drain: try await send(.drainRequested(n))
+        case .drain: try await send(.drainRequested(n, deadline: try Self.drainDeadline(request)))
         case .abortDrain: try await send(.drainAborted(n))
-        case .resume: try await send(.resumeRequested(n))
+        case .resume: try await send(.resumeRequested(n, failback: request.failback == true ? true : nil))
         case .reserve: try await send(.reserveRequested(n))
         case .unreserve: try await send(.unreserveRequested(n))
         }
-        return Accepted("\(action.rawValue) of \(n) requested")
+        let details = [request.deadline.map { "deadline \($0)" }, request.failback == true ? "with failback" : nil].compactMap { $0 }
+        return Accepted("\(action.rawValue) of \(n) requested" + (details.isEmpty ? "" : " (\(details.joined(separator: ", ")))"))
     }
 
     /// N+x for `failures` nodes, and a what-if when nodes are named.

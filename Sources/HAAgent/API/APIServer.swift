@@ -96,7 +96,10 @@ public struct APIServer: Sendable {
                 guard let action = NodeAction(rawValue: segments[3]) else {
                     throw APIError("unknown node action '\(segments[3])'; use \(NodeAction.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
-                return .json(try await nodeRequest(NodeID(segments[2]), action), status: .accepted)
+                return .json(try await nodeRequest(NodeID(segments[2]), action,
+                                                   request.body.isEmpty ? NodeRequest() : try decode(NodeRequest.self, request.body)), status: .accepted)
+            case (.GET, 4, "v1") where segments[1] == "nodes" && segments[3] == "drain-plan":
+                return .json(try await drainPlan(NodeID(segments[2])))
             case (.GET, 2, "v1") where segments[1] == "moves":
                 return .json(MoveList(moves: try await latestMoves().values.sorted { $0.group < $1.group }))
             case (.GET, 2, "v1") where segments[1] == "events":

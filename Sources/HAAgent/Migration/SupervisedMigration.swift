@@ -17,12 +17,23 @@ struct SupervisedMigration: Sendable {
     let memoryMiB: Int
     let sampleInterval: Duration
     let journal: MoveJournal
+    /// The leader's request to abort this move, if one came (read before each pass and at every sample).
+    var abortRequest: @Sendable () -> String? = { nil }
 
-    /// Migrates the domain; throws when the job failed, or `MigrationAborted` when the supervisor aborted it.
+    /// Migrates the domain; throws when the job failed, or `MigrationAborted` when the supervisor
+    /// aborted it (on its own, or as the leader asked: then no job starts if none runs yet).
     func run() async throws {
         var supervisor = MigrationSupervisor(memoryMiB: memoryMiB, limits: limits, at: .wallClockNow)
         await journal.progress(domain, nil, rung: supervisor.rung)
         while true {
+            if let request = abortRequest() {
+                for action in supervisor.abortRequested(request, at: .wallClockNow) {
+                    await journal.step(vm: domain, action.rung.rawValue, reason: action.reason)
+                }
+                supervisor.ended()
+                await journal.progress(domain, nil, rung: supervisor.rung)
+                throw MigrationAborted(domain: domain, reason: request, error: "no job was started", requested: true)
+            }
             var pass = options
             pass.autoConverge = supervisor.autoConverge
             pass.postCopy = supervisor.postCopyCapable
@@ -38,7 +49,10 @@ struct SupervisedMigration: Sendable {
             case .failure(let error):
                 let aborted = supervisor.rung == .abort
                 supervisor.ended()
-                if aborted, let reason = outcome.abortReason { throw MigrationAborted(domain: domain, reason: reason, error: "\(error)") }
+                if aborted, let reason = outcome.abortReason {
+                    throw MigrationAborted(domain: domain, reason: supervisor.requestedAbort ?? reason, error: "\(error)",
+                                           requested: supervisor.requestedAbort != nil)
+                }
                 throw error
             }
         }
@@ -62,7 +76,8 @@ struct SupervisedMigration: Sendable {
             if job.isFinished { break }
             let now = Timestamp.wallClockNow
             let sample = job.takeSample()
-            let actions = sample.map { supervisor.sampled($0, at: now) } ?? supervisor.tick(at: now)
+            var actions = sample.map { supervisor.sampled($0, at: now) } ?? supervisor.tick(at: now)
+            if let request = abortRequest() { actions += supervisor.abortRequested(request, at: now) }
             await journal.progress(domain, sample, rung: supervisor.rung)
             var pending = actions[...]
             while let action = pending.popFirst() {
@@ -115,11 +130,15 @@ final class JobWatch: Sendable {
     func takeSample() -> MigrationProgress? { state.withLock { s in defer { s.sample = nil }; return s.sample } }
 }
 
-/// The supervisor aborted a live migration: the guest stays on the source and the move falls back.
+/// A live migration was aborted: the guest stays on the source. The move falls back when the
+/// supervisor aborted it, and ends aborted when the leader asked (`requested`).
 struct MigrationAborted: Error, CustomStringConvertible {
     let domain: String
     let reason: String
     /// How the job ended once aborted.
     let error: String
-    var description: String { "live migration of \(domain) aborted: \(reason) (job: \(error))" }
+    var requested = false
+    var description: String {
+        "live migration of \(domain) aborted\(requested ? " as the leader asked" : ""): \(reason) (job: \(error))"
+    }
 }

@@ -99,14 +99,26 @@ extension NodeAgent {
         let journal = MoveJournal(store: store, node: node, record: MoveRecord(
             id: task.moveID, group: spec.definition.id, from: node, to: target, method: .live, phase: .migrating, at: .wallClockNow), logger: logger)
         await journal.begin()
+        let g = spec.definition.id
+        var moved = 0
         do {
             for vm in spec.definition.vms {
                 guard case .virtualMachine(let domain, let memoryMiB, _, _) = vm.kind else { continue }
-                try await SupervisedMigration(hypervisor: hypervisor, domain: domain, destinationURI: peer.migrationURI, options: options,
-                                              limits: limits, memoryMiB: memoryMiB,
-                                              sampleInterval: .milliseconds(settings.sampleIntervalMilliseconds), journal: journal).run()
+                var migration = SupervisedMigration(hypervisor: hypervisor, domain: domain, destinationURI: peer.migrationURI, options: options,
+                                                    limits: limits, memoryMiB: memoryMiB,
+                                                    sampleInterval: .milliseconds(settings.sampleIntervalMilliseconds), journal: journal)
+                // Once one of its VMs runs on the target, the group finishes its move: an abort now would split it.
+                if moved == 0 { migration.abortRequest = { [self] in abortRequests.withLock { $0[g] } } }
+                try await migration.run()
+                moved += 1
+            }
+            if moved > 0, let request = abortRequests.withLock({ $0[g] }), spec.definition.vms.count > 1 {
+                await journal.step(vm: nil, "abort declined", reason: "\(request); but its first VM already ran on \(target), so the group finished its move rather than be split")
             }
             await journal.update { $0.phase = .done }
+        } catch let aborted as MigrationAborted where aborted.requested {
+            await journal.step(vm: aborted.domain, "live migration aborted", reason: "\(aborted.reason); the group keeps running on \(node)", phase: .aborted)
+            throw aborted
         } catch {
             await journal.step(vm: nil, "live migration failed", reason: "\(error)", phase: .failed)
             throw error

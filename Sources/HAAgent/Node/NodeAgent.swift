@@ -37,6 +37,9 @@ public actor NodeAgent {
     private var groupsRead = false
     /// The HA domains' names, readable without this actor: the self-fence must not wait for it.
     nonisolated let haDomainNames = Mutex<Set<String>>([])
+    /// The leader's requests to abort a group's live migration here, by group, with their reason:
+    /// read by the migration's supervising loop (off this actor) at every sample.
+    nonisolated let abortRequests = Mutex<[GroupID: String]>([:])
     /// How many HA domains run here, readable without this actor (the membership sizes its fence margin by it).
     nonisolated let haDomainsHere = Mutex(0)
     /// How long after its lease's expiry this host is certainly reset by its armed watchdog, published
@@ -86,6 +89,7 @@ public actor NodeAgent {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.watchGroups() }
             group.addTask { try await self.watchTasks() }
+            group.addTask { try await self.watchAborts() }
             group.addTask { await self.consume(events) }
             group.addTask { try await self.follow(self.hypervisor.linkChanges()) }
             try await group.next()
@@ -176,6 +180,12 @@ public actor NodeAgent {
             } else {
                 await feed(.reportLost(event))
             }
+        case .abortMigration(let g, let reason):
+            logger.notice("aborting a live migration on request", metadata: ["group": "\(g)", "reason": "\(reason)"])
+            abortRequests.withLock { $0[g] = reason }
+        case .consumeAbort(let g, let revision):
+            abortRequests.withLock { $0[g] = nil }
+            Task { await consumeAbort(g, revision: revision) }
         case .undefine(let domains):
             Task { try? await blocking { [hypervisor] in for d in domains { try hypervisor.undefine(d) } } }
         case .writeBack(let g, let vm, let domain):
@@ -266,6 +276,34 @@ public actor NodeAgent {
             case .deleted(let name): await self.feed(.taskWithdrawn(GroupID(name)))
             case .unreadable(let error): self.ignoreUnreadable(error, "task")
             }
+        }
+    }
+
+    /// Follows `aborts/`: the leader's requests to abort a live migration performed by this node.
+    private func watchAborts() async throws {
+        try await store.follow(ClusterKeys.aborts) { change in
+            switch change {
+            case .resynced(let listing):
+                for error in listing.unreadable { self.ignoreUnreadable(error, "move abort") }
+                for abort in listing.records where abort.value.node == self.node {
+                    await self.feed(.moveAbortRequested(abort.value.group, reason: abort.value.reason, revision: abort.modRevision))
+                }
+            case .put(let abort) where abort.value.node == self.node:
+                await self.feed(.moveAbortRequested(abort.value.group, reason: abort.value.reason, revision: abort.modRevision))
+            case .put: break
+            case .deleted(let name): await self.feed(.moveAbortWithdrawn(GroupID(name)))
+            case .unreadable(let error): self.ignoreUnreadable(error, "move abort")
+            }
+        }
+    }
+
+    /// Deletes a consumed abort request, unless the leader wrote a newer one meanwhile.
+    private func consumeAbort(_ g: GroupID, revision: Int64) async {
+        let key = ClusterKeys.moveAbort(g)
+        do {
+            _ = try await store.transaction(Transaction(compare: [.modRevision(key, equals: revision)], success: [.delete(key)]))
+        } catch {
+            logger.warning("cannot delete a consumed move abort request", metadata: ["group": "\(g)", "error": "\(error)"])
         }
     }
 

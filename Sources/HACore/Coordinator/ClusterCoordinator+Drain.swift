@@ -9,7 +9,7 @@ extension ClusterCoordinator {
             return out.add(.raiseAlert(.warning), "cannot make \(n) draining: it is \(node.state.rawValue)")
         }
         let span = deadline ?? configuration.drainDeadline
-        var record = DrainRecord(deadline: out.now + span)
+        var record = DrainRecord(deadline: out.now + span, startedAt: out.now)
         // Asked again while draining: the groups moved so far still count as moved off (for failback).
         if node.state == .draining, let earlier = node.drain { record.moved = earlier.moved }
         node.state = .draining

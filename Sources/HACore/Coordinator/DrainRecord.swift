@@ -12,6 +12,8 @@ public struct DrainRecord: Hashable, Codable, Sendable {
         case aborted
     }
 
+    /// When it was asked for (absent from drains recorded by older leaders): tells one drain from the next.
+    public var startedAt: Timestamp?
     /// When the drain gives up: no new moves, live migrations in flight aborted, the drain incomplete.
     public var deadline: Timestamp
     /// Groups this drain moved off the node, in the order it moved them.
@@ -25,7 +27,10 @@ public struct DrainRecord: Hashable, Codable, Sendable {
     /// Groups still to bring home after `resume --failback`, most important first.
     public var failback: [GroupID] = []
 
-    public init(deadline: Timestamp) { self.deadline = deadline }
+    public init(deadline: Timestamp, startedAt: Timestamp? = nil) {
+        self.deadline = deadline
+        self.startedAt = startedAt
+    }
 
     /// Whether it is over: a move that fails now stays where it runs instead of falling back.
     public var ended: Bool { outcome != nil }

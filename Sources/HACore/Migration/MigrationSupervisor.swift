@@ -74,6 +74,9 @@ public struct MigrationSupervisor: Sendable {
     private(set) var state: State
     /// The last sample, for reasons and for status.
     public private(set) var latest: MigrationProgress?
+    /// Why an abort was requested from outside (the leader, for a drain's abort or deadline), once
+    /// one was honoured: the move then ends aborted instead of falling back.
+    public private(set) var requestedAbort: String?
 
     /// A supervisor for a migration whose first pass starts at `now`.
     public init(memoryMiB: Int, limits: MigrationLimits, at now: Timestamp) {
@@ -152,6 +155,24 @@ public struct MigrationSupervisor: Sendable {
         let why = "the switch to post-copy failed (\(error))"
         state = .aborting(askedAt: now, reason: why)
         return [Action(kind: .abort, reason: "\(why); aborting the live migration: the move falls back to quick migration, then to a cold move")]
+    }
+
+    /// The leader asked to abort the move (`aborts/<group>`): the job is aborted unless it switched
+    /// to post-copy (the guest already runs on the target; it can only finish) or has ended.
+    public mutating func abortRequested(_ reason: String, at now: Timestamp) -> [Action] {
+        switch state {
+        case .copying, .restarting:
+            requestedAbort = reason
+            state = .aborting(askedAt: now, reason: reason)
+            return [Action(kind: .abort, reason: "abort requested (\(reason)); aborting the live migration: the guest keeps running on the source and the move ends aborted")]
+        case .aborting(let asked, _):
+            // Already aborting on its own: the end is the same, but it ends aborted, not falling back.
+            requestedAbort = reason
+            state = .aborting(askedAt: asked, reason: reason)
+            return []
+        case .postCopy, .ended:
+            return []
+        }
     }
 
     /// The job ended, however: nothing more is decided.

@@ -7,6 +7,11 @@ public struct NodeDirective: Hashable, Sendable, CustomStringConvertible {
         /// Send the report to the leader's inbox and delete the task key if it still holds the task
         /// written at `revision`; feed `taskReportDelivered` or `taskReportLost`.
         case reportTask(TaskReport, revision: Int64)
+        /// Abort the group's live migration under way here (or about to start): its guests keep
+        /// running here and its task fails as aborted.
+        case abortMigration(GroupID, reason: String)
+        /// Delete the group's abort request if the store still holds the one written at `revision`.
+        case consumeAbort(GroupID, revision: Int64)
         /// Tell the leader an observed event; feed `reportLost` if the inbox does not take it.
         case report(ClusterEvent, Sign)
         /// Remove these stopped HA domains' definitions from this host (a stopped HA domain exists only on its owner).

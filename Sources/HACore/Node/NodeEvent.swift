@@ -11,6 +11,10 @@ public enum NodeEvent: Hashable, Sendable {
     /// Every task the store holds for this node now, with the revision each was written at (after
     /// a watch resync): tasks waiting here that it no longer holds are withdrawn.
     case tasksResynced([AgentTask: Int64])
+    /// The leader asks this node to abort the group's live migration (`aborts/<group>`, written at
+    /// store revision `revision`), or withdrew that request (the key was deleted).
+    case moveAbortRequested(GroupID, reason: String, revision: Int64)
+    case moveAbortWithdrawn(GroupID)
     /// The shell performed a task's step.
     case taskFinished(TaskReport)
     /// The shell is about to power these domains off for the task running for their group.

@@ -34,7 +34,7 @@ extension NodeInstance {
         case .restart, .quickRestore: break
         }
         setPhase(g, .performing(task, revision: next.revision, wasWatched: phase(of: g).isWatched))
-        return [NodeDirective(.perform(task), reason: task.reason)]
+        return abortOnStart(task, revision: next.revision) + [NodeDirective(.perform(task), reason: task.reason)]
     }
 
     mutating func finished(_ report: TaskReport, at now: Timestamp) -> [NodeDirective] {

@@ -18,6 +18,8 @@ public struct NodeInstance: Sendable {
     public internal(set) var phases: [GroupID: GroupPhase] = [:]
     /// Tasks waiting behind the one running for their group, in arrival order.
     var queued: [GroupID: [Arrival]] = [:]
+    /// The leader's requests to abort a group's live migration, kept until its migration ends.
+    var abortRequests: [GroupID: AbortRequest] = [:]
     /// Domains this node is stopping or moving: their stop events are not failures.
     var expectedStops: Set<String> = []
     /// What is known of each domain since its start here.
@@ -35,6 +37,13 @@ public struct NodeInstance: Sendable {
     struct HADomain: Hashable, Sendable {
         let group: GroupID
         let vm: ResourceID
+    }
+
+    struct AbortRequest: Hashable, Sendable {
+        let reason: String
+        let revision: Int64
+        /// The task it stops (nil: the next live migration of its group to start here).
+        let task: String?
     }
 
     struct Arrival: Hashable, Sendable {
@@ -85,7 +94,9 @@ public struct NodeInstance: Sendable {
         case .taskArrived(let task, let revision): return arrived(task, revision: revision)
         case .taskWithdrawn(let g): queued[g] = nil; return []
         case .tasksResynced(let tasks): return resynced(tasks)
-        case .taskFinished(let report): return finished(report, at: now)
+        case .taskFinished(let report): return abortConsumed(by: report) + finished(report, at: now)
+        case .moveAbortRequested(let g, let reason, let revision): return abortRequested(g, reason: reason, revision: revision)
+        case .moveAbortWithdrawn(let g): return abortWithdrawn(g)
         case .stopsExpected(let domains): expectedStops.formUnion(domains); return []
         case .taskReportDelivered(let id): return delivered(id)
         case .taskReportLost: return []  // sent again at the next reconcile
@@ -101,7 +112,7 @@ public struct NodeInstance: Sendable {
         case .leaseLost(let reason): return fence(reason: reason)
         case .leaseHeld: return rejoined()
         case .timerFired(.probe): return probeDue(at: now)
-        case .timerFired(.reconcile): return reconcileDue(at: now)
+        case .timerFired(.reconcile): return abortsWithoutMigration("none came by the reconcile") + reconcileDue(at: now)
         case .timerFired(.pausedGuests): return pausedGuestsDue(at: now)
         case .timerFired(.hostCheck): return hostCheckDue()
         case .hostChecked(let check): return hostChecked(check, at: now)

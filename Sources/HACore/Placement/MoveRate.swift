@@ -2,8 +2,20 @@
 /// measured on earlier moves (their records hold when each began and ended). Sizes a drain's estimate.
 public struct MoveRate: Hashable, Sendable {
     public let mebibytesPerSecond: Double
-    /// How many moves it was measured on.
+    /// How many moves it was measured on (0: assumed, none measured yet).
     public let samples: Int
+
+    /// What a drain's estimate assumes before any move of a method was measured: a 1 GbE-class link.
+    public static let assumed = MoveRate(assumedMebibytesPerSecond: 100)
+
+    /// A rate assumed, not measured.
+    public init(assumedMebibytesPerSecond: Double) {
+        mebibytesPerSecond = assumedMebibytesPerSecond
+        samples = 0
+    }
+
+    /// Whether no move measured it.
+    public var isAssumed: Bool { samples == 0 }
 
     /// The rate over these moves (memory moved, seconds taken); nil when none took measurable time.
     public init?(moves: [(memoryMiB: Int, seconds: Double)]) {
