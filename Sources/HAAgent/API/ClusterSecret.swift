@@ -1,6 +1,5 @@
 import AgentAPI
 import Foundation
-import NIOHTTP1
 
 /// The shared secret that callers of the TCP API must present as `Authorization: Bearer <secret>`.
 struct ClusterSecret: Sendable {
@@ -21,9 +20,9 @@ struct ClusterSecret: Sendable {
     /// The secret's bytes, as the key of peer heartbeat MACs.
     var keyBytes: [UInt8] { secret }
 
-    /// Whether the headers carry the secret; compares in constant time.
-    func authorizes(_ headers: HTTPHeaders) -> Bool {
-        guard let value = headers.first(name: "Authorization"), value.hasPrefix("Bearer ") else { return false }
+    /// Whether an `Authorization` header value carries the secret; compares in constant time.
+    func authorizes(_ authorization: String?) -> Bool {
+        guard let value = authorization, value.hasPrefix("Bearer ") else { return false }
         let offered = Array(value.dropFirst(7).utf8)
         guard offered.count == secret.count else { return false }
         return zip(offered, secret).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0

@@ -1,0 +1,89 @@
+import AgentAPI
+import ClusterSchema
+import Foundation
+import HACore
+import Hummingbird
+
+extension APIServer {
+    /// Every API call, each routed to its handler; errors become JSON bodies (`APIErrorMiddleware`).
+    /// With a `secret`, every call must carry it (`BearerSecretMiddleware`).
+    func router(secret: ClusterSecret? = nil) -> Router<APIRequestContext> {
+        let router = Router(context: APIRequestContext.self)
+        router.add(middleware: APIErrorMiddleware())
+        if let secret { router.add(middleware: BearerSecretMiddleware(secret: secret)) }
+        router.get("v1/status") { _, _ in APIResponse.json(try await self.status()) }
+        router.post("v1/vms") { request, context in
+            let checkOnly = (request.uri.query ?? "").split(separator: "&").contains("check=1")
+            let body = try await Self.decode(AddVMRequest.self, request, context)
+            return APIResponse.json(try await self.addVM(body, checkOnly: checkOnly), status: checkOnly ? .ok : .created)
+        }
+        router.get("v1/vms/:vm/xml") { _, context in
+            APIResponse.json(try await self.vmConfiguration(try Self.name("vm", as: "VM", context)))
+        }
+        router.put("v1/vms/:vm") { request, context in
+            let vm = try Self.name("vm", as: "VM", context)
+            return APIResponse.json(try await self.editVM(vm, try await Self.decode(EditVMRequest.self, request, context)))
+        }
+        router.delete("v1/vms/:vm") { _, context in
+            APIResponse.json(try await self.removeVM(try Self.name("vm", as: "VM", context)))
+        }
+        router.delete("v1/groups/:group") { _, context in
+            APIResponse.json(try await self.removeGroup(GroupID(try Self.name("group", as: "group", context))))
+        }
+        router.post("v1/groups/:group/move") { request, context in
+            let group = GroupID(try Self.name("group", as: "group", context))
+            let move = try await Self.decode(MoveRequest.self, request, context, empty: MoveRequest(to: nil))
+            return APIResponse.json(try await self.requestMove(group, to: move.to.map(NodeID.init)), status: .accepted)
+        }
+        router.post("v1/groups/:group/stop") { _, context in
+            APIResponse.json(try await self.requestStop(GroupID(try Self.name("group", as: "group", context))), status: .accepted)
+        }
+        router.post("v1/groups/:group/start") { request, context in
+            let group = GroupID(try Self.name("group", as: "group", context))
+            let start = try await Self.decode(StartRequest.self, request, context, empty: StartRequest(node: nil))
+            return APIResponse.json(try await self.requestStart(group, on: start.node.map(NodeID.init)), status: .accepted)
+        }
+        router.put("v1/groups/:group/policy") { request, context in
+            let group = GroupID(try Self.name("group", as: "group", context))
+            return APIResponse.json(try await self.setPolicy(of: group, try await Self.decode(PolicyRequest.self, request, context)))
+        }
+        router.post("v1/nodes/:node/:action") { _, context in
+            let node = NodeID(try Self.name("node", as: "node", context))
+            let word = context.parameters.get("action") ?? ""
+            guard let action = NodeAction(rawValue: word) else {
+                throw APIError("unknown node action '\(word)'; use \(NodeAction.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return APIResponse.json(try await self.nodeRequest(node, action), status: .accepted)
+        }
+        router.get("v1/moves") { _, _ in
+            APIResponse.json(MoveList(moves: try await self.latestMoves().values.sorted { $0.group < $1.group }))
+        }
+        router.get("v1/events") { request, _ in
+            APIResponse.json(try await self.decisions(try DecisionQuery(query: request.uri.query ?? "")))
+        }
+        router.get("v1/capacity") { request, _ in
+            let parameters = (request.uri.query ?? "").split(separator: "&")
+            let failures = parameters.compactMap { $0.hasPrefix("failures=") ? Int($0.dropFirst(9)) : nil }.first ?? 1
+            let failing = parameters.compactMap { $0.hasPrefix("fail=") ? NodeID(String($0.dropFirst(5))) : nil }
+            return APIResponse.json(try await self.capacity(failures: failures, failing: failing))
+        }
+        return router
+    }
+
+    /// A name from the path, checked before it can become part of a store key.
+    private static func name(_ parameter: String, as kind: String, _ context: APIRequestContext) throws(APIError) -> String {
+        let name = context.parameters.get(parameter) ?? ""
+        do { try StoreName.check(name, as: kind) } catch { throw APIError(error.description) }
+        return name
+    }
+
+    /// The request's JSON body as `T` (`empty` when there is none and that is allowed); at most
+    /// `maximumBodyBytes`, else Hummingbird's 413.
+    private static func decode<T: Codable>(_ type: T.Type, _ request: Request, _ context: APIRequestContext, empty: T? = nil) async throws -> T {
+        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        if body.readableBytes == 0, let empty { return empty }
+        do { return try APICoding.decode(type, Data(body.readableBytesView)) } catch {
+            throw APIError("malformed request body: \((error as? DecodingError)?.settingDescription ?? "\(error)")")
+        }
+    }
+}
