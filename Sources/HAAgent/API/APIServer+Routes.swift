@@ -3,6 +3,7 @@ import ClusterSchema
 import Foundation
 import HACore
 import Hummingbird
+import NIOCore
 
 extension APIServer {
     /// Every API call, each routed to its handler; errors become JSON bodies (`APIErrorMiddleware`).
@@ -33,7 +34,7 @@ extension APIServer {
         router.post("v1/groups/:group/move") { request, context in
             let group = GroupID(try Self.name("group", as: "group", context))
             let move = try await Self.decode(MoveRequest.self, request, context, empty: MoveRequest(to: nil))
-            return APIResponse.json(try await self.requestMove(group, to: move.to.map(NodeID.init)), status: .accepted)
+            return APIResponse.json(try await self.requestMove(group, to: try move.to.map { NodeID(try Self.checked($0, as: "node")) }), status: .accepted)
         }
         router.post("v1/groups/:group/stop") { _, context in
             APIResponse.json(try await self.requestStop(GroupID(try Self.name("group", as: "group", context))), status: .accepted)
@@ -41,7 +42,7 @@ extension APIServer {
         router.post("v1/groups/:group/start") { request, context in
             let group = GroupID(try Self.name("group", as: "group", context))
             let start = try await Self.decode(StartRequest.self, request, context, empty: StartRequest(node: nil))
-            return APIResponse.json(try await self.requestStart(group, on: start.node.map(NodeID.init)), status: .accepted)
+            return APIResponse.json(try await self.requestStart(group, on: try start.node.map { NodeID(try Self.checked($0, as: "node")) }), status: .accepted)
         }
         router.put("v1/groups/:group/policy") { request, context in
             let group = GroupID(try Self.name("group", as: "group", context))
@@ -70,9 +71,14 @@ extension APIServer {
         return router
     }
 
-    /// A name from the path, checked before it can become part of a store key.
+    /// A name from the path (percent-decoded), checked before it can become part of a store key.
     private static func name(_ parameter: String, as kind: String, _ context: APIRequestContext) throws(APIError) -> String {
-        let name = context.parameters.get(parameter) ?? ""
+        let raw = context.parameters.get(parameter) ?? ""
+        return try checked(raw.removingPercentEncoding ?? raw, as: kind)
+    }
+
+    /// The name, if it may become part of a store key; else the reason it may not.
+    private static func checked(_ name: String, as kind: String) throws(APIError) -> String {
         do { try StoreName.check(name, as: kind) } catch { throw APIError(error.description) }
         return name
     }
@@ -80,10 +86,11 @@ extension APIServer {
     /// The request's JSON body as `T` (`empty` when there is none and that is allowed); at most
     /// `maximumBodyBytes`, else Hummingbird's 413.
     private static func decode<T: Codable>(_ type: T.Type, _ request: Request, _ context: APIRequestContext, empty: T? = nil) async throws -> T {
-        let body = try await request.body.collect(upTo: context.maxUploadSize)
-        if body.readableBytes == 0, let empty { return empty }
-        do { return try APICoding.decode(type, Data(body.readableBytesView)) } catch {
-            throw APIError("malformed request body: \((error as? DecodingError)?.settingDescription ?? "\(error)")")
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: context.maxUploadSize) } catch is NIOTooManyBytesError {
+            throw HTTPError(.contentTooLarge)
         }
+        if body.readableBytes == 0, let empty { return empty }
+        return try StrictJSON.decode(type, Array(body.readableBytesView))
     }
 }
