@@ -31,11 +31,15 @@ public struct APIServer: Sendable {
     /// cancelled; each listener is a Hummingbird application of its own.
     public func run() async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            let socket = configuration.api.socket
-            try FileManager.default.createDirectory(atPath: (socket as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            unlink(socket)
-            let local = application(router(), at: .unixDomainSocket(path: socket)) { _ in chmod(socket, 0o600) }
-            group.addTask { try await local.run() }
+            let socket = try UnixSocketPlacement(path: configuration.api.socket, mode: 0o600)
+            let local = application(router(), at: .unixDomainSocket(path: socket.bindPath)) { channel in
+                if !socket.publish() { try? await channel.close() }
+            }
+            group.addTask {
+                defer { socket.discard() }
+                try await local.run()
+                try socket.check()
+            }
             if let (host, port) = Self.hostPort(configuration.api.metricsListen) {
                 let metrics = application(metricsRouter(), at: .hostname(host, port: port))
                 group.addTask { try await metrics.run() }
