@@ -36,10 +36,30 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "The local agent's unix socket (default: $VIGIL_SOCKET, else \(AgentAPI.defaultSocket)).")
     var socket: String = ProcessInfo.processInfo.environment["VIGIL_SOCKET"] ?? AgentAPI.defaultSocket
 
+    @Option(help: "Another host's agent, HOST:PORT of its TCP API, reached over TLS with the cluster secret (default: $VIGIL_HOST, else the local socket).")
+    var host: String? = ProcessInfo.processInfo.environment["VIGIL_HOST"]
+
+    @Option(help: "With --host: the file holding the cluster secret (default: $VIGIL_SECRET_FILE, else /etc/vigil/cluster.secret).")
+    var secretFile: String = ProcessInfo.processInfo.environment["VIGIL_SECRET_FILE"] ?? "/etc/vigil/cluster.secret"
+
+    @Option(help: "With --host: the CA certificate (PEM) that signed the agent's certificate (default: $VIGIL_CA_FILE, else the system's CAs).")
+    var caFile: String? = ProcessInfo.processInfo.environment["VIGIL_CA_FILE"]
+
     @Option(help: "Output format: text or json.")
     var output: OutputFormat = .text
 
-    var client: AgentClient { AgentClient(socket: socket) }
+    /// The local agent, or the one `--host` names (its secret read here: an unreadable one is a usage error).
+    var client: AgentClient {
+        get throws {
+            guard let host, !host.isEmpty else { return AgentClient(socket: socket) }
+            guard host.contains(":") else { throw CLIError("--host takes HOST:PORT (the agent's api.tcp_listen), not '\(host)'", status: .usage) }
+            let secret: String
+            do { secret = try String(contentsOfFile: secretFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) } catch {
+                throw CLIError("cannot read the cluster secret file \(secretFile) (--secret-file): \((error as NSError).localizedDescription)", status: .usage)
+            }
+            return AgentClient(.remote(host: host, secret: secret, caFile: caFile))
+        }
+    }
 }
 
 /// How a command prints its answer.
