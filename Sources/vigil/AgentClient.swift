@@ -11,9 +11,10 @@ struct AgentClient: Sendable {
     /// Where the agent is.
     enum Endpoint: Sendable {
         case socket(String)
-        /// HOST:PORT of an agent's TCP API; the secret is sent as a bearer token; `caFile`, when
-        /// given, is the only CA trusted for the agent's certificate (else the system's).
-        case remote(host: String, secret: String, caFile: String?)
+        /// HOST:PORT of an agent's TCP API; the secret, if any, is sent as a bearer token; `caFile`,
+        /// when given, is the only CA trusted for the agent's certificate (else the system's);
+        /// `certificate` is a client certificate and key (PEM files) for an agent with a client CA.
+        case remote(host: String, secret: String?, caFile: String?, certificate: (file: String, key: String)?)
     }
 
     let endpoint: Endpoint
@@ -25,7 +26,7 @@ struct AgentClient: Sendable {
     private var place: String {
         switch endpoint {
         case .socket(let path): "at \(path) (is vigild running on this host, and are you root?)"
-        case .remote(let host, _, _): "at \(host) over TLS (is its api.tcp_listen served with api.tls, and is the CA right?)"
+        case .remote(let host, _, _, _): "at \(host) over TLS (is its api.tcp_listen served with api.tls, and is the CA right?)"
         }
     }
 
@@ -41,17 +42,21 @@ struct AgentClient: Sendable {
                 throw CLIError("invalid socket path \(socket)", status: .usage)
             }
             url = socketURL
-        case .remote(let host, let secret, let caFile):
+        case .remote(let host, let secret, let caFile, let certificate):
             url = "https://\(host)\(path)"
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.minimumTLSVersion = .tlsv12
-            if let caFile {
-                do { tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile)) } catch {
-                    throw CLIError("cannot read the CA file \(caFile): \(error)", status: .usage)
-                }
+            func read<T>(_ what: String, _ file: String, _ load: (String) throws -> T) throws -> T {
+                do { return try load(file) } catch { throw CLIError("cannot read the \(what) \(file): \(error)", status: .usage) }
+            }
+            if let caFile { tls.trustRoots = .certificates(try read("CA file (--ca-file)", caFile) { try NIOSSLCertificate.fromPEMFile($0) }) }
+            if let certificate {
+                tls.certificateChain = try read("client certificate (--cert-file)", certificate.file) { try NIOSSLCertificate.fromPEMFile($0) }
+                    .map { .certificate($0) }
+                tls.privateKey = .privateKey(try read("client key (--key-file)", certificate.key) { try NIOSSLPrivateKey(file: $0, format: .pem) })
             }
             configuration.tlsConfiguration = tls
-            authorization = "Bearer \(secret)"
+            authorization = secret.map { "Bearer \($0)" }
         }
         var request = HTTPClientRequest(url: url)
         request.method = method
