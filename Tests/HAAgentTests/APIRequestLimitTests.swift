@@ -1,5 +1,7 @@
 import AgentAPI
+import AsyncHTTPClient
 import Foundation
+import NIOCore
 import NIOHTTP1
 import XCTest
 @testable import HAAgent
@@ -28,6 +30,20 @@ final class APIRequestLimitTests: XCTestCase {
         var answer = try await refusal(h, .POST, AgentAPI.vms, huge)
         XCTAssertEqual(answer.status, 413)
         XCTAssertEqual(answer.message, "request body over \(APIServer.maximumBodyBytes) bytes")
+
+        // Sent in chunks, with no length announced: refused once the limit is passed.
+        var chunked = HTTPClientRequest(url: URL(httpURLWithSocketPath: h.configuration.api.socket, uri: AgentAPI.vms)!.absoluteString)
+        chunked.method = .POST
+        let chunks = [ByteBuffer(bytes: Array(huge.prefix(1000))), ByteBuffer(bytes: Array(huge.dropFirst(1000)))]
+        chunked.body = .stream(chunks.async, length: .unknown)
+        let streamed = try await HTTPClient.shared.execute(chunked, timeout: .seconds(10))
+        let streamedBody = Data(try await streamed.body.collect(upTo: 1 << 20).readableBytesView)
+        XCTAssertEqual(streamed.status.code, 413)
+        XCTAssertEqual(try JSONDecoder().decode(APIError.self, from: streamedBody).error, "request body over \(APIServer.maximumBodyBytes) bytes")
+
+        // Also where the route reads no body at all.
+        answer = try await refusal(h, .POST, AgentAPI.stop(vm), huge)
+        XCTAssertEqual(answer.status, 413, answer.message)
 
         answer = try await refusal(h, .POST, AgentAPI.vms, Data("{\"domain\": \"\(vm)\", ".utf8))
         XCTAssertEqual(answer.status, 400)

@@ -131,6 +131,12 @@ final class APITLSTests: XCTestCase {
         XCTAssertTrue(message(tls + "}}\n").contains("api.secret_file"), "TLS without client certificates needs the secret")
         XCTAssertTrue(message("api: {tcp_listen: \"127.0.0.1:7480\", secret_file: /s, tls: {certificate: h1.crt, key: /k}}\n")
             .contains("setting api.tls.certificate: 'h1.crt' must be an absolute path"))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigild-\(UUID().uuidString).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try ("shared_storage: /srv/vigil\n" + tls + ", client_ca: /etc/vigil/ca.crt}, insecure_tcp: false}\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let read = try AgentConfiguration.load(path: path).api
+        XCTAssertEqual(read.tls, APITLSSettings(certificate: "/etc/vigil/h1.crt", key: "/etc/vigil/h1.key", clientCA: "/etc/vigil/ca.crt"))
+        XCTAssertFalse(read.insecureTCP)
         let metrics = message("api: {metrics_listen: \"0.0.0.0:9477\"}\n")
         XCTAssertTrue(metrics.contains("setting api.metrics_listen") && metrics.contains("api.secret_file"), metrics)
         XCTAssertEqual(message("api: {metrics_listen: \"[::1]:9477\"}\n"), "no error")

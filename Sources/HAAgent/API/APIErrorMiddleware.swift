@@ -3,10 +3,14 @@ import Hummingbird
 
 /// Turns every error a route throws into the API's JSON error body: a refused request (`APIError`)
 /// is 400, Hummingbird's own (no route, body too large) keep their status with a message naming
-/// the problem, and anything else means the store did not answer (503).
+/// the problem, and anything else means the store did not answer (503). A body announced larger
+/// than the limit is refused on every route, before any handler runs.
 struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
+            if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > context.maxUploadSize {
+                throw HTTPError(.contentTooLarge)
+            }
             return try await next(request, context)
         } catch let error as APIError {
             return try APIResponse.error(.badRequest, error.error).response(from: request, context: context)
