@@ -59,7 +59,8 @@ final class APISocketModeTests: XCTestCase {
         defer { Task { await h.stop() } }
         try await h.waitForAPI()
         done.withLock { $0 = true }
-        XCTAssertEqual(seen.withLock { $0 }, [0o600], "every look at the socket found mode 0600")
+        let modes = seen.withLock { $0 }.map { String($0, radix: 8) }.sorted()
+        XCTAssertEqual(modes, ["600"], "every look at the socket found mode 0600")
         XCTAssertEqual(try mode(of: socket), 0o600)
         let dir = (socket as NSString).deletingLastPathComponent
         let left = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(".vigild-socket-") }

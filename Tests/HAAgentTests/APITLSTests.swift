@@ -1,7 +1,9 @@
 import AgentAPI
 import AsyncHTTPClient
+import LabSupport
 import Foundation
 import NIOCore
+import NIOPosix
 import NIOSSL
 import XCTest
 @testable import HAAgent
@@ -156,5 +158,14 @@ final class APITLSTests: XCTestCase {
         missing.start()
         let unreadable = await missing.failure().map { "\($0)" } ?? "no failure"
         XCTAssertTrue(unreadable.contains("cannot read api.tls.certificate"), unreadable)
+    }
+}
+
+extension TestCertificates {
+    /// A loopback TCP port free right now (bound and released).
+    static func freePort() throws -> Int {
+        let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).wait()
+        defer { try? channel.close().wait() }
+        return channel.localAddress!.port!
     }
 }
