@@ -12,7 +12,12 @@ final class APISocketModeTests: XCTestCase {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-sock-\(UUID().uuidString.prefix(8))").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/run/vigild.sock"
+        // Left by an agent killed between bind and rename: cleared.
+        let stale = directory + "/run/\(UnixSocketPlacement.stagingPrefix)old"
+        try FileManager.default.createDirectory(atPath: stale, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: stale + "/s", contents: nil)
         let placement = try UnixSocketPlacement(path: path, mode: 0o600)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: stale), "a stale private directory is removed")
         let staging = (placement.bindPath as NSString).deletingLastPathComponent
         XCTAssertEqual(try mode(of: staging), 0o700, "only root may enter the directory the socket is bound in")
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -33,7 +38,7 @@ final class APISocketModeTests: XCTestCase {
         XCTAssertFalse(second.publish())
         XCTAssertThrowsError(try second.check()) { XCTAssertTrue("\($0)".contains("cannot put the API socket in place at \(blocked)"), "\($0)") }
         try await other.close()
-        let left = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix(".vigild-socket-") }
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix(UnixSocketPlacement.stagingPrefix) }
         XCTAssertEqual(left, [], "no private directory left behind")
     }
 
@@ -63,7 +68,7 @@ final class APISocketModeTests: XCTestCase {
         XCTAssertEqual(modes, ["600"], "every look at the socket found mode 0600")
         XCTAssertEqual(try mode(of: socket), 0o600)
         let dir = (socket as NSString).deletingLastPathComponent
-        let left = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(".vigild-socket-") }
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(UnixSocketPlacement.stagingPrefix) }
         XCTAssertEqual(left, [], "the private directory is gone once the socket is in place")
         await h.stop()
     }

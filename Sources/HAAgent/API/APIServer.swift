@@ -84,8 +84,10 @@ public struct APIServer: Sendable {
         return router
     }
 
+    /// "host:port" or "[v6]:port" as host (without brackets) and port.
     static func hostPort(_ listen: String) -> (String, Int)? {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else { return nil }
-        return (String(listen[..<colon]), port)
+        let host = listen[..<colon]
+        return (host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : String(host), port)
     }
 }

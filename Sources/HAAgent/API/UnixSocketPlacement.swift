@@ -13,11 +13,18 @@ final class UnixSocketPlacement: Sendable {
     let mode: mode_t
     private let staging: String
     private let failure = Mutex<String?>(nil)
+    /// The name of each private directory begins so.
+    static let stagingPrefix = ".vigild-socket-"
 
     init(path: String, mode: mode_t) throws {
         let parent = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
-        var template = Array("\(parent)/.vigild-socket-XXXXXX".utf8CString)
+        // What an agent killed between bind and rename left behind (one agent per host: none is in use).
+        for stale in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] where stale.hasPrefix(Self.stagingPrefix) {
+            unlink("\(parent)/\(stale)/s")
+            rmdir("\(parent)/\(stale)")
+        }
+        var template = Array("\(parent)/\(Self.stagingPrefix)XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else {
             throw APIError("cannot create a private directory beside the API socket \(path): \(String(cString: strerror(errno)))")
         }

@@ -25,6 +25,6 @@ extension APISettings {
 
     /// Whether a listen host is reachable from this host only.
     static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 }
