@@ -59,7 +59,7 @@ extension Vigil {
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
     @Option(help: "The local agent's unix socket (default: $VIGIL_SOCKET, else \(AgentAPI.defaultSocket)).")
-    var socket: String = ProcessInfo.processInfo.environment["VIGIL_SOCKET"] ?? AgentAPI.defaultSocket
+    var socket: String?
 
     @Option(help: "Another host's agent, HOST:PORT of its TCP API, reached over TLS with the cluster secret (default: $VIGIL_HOST, else the local socket).")
     var host: String?
@@ -87,9 +87,12 @@ struct GlobalOptions: ParsableArguments {
     /// The local agent, or the one `--host` names (its secret read here: an unreadable one is a usage error).
     var client: AgentClient {
         get throws {
-            let host = given(host, "VIGIL_HOST"), caFile = given(caFile, "VIGIL_CA_FILE")
+            guard host == nil || socket == nil else { throw CLIError("--host and --socket exclude each other", status: .usage) }
+            // An explicit --socket wins over $VIGIL_HOST; an explicit --host over $VIGIL_SOCKET.
+            let local = socket ?? given(nil, "VIGIL_SOCKET") ?? AgentAPI.defaultSocket
+            guard let host = host ?? (socket == nil ? given(nil, "VIGIL_HOST") : nil) else { return AgentClient(socket: local) }
+            let caFile = given(caFile, "VIGIL_CA_FILE")
             let certFile = given(certFile, "VIGIL_CERT_FILE"), keyFile = given(keyFile, "VIGIL_KEY_FILE")
-            guard let host, !host.isEmpty else { return AgentClient(socket: socket) }
             guard host.contains(":") else { throw CLIError("--host takes HOST:PORT (the agent's api.tcp_listen), not '\(host)'", status: .usage) }
             guard (certFile == nil) == (keyFile == nil) else { throw CLIError("--cert-file and --key-file go together", status: .usage) }
             let certificate = certFile.flatMap { file in keyFile.map { (file: file, key: $0) } }

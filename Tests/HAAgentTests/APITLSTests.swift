@@ -158,6 +158,11 @@ final class APITLSTests: XCTestCase {
         missing.start()
         let unreadable = await missing.failure().map { "\($0)" } ?? "no failure"
         XCTAssertTrue(unreadable.contains("cannot read api.tls.certificate"), unreadable)
+        let (open, _, _) = try Self.agent()
+        chmod(open.configuration.api.tls!.key, 0o644)
+        open.start()
+        let exposed = await open.failure().map { "\($0)" } ?? "no failure"
+        XCTAssertTrue(exposed.contains("api.tls.key \(open.configuration.api.tls!.key) must not be readable by group or others"), exposed)
     }
 }
 

@@ -1,14 +1,20 @@
 import AgentAPI
+import Foundation
 import NIOSSL
 
 extension APITLSSettings {
     /// The TCP API's server TLS: this host's certificate chain and key; with `clientCA`, every
-    /// caller must present a certificate that CA signed. Errors name the setting and the file.
+    /// caller must present a certificate that CA signed. Errors name the setting and the file; a
+    /// key others may read is refused.
     func serverConfiguration() throws -> TLSConfiguration {
         func read<T>(_ setting: String, _ path: String, _ load: (String) throws -> T) throws -> T {
             do { return try load(path) } catch { throw APIError("cannot read \(setting) \(path): \(error)") }
         }
         let chain = try read("api.tls.certificate", certificate) { try NIOSSLCertificate.fromPEMFile($0) }
+        var info = stat()
+        if stat(key, &info) == 0, info.st_mode & 0o077 != 0 {
+            throw APIError("api.tls.key \(key) must not be readable by group or others (chmod 600)")
+        }
         let privateKey = try read("api.tls.key", key) { try NIOSSLPrivateKey(file: $0, format: .pem) }
         var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) },
                                                                      privateKey: .privateKey(privateKey))
