@@ -1,5 +1,4 @@
 import AgentAPI
-import Foundation
 import NIOSSL
 
 extension APITLSSettings {
@@ -11,10 +10,7 @@ extension APITLSSettings {
             do { return try load(path) } catch { throw APIError("cannot read \(setting) \(path): \(error)") }
         }
         let chain = try read("api.tls.certificate", certificate) { try NIOSSLCertificate.fromPEMFile($0) }
-        var info = stat()
-        if stat(key, &info) == 0, info.st_mode & 0o077 != 0 {
-            throw APIError("api.tls.key \(key) must not be readable by group or others (chmod 600)")
-        }
+        try PrivateFile.check(key, as: "api.tls.key")
         let privateKey = try read("api.tls.key", key) { try NIOSSLPrivateKey(file: $0, format: .pem) }
         var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) },
                                                                      privateKey: .privateKey(privateKey))

@@ -7,9 +7,7 @@ struct ClusterSecret: Sendable {
 
     /// Reads the secret from a file that only root may read; refuses short or world-readable ones.
     init(path: String) throws {
-        var info = stat()
-        guard stat(path, &info) == 0 else { throw APIError("cannot read the cluster secret file \(path)") }
-        guard info.st_mode & 0o077 == 0 else { throw APIError("cluster secret file \(path) must not be readable by group or others (chmod 600)") }
+        try PrivateFile.check(path, as: "cluster secret file")
         let text = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         guard text.utf8.count >= 16 else { throw APIError("cluster secret in \(path) is shorter than 16 characters") }
         secret = Array(text.utf8)
