@@ -66,6 +66,32 @@ final class AgentCluster: @unchecked Sendable {
     func socket(_ host: String) throws -> String { try runDirectory(host) + "/vigil/vigild.sock" }
     func log(_ host: String) -> String { "\(agentDirectory)/\(host).log" }
 
+    /// The cluster secret every agent shares (peer heartbeats, the TCP API).
+    var secretFile: String { "\(agentDirectory)/cluster.secret" }
+
+    /// With `agents.tcpAPI`, the `api:` lines of a TCP API on the host's address at port 7480, over
+    /// TLS from certificates (for every host's address) made once for the lab.
+    private func tcpAPI(on address: String) throws -> String {
+        guard agents.tcpAPI else { return "" }
+        let certificates = try tlsCertificates()
+        return "\n  tcp_listen: \"\(address):7480\"\n  secret_file: \(secretFile)"
+            + "\n  tls: {certificate: \(certificates.serverCertificate), key: \(certificates.serverKey)}"
+    }
+
+    /// The lab's TLS certificates (made at the first call).
+    func tlsCertificates() throws -> TestCertificates {
+        let directory = agentDirectory + "/tls"
+        if FileManager.default.fileExists(atPath: directory + "/server.crt") { return TestCertificates(existing: directory) }
+        try ensureSecret()
+        return try TestCertificates(in: directory, addresses: lab.hosts.map(\.address))
+    }
+
+    private func ensureSecret() throws {
+        if !FileManager.default.fileExists(atPath: secretFile) {
+            _ = FileManager.default.createFile(atPath: secretFile, contents: Data(UUID().uuidString.utf8), attributes: [.posixPermissions: 0o600])
+        }
+    }
+
     /// Writes the host's configuration and starts vigild inside the host; returns its PID.
     @discardableResult
     func startAgent(on host: String) async throws -> Int32 {
@@ -97,7 +123,7 @@ final class AgentCluster: @unchecked Sendable {
         migration:
           allow_unsafe: true\(agents.migration.map { "\n  \($0)" }.joined())
         api:
-          metrics_listen: "127.0.0.1:9477"
+          metrics_listen: "127.0.0.1:9477"\(try tcpAPI(on: h.address))
         capacity:
           reserved_memory_mib: 256\(agents.vcpus.map { "\n  vcpus: \($0)" } ?? "")
         watchdog:
@@ -105,10 +131,8 @@ final class AgentCluster: @unchecked Sendable {
           timeout_seconds: \(watchdogSeconds ?? 10)
         \(fencing ?? "")
         """
-        let secret = "\(agentDirectory)/cluster.secret"
-        if !FileManager.default.fileExists(atPath: secret) {
-            _ = FileManager.default.createFile(atPath: secret, contents: Data(UUID().uuidString.utf8), attributes: [.posixPermissions: 0o600])
-        }
+        let secret = secretFile
+        try ensureSecret()
         config += """
 
         peers:
@@ -334,6 +358,8 @@ struct LabAgentSettings: Sendable {
     var nice: Int?
     /// Lines added to every agent's `migration:` section, e.g. `bandwidth_mibps: 1`.
     var migration: [String] = []
+    /// Every agent serves its API on TCP (its address, port 7480) over TLS with the cluster secret.
+    var tcpAPI = false
 }
 
 /// Samples every HA domain's running copies while a scenario runs: the "never on two hosts" check.

@@ -1,5 +1,4 @@
 import Foundation
-import NIOHTTP1
 import HACore
 import XCTest
 @testable import HAAgent
@@ -151,17 +150,17 @@ final class AgentConfigurationTests: XCTestCase {
 
     func testClusterSecretIsCheckedInConstantTimeAndFileModeEnforced() throws {
         let secret = ClusterSecret(secret: "0123456789abcdef-cluster")
-        XCTAssertTrue(secret.authorizes(["Authorization": "Bearer 0123456789abcdef-cluster"]))
-        XCTAssertFalse(secret.authorizes(["Authorization": "Bearer 0123456789abcdef-clusteR"]))
-        XCTAssertFalse(secret.authorizes(["Authorization": "Basic 0123456789abcdef-cluster"]))
-        XCTAssertFalse(secret.authorizes([:]))
+        XCTAssertTrue(secret.authorizes("Bearer 0123456789abcdef-cluster"))
+        XCTAssertFalse(secret.authorizes("Bearer 0123456789abcdef-clusteR"))
+        XCTAssertFalse(secret.authorizes("Basic 0123456789abcdef-cluster"))
+        XCTAssertFalse(secret.authorizes(nil))
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("secret-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         try "0123456789abcdef-cluster\n".write(toFile: path, atomically: true, encoding: .utf8)
         chmod(path, 0o644)
         XCTAssertThrowsError(try ClusterSecret(path: path)) { XCTAssertTrue("\($0)".contains("chmod 600"), "\($0)") }
         chmod(path, 0o600)
-        XCTAssertTrue(try ClusterSecret(path: path).authorizes(["Authorization": "Bearer 0123456789abcdef-cluster"]))
+        XCTAssertTrue(try ClusterSecret(path: path).authorizes("Bearer 0123456789abcdef-cluster"))
     }
 
     func testLockManagerIsRequired() throws {

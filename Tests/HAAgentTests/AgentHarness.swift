@@ -17,8 +17,10 @@ final class AgentHarness: @unchecked Sendable {
     private(set) var reloads = ConfigurationReloads()
     private var task: Task<Void, Error>?
 
-    /// `etcdEndpoints`: the agent keeps its state in that etcd instead of an embedded store.
-    init(node: String = "solo", reconcileSeconds: Double = 1, probe: [String] = [], etcdEndpoints: [String] = []) throws {
+    /// `etcdEndpoints`: the agent keeps its state in that etcd instead of an embedded store;
+    /// `configure` changes the settings last (the TCP API, say).
+    init(node: String = "solo", reconcileSeconds: Double = 1, probe: [String] = [], etcdEndpoints: [String] = [],
+         configure: (inout AgentConfiguration, _ directory: String) throws -> Void = { _, _ in }) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-agent-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory + "/shared/vms", withIntermediateDirectories: true)
         try "lock_manager = \"lockd\"\n".write(toFile: directory + "/qemu.conf", atomically: true, encoding: .utf8)
@@ -35,6 +37,7 @@ final class AgentHarness: @unchecked Sendable {
         settings.health.probeFailures = 2
         settings.health.probeStartGraceSeconds = 0
         settings.watchdog.enabled = false  // never arm a real /dev/watchdog on a test machine
+        try configure(&settings, directory)
         configuration = settings
     }
 
@@ -46,6 +49,13 @@ final class AgentHarness: @unchecked Sendable {
         reloads = ConfigurationReloads()  // one stream per agent run
         let agent = VigilAgent(configuration: configuration, metrics: metrics, reloads: reloads, logger: logger)
         task = Task { try await agent.run() }
+    }
+
+    /// Waits until the agent ends by itself; its error, if it failed.
+    func failure() async -> (any Error)? {
+        guard let task else { return nil }
+        if case .failure(let error) = await task.result { return error }
+        return nil
     }
 
     /// Stops the agent as a crash would, from the domains' point of view: they keep running.

@@ -1,6 +1,5 @@
 import AgentAPI
 import Foundation
-import NIOHTTP1
 
 /// The shared secret that callers of the TCP API must present as `Authorization: Bearer <secret>`.
 struct ClusterSecret: Sendable {
@@ -8,9 +7,7 @@ struct ClusterSecret: Sendable {
 
     /// Reads the secret from a file that only root may read; refuses short or world-readable ones.
     init(path: String) throws {
-        var info = stat()
-        guard stat(path, &info) == 0 else { throw APIError("cannot read the cluster secret file \(path)") }
-        guard info.st_mode & 0o077 == 0 else { throw APIError("cluster secret file \(path) must not be readable by group or others (chmod 600)") }
+        try PrivateFile.check(path, as: "cluster secret file")
         let text = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         guard text.utf8.count >= 16 else { throw APIError("cluster secret in \(path) is shorter than 16 characters") }
         secret = Array(text.utf8)
@@ -21,9 +18,9 @@ struct ClusterSecret: Sendable {
     /// The secret's bytes, as the key of peer heartbeat MACs.
     var keyBytes: [UInt8] { secret }
 
-    /// Whether the headers carry the secret; compares in constant time.
-    func authorizes(_ headers: HTTPHeaders) -> Bool {
-        guard let value = headers.first(name: "Authorization"), value.hasPrefix("Bearer ") else { return false }
+    /// Whether an `Authorization` header value carries the secret; compares in constant time.
+    func authorizes(_ authorization: String?) -> Bool {
+        guard let value = authorization, value.hasPrefix("Bearer ") else { return false }
         let offered = Array(value.dropFirst(7).utf8)
         guard offered.count == secret.count else { return false }
         return zip(offered, secret).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0

@@ -46,10 +46,7 @@ extension AgentConfiguration {
         for endpoint in store.etcdEndpoints where !(endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://")) {
             throw .invalid(setting: "store.etcd_endpoints", problem: "'\(endpoint)' must start with http:// or https://")
         }
-        if !api.tcpListen.isEmpty {
-            guard APIServer.hostPort(api.tcpListen) != nil else { throw .invalid(setting: "api.tcp_listen", problem: "'\(api.tcpListen)' is not address:port") }
-            guard api.secretFile != nil else { throw .invalid(setting: "api.secret_file", problem: "the TCP API needs a cluster secret") }
-        }
+        try api.validate()
         _ = try coordinatorConfiguration()
         try fencing.validate()
         try watchdog.validate()

@@ -269,14 +269,22 @@ public struct MigrationSettings: Codable, Sendable, Equatable {
 public struct APISettings: Codable, Sendable, Equatable {
     /// The unix socket the CLI uses (root only: mode 0600).
     public var socket: String = "/run/vigil/vigild.sock"
-    /// Address:port for Prometheus metrics (`/metrics`); empty to disable.
+    /// Address:port for Prometheus metrics (`/metrics`); empty to disable. Off loopback, scrapers
+    /// must send the cluster secret.
     public var metricsListen: String = "127.0.0.1:9477"
-    /// Address:port where other hosts and remote CLIs reach the API; empty to disable. Needs `secret_file`.
+    /// Address:port where other hosts and remote CLIs reach the API; empty to disable. Needs `tls`
+    /// (or `insecureTCP`), and `secret_file` unless `tls.client_ca` verifies callers.
     public var tcpListen: String = ""
     /// A file holding the cluster secret that TCP callers must present (`Authorization: Bearer <secret>`).
     public var secretFile: String?
+    /// TLS for the TCP API.
+    public var tls: APITLSSettings?
+    /// Serves the TCP API in clear text without TLS: only when asked for by name.
+    public var insecureTCP: Bool = false
 
-    enum CodingKeys: String, CodingKey { case socket, metricsListen = "metrics_listen", tcpListen = "tcp_listen", secretFile = "secret_file" }
+    enum CodingKeys: String, CodingKey {
+        case socket, metricsListen = "metrics_listen", tcpListen = "tcp_listen", secretFile = "secret_file", tls, insecureTCP = "insecure_tcp"
+    }
 
     public init() {}
     public init(from decoder: Decoder) throws {
@@ -285,6 +293,24 @@ public struct APISettings: Codable, Sendable, Equatable {
         metricsListen = try c.decodeIfPresent(String.self, forKey: .metricsListen) ?? metricsListen
         tcpListen = try c.decodeIfPresent(String.self, forKey: .tcpListen) ?? tcpListen
         secretFile = try c.decodeIfPresent(String.self, forKey: .secretFile)
+        tls = try c.decodeIfPresent(APITLSSettings.self, forKey: .tls)
+        insecureTCP = try c.decodeIfPresent(Bool.self, forKey: .insecureTCP) ?? insecureTCP
+    }
+}
+
+/// The TCP API's TLS: this host's certificate and key (PEM), and optionally the CA whose client
+/// certificates callers must present (then the bearer secret is not needed).
+public struct APITLSSettings: Codable, Sendable, Equatable {
+    public var certificate: String
+    public var key: String
+    public var clientCA: String?
+
+    enum CodingKeys: String, CodingKey { case certificate, key, clientCA = "client_ca" }
+
+    public init(certificate: String, key: String, clientCA: String? = nil) {
+        self.certificate = certificate
+        self.key = key
+        self.clientCA = clientCA
     }
 }
 

@@ -1,0 +1,13 @@
+import Hummingbird
+
+/// The request context of the agent's API: Hummingbird's core context with the API's body limit.
+struct APIRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+    }
+
+    /// Larger request bodies are refused with 413 before any handler sees them.
+    var maxUploadSize: Int { APIServer.maximumBodyBytes }
+}
