@@ -15,7 +15,7 @@ final class GroupRunnerTests: XCTestCase {
         let outcomes = try runner.online(group)
         XCTAssertEqual(outcomes[ResourceID(fixture.domain)], .started)
         XCTAssertEqual(try fixture.hypervisor.state(of: fixture.domain), .running)
-        XCTAssertEqual(try fixture.hypervisor.connection.lookup(name: fixture.domain).autostart(), false)
+        XCTAssertEqual(try fixture.hypervisor.withConnection { try $0.lookup(name: fixture.domain).autostart() }, false)
         // A second online (e.g. after an agent restart) adopts the running domain.
         XCTAssertEqual(try runner.online(group)[ResourceID(fixture.domain)], .adopted)
         try runner.offline(group, deadline: .seconds(2))
@@ -64,7 +64,7 @@ final class GroupRunnerTests: XCTestCase {
         let outcomes = try runner.restoreFromQuickMigration(group, move: savedRecord("m1", images), moveID: "m1")
         XCTAssertEqual(outcomes[fixture.domain], .restored(image: path))
         XCTAssertEqual(try fixture.hypervisor.state(of: fixture.domain), .running)
-        XCTAssertTrue(try fixture.hypervisor.connection.lookup(name: fixture.domain).isPersistent())
+        XCTAssertTrue(try fixture.hypervisor.withConnection { try $0.lookup(name: fixture.domain).isPersistent() })
         XCTAssertFalse(FileSystem.exists(path), "image removed")
     }
 

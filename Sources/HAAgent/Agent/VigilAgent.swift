@@ -104,7 +104,7 @@ public struct VigilAgent: Service, CustomStringConvertible {
     }
 
     private func hostCapacity(_ hypervisor: LibvirtHypervisor) throws -> NodeCapacity {
-        let info = try hypervisor.connection.nodeInfo()
+        let info = try hypervisor.withConnection { try $0.nodeInfo() }
         let c = configuration.capacity
         let memory = c.memoryMiB ?? Int(info.memoryKiB / 1024)
         return NodeCapacity(memoryMiB: memory, vcpus: c.vcpus ?? info.cpus * c.vcpuOvercommit, reservedMemoryMiB: c.reservedMemoryMiB)

@@ -2,8 +2,8 @@ import Libvirt
 
 extension LibvirtHypervisor {
     public func domainCapabilities(virtType: String) throws -> String {
-        try connection.domainCapabilities(virtType: virtType)
+        try withConnection { try $0.domainCapabilities(virtType: virtType) }
     }
 
-    public func activeNetworks() throws -> [String] { try connection.activeNetworkNames() }
+    public func activeNetworks() throws -> [String] { try withConnection { try $0.activeNetworkNames() } }
 }
