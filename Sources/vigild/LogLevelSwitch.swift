@@ -17,15 +17,18 @@ final class LogLevelSwitch: Sendable {
     }
 }
 
-/// A stderr log handler whose level follows `LogLevelSwitch`.
+/// A stderr log handler whose level follows `LogLevelSwitch`, unless the code that owns a logger
+/// sets that logger's own level (a library quieting itself): that changes that logger alone, never
+/// the process-wide level (the API once silenced every log line of vigild this way).
 struct SwitchableLogHandler: LogHandler {
     private var inner: StreamLogHandler
+    private var ownLevel: Logger.Level?
 
     init(label: String) { inner = StreamLogHandler.standardError(label: label) }
 
     var logLevel: Logger.Level {
-        get { LogLevelSwitch.shared.current }
-        set { LogLevelSwitch.shared.set(newValue.rawValue) }
+        get { ownLevel ?? LogLevelSwitch.shared.current }
+        set { ownLevel = newValue }
     }
 
     var metadata: Logger.Metadata {
