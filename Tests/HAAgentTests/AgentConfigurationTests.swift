@@ -37,7 +37,8 @@ final class AgentConfigurationTests: XCTestCase {
         shared_storage: /srv/vigil
         store: {etcd_endpoints: [http://10.77.0.11:2379], call_timeout_seconds: 1.5}
         membership: {lease_ttl_seconds: 6, keepalive_interval_seconds: 1, self_fence_margin_seconds: 2, fencing_margin_seconds: 3}
-        health: {probe_command: [/usr/local/bin/probe], probe_failures: 2, reconcile_interval_seconds: 5, guest_agent: false, guest_agent_timeout_seconds: 9}
+        health: {probe_command: [/usr/local/bin/probe], probe_failures: 2, reconcile_interval_seconds: 5, guest_agent: false, guest_agent_timeout_seconds: 9,
+                 host_check_interval_seconds: 2, libvirt_check_timeout_seconds: 4, storage_check_timeout_seconds: 6, storage_check_failures: 5}
         migration: {allow_unsafe: true, max_downtime_ms: 200}
         api: {socket: /run/v.sock, metrics_listen: "127.0.0.1:1"}
         capacity: {memory_mib: 4096, vcpus: 4, reserved_memory_mib: 512}
@@ -51,6 +52,9 @@ final class AgentConfigurationTests: XCTestCase {
         XCTAssertEqual(c.health.probeCommand, ["/usr/local/bin/probe"])
         XCTAssertFalse(c.health.guestAgent)
         XCTAssertEqual(c.health.guestAgentTimeoutSeconds, 9)
+        let node = c.health.nodeSettings
+        XCTAssertEqual([node.hostCheckInterval, node.hypervisorCheckTimeout, node.storageCheckTimeout], [.seconds(2), .seconds(4), .seconds(6)])
+        XCTAssertEqual(node.storageFailures, 5)
         XCTAssertTrue(c.migration.allowUnsafe)
         XCTAssertEqual(c.capacity.memoryMiB, 4096)
         let coordinator = try c.coordinatorConfiguration()
@@ -77,6 +81,9 @@ final class AgentConfigurationTests: XCTestCase {
         XCTAssertTrue(message("shared_storage: /s\napi: {tcp_listen: \"0.0.0.0:7480\"}\n").contains("api.secret_file"))
         XCTAssertTrue(message("shared_storage: [unclosed\n").contains("cannot use configuration file"))
         XCTAssertTrue(message("shared_storage: /s\nhealth: {guest_agent_timeout_seconds: 0}\n").contains("guest_agent_timeout_seconds"))
+        for setting in ["host_check_interval_seconds", "libvirt_check_timeout_seconds", "storage_check_timeout_seconds", "storage_check_failures"] {
+            XCTAssertTrue(message("shared_storage: /s\nhealth: {\(setting): 0}\n").contains("health.\(setting)"), setting)
+        }
         XCTAssertTrue(message("shared_storage: /s\ncoordinator: {quarantine: often}\n")
             .hasSuffix(": setting coordinator.quarantine: bad threshold 'often' (use COUNT/PERIOD, e.g. 1/15m)"))
         XCTAssertTrue(message("shared_storage: /s\ncoordinator: {quarantine_duration: 2d}\n").contains("coordinator.quarantine_duration"))

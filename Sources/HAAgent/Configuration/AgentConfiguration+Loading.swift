@@ -43,6 +43,10 @@ extension AgentConfiguration {
             throw .invalid(setting: "health.guest_agent_timeout_seconds", problem: "must be 1 to 300 seconds")
         }
         guard health.reconcileIntervalSeconds > 0 else { throw .invalid(setting: "health.reconcile_interval_seconds", problem: "must be positive") }
+        guard health.hostCheckIntervalSeconds >= 0.5 else { throw .invalid(setting: "health.host_check_interval_seconds", problem: "must be at least 0.5 seconds") }
+        guard health.libvirtCheckTimeoutSeconds >= 1 else { throw .invalid(setting: "health.libvirt_check_timeout_seconds", problem: "must be at least 1 second") }
+        guard health.storageCheckTimeoutSeconds >= 1 else { throw .invalid(setting: "health.storage_check_timeout_seconds", problem: "must be at least 1 second") }
+        guard health.storageCheckFailures >= 1 else { throw .invalid(setting: "health.storage_check_failures", problem: "must be at least 1") }
         for endpoint in store.etcdEndpoints where !(endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://")) {
             throw .invalid(setting: "store.etcd_endpoints", problem: "'\(endpoint)' must start with http:// or https://")
         }

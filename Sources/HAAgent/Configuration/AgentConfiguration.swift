@@ -179,6 +179,17 @@ public struct HealthSettings: Codable, Sendable, Equatable {
     /// A guest that QEMU paused on a disk I/O error has failed once paused this long, seconds
     /// (its group's paused-guest behaviour `auto-resume`; see `PausedGuestPolicy`).
     public var pausedGraceSeconds: Double = 30
+    /// Seconds between checks of this host's libvirtd and shared storage.
+    public var hostCheckIntervalSeconds: Double = Self.seconds(NodeSettings().hostCheckInterval)
+    /// How long one libvirtd check may take before libvirtd counts as not answering (the host then
+    /// takes no groups until it answers), seconds.
+    public var libvirtCheckTimeoutSeconds: Double = Self.seconds(NodeSettings().hypervisorCheckTimeout)
+    /// How long one shared-storage check may take before it counts as failed, seconds.
+    public var storageCheckTimeoutSeconds: Double = Self.seconds(NodeSettings().storageCheckTimeout)
+    /// Failed storage checks in a row after which this host's storage counts as lost.
+    public var storageCheckFailures: Int = NodeSettings().storageFailures
+
+    private static func seconds(_ span: TimeSpan) -> Double { Double(span.milliseconds) / 1000 }
 
     enum CodingKeys: String, CodingKey {
         case reconcileIntervalSeconds = "reconcile_interval_seconds", probeCommand = "probe_command"
@@ -186,6 +197,8 @@ public struct HealthSettings: Codable, Sendable, Equatable {
         case probeIntervalSeconds = "probe_interval_seconds", probeFailures = "probe_failures"
         case probeStartGraceSeconds = "probe_start_grace_seconds", shutdownDeadlineSeconds = "shutdown_deadline_seconds"
         case pausedGraceSeconds = "paused_grace_seconds"
+        case hostCheckIntervalSeconds = "host_check_interval_seconds", libvirtCheckTimeoutSeconds = "libvirt_check_timeout_seconds"
+        case storageCheckTimeoutSeconds = "storage_check_timeout_seconds", storageCheckFailures = "storage_check_failures"
     }
 
     public init() {}
@@ -200,6 +213,10 @@ public struct HealthSettings: Codable, Sendable, Equatable {
         probeStartGraceSeconds = try c.decodeIfPresent(Double.self, forKey: .probeStartGraceSeconds) ?? probeStartGraceSeconds
         shutdownDeadlineSeconds = try c.decodeIfPresent(Double.self, forKey: .shutdownDeadlineSeconds) ?? shutdownDeadlineSeconds
         pausedGraceSeconds = try c.decodeIfPresent(Double.self, forKey: .pausedGraceSeconds) ?? pausedGraceSeconds
+        hostCheckIntervalSeconds = try c.decodeIfPresent(Double.self, forKey: .hostCheckIntervalSeconds) ?? hostCheckIntervalSeconds
+        libvirtCheckTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .libvirtCheckTimeoutSeconds) ?? libvirtCheckTimeoutSeconds
+        storageCheckTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .storageCheckTimeoutSeconds) ?? storageCheckTimeoutSeconds
+        storageCheckFailures = try c.decodeIfPresent(Int.self, forKey: .storageCheckFailures) ?? storageCheckFailures
     }
 }
 

@@ -335,6 +335,10 @@ extension HealthSettings {
         s.guestAgent = guestAgent
         s.probeCommand = probeCommand
         s.pausedGrace = .milliseconds(Int64(pausedGraceSeconds * 1000))
+        s.hostCheckInterval = .milliseconds(Int64(hostCheckIntervalSeconds * 1000))
+        s.hypervisorCheckTimeout = .milliseconds(Int64(libvirtCheckTimeoutSeconds * 1000))
+        s.storageCheckTimeout = .milliseconds(Int64(storageCheckTimeoutSeconds * 1000))
+        s.storageFailures = storageCheckFailures
         return s
     }
 }
