@@ -5,7 +5,7 @@ LAB := deploy/lab/lab
 # that it never takes down a lab another run holds.
 LAB_LOCK := /run/lock/vigil-lab.lock
 
-.PHONY: deps build test check bench demo lab-up lab-down clean
+.PHONY: deps build test check bench chaos demo lab-up lab-down clean
 
 ## deps: install every Debian package Vigil needs (idempotent; needs root)
 deps:
@@ -37,6 +37,18 @@ BENCH_ETCD_TIMING ?= 50/500
 bench: build
 	$(SWIFT) run -c release HACoreBench
 	VIGIL_LAB_ETCD_TIMING=$(BENCH_ETCD_TIMING) VIGIL_BENCH=1 $(SWIFT) test --skip-build --filter AgentLabTests.testFailoverBenchmark
+
+## chaos: random faults on a 3-host lab with fence devices (power loss, partition, agent killed or hung,
+## libvirtd killed, guest crashed), each undone before the next; every guest must run exactly once
+## throughout and the cluster settle after each. A run prints its seed: SEED=n replays it exactly;
+## RUNS runs (seeds SEED, SEED+1, …) of STEPS faults each. `make test` runs one run of 3 faults.
+SEED ?=
+RUNS ?= 1
+STEPS ?= 5
+chaos: build
+	VIGIL_CHAOS_SEED=$(SEED) VIGIL_CHAOS_RUNS=$(RUNS) VIGIL_CHAOS_STEPS=$(STEPS) \
+	  bash deploy/bounded-run $(TEST_TIMEOUT) $(SWIFT) test --skip-build --filter 'AgentLabTests.testChaos$$' || { rc=$$?; \
+	  flock -w 1200 $(LAB_LOCK) bash $(LAB) down >/dev/null 2>&1; exit $$rc; }
 
 ## demo: 3 lab hosts with vigild and etcd, three HA guests, a host power loss, recovery on the survivors
 demo: build

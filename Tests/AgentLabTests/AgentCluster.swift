@@ -193,6 +193,15 @@ final class AgentCluster: @unchecked Sendable {
         return nil
     }
 
+    /// The PID in a lab host's libvirtd pid file, in the host's /run (it may have died since).
+    func libvirtdPID(on host: String) -> Int32? {
+        let text = try? String(contentsOfFile: "\(lab.directory)/hosts/\(host)/run/libvirtd.pid", encoding: .utf8)
+        return text.flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    /// Records a fault this test made on `host` by other means (its libvirtd killed): its peers may rightly suspect it.
+    func faulted(_ host: String) { faulted.insert(host) }
+
     /// Forgets an agent that died with its host (lab kill).
     func agentDied(on host: String) { agentPIDs.removeValue(forKey: host) }
 

@@ -8,11 +8,8 @@ import XCTest
 /// processes are watched from /proc (`QemuWatch`), so the observer needs no libvirtd: never two
 /// copies, and a guest the fault must not touch keeps its QEMU. Each test prints what it measured.
 extension AgentLabTests {
-    /// The PID of a lab host's libvirtd, from its pid file in the host's /run.
     private func libvirtdPID(_ c: AgentCluster, _ host: String) throws -> Int32 {
-        let path = "\(c.lab.directory)/hosts/\(host)/run/libvirtd.pid"
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        return try XCTUnwrap(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), "libvirtd pid in \(path)")
+        try XCTUnwrap(c.libvirtdPID(on: host), "libvirtd pid of \(host)")
     }
 
     /// The node as the cluster's status shows it, asked through another host's agent.
