@@ -9,6 +9,14 @@ public enum APICoding {
         return try encoder.encode(value)
     }
 
+    /// One value as one line of compact JSON (sorted keys): a stream of them is NDJSON, for `jq -c`
+    /// and log shippers.
+    public static func encodeLine<T: Encodable>(_ value: T) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(value)
+    }
+
     public static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {
         try JSONDecoder().decode(type, from: data)
     }

@@ -7,7 +7,7 @@ struct Events: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the cluster's decisions (placements, restarts, failovers, moves, fencing, alerts) and why.")
     @OptionGroup var options: GlobalOptions
-    @Flag(help: "Keep printing decisions as they are made, until interrupted.") var follow = false
+    @Flag(help: "Keep printing decisions as they are made, until interrupted (with --output json: one JSON object per line).") var follow = false
     @Option(help: "Only decisions about this group.") var group: String?
     @Option(help: "Only decisions that concern this node.") var node: String?
     @Option(help: "Only decisions since then: an age (30s, 10m, 2h, 1d) or an ISO 8601 time.") var since: String?
@@ -19,7 +19,13 @@ struct Events: AsyncParsableCommand {
                                                    AgentAPI.events(group: group, node: node, sinceMilliseconds: since, limit: limit))
         if !follow { return try emit(page.events, options.output, text: Self.text) }
         while true {
-            for event in page.events { try emit(event, options.output) { Self.line($0) } }
+            // JSON while following is NDJSON: one decision per line, as it is made.
+            for event in page.events {
+                switch options.output {
+                case .json: print(String(decoding: try APICoding.encodeLine(event), as: UTF8.self))
+                case .text: print(Self.line(event))
+                }
+            }
             fflush(nil)  // a pipe reader sees each decision at once
             page = try await options.client.decode(DecisionPage.self, .GET,
                                                    AgentAPI.events(group: group, node: node, after: page.cursor ?? "", limit: 2_000, wait: 20))

@@ -402,13 +402,10 @@ struct EventFollower {
     let pid: pid_t
     let output: String
 
-    /// The decisions printed so far (pretty JSON objects, one after another).
+    /// The decisions printed so far (NDJSON: one object per line).
     func decisions() -> [DecisionView] {
         let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-        return text.components(separatedBy: "\n}\n").compactMap { chunk in
-            let object = chunk.trimmingCharacters(in: .whitespacesAndNewlines)
-            return object.isEmpty ? nil : try? APICoding.decode(DecisionView.self, Data((object + "\n}").utf8))
-        }
+        return text.split(separator: "\n").compactMap { try? APICoding.decode(DecisionView.self, Data($0.utf8)) }
     }
 
     /// Ends the process; whether it was still following (it must not have exited on its own).

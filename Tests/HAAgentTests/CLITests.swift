@@ -266,21 +266,34 @@ final class CLITests: XCTestCase {
         let shown = try run(h, "group", "show", first)
         XCTAssertTrue(shown.out.contains("last decisions:") && shown.out.contains("bring-online  \(first) solo"), shown.out)
 
-        // --follow prints the next group's placement as it is decided.
-        let follower = Process()
-        follower.executableURL = URL(fileURLWithPath: vigil)
-        follower.arguments = ["events", "--follow", "--group", second, "--socket", h.configuration.api.socket]
-        let pipe = Pipe()
-        follower.standardOutput = pipe
-        try follower.run()
-        defer { if follower.isRunning { follower.terminate() } }
+        // --follow prints the next group's placement as it is decided: as text, and as NDJSON.
+        func follow(_ extra: [String]) throws -> (Process, Pipe, LockedText) {
+            let follower = Process()
+            follower.executableURL = URL(fileURLWithPath: vigil)
+            follower.arguments = ["events", "--follow", "--group", second, "--socket", h.configuration.api.socket] + extra
+            let pipe = Pipe()
+            follower.standardOutput = pipe
+            let seen = LockedText()
+            pipe.fileHandleForReading.readabilityHandler = { seen.append(String(decoding: $0.availableData, as: UTF8.self)) }
+            try follower.run()
+            return (follower, pipe, seen)
+        }
+        let (text, textPipe, seenText) = try follow([])
+        let (json, jsonPipe, seenJSON) = try follow(["--output", "json"])
+        defer { for p in [text, json] where p.isRunning { p.terminate() } }
         try await Task.sleep(for: .milliseconds(500))
         try await h.addOnline(second)
-        let seen = LockedText()
-        pipe.fileHandleForReading.readabilityHandler = { seen.append(String(decoding: $0.availableData, as: UTF8.self)) }
-        try await h.waitUntil("events --follow prints the placement of \(second)") { seen.text.contains("bring-online  \(second) solo") }
-        pipe.fileHandleForReading.readabilityHandler = nil
-        follower.terminate()
+        try await h.waitUntil("events --follow prints the placement of \(second)") { seenText.text.contains("bring-online  \(second) solo") }
+        try await h.waitUntil("events --follow --output json prints it as one JSON line") {
+            seenJSON.text.split(separator: "\n").contains { line in
+                (try? JSONDecoder().decode(DecisionView.self, from: Data(line.utf8))).map { $0.kind == "bring-online" && $0.group == second } ?? false
+            }
+        }
+        XCTAssertTrue(seenJSON.text.split(separator: "\n").allSatisfy { (try? JSONDecoder().decode(DecisionView.self, from: Data($0.utf8))) != nil },
+                      "every line is one decision: \(seenJSON.text)")
+        for pipe in [textPipe, jsonPipe] { pipe.fileHandleForReading.readabilityHandler = nil }
+        text.terminate()
+        json.terminate()
         await h.stop()
     }
 
