@@ -38,6 +38,7 @@ extension AgentLabTests {
         try await settled(c, after: "the start", since: Date())
         let xml = storedXML(c)
         let watch = RunningCopiesWatch(hosts: c.lab.hosts.map { ($0.name, $0.uri) }, domains: Self.chaosVMs)
+        defer { _ = watch.stop() }  // its threads end also when a step fails
         let started = Date()
         for (i, step) in schedule.steps.enumerated() {
             let began = Date()

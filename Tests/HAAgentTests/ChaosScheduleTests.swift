@@ -1,0 +1,31 @@
+import LabSupport
+import XCTest
+
+/// `ChaosSchedule` is a pure function of its seed: a failing chaos run replays exactly.
+final class ChaosScheduleTests: XCTestCase {
+    private let hosts = ["h1", "h2", "h3"], vms = ["vm1", "vm2", "vm3"]
+
+    func testTheSameSeedGivesTheSameScheduleAndAnotherSeedAnother() {
+        let a = ChaosSchedule(seed: 42, steps: 20, hosts: hosts, vms: vms)
+        XCTAssertEqual(a, ChaosSchedule(seed: 42, steps: 20, hosts: hosts, vms: vms))
+        XCTAssertNotEqual(a.steps, ChaosSchedule(seed: 43, steps: 20, hosts: hosts, vms: vms).steps)
+        XCTAssertTrue(a.description.hasPrefix("seed 42: 1. "), a.description)
+    }
+
+    func testStepsStayWithinTheLabAndHoldTwoToTenSeconds() {
+        var kinds = Set<String>()
+        for seed in UInt64(1)...50 {
+            for step in ChaosSchedule(seed: seed, steps: 10, hosts: hosts, vms: vms).steps {
+                XCTAssertTrue((2...10).contains(step.holdSeconds), "\(step)")
+                switch step.fault {
+                case .powerOff(let h), .partition(let h), .killAgent(let h), .hangAgent(let h), .killLibvirtd(let h):
+                    XCTAssertTrue(hosts.contains(h), "\(step)")
+                case .crashGuest(let vm):
+                    XCTAssertTrue(vms.contains(vm), "\(step)")
+                }
+                kinds.insert(String(describing: step.fault).split(separator: " ").dropLast().joined(separator: " "))
+            }
+        }
+        XCTAssertEqual(kinds.count, 6, "every kind of fault occurs over 500 steps: \(kinds.sorted())")
+    }
+}
