@@ -16,12 +16,11 @@ public final class ConnectionPool: Sendable {
     private let idle: Mutex<[Connection]>
     private let maximumIdle: Int
 
-    /// A pool for `uri`, keeping at most `maximumIdle` idle connections open; `first` (already
-    /// open to `uri`) serves the first call.
-    public init(uri: String, maximumIdle: Int = 4, first: Connection? = nil) {
+    /// A pool for `uri`, keeping at most `maximumIdle` idle connections open (it opens the first on the first call).
+    public init(uri: String, maximumIdle: Int = 4) {
         self.uri = uri
         self.maximumIdle = maximumIdle
-        self.idle = Mutex(first.map { [$0] } ?? [])
+        self.idle = Mutex([])
     }
 
     deinit { idle.withLock { $0 }.forEach { $0.close() } }
