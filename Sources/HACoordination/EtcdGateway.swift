@@ -7,7 +7,12 @@ import NIOFoundationCompat
 
 /// JSON calls to etcd's v3 gateway with member failover, per-call deadlines and optional TLS.
 final class EtcdGateway: Sendable {
+    /// Unary calls (reads, writes, lease renewals): short requests on a pool of their own.
     let client: HTTPClient
+    /// Watch streams, each holding one connection for as long as it runs. A separate pool, so that an
+    /// agent's watches (a leader has eight or more) can never take every connection to a member and
+    /// leave its lease renewals and transactions queued until their deadline.
+    let watchClient: HTTPClient
     let config: EtcdConfiguration
     /// Index of the member that answered last; calls start there.
     private let preferred = LockedBox(0)
@@ -34,14 +39,24 @@ final class EtcdGateway: Sendable {
             }
         }
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: conf)
+        var watches = conf
+        watches.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = Self.watchConnectionsPerMember
+        watchClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: watches)
         self.config = config
     }
+
+    /// Concurrent watch streams per member before another one waits for a connection (far above the
+    /// dozen an agent opens; async-http-client's default of 8 is not).
+    static let watchConnectionsPerMember = 256
 
     static func millis(_ d: Duration) -> Int {
         Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
     }
 
-    func shutdown() async throws { try await client.shutdown() }
+    func shutdown() async throws {
+        try await watchClient.shutdown()
+        try await client.shutdown()
+    }
 
     /// The members in the order to try: the last one that answered first.
     var endpointOrder: [String] {

@@ -65,7 +65,7 @@ struct EtcdWatch: Sendable {
         let deadline = NIODeadline.now() + .milliseconds(Int64(EtcdGateway.millis(store.configuration.requestTimeout)))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                let response = try await gateway.client.execute(req, deadline: deadline)
+                let response = try await gateway.watchClient.execute(req, deadline: deadline)
                 guard response.status == .ok else {
                     throw StoreError.unavailable("watch on \(endpoint): HTTP \(response.status.code)")
                 }

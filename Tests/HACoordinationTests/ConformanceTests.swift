@@ -30,6 +30,16 @@ import Testing
         } catch { try await store.close(); throw error }
         try await store.close()
     }
+
+    /// Sixteen watches and the calls on one member alone (no other member to spread them to).
+    @Test func etcdWatchesOnOneMemberLeaveItsCallsFree() async throws {
+        let cluster = try await EtcdCluster(size: 1)
+        defer { cluster.stop() }
+        let store = try cluster.store(endpoints: [cluster.endpoints[0]])
+        let suite = StoreConformance(store: store, letTimePass: { _ in }, expirySlack: 0)
+        do { try await suite.manyWatchesLeaveCallsFree() } catch { try await store.close(); throw error }
+        try await store.close()
+    }
 }
 
 /// A watch quiet for longer than its idle timeout is reopened from its last revision: the events

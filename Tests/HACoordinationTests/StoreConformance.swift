@@ -23,6 +23,7 @@ struct StoreConformance {
         try await watchAfterCompactionResyncs()
         try await watchFromNowSeesOnlyNewEvents()
         try await staleLeaderWriteIsRejected()
+        try await manyWatchesLeaveCallsFree()
     }
 
     func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
@@ -128,6 +129,31 @@ struct StoreConformance {
         events.cancel()
         try await store.revokeLease(kept.id)
     }
+
+    /// An agent that leads holds a dozen watches open at once (its own, the node's, the leader's):
+    /// reads, writes, transactions and lease renewals must still go through at once, and every watch
+    /// see them. (With one connection pool for both, etcd's watches took all eight connections to a
+    /// member and a new leader's transactions waited until their deadline, term after term.)
+    func manyWatchesLeaveCallsFree() async throws {
+        let start = try await store.list(prefix: "many/").revision
+        let watches = (0..<16).map { _ in WatchRecorder(store.watch(prefix: "many/", fromRevision: start + 1)) }
+        defer { for w in watches { w.cancel() } }
+        try await letWatchesOpen()
+        let lease = try await store.grantLease(ttlSeconds: 30)
+        try await store.put("many/a", bytes("1"), lease: lease.id)
+        _ = try await store.keepAlive(lease.id)
+        let t = try await store.transaction(Transaction(compare: [], success: [.put("many/b", bytes("2"))]))
+        #expect(t.succeeded)
+        #expect(try await store.get("many/b")?.stringValue == "2")
+        for (i, w) in watches.enumerated() {
+            let seen = try await w.waitFor(count: 2)
+            #expect(seen.count == 2, "watch \(i) of \(watches.count) saw \(seen)")
+        }
+        try await store.revokeLease(lease.id)
+    }
+
+    /// Gives watches time to reach their server (a stream opens asynchronously).
+    private func letWatchesOpen() async throws { try await Task.sleep(for: .milliseconds(300)) }
 
     func watchReplaysAndFollows() async throws {
         let r1 = try await store.put("w/a", bytes("1"))
