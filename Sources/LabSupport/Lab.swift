@@ -87,6 +87,10 @@ public final class Lab: Sendable {
     /// Cuts the host's network link (other hosts, their etcd, the root leg); its processes keep running.
     public func partition(_ host: String) async throws(LabError) { try await script.run(["partition", host]) }
     public func heal(_ host: String) async throws(LabError) { try await script.run(["heal", host]) }
+    /// kill -9 of the host's etcd member alone (the host and everything else on it run on).
+    public func killEtcdMember(_ host: String) async throws(LabError) { try await script.run(["etcd-kill", host]) }
+    /// Starts the host's etcd member again, its data kept; returns once the member is healthy.
+    public func startEtcdMember(_ host: String) async throws(LabError) { try await script.run(["etcd-start", host]) }
     /// Gives the host an emulated watchdog (`lab watchdog`): returns its FIFO's path as seen from this
     /// namespace (`/run/watchdog` inside the host). Not petted for `timeoutSeconds`, it powers the host
     /// off as `kill` does and logs `fired <unix-time> last-pet <unix-time>` to `watchdogLog(host)`.

@@ -5,7 +5,8 @@ import Libvirt
 import XCTest
 
 /// Random faults, one after another, on a 3-host lab with fence devices: power loss, partition, the
-/// agent killed or hung, libvirtd killed, a guest crashed (`ChaosSchedule`). After each fault is undone
+/// agent killed or hung, libvirtd killed, a guest crashed or hung, an etcd member or etcd's leader
+/// killed, some with a move or a drain requested during the fault (`ChaosSchedule`). After each fault is undone
 /// the cluster must settle: every host a member, every group online, each guest running on exactly
 /// one host and beating. Throughout, observers outside the agents check that no guest ever ran twice:
 /// every host's libvirtd polled every 50 ms (`RunningCopiesWatch`), and the guests' own heartbeats
@@ -42,11 +43,13 @@ extension AgentLabTests {
         let started = Date()
         for (i, step) in schedule.steps.enumerated() {
             let began = Date()
-            let via = try await apply(step.fault, on: c)
+            let applied = try await apply(step.fault, on: c)
+            if let operation = step.operation { await request(operation, via: applied.via, on: c) }
             try await Task.sleep(for: .seconds(step.holdSeconds))
-            try await undo(step.fault, on: c)
+            try await undo(step.fault, applied, on: c)
+            if case .drain(let h) = step.operation { await resume(h, on: c) }
             let undone = Date()
-            try await settled(c, after: "step \(i + 1) (\(step))", since: undone, via: via)
+            try await settled(c, after: "step \(i + 1) (\(step))", since: undone, via: applied.via)
             print("[chaos] step \(i + 1) \(step): settled \(c.seconds(since: undone)) after it was undone (\(c.seconds(since: began)) in all)")
         }
         let (doubles, samples) = watch.stop()
@@ -59,33 +62,89 @@ extension AgentLabTests {
         XCTAssertEqual(storedXML(c), xml, "every stored domain XML is as it was")
     }
 
-    /// Applies a fault; returns a host whose agent to ask meanwhile (another than the faulted one).
-    private func apply(_ fault: ChaosSchedule.Fault, on c: AgentCluster) async throws -> String {
+    /// What applying a fault left to undo, and a host whose agent to ask meanwhile (another than the faulted one).
+    private struct Applied {
+        var via: String
+        /// The etcd member killed (the leader is known only when the step begins).
+        var etcdMember: String?
+        /// The QEMU process stopped.
+        var stoppedQEMU: Int32?
+    }
+
+    private func apply(_ fault: ChaosSchedule.Fault, on c: AgentCluster) async throws -> Applied {
         let hosts = c.lab.hosts.map(\.name)
+        func other(_ h: String) -> String { hosts.first { $0 != h }! }
         switch fault {
-        case .powerOff(let h): try await c.kill(h); return hosts.first { $0 != h }!
-        case .partition(let h): try await c.partition(h); return hosts.first { $0 != h }!
-        case .killAgent(let h): c.killAgent(on: h); return hosts.first { $0 != h }!
-        case .hangAgent(let h): c.signalAgent(on: h, SIGSTOP); return hosts.first { $0 != h }!
+        case .powerOff(let h): try await c.kill(h); return Applied(via: other(h))
+        case .partition(let h): try await c.partition(h); return Applied(via: other(h))
+        case .killAgent(let h): c.killAgent(on: h); return Applied(via: other(h))
+        case .hangAgent(let h): c.signalAgent(on: h, SIGSTOP); return Applied(via: other(h))
         case .killLibvirtd(let h):
             c.faulted(h)
             if let pid = c.libvirtdPID(on: h) { kill(pid, SIGKILL) }
-            return hosts.first { $0 != h }!
+            return Applied(via: other(h))
         case .crashGuest(let vm):
             if let pid = Lab.qemuPID(of: vm) { kill(pid, SIGKILL) }
-            return "h1"
+            return Applied(via: "h1")
+        case .hangGuest(let vm):
+            let pid = Lab.qemuPID(of: vm)
+            if let pid { kill(pid, SIGSTOP) }
+            return Applied(via: "h1", stoppedQEMU: pid)
+        case .killEtcdMember(let h):
+            try await c.lab.killEtcdMember(h)
+            return Applied(via: other(h), etcdMember: h)
+        case .killEtcdLeader:
+            guard let h = try await c.lab.etcdLeader() else {
+                XCTFail("no etcd member leads at the start of the step")
+                return Applied(via: "h1")
+            }
+            print("[chaos] etcd's leader member is on \(h)")
+            try await c.lab.killEtcdMember(h)
+            return Applied(via: other(h), etcdMember: h)
         }
+    }
+
+    /// Makes an operator's request during a fault. The cluster may refuse it (no leader, the group
+    /// moving, the host unreachable): the answer is printed, never required.
+    private func request(_ operation: ChaosSchedule.Operation, via: String, on c: AgentCluster) async {
+        let arguments = switch operation {
+        case .move(let vm): ["group", "move", vm, "--no-wait"]
+        case .drain(let h): ["node", "drain", h, "--no-wait"]
+        }
+        let answer = try? await c.vigilOffThePool(via, arguments)
+        let text = answer.map { "exit \($0.status): " + ($0.out + $0.err).split(separator: "\n").prefix(2).joined(separator: " / ") } ?? "no answer"
+        print("[chaos] \(operation) during the fault: \(text)")
+    }
+
+    /// Returns a drained host to service (the drain may have ended, or never started).
+    private func resume(_ h: String, on c: AgentCluster) async {
+        let via = c.lab.hosts.map(\.name).first { $0 != h && c.agentRuns(on: $0) } ?? "h1"
+        for _ in 0..<30 {
+            if let r = try? await c.vigilOffThePool(via, ["node", "resume", h]), r.status == 0 { return }
+            try? await Task.sleep(for: .seconds(1))
+        }
+        XCTFail("node resume \(h) was refused for 30 s")
     }
 
     /// Undoes a fault, and whatever the cluster did to the host meanwhile: a fence device may have
     /// powered off a partitioned or silent host; a host that self-fenced runs without its agent.
-    private func undo(_ fault: ChaosSchedule.Fault, on c: AgentCluster) async throws {
+    private func undo(_ fault: ChaosSchedule.Fault, _ applied: Applied, on c: AgentCluster) async throws {
         switch fault {
         case .powerOff, .killAgent, .crashGuest: break
         case .partition(let h): try await c.lab.heal(h)
         case .hangAgent(let h): c.signalAgent(on: h, SIGCONT)
         case .killLibvirtd(let h):
             if c.libvirtdPID(on: h).map({ kill($0, 0) != 0 }) ?? true { try await c.lab.exec(h, ["libvirtd", "-d", "--listen"]) }
+        case .hangGuest:
+            // The cluster may have restarted the guest meanwhile: then this process is gone.
+            if let pid = applied.stoppedQEMU { kill(pid, SIGCONT) }
+        case .killEtcdMember, .killEtcdLeader:
+            // A fence device may have powered the whole host off meanwhile: repair boots it, member and all.
+            if let h = applied.etcdMember, (try? await c.lab.exec(h, ["true"])) != nil {
+                do { try await c.lab.startEtcdMember(h) } catch {
+                    guard "\(error)".contains("already runs") else { throw error }
+                }
+            }
         }
         try await repair(c)
     }

@@ -4,6 +4,7 @@
 # libvirtd (TCP on the host's address) and its etcd member, and records every PID in its /run.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/etcd-member.sh"
 h=$1; d=$(host_dir "$h"); ip=$(host_ip "$h")
 
 if [ "${2:-}" != --daemons ]; then
@@ -24,20 +25,5 @@ virtlogd -d
 virtlockd -d
 libvirtd -d --listen
 
-cluster=$(cat "$STATE/etcd-cluster")
-timing=$(cat "$STATE/etcd-timing" 2>/dev/null || echo 100/1000)
-# --pre-vote: a member coming back from a partition must not force an election (its term grew while
-# it was cut off); without it the healed cluster loses its leader for seconds and lease renewals fail.
-# Auto-compaction: every node rewrites its record each second, so history must not grow forever.
-if [[ ",$cluster" == *",$h="* ]]; then
-  # Raised above the guests and other load, as deploy/vigild.yaml recommends for etcd (vigild raises itself).
-  setsid nice -n -10 etcd --name "$h" --data-dir "$d/etcd" \
-    --listen-peer-urls "http://$ip:2380" --initial-advertise-peer-urls "http://$ip:2380" \
-    --listen-client-urls "http://$ip:2379,http://127.0.0.1:2379" --advertise-client-urls "http://$ip:2379" \
-    --initial-cluster "$cluster" --initial-cluster-token vigil-lab --initial-cluster-state new \
-    --heartbeat-interval "${timing%/*}" --election-timeout "${timing#*/}" \
-    --pre-vote --auto-compaction-mode=periodic --auto-compaction-retention=1h \
-    </dev/null >>"$d/etcd.log" 2>&1 &
-  echo $! > /run/etcd.pid
-fi
+etcd_member_start "$h"
 touch /run/daemons.started
