@@ -72,14 +72,7 @@ extension APIServer {
         await reading(console, session) {
             let status = try await self.status()
             let events = try await self.recentEvents("")
-            let members = status.nodes.filter(\.member).count
-            let values: [String: Any] = [
-                "leader": status.leader ?? "none", "quorum": "yes (the store answered; \(members) of \(status.nodes.count) node(s) hold a lease)",
-                "nodes": status.nodes.map { ConsoleViews.nodeRow($0, leader: status.leader) },
-                "groups": status.groups.map(ConsoleViews.groupLink),
-                "alerts": ConsoleViews.alerts(status), "hasAlerts": !(status.alerts ?? []).isEmpty,
-                "events": events.events.map(ConsoleViews.event), "cursor": events.cursor as Any,
-            ].merging(ConsoleViews.inFlight(status)) { a, _ in a }
+            let values = ConsoleViews.cluster(status, events: events)
             return console.page("cluster", title: "Cluster", values, session: session)
         }
     }
@@ -92,12 +85,12 @@ extension APIServer {
             }
             let alerts = ConsoleViews.alerts(status, about: g.rawValue)
             let events = try await self.recentEvents("group=\(ConsoleViews.path(g.rawValue))")
-            let values: [String: Any] = [
-                "name": view.name, "path": ConsoleViews.path(view.name), "status": view.status, "note": view.note as Any,
+            let values: [String: Any?] = [
+                "name": view.name, "path": ConsoleViews.path(view.name), "status": view.status, "note": view.note,
                 "owner": view.nodes.isEmpty ? "none" : view.nodes.joined(separator: ", "),
                 "preferred": (view.preferredOwners ?? []).isEmpty ? "none" : (view.preferredOwners ?? []).joined(separator: ", "),
-                "priority": view.priority, "policy": view.policy as Any, "lastFailure": view.lastFailure as Any,
-                "failoversLeft": view.failoversLeft.map(String.init) as Any,
+                "priority": view.priority, "policy": view.policy, "lastFailure": view.lastFailure,
+                "failoversLeft": view.failoversLeft.map(String.init),
                 "alerts": alerts, "hasAlerts": !alerts.isEmpty, "resources": ConsoleViews.resources(spec),
                 "nodes": status.nodes.map(\.name), "events": events.events.reversed().map(ConsoleViews.event),
             ].merging(ConsoleViews.inFlight(status, group: g.rawValue)) { a, _ in a }
@@ -112,12 +105,12 @@ extension APIServer {
             let row = ConsoleViews.nodeRow(view, leader: status.leader)
             let alerts = ConsoleViews.alerts(status, about: n.rawValue)
             let events = try await self.recentEvents("node=\(ConsoleViews.path(n.rawValue))")
-            let values: [String: Any] = [
+            let values: [String: Any?] = [
                 "name": view.name, "path": row.path, "state": view.state, "leader": row.leader, "member": view.member ? "yes" : "no",
                 "memory": row.memory, "vcpus": row.vcpus, "reserved": row.reserved ? "yes" : "no",
-                "quarantinedUntil": view.quarantinedUntil.map(ConsoleViews.time) as Any, "impairment": view.impairment as Any,
+                "quarantinedUntil": view.quarantinedUntil.map(ConsoleViews.time), "impairment": view.impairment,
                 "groups": view.groups.map { ConsoleViews.Named(name: $0, path: ConsoleViews.path($0)) },
-                "alerts": alerts, "hasAlerts": !alerts.isEmpty, "drainSummary": view.drain?.summary as Any,
+                "alerts": alerts, "hasAlerts": !alerts.isEmpty, "drainSummary": view.drain?.summary,
                 "events": events.events.reversed().map(ConsoleViews.event),
             ].merging(ConsoleViews.inFlight(status, node: n.rawValue)) { a, _ in a }
             return console.page("node", title: "Node \(n)", values, session: session)
@@ -197,7 +190,7 @@ extension APIServer {
         if form["step"] == "make" {
             return await acting(console, context.consoleSession, back: ConsoleService.prefix + "/wizard") { try await self.addVM(request) }
         }
-        var values: [String: Any] = ["xmlPath": path, "groupName": form["group"] ?? "", "checked": true]
+        var values: [String: Any?] = ["xmlPath": path, "groupName": form["group"] ?? "", "checked": true]
         do {
             let report = try await addVM(request, checkOnly: true)
             values.merge(["passes": true, "summary": report.accepted, "warnings": report.warnings ?? [],

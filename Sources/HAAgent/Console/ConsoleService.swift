@@ -50,9 +50,10 @@ final class ConsoleService: Sendable {
         return "\(cookieName)=\(session.id); Path=\(prefix); HttpOnly; Secure; SameSite=Strict; Max-Age=\(ConsoleSessionBook.lifetime.milliseconds / 1000)"
     }
 
-    /// One page inside the layout, read at `readAt`.
-    func render(_ template: String, title: String, _ values: [String: Any], session: ConsoleSession?) -> String {
-        var values = values
+    /// One page inside the layout, which says when its data was read; absent (nil) values render as
+    /// absent, never as "nil".
+    func render(_ template: String, title: String, _ values: [String: Any?], session: ConsoleSession?) -> String {
+        var values = values.compactMapValues { $0 }
         values["csrf"] = session?.csrfToken ?? ""
         let body = library.render(values, withTemplate: template) ?? ""
         let layout: [String: Any] = ["title": title, "body": body, "signedIn": session != nil, "csrf": session?.csrfToken ?? "",
@@ -60,7 +61,7 @@ final class ConsoleService: Sendable {
         return library.render(layout, withTemplate: "layout") ?? ""
     }
 
-    func page(_ template: String, title: String, _ values: [String: Any], session: ConsoleSession?,
+    func page(_ template: String, title: String, _ values: [String: Any?], session: ConsoleSession?,
               status: HTTPResponse.Status = .ok) -> Response {
         Self.html(render(template, title: title, values, session: session), status: status)
     }

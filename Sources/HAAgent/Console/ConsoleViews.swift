@@ -101,9 +101,22 @@ enum ConsoleViews {
         }
     }
 
+    /// The cluster page: quorum and leader, nodes, the tree of groups, alerts, in-flight work, the last events.
+    static func cluster(_ status: ClusterStatus, events: DecisionPage) -> [String: Any?] {
+        let members = status.nodes.filter(\.member).count
+        let values: [String: Any?] = [
+            "leader": status.leader ?? "none", "quorum": "yes (the store answered; \(members) of \(status.nodes.count) node(s) hold a lease)",
+            "nodes": status.nodes.map { nodeRow($0, leader: status.leader) },
+            "groups": status.groups.map(groupLink),
+            "alerts": alerts(status), "hasAlerts": !(status.alerts ?? []).isEmpty,
+            "events": events.events.map(event), "cursor": events.cursor,
+        ]
+        return values.merging(inFlight(status)) { a, _ in a }
+    }
+
     /// The in-flight part of a page: moves not yet done and drains under way, optionally only those
     /// that touch one group or node.
-    static func inFlight(_ status: ClusterStatus, group: String? = nil, node: String? = nil) -> [String: Any] {
+    static func inFlight(_ status: ClusterStatus, group: String? = nil, node: String? = nil) -> [String: Any?] {
         let moves = status.groups.compactMap(\.move).filter(\.inFlight)
             .filter { m in (group == nil || m.group == group) && (node == nil || m.from == node || m.to == node) }
             .map(moveBar)
