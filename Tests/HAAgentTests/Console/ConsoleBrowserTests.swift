@@ -30,12 +30,16 @@ final class ConsoleBrowserTests: XCTestCase {
         <devices><disk type='file' device='disk'><source file='/var/tmp/not-shared-\(group).img'/><target dev='vda' bus='virtio'/></disk></devices></domain>
         """.write(toFile: badXML, atomically: true, encoding: .utf8)
 
+        let goodVM = "wiz-\(group)"
+        defer { AgentHarness.remove(goodVM) }
+        let goodXML = try h.writeDomain(goodVM)
+
         let screenshots = Self.packageRoot.appendingPathComponent(".build/console-screenshots").path
         let script = Self.packageRoot.appendingPathComponent("Tests/HAAgentTests/Console/console_browser.py").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = [script, "--url", "https://\(listen)", "--secret", APITLSTests.secret, "--group", group,
-                             "--bad-xml", badXML, "--screenshots", screenshots]
+                             "--bad-xml", badXML, "--good-xml", goodXML, "--good-vm", goodVM, "--screenshots", screenshots]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output

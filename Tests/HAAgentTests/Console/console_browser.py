@@ -14,6 +14,8 @@ p.add_argument("--url", required=True)
 p.add_argument("--secret", required=True)
 p.add_argument("--group", required=True)
 p.add_argument("--bad-xml", required=True)
+p.add_argument("--good-xml", required=True)
+p.add_argument("--good-vm", required=True)
 p.add_argument("--screenshots", required=True)
 args = p.parse_args()
 os.makedirs(args.screenshots, exist_ok=True)
@@ -160,6 +162,18 @@ try:
     check(not driver.find_elements(By.ID, "make-ha"), "a bad VM cannot be made highly available")
     check([x["name"] for x in api("/v1/status")["groups"]] == groups_before, "the wizard stored nothing")
     shoot("wizard")
+
+    # A good VM: the report passes, and "Make highly available" stores its group.
+    driver.get(args.url + "/console/wizard")
+    driver.find_element(By.ID, "xml").send_keys(args.good_xml)
+    driver.find_element(By.XPATH, "//button[normalize-space()='Check']").click()
+    report = text("#report")
+    check("passes every check" in report, "the wizard passes a good VM: " + report)
+    shoot("wizard-passes")
+    check([x["name"] for x in api("/v1/status")["groups"]] == groups_before, "checking stored nothing")
+    driver.find_element(By.ID, "make-ha").click()
+    check("is highly available" in text("#outcome"), "made highly available: " + text("#outcome"))
+    eventually(lambda: any(args.good_vm in x["vms"] for x in api("/v1/status")["groups"]), "the API shows the new VM's group")
 
     # A POST without the CSRF token is refused, even from the console's own page and session.
     driver.get(args.url + "/console/")
