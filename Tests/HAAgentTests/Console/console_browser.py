@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Drives the Vigil web console in headless Chromium (WebDriver) against a running agent, and checks
-every page and action against the agent's JSON API. Run by ConsoleBrowserTests; exits non-zero on
-the first failed check, naming it."""
+every page and action against the agent's JSON API. Run by ConsoleBrowserTests (every page and
+action) and, with --lab-drain, by the lab's ConsoleLabTests (a drain clicked, its moves in the live
+feed); exits non-zero on the first failed check, naming it."""
 import argparse, json, os, ssl, sys, time, urllib.request
 
 from selenium import webdriver
@@ -11,13 +12,18 @@ from selenium.webdriver.support.ui import Select
 
 p = argparse.ArgumentParser()
 p.add_argument("--url", required=True)
-p.add_argument("--secret", required=True)
-p.add_argument("--group", required=True)
-p.add_argument("--bad-xml", required=True)
-p.add_argument("--good-xml", required=True)
-p.add_argument("--good-vm", required=True)
+p.add_argument("--secret")
+p.add_argument("--secret-file")
+p.add_argument("--group")
+p.add_argument("--bad-xml")
+p.add_argument("--good-xml")
+p.add_argument("--good-vm")
+p.add_argument("--lab-drain", help="only drain this node from its pane and watch the feed")
+p.add_argument("--lab-vms", help="comma-separated guests the drain must move")
 p.add_argument("--screenshots", required=True)
 args = p.parse_args()
+if args.secret_file:
+    args.secret = open(args.secret_file).read().strip()
 os.makedirs(args.screenshots, exist_ok=True)
 insecure = ssl.create_default_context()
 insecure.check_hostname = False
@@ -74,6 +80,34 @@ for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-
 options.binary_location = "/usr/bin/chromium"
 driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 driver.implicitly_wait(5)
+def lab_drain(host, vms):
+    driver.get(args.url + "/console/login")
+    driver.find_element(By.ID, "secret").send_keys(args.secret)
+    driver.find_element(By.CSS_SELECTOR, "form button").click()
+    driver.find_element(By.LINK_TEXT, host).click()
+    driver.find_element(By.XPATH, "//button[normalize-space()='Drain…']").click()
+    driver.find_element(By.ID, "confirm").click()
+    check("drain of %s requested" % host in text("#outcome"), "drain accepted: " + text("#outcome"))
+    driver.get(args.url + "/console/")
+    for vm in vms:
+        eventually(lambda: any(vm in li.text for li in driver.find_elements(By.CSS_SELECTOR, "#feed li.live")),
+                   "the feed shows %s's move live" % vm, timeout=120)
+    eventually(lambda: node(host)["state"] == "paused" and all(host not in group_named(vm)["nodes"] for vm in vms),
+               "the API shows %s drained" % host, timeout=120)
+    shoot("lab-drain")
+
+
+def group_named(name):
+    return next(g for g in api("/v1/status")["groups"] if name in g["vms"])
+
+
+if args.lab_drain:
+    try:
+        lab_drain(args.lab_drain, args.lab_vms.split(","))
+    finally:
+        driver.quit()
+    sys.exit(0)
+
 try:
     # Without a session every page leads to the login page.
     driver.get(args.url + "/console/")
