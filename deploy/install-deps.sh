@@ -12,6 +12,8 @@ PACKAGES=(
   etcd-server etcd-client
   # the multi-host lab: namespaces, bridge, guest initramfs
   iproute2 util-linux busybox-static cpio gzip procps psmisc curl python3 e2fsprogs
+  # the web console's browser tests: headless Chromium driven through WebDriver
+  chromium chromium-driver python3-selenium
 )
 
 missing=()

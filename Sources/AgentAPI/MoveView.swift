@@ -10,12 +10,18 @@ public struct MoveView: Codable, Sendable, Equatable {
         public var progress: String?
         /// The save image written for it (quick moves).
         public var image: String?
+        /// Bytes to transfer in all and transferred so far, from the latest progress sample (live moves).
+        public var dataTotal: UInt64?
+        public var dataProcessed: UInt64?
 
-        public init(name: String, rung: String? = nil, progress: String? = nil, image: String? = nil) {
+        public init(name: String, rung: String? = nil, progress: String? = nil, image: String? = nil,
+                    dataTotal: UInt64? = nil, dataProcessed: UInt64? = nil) {
             self.name = name
             self.rung = rung
             self.progress = progress
             self.image = image
+            self.dataTotal = dataTotal
+            self.dataProcessed = dataProcessed
         }
     }
 

@@ -28,11 +28,14 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// Refuses, with 401, every request that does not carry the cluster secret as a bearer token.
+/// Refuses, with 401, every request that does not carry the cluster secret as a bearer token; the
+/// console's paths (`exempt`), when it is served, authenticate by session instead (`ConsoleGuard`).
 struct BearerSecretMiddleware<Context: RequestContext>: RouterMiddleware {
     let secret: ClusterSecret
+    var exempt: String? = nil
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if let exempt, request.uri.path == exempt || request.uri.path.hasPrefix(exempt + "/") { return try await next(request, context) }
         guard secret.authorizes(request.headers[.authorization]) else {
             return try APIResponse.error(.unauthorized, "missing or wrong cluster secret (Authorization: Bearer ...)")
                 .response(from: request, context: context)

@@ -3,6 +3,9 @@ import Hummingbird
 /// The request context of the agent's API: Hummingbird's core context with the API's body limit.
 struct APIRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
+    /// The console's signed-in session and the form it posted, once `ConsoleGuard` has checked both.
+    var consoleSession: ConsoleSession?
+    var consoleForm = ConsoleForm("")
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

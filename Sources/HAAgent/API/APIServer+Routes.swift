@@ -7,11 +7,13 @@ import NIOCore
 
 extension APIServer {
     /// Every API call, each routed to its handler; errors become JSON bodies (`APIErrorMiddleware`).
-    /// With a `secret`, every call must carry it (`BearerSecretMiddleware`).
-    func router(secret: ClusterSecret? = nil) -> Router<APIRequestContext> {
+    /// With a `secret`, every call must carry it (`BearerSecretMiddleware`); with a `console`, the web
+    /// console is served under `/console`, authenticated by its own sessions (`ConsoleGuard`).
+    func router(secret: ClusterSecret? = nil, console: ConsoleService? = nil) -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
         router.add(middleware: APIErrorMiddleware())
-        if let secret { router.add(middleware: BearerSecretMiddleware(secret: secret)) }
+        if let secret { router.add(middleware: BearerSecretMiddleware(secret: secret, exempt: console.map { _ in ConsoleService.prefix })) }
+        if let console { addConsole(to: router, console) }
         router.get("v1/status") { _, _ in APIResponse.json(try await self.status()) }
         router.post("v1/vms") { request, context in
             let checkOnly = (request.uri.query ?? "").split(separator: "&").contains("check=1")

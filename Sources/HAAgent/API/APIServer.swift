@@ -45,7 +45,10 @@ public struct APIServer: Sendable {
         if let (host, port) = Self.hostPort(api.tcpListen) {
             // Callers with a certificate the client CA signed need no secret; all others do.
             let server: HTTPServerBuilder = try api.tls.map { try .tls(.http1(), tlsConfiguration: try $0.serverConfiguration()) } ?? .http1()
-            listeners.append(application(router(secret: api.tls?.clientCA == nil ? secret : nil), at: .hostname(host, port: port), server: server))
+            // The web console only over TLS: its session cookie is Secure, and the secret typed into it must not cross in clear.
+            let console = try api.tls.map { try ConsoleService(secret: secret, clientCertificates: $0.clientCA != nil) }
+            listeners.append(application(router(secret: api.tls?.clientCA == nil ? secret : nil, console: console),
+                                         at: .hostname(host, port: port), server: server))
         }
         let socket = try UnixSocketPlacement(path: api.socket, mode: 0o600)
         let local = application(router(), at: .unixDomainSocket(path: socket.bindPath)) { channel in

@@ -1,0 +1,58 @@
+import AgentAPI
+import XCTest
+@testable import HAAgent
+
+/// The console's templates: hostile names come out escaped, absent values absent, times as `<time>`.
+final class ConsoleRenderingTests: XCTestCase {
+    static let hostile = #"<script>alert("x")</script>&'"#
+
+    private func clusterPage(_ status: ClusterStatus) throws -> String {
+        let console = try ConsoleService(secret: nil, clientCertificates: false)
+        var session = ConsoleSessionBook()
+        let s = session.open(now: .wallClockNow) { [UInt8](repeating: 7, count: 32) }
+        let values = ConsoleViews.cluster(status, events: DecisionPage(events: [], cursor: nil))
+        return console.render("cluster", title: "Cluster", values, session: s)
+    }
+
+    private func status(group: String, move: MoveView? = nil, node: NodeView? = nil) -> ClusterStatus {
+        ClusterStatus(leader: "h1", nodes: [node ?? NodeView(name: "h1", state: "up", member: true, memoryMiB: 4096, vcpus: 8, groups: [group])],
+                      groups: [GroupView(name: group, status: "online", nodes: ["h1"], vms: [group], priority: "medium", move: move)],
+                      alerts: [AlertView(severity: "warning", subject: group, message: "about \(group)")])
+    }
+
+    func testHostileNamesAreEscapedEverywhere() throws {
+        let html = try clusterPage(status(group: Self.hostile))
+        XCTAssertFalse(html.contains("<script>alert"), "a group name never becomes markup")
+        XCTAssertTrue(html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;"))
+        XCTAssertTrue(html.contains(#"href="/console/groups/%3Cscript%3Ealert%28%22x%22%29%3C%2Fscript%3E%26%27""#), "paths percent-encoded")
+        XCTAssertFalse(html.contains("nil"), "absent values render as nothing")
+        XCTAssertTrue(html.contains(#"<script src="/console/console.js"></script>"#), "the one script, signed in")
+        XCTAssertTrue(html.contains("Data read at <time datetime=\""), "the page says when its data was read")
+        XCTAssertTrue(html.contains(#"<meta name="viewport""#))
+    }
+
+    func testMovesAndDrainsInFlightShowProgressBars() throws {
+        let move = MoveView(id: "m1", group: "g1", method: "live", from: "h1", to: "h2", phase: "migrating", startedAt: 0, updatedAt: 1,
+                            vms: [.init(name: "g1", dataTotal: 400, dataProcessed: 100)], steps: [])
+        XCTAssertEqual(ConsoleViews.moveBar(move).percent, 25)
+        var draining = NodeView(name: "h1", state: "draining", member: true, memoryMiB: 4096, vcpus: 8, groups: ["g3"])
+        draining.drain = DrainView(startedAt: nil, deadline: "2026-01-01T00:00:00Z", outcome: nil, summary: nil, moved: ["g1", "g2"], left: [], failback: [])
+        let html = try clusterPage(status(group: "g1", move: move, node: draining))
+        XCTAssertTrue(html.contains(#"<progress value="100" max="400">25%</progress>"#), html)
+        XCTAssertTrue(html.contains(#"<progress value="2" max="3">66%</progress>"#), "drain: 2 of 3 groups moved")
+        let done = MoveView(id: "m0", group: "g1", method: "cold", from: "h1", to: "h2", phase: "done", startedAt: 0, updatedAt: 1, vms: [], steps: [])
+        XCTAssertFalse(try clusterPage(status(group: "g1", move: done)).contains("<progress"), "a finished move is not in flight")
+    }
+
+    func testTimesShowUTCWithoutJavaScript() {
+        let t = ConsoleViews.time("2026-12-03T15:04:05.123Z")
+        XCTAssertEqual(t.utc, "2026-12-03 15:04:05 UTC")
+        XCTAssertEqual(t.iso, "2026-12-03T15:04:05.123Z")
+    }
+
+    func testTheWizardsErrorBecomesOneLinePerProblem() {
+        XCTAssertEqual(APIServer.problems("VM v cannot run on every possible owner: h2: no bridge br0; h3: CPU lacks avx"),
+                       ["VM v cannot run on every possible owner: h2: no bridge br0", "VM v cannot run on every possible owner: h3: CPU lacks avx"])
+        XCTAssertEqual(APIServer.problems("no such file"), ["no such file"])
+    }
+}

@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""Drives the Vigil web console in headless Chromium (WebDriver) against a running agent, and checks
+every page and action against the agent's JSON API. Run by ConsoleBrowserTests (every page and
+action) and, with --lab-drain, by the lab's ConsoleLabTests (a drain clicked, its moves in the live
+feed); exits non-zero on the first failed check, naming it."""
+import argparse, json, os, ssl, sys, time, urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+p = argparse.ArgumentParser()
+p.add_argument("--url", required=True)
+p.add_argument("--secret")
+p.add_argument("--secret-file")
+p.add_argument("--group")
+p.add_argument("--bad-xml")
+p.add_argument("--good-xml")
+p.add_argument("--good-vm")
+p.add_argument("--lab-drain", help="only drain this node from its pane and watch the feed")
+p.add_argument("--lab-vms", help="comma-separated guests the drain must move")
+p.add_argument("--screenshots", required=True)
+args = p.parse_args()
+if args.secret_file:
+    args.secret = open(args.secret_file).read().strip()
+os.makedirs(args.screenshots, exist_ok=True)
+insecure = ssl.create_default_context()
+insecure.check_hostname = False
+insecure.verify_mode = ssl.CERT_NONE
+
+
+def api(path):
+    req = urllib.request.Request(args.url + path, headers={"Authorization": "Bearer " + args.secret})
+    with urllib.request.urlopen(req, context=insecure, timeout=20) as r:
+        return json.load(r)
+
+
+def check(ok, what):
+    if not ok:
+        print("FAILED: " + what, flush=True)
+        driver.save_screenshot(os.path.join(args.screenshots, "failure.png"))
+        driver.quit()
+        sys.exit(1)
+    print("ok: " + what, flush=True)
+
+
+def eventually(condition, what, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if condition():
+            return check(True, what)
+        time.sleep(0.3)
+    check(False, what + " (timed out)")
+
+
+def shoot(name):
+    for w, h in ((1280, 800), (390, 844)):
+        driver.set_window_size(w, h)
+        driver.save_screenshot(os.path.join(args.screenshots, "%s-%dx%d.png" % (name, w, h)))
+    driver.set_window_size(1280, 800)
+
+
+def text(css):
+    return driver.find_element(By.CSS_SELECTOR, css).text
+
+
+def group():
+    return next(g for g in api("/v1/status")["groups"] if g["name"] == args.group)
+
+
+def node(name):
+    return next(n for n in api("/v1/status")["nodes"] if n["name"] == name)
+
+
+options = webdriver.ChromeOptions()
+for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--ignore-certificate-errors",
+          "--window-size=1280,800"):
+    options.add_argument(a)
+options.binary_location = "/usr/bin/chromium"
+driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+driver.implicitly_wait(5)
+def lab_drain(host, vms):
+    driver.get(args.url + "/console/login")
+    driver.find_element(By.ID, "secret").send_keys(args.secret)
+    driver.find_element(By.CSS_SELECTOR, "form button").click()
+    driver.find_element(By.LINK_TEXT, host).click()
+    driver.find_element(By.XPATH, "//button[normalize-space()='Drain…']").click()
+    driver.find_element(By.ID, "confirm").click()
+    check("drain of %s requested" % host in text("#outcome"), "drain accepted: " + text("#outcome"))
+    driver.get(args.url + "/console/")
+    for vm in vms:
+        eventually(lambda: any(vm in li.text for li in driver.find_elements(By.CSS_SELECTOR, "#feed li.live")),
+                   "the feed shows %s's move live" % vm, timeout=120)
+    eventually(lambda: node(host)["state"] == "paused" and all(host not in group_named(vm)["nodes"] for vm in vms),
+               "the API shows %s drained" % host, timeout=120)
+    shoot("lab-drain")
+
+
+def group_named(name):
+    return next(g for g in api("/v1/status")["groups"] if name in g["vms"])
+
+
+if args.lab_drain:
+    try:
+        lab_drain(args.lab_drain, args.lab_vms.split(","))
+    finally:
+        driver.quit()
+    sys.exit(0)
+
+try:
+    # Without a session every page leads to the login page.
+    driver.get(args.url + "/console/")
+    check(driver.current_url.endswith("/console/login"), "redirected to the login page without a session: " + driver.current_url)
+    shoot("login")
+    driver.find_element(By.ID, "secret").send_keys("wrong-secret-wrong-secret")
+    driver.find_element(By.CSS_SELECTOR, "form button").click()
+    check("wrong cluster secret" in driver.page_source, "a wrong secret is refused")
+    driver.find_element(By.ID, "secret").send_keys(args.secret)
+    driver.find_element(By.CSS_SELECTOR, "form button").click()
+    check(driver.current_url.endswith("/console/"), "signed in, on the cluster page")
+
+    # The cluster page shows what the API shows.
+    status = api("/v1/status")
+    nodes = text("#nodes")
+    for n in status["nodes"]:
+        check(n["name"] in nodes and n["state"] in nodes, "node %s and its state %s shown" % (n["name"], n["state"]))
+    check(text("#leader") == status["leader"], "leader shown: " + text("#leader"))
+    check(args.group in text("nav.tree"), "group in the tree")
+    stamp = driver.find_element(By.CSS_SELECTOR, "footer time")
+    check(stamp.get_attribute("datetime") and "UTC" not in stamp.text, "read-at time shown in the viewer's zone: " + stamp.text)
+    shoot("cluster")
+
+    # The group's pane.
+    driver.find_element(By.LINK_TEXT, args.group).click()
+    g = group()
+    check(text("#status") == g["status"], "group status %s shown" % g["status"])
+    check(text("#owner") == ", ".join(g["nodes"]), "current owner %s shown" % ", ".join(g["nodes"]))
+    kinds = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#resources tbody td:nth-child(2)")]
+    check(kinds.index("configuration") < kinds.index("VM"), "resources in dependency order: %s" % kinds)
+    shoot("group")
+    group_url = driver.current_url
+
+    # Stop asks first, then the group stops.
+    driver.find_element(By.XPATH, "//button[normalize-space()='Stop…']").click()
+    check("Stop group" in text(".question"), "stop asks for confirmation")
+    shoot("confirm")
+    driver.find_element(By.ID, "confirm").click()
+    check("stop of %s requested" % args.group in text("#outcome"), "stop accepted: " + text("#outcome"))
+    eventually(lambda: group()["status"] == "stopped", "the API shows the group stopped")
+
+    # Start on the best node.
+    driver.get(group_url)
+    driver.find_element(By.XPATH, "//button[normalize-space()='Start']").click()
+    check("start of %s" % args.group in text("#outcome"), "start accepted: " + text("#outcome"))
+    eventually(lambda: group()["status"] == "online", "the API shows the group online again")
+
+    # Move to a named node, confirmed.
+    driver.get(group_url)
+    target = status["nodes"][0]["name"]
+    Select(driver.find_element(By.ID, "move-to")).select_by_value(target)
+    driver.find_element(By.XPATH, "//button[normalize-space()='Move…']").click()
+    check("Move group %s to %s" % (args.group, target) in text(".question"), "move asks for confirmation")
+    before = len(api("/v1/events?group=%s&limit=2000" % args.group)["events"])
+    driver.find_element(By.ID, "confirm").click()
+    check("move of %s to %s requested" % (args.group, target) in text("#outcome"), "move accepted: " + text("#outcome"))
+    eventually(lambda: len(api("/v1/events?group=%s&limit=2000" % args.group)["events"]) > before,
+               "the leader recorded a decision on the move")
+
+    # The node's pane, and drain / abort / resume.
+    driver.get(args.url + "/console/nodes/" + target)
+    check(text("#state") == node(target)["state"], "node state shown")
+    shoot("node")
+    driver.find_element(By.XPATH, "//button[normalize-space()='Drain…']").click()
+    check("Drain node %s" % target in text(".question"), "drain asks for confirmation")
+    driver.find_element(By.ID, "confirm").click()
+    check("drain of %s requested" % target in text("#outcome"), "drain accepted: " + text("#outcome"))
+    eventually(lambda: node(target).get("drain") is not None or node(target)["state"] != "up", "the API shows the drain")
+    driver.get(args.url + "/console/nodes/" + target)
+    driver.find_element(By.XPATH, "//button[normalize-space()='Abort drain']").click()
+    check("abort-drain of %s requested" % target in text("#outcome"), "abort accepted: " + text("#outcome"))
+    # One node: the drain ends at once, incomplete (nowhere to move); the lab test clicks one that moves guests.
+    eventually(lambda: (node(target).get("drain") or {}).get("outcome") == "incomplete", "the API shows the drain ended incomplete")
+    driver.get(args.url + "/console/nodes/" + target)
+    driver.find_element(By.XPATH, "//button[normalize-space()='Resume']").click()
+    check("resume of %s requested" % target in text("#outcome"), "resume accepted: " + text("#outcome"))
+    eventually(lambda: node(target)["state"] == "up", "the API shows the node up after resume")
+
+    # The wizard with a bad VM shows its report and stores nothing.
+    groups_before = [x["name"] for x in api("/v1/status")["groups"]]
+    driver.get(args.url + "/console/wizard")
+    driver.find_element(By.ID, "xml").send_keys(args.bad_xml)
+    driver.find_element(By.XPATH, "//button[normalize-space()='Check']").click()
+    errors = driver.find_elements(By.CSS_SELECTOR, "#report ul.error li")
+    check(len(errors) > 0, "the wizard reports errors: %s" % [e.text for e in errors])
+    check(not driver.find_elements(By.ID, "make-ha"), "a bad VM cannot be made highly available")
+    check([x["name"] for x in api("/v1/status")["groups"]] == groups_before, "the wizard stored nothing")
+    shoot("wizard")
+
+    # A good VM: the report passes, and "Make highly available" stores its group.
+    driver.get(args.url + "/console/wizard")
+    driver.find_element(By.ID, "xml").send_keys(args.good_xml)
+    driver.find_element(By.XPATH, "//button[normalize-space()='Check']").click()
+    report = text("#report")
+    check("passes every check" in report, "the wizard passes a good VM: " + report)
+    shoot("wizard-passes")
+    check([x["name"] for x in api("/v1/status")["groups"]] == groups_before, "checking stored nothing")
+    driver.find_element(By.ID, "make-ha").click()
+    check("is highly available" in text("#outcome"), "made highly available: " + text("#outcome"))
+    eventually(lambda: any(args.good_vm in x["vms"] for x in api("/v1/status")["groups"]), "the API shows the new VM's group")
+
+    # A POST without the CSRF token is refused, even from the console's own page and session.
+    driver.get(args.url + "/console/")
+    code = driver.execute_async_script("""
+        var done = arguments[arguments.length - 1];
+        fetch('/console/groups/%s/stop', {method: 'POST', body: 'confirmed=yes',
+              headers: {'Content-Type': 'application/x-www-form-urlencoded'}}).then(function (r) { done(r.status); });
+    """ % args.group)
+    check(code == 403, "a POST without CSRF token gets 403 (got %s)" % code)
+    check(group()["status"] == "online", "and the group was not stopped")
+
+    # The live feed: a decision made now arrives without a reload.
+    driver.get(args.url + "/console/")
+    shown = len(driver.find_elements(By.CSS_SELECTOR, "#feed li"))
+    time.sleep(1)
+    token = driver.find_element(By.NAME, "csrf").get_attribute("value")
+    driver.execute_async_script("""
+        var done = arguments[arguments.length - 1];
+        fetch('/console/groups/%s/move', {method: 'POST', body: 'confirmed=yes&to=&csrf=%s',
+              headers: {'Content-Type': 'application/x-www-form-urlencoded'}}).then(function (r) { done(r.status); });
+    """ % (args.group, token))
+    eventually(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#feed li.live")) > 0, "the event feed shows a new decision live")
+    check(len(driver.find_elements(By.CSS_SELECTOR, "#feed li")) > shown, "the feed grew")
+    shoot("cluster-live")
+
+    # Keyboard: the first Tab reaches the skip link, focus is visible.
+    driver.find_element(By.TAG_NAME, "body").send_keys("\ue004")
+    check(driver.switch_to.active_element.text == "Skip to content", "Tab reaches the skip link first")
+
+    # Signing out ends the session on the server.
+    driver.find_element(By.XPATH, "//button[normalize-space()='Sign out']").click()
+    driver.get(args.url + "/console/")
+    check(driver.current_url.endswith("/console/login"), "signed out: back to the login page")
+    print("screenshots in " + args.screenshots, flush=True)
+finally:
+    driver.quit()
