@@ -10,8 +10,14 @@ public struct MoveView: Codable, Sendable, Equatable {
         public var progress: String?
         /// The save image written for it (quick moves).
         public var image: String?
+        /// Bytes copied so far and in all (live moves, from the latest progress sample).
+        public var bytesProcessed: UInt64?
+        public var bytesTotal: UInt64?
 
-        public init(name: String, rung: String? = nil, progress: String? = nil, image: String? = nil) {
+        public init(name: String, rung: String? = nil, progress: String? = nil, image: String? = nil,
+                    bytesProcessed: UInt64? = nil, bytesTotal: UInt64? = nil) {
+            self.bytesProcessed = bytesProcessed
+            self.bytesTotal = bytesTotal
             self.name = name
             self.rung = rung
             self.progress = progress

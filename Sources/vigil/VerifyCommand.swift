@@ -28,7 +28,7 @@ struct VerifyCommand: AsyncParsableCommand {
         try await StatusWait(options: options, wait: wait, defaultTimeout: 1800).run(
             accepted: accepted,
             progress: { status in
-                (mine(status)?.steps.map(Self.line) ?? []) + (status.group(group).map(GroupCommand.moveProgress) ?? [])
+                (mine(status)?.steps.map(Self.line) ?? []) + (status.group(group).map { GroupCommand.moveProgress($0, terminal: wait.terminal) } ?? [])
             },
             outcome: { status in
                 guard let g = status.group(group) else { return .failed("group \(group) was removed") }

@@ -11,7 +11,8 @@ extension MoveView {
                   updatedAt: seconds(record.updatedAt),
                   vms: record.vms.keys.sorted().map { name in
                       let vm = record.vms[name]!
-                      return MoveView.VM(name: name, rung: vm.rung?.rawValue, progress: vm.progress?.summary, image: vm.image?.path)
+                      return MoveView.VM(name: name, rung: vm.rung?.rawValue, progress: vm.progress?.summary, image: vm.image?.path,
+                                         bytesProcessed: vm.progress?.dataProcessed, bytesTotal: vm.progress?.dataTotal)
                   },
                   steps: record.steps.map {
                       MoveView.Step(at: seconds($0.at), node: $0.node.rawValue, vm: $0.vm, what: $0.what, reason: $0.reason)
