@@ -17,6 +17,10 @@ public enum AgentAPI {
     public static func vmXML(_ name: String) -> String { "\(vms)/\(name)/xml" }
     public static func group(_ name: String) -> String { "/v1/groups/\(name)" }
     public static func move(_ group: String) -> String { "/v1/groups/\(group)/move" }
+    /// POST: verify the group, moving it to each possible owner in turn and back (`Accepted`, 202).
+    public static func verify(_ group: String) -> String { "/v1/groups/\(group)/verify" }
+    /// POST: abort the group's verification under way (`Accepted`, 202).
+    public static func abortVerify(_ group: String) -> String { "/v1/groups/\(group)/abort-verify" }
     public static func policy(_ group: String) -> String { "/v1/groups/\(group)/policy" }
     /// POST: take a group offline and keep it offline until it is started (`Accepted`).
     public static func stop(_ group: String) -> String { "/v1/groups/\(group)/stop" }
@@ -152,11 +156,14 @@ public struct GroupView: Codable, Sendable, Equatable {
     public var moveMethodNotes: [String]?
     /// Its latest move, under way or finished.
     public var move: MoveView?
+    /// Its verification under way, or its last one (`vigil verify`).
+    public var verification: VerificationView?
 
     public init(name: String, status: String, nodes: [String], vms: [String], priority: String, policy: String? = nil,
                 note: String? = nil, lastRecovery: String? = nil, preferredOwners: [String]? = nil, lastFailure: String? = nil,
                 failoversLeft: Int? = nil, moveMethods: [String]? = nil, moveMethodNotes: [String]? = nil,
-                move: MoveView? = nil) {
+                move: MoveView? = nil, verification: VerificationView? = nil) {
+        self.verification = verification
         self.preferredOwners = preferredOwners
         self.lastFailure = lastFailure
         self.failoversLeft = failoversLeft

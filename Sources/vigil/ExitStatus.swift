@@ -14,7 +14,7 @@ enum ExitStatus: Int32, CaseIterable, Sendable {
         case .ok: "done"
         case .failed: "the agent refused or the operation failed (an unknown name, a bad value, a failed move)"
         case .usage: "the command line is wrong (unknown command or option, a malformed value)"
-        case .partial: "done only in part: a move, start, stop or drain waited on did not finish (timed out, aborted, or groups left)"
+        case .partial: "done only in part: a move, start, stop, drain or verify waited on did not finish (timed out, aborted, or groups left)"
         case .unavailable: "no agent answered on the socket (or at --host), or it has no working store (no quorum, etcd down)"
         }
     }

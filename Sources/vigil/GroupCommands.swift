@@ -50,7 +50,7 @@ struct GroupCommand: AsyncParsableCommand {
             try await StatusWait(options: options, wait: wait, defaultTimeout: 300).run(
                 accepted: accepted,
                 progress: { status in
-                    status.group(group).map { ["\(group): \($0.status) on \(cell($0.nodes, separator: "->"))"] + moveProgress($0) } ?? []
+                    status.group(group).map { ["\(group): \($0.status) on \(cell($0.nodes, separator: "->"))"] + moveProgress($0, terminal: wait.terminal) } ?? []
                 },
                 outcome: { status in
                     guard let g = status.group(group) else { return .failed("group \(group) was removed") }
@@ -79,7 +79,7 @@ struct GroupCommand: AsyncParsableCommand {
             let accepted = try await options.client.decode(Accepted.self, .POST, AgentAPI.stop(group))
             try await StatusWait(options: options, wait: wait, defaultTimeout: 300).run(
                 accepted: accepted,
-                progress: { status in GroupCommand.vmPhases(status, group) },
+                progress: { status in GroupCommand.vmPhases(status, group, terminal: wait.terminal) },
                 outcome: { status in
                     guard let g = status.group(group) else { return .failed("group \(group) was removed") }
                     return g.status == "stopped" ? .done("\(group) is stopped; it stays offline until vigil group start \(group)") : nil
@@ -105,7 +105,7 @@ struct GroupCommand: AsyncParsableCommand {
             let accepted = try await options.client.decode(Accepted.self, .POST, AgentAPI.start(group), body: StartRequest(node: node))
             try await StatusWait(options: options, wait: wait, defaultTimeout: 300).run(
                 accepted: accepted,
-                progress: { status in GroupCommand.vmPhases(status, group) },
+                progress: { status in GroupCommand.vmPhases(status, group, terminal: wait.terminal) },
                 outcome: { status in
                     guard let g = status.group(group) else { return .failed("group \(group) was removed") }
                     if g.status == "failed" { return .failed("group \(group) failed: see vigil group show \(group)") }
@@ -120,16 +120,17 @@ struct GroupCommand: AsyncParsableCommand {
     }
 
     /// One line per VM of the group: its phase and nodes, as `stop` and `start` print them while waiting.
-    static func vmPhases(_ status: ClusterStatus, _ group: String) -> [String] {
+    static func vmPhases(_ status: ClusterStatus, _ group: String, terminal: Bool) -> [String] {
         guard let g = status.group(group) else { return [] }
         let place = g.nodes.isEmpty ? "" : " on \(cell(g.nodes, separator: "->"))"
-        return g.vms.map { "\($0): \(g.status)\(place)" } + moveProgress(g)
+        return g.vms.map { "\($0): \(g.status)\(place)" } + moveProgress(g, terminal: terminal)
     }
 
     /// While the group's move is under way, each VM's part of it: the ladder's rung and the latest
     /// progress sample (data copied and remaining), or its save image.
-    static func moveProgress(_ g: GroupView) -> [String] {
+    static func moveProgress(_ g: GroupView, terminal: Bool = false) -> [String] {
         guard let move = g.move, move.phase != "done", move.phase != "failed" else { return [] }
+        if terminal { return move.vms.map { move.progressBar($0) } }
         return move.vms.compactMap { vm in
             let parts = [vm.rung, vm.progress, vm.image.map { "image \($0)" }].compactMap { $0 }
             return parts.isEmpty ? nil : "\(vm.name): \(move.method) \(move.from)->\(move.to) \(move.phase), " + parts.joined(separator: ", ")

@@ -51,7 +51,7 @@ struct NodeCommand: AsyncParsableCommand {
                 accepted: accepted,
                 progress: { status in
                     status.groups.filter { $0.nodes.contains(node) }.flatMap {
-                        ["\($0.name): \($0.status) on \($0.nodes.joined(separator: "->"))"] + GroupCommand.moveProgress($0)
+                        ["\($0.name): \($0.status) on \($0.nodes.joined(separator: "->"))"] + GroupCommand.moveProgress($0, terminal: wait.terminal)
                     }
                 },
                 outcome: { status in

@@ -74,6 +74,11 @@ enum StatusText {
                 rows.append(("", "\(step.what)\(step.vm.map { " \($0)" } ?? "") on \(step.node): \(step.reason)"))
             }
         }
+        if let v = g.verification {
+            rows.append((v.outcome == nil ? "verifying" : "last verify",
+                         "\(v.outcome ?? "under way") from \(v.origin), started \(v.startedAt)" + (v.failure.map { ": \($0)" } ?? "")))
+            for step in v.steps { rows.append(("", VerifyCommand.line(step))) }
+        }
         return fields(rows)
     }
 

@@ -8,6 +8,12 @@ struct WaitOptions: ParsableArguments {
     var noWait = false
     @Option(help: "Seconds to wait; after that the command ends with status 3 and the operation goes on in the cluster.")
     var timeout: Double?
+    /// Draw as on a terminal even when standard output is not one (for tests of the progress bars).
+    @Flag(name: .customLong("force-terminal"), help: .hidden)
+    var forceTerminal = false
+
+    /// Whether progress is drawn in place (bars redrawn on a terminal) or printed as plain lines.
+    var terminal: Bool { forceTerminal || isatty(STDOUT_FILENO) == 1 }
 }
 
 /// How a wait ended, as seen in the status.
@@ -41,7 +47,11 @@ struct StatusWait {
             let status = try await options.client.status()
             let lines = progress(status)
             if options.output == .text, lines != shown {
-                for line in lines where !shown.contains(line) { print("  " + line) }
+                if wait.terminal {
+                    print(Self.redraw(shown, with: lines), terminator: "")
+                } else {
+                    for line in lines where !shown.contains(line) { print("  " + line) }
+                }
                 shown = lines
             }
             if let end = outcome(status) { return try finish(end, final(status)) }
@@ -52,6 +62,11 @@ struct StatusWait {
             }
             try await Task.sleep(for: interval)
         }
+    }
+
+    /// On a terminal: the cursor goes back up over the lines drawn last, clears them, and draws the new ones.
+    static func redraw(_ shown: [String], with lines: [String]) -> String {
+        (shown.isEmpty ? "" : "\u{1B}[\(shown.count)A") + "\r\u{1B}[J" + lines.map { "  " + $0 + "\n" }.joined()
     }
 
     private func finish(_ end: WaitOutcome, _ value: (some Encodable)?) throws {

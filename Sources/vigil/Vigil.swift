@@ -22,7 +22,7 @@ struct Vigil: AsyncParsableCommand {
             (also zsh and fish).
             """,
         version: VigilVersion.current,
-        subcommands: [Status.self, NodeCommand.self, GroupCommand.self, VMCommand.self, Events.self, Capacity.self])
+        subcommands: [Status.self, NodeCommand.self, GroupCommand.self, VMCommand.self, VerifyCommand.self, Events.self, Capacity.self])
 
     /// Parses and runs a command, then exits with one of the documented statuses.
     static func main() async {

@@ -47,6 +47,33 @@ extension AgentLabTests {
         }
     }
 
+    /// `vigil verify` over three hosts: the group visits the two other hosts in turn and comes back,
+    /// live (the guest's boot counter unchanged), each step printed; exit status 0.
+    func testVerifyVisitsEveryOwnerAndReturns() async throws {
+        try await withCluster { c in
+            try await c.addOnline(["vm1"])
+            let home = try XCTUnwrap(c.runningHosts(of: "vm1").first)
+            let boot = try await c.lab.waitForHeartbeat(of: "vm1", after: labNow(), timeout: 90).boot
+            let start = Date()
+            let verify = try await c.vigilOffThePool("h1", ["verify", "vm1", "--timeout", "600"])
+            XCTAssertEqual(verify.status, 0, verify.out + verify.err)
+            let others = c.lab.hosts.map(\.name).filter { $0 != home }.sorted()
+            for (from, to) in zip([home] + others, others + [home]) {
+                XCTAssertTrue(verify.out.contains("\(from)->\(to) live ok"), "step \(from)->\(to) printed: \(verify.out)")
+            }
+            XCTAssertEqual(c.runningHosts(of: "vm1"), [home], "the group ends where it started, running once")
+            let after = try await c.lab.waitForHeartbeat(of: "vm1", after: labNow(), timeout: 30)
+            XCTAssertEqual(after.boot, boot, "every move was live: the guest never rebooted")
+            let gap = c.lab.largestGap(of: "vm1", from: start.timeIntervalSince1970, to: labNow())
+            let json = try c.vigil("h1", ["status", "--output", "json"])
+            let view = try JSONDecoder().decode(ClusterStatus.self, from: Data(json.out.utf8)).group("vm1")?.verification
+            XCTAssertEqual(view?.outcome, "passed")
+            XCTAssertEqual(view?.steps.map(\.to), others + [home])
+            print("[lab] verify vm1 from \(home) in \(c.seconds(since: start)), largest heartbeat gap "
+                  + "\(String(format: "%.2f", gap?.seconds ?? 0)) s:\n" + verify.out)
+        }
+    }
+
     private func configuration(_ c: AgentCluster, _ vm: String) async throws -> VMConfigurationView {
         let answer = try await c.call("h1", .GET, AgentAPI.vmXML(vm))
         XCTAssertEqual(answer.status, 200)

@@ -46,7 +46,7 @@ extension APIServer {
                              lastFailure: owners[g]?.lastFailure.map(Self.describe),
                              failoversLeft: (owners[g] ?? GroupState()).failoversLeft(policy.failover, at: now),
                              moveMethods: spec.definition.moveLadder.map(\.rawValue), moveMethodNotes: spec.definition.moveMethodNotes,
-                             move: moves[g])
+                             move: moves[g], verification: owners[g]?.verification.map { VerificationView($0) })
         }
         let alerts = (coordinator?.standingAlerts(at: now) ?? []).map { a -> AlertView in
             let subject: String?
@@ -360,7 +360,7 @@ extension APIServer {
                               reserveHosts: planner.nodes.filter(\.reserved).map(\.id.rawValue))
     }
 
-    private func send(_ event: ClusterEvent) async throws {
+    func send(_ event: ClusterEvent) async throws {
         let message = InboxMessage(sender: "api@\(node)", body: .event(event))
         _ = try await store.put(ClusterKeys.inbox(message.id), try StoreCoding.encode(message))
     }

@@ -46,6 +46,7 @@ extension APIServer {
             let start = try await Self.decode(StartRequest.self, request, context, empty: StartRequest(node: nil))
             return APIResponse.json(try await self.requestStart(group, on: try start.node.map { NodeID(try Self.checked($0, as: "node")) }), status: .accepted)
         }
+        addVerifyRoutes(router)
         router.put("v1/groups/:group/policy") { request, context in
             let group = GroupID(try Self.name("group", as: "group", context))
             return APIResponse.json(try await self.setPolicy(of: group, try await Self.decode(PolicyRequest.self, request, context)))
@@ -78,7 +79,7 @@ extension APIServer {
     }
 
     /// A name from the path (percent-decoded), checked before it can become part of a store key.
-    private static func name(_ parameter: String, as kind: String, _ context: APIRequestContext) throws(APIError) -> String {
+    static func name(_ parameter: String, as kind: String, _ context: APIRequestContext) throws(APIError) -> String {
         let raw = context.parameters.get(parameter) ?? ""
         return try checked(raw.removingPercentEncoding ?? raw, as: kind)
     }

@@ -24,6 +24,7 @@ extension ClusterCoordinator {
         bringHome(&survey.moves, &survey.load, &out)
         failBack(survey.failback, &survey.moves, &survey.load, &out)
         emptyReserveHosts(survey.onReserve, &survey.moves, &survey.load, &out)
+        verify(&survey.moves, &survey.load, &out)
     }
 
     /// What one drain has left: moves under way (live ones by group), groups still to move, and

@@ -111,6 +111,8 @@ public struct ClusterCoordinator: Sendable {
         case .resumeRequested(let n, let failback): resumeRequested(n, failback: failback == true, &out)
         case .nodeImpaired(let n, let reason): nodeImpaired(n, reason, &out)
         case .nodeRestored(let n): nodeRestored(n, &out)
+        case .verifyRequested(let g): onGroup(g, &out) { $0.verifyRequested($1, &$2, &$3) }
+        case .verifyAborted(let g): onGroup(g, &out) { $0.verifyAborted($1, &$2, &$3) }
         case .timerFired: break
         }
     }

@@ -58,6 +58,10 @@ public enum ClusterEvent: Hashable, Codable, Sendable {
     case nodeImpaired(NodeID, reason: String)
     /// The node's agent reports its host able to host groups again.
     case nodeRestored(NodeID)
+    /// An operator asked to verify a group (`vigil verify`): move it to each possible owner in turn and back.
+    case verifyRequested(GroupID)
+    /// An operator aborted a verification: no further owner is visited; the group goes back where it started.
+    case verifyAborted(GroupID)
     /// A `waitUntil` time was reached.
     case timerFired
 }
@@ -88,6 +92,8 @@ extension ClusterEvent: CustomStringConvertible {
         case .resumeRequested(let n, let f): return "resume-requested \(n)" + (f == true ? " failback" : "")
         case .nodeImpaired(let n, let reason): return "node-impaired \(n) reason=\(reason)"
         case .nodeRestored(let n): return "node-restored \(n)"
+        case .verifyRequested(let g): return "verify-requested \(g)"
+        case .verifyAborted(let g): return "verify-aborted \(g)"
         case .timerFired: return "timer-fired"
         }
     }

@@ -3,7 +3,7 @@
 /// in that status into the phase's data and drops the ones that no longer meant anything there.
 extension GroupState: Codable {
     enum CodingKeys: String, CodingKey {
-        case phase, possibleHosts, restarts, failovers, lastAlert, lastHost, recovery
+        case phase, possibleHosts, restarts, failovers, lastAlert, lastHost, recovery, verification
         // The flag shape of older records.
         case status, recovering, avoid, moveFloor, failedDuringMove, startRequested, requestedTarget,
              preemptedFor, failoverCountedAt
@@ -18,6 +18,7 @@ extension GroupState: Codable {
         try c.encodeIfPresent(lastAlert, forKey: .lastAlert)
         try c.encodeIfPresent(lastHost, forKey: .lastHost)
         try c.encodeIfPresent(recovery, forKey: .recovery)
+        try c.encodeIfPresent(verification, forKey: .verification)
     }
 
     public init(from decoder: Decoder) throws {
@@ -29,6 +30,7 @@ extension GroupState: Codable {
         lastAlert = try c.decodeIfPresent(String.self, forKey: .lastAlert)
         lastHost = try c.decodeIfPresent(NodeID.self, forKey: .lastHost)
         recovery = try c.decodeIfPresent(RecoveryTimes.self, forKey: .recovery)
+        verification = try c.decodeIfPresent(Verification.self, forKey: .verification)
     }
 
     /// The phase an older record's status and flags describe.

@@ -51,6 +51,8 @@ public struct GroupState: Hashable, Sendable {
     public var lastHost: NodeID?
     /// The timings of its last recovery from a lost node.
     public var recovery: RecoveryTimes?
+    /// Its verification under way, or the last one (`vigil verify`).
+    public var verification: Verification?
 
     public init(phase: GroupState.Phase = .offline(), possibleHosts: Set<NodeID> = []) {
         self.phase = phase

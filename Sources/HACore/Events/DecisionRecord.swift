@@ -76,7 +76,7 @@ public struct DecisionRecord: Codable, Hashable, Sendable {
             (g, [n])
         case .moveFailed(let g, _, let a, let n): (g, [a] + (n.map { [$0] } ?? []))
         case .moveRequested(let g, let n), .startRequested(let g, let n): (g, n.map { [$0] } ?? [])
-        case .stopRequested(let g): (g, [])
+        case .stopRequested(let g), .verifyRequested(let g), .verifyAborted(let g): (g, [])
         case .timerFired: (nil, [])
         }
     }
