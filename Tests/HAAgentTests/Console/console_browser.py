@@ -115,10 +115,11 @@ try:
     shoot("login")
     driver.find_element(By.ID, "secret").send_keys("wrong-secret-wrong-secret")
     driver.find_element(By.CSS_SELECTOR, "form button").click()
-    check("wrong cluster secret" in driver.page_source, "a wrong secret is refused")
+    # A click that submits a form returns before the next page has loaded: wait for it.
+    eventually(lambda: "wrong cluster secret" in driver.page_source, "a wrong secret is refused")
     driver.find_element(By.ID, "secret").send_keys(args.secret)
     driver.find_element(By.CSS_SELECTOR, "form button").click()
-    check(driver.current_url.endswith("/console/"), "signed in, on the cluster page")
+    eventually(lambda: driver.current_url.endswith("/console/"), "signed in, on the cluster page")
 
     # The cluster page shows what the API shows.
     status = api("/v1/status")
@@ -240,7 +241,7 @@ try:
     # Signing out ends the session on the server.
     driver.find_element(By.XPATH, "//button[normalize-space()='Sign out']").click()
     driver.get(args.url + "/console/")
-    check(driver.current_url.endswith("/console/login"), "signed out: back to the login page")
+    eventually(lambda: driver.current_url.endswith("/console/login"), "signed out: back to the login page")
     print("screenshots in " + args.screenshots, flush=True)
 finally:
     driver.quit()
