@@ -19,8 +19,9 @@ extension AgentLabTests {
             let script = root.appendingPathComponent("Tests/HAAgentTests/Console/console_browser.py").path
             let screenshots = root.appendingPathComponent(".build/console-screenshots").path
             let h1 = try c.lab.host("h1").address
+            // Debian's python3 (python3-selenium is installed for it), whatever python3 comes first on PATH.
             let out = try await c.lab.exec("h1", ["/bin/sh", "-c",
-                "python3 \(script) --url https://\(h1):7480 --secret-file \(c.secretFile) --lab-drain \(host) "
+                "/usr/bin/python3 \(script) --url https://\(h1):7480 --secret-file \(c.secretFile) --lab-drain \(host) "
                 + "--lab-vms \(moving.joined(separator: ",")) --screenshots \(screenshots) 2>&1; echo \"rc=$?\""])
             print(out)
             XCTAssertTrue(out.hasSuffix("rc=0\n"), out)
