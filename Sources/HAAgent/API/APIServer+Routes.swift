@@ -85,7 +85,7 @@ extension APIServer {
     }
 
     /// The name, if it may become part of a store key; else the reason it may not.
-    private static func checked(_ name: String, as kind: String) throws(APIError) -> String {
+    static func checked(_ name: String, as kind: String) throws(APIError) -> String {
         do { try StoreName.check(name, as: kind) } catch { throw APIError(error.description) }
         return name
     }

@@ -144,10 +144,11 @@ extension APIServer {
 
     private func groupAction(_ context: APIRequestContext, _ console: ConsoleService) async throws -> Response {
         let name = context.parameters.get("group") ?? "", word = context.parameters.get("action") ?? ""
-        let g = GroupID(name.removingPercentEncoding ?? name)
+        // Checked as the JSON API checks them, before a name can reach the store (400 naming the problem).
+        let g = GroupID(try Self.checked(name.removingPercentEncoding ?? name, as: "group"))
         let back = ConsoleService.prefix + "/groups/" + ConsoleViews.path(g.rawValue)
         let action = back + "/" + word
-        let node = context.consoleForm.value(word == "move" ? "to" : "node").map(NodeID.init)
+        let node = try context.consoleForm.value(word == "move" ? "to" : "node").map { NodeID(try Self.checked($0, as: "node")) }
         switch word {
         case "move":
             if let page = confirmation("Move group \(g) to \(node?.rawValue ?? "the best node")? Its VMs move with it.", verb: "Move",
@@ -167,7 +168,7 @@ extension APIServer {
 
     private func nodeAction(_ context: APIRequestContext, _ console: ConsoleService) async throws -> Response {
         let name = context.parameters.get("node") ?? "", word = context.parameters.get("action") ?? ""
-        let n = NodeID(name.removingPercentEncoding ?? name)
+        let n = NodeID(try Self.checked(name.removingPercentEncoding ?? name, as: "node"))
         let back = ConsoleService.prefix + "/nodes/" + ConsoleViews.path(n.rawValue)
         guard let action = NodeAction(rawValue: word), [.drain, .abortDrain, .resume].contains(action) else {
             return console.outcome("Refused", "unknown node action '\(word)'; use drain, abort-drain or resume", failed: true, back: back,
