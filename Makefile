@@ -50,9 +50,9 @@ chaos: build
 	  bash deploy/bounded-run $(TEST_TIMEOUT) $(SWIFT) test --skip-build --filter 'AgentLabTests.testChaos$$' || { rc=$$?; \
 	  flock -w 1200 $(LAB_LOCK) bash $(LAB) down >/dev/null 2>&1; exit $$rc; }
 
-## demo: 3 lab hosts with vigild and etcd, three HA guests, a host power loss, recovery on the survivors
+## demo: all of Vigil on 3 lab hosts with real QEMU guests, narrated and measured (KEEP=1 leaves the lab up)
 demo: build
-	bash deploy/demo.sh
+	/usr/bin/python3 deploy/demo.py $(if $(KEEP),--keep)
 
 lab-up: deps
 	bash $(LAB) up 3

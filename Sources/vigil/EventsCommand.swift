@@ -52,7 +52,10 @@ struct Events: AsyncParsableCommand {
 
     /// One decision on one line, its time in this viewer's time zone.
     static func line(_ e: DecisionView) -> String {
-        let subject = [e.group, e.nodes.isEmpty ? nil : e.nodes.joined(separator: "->")].compactMap { $0 }.joined(separator: " ")
+        // A move's nodes are its source and target; any other decision names its own node first,
+        // then its trigger's (a failover after "node-fenced h2" on h1 reads "db h1,h2", not a move).
+        let moves = e.kind == "live-migrate" || e.kind == "quick-migrate"
+        let subject = [e.group, e.nodes.isEmpty ? nil : e.nodes.joined(separator: moves ? "->" : ",")].compactMap { $0 }.joined(separator: " ")
         let kind = e.severity.map { "\(e.kind) \($0)" } ?? e.kind
         return "\(localTime(e.time))  \(kind)  \(subject.isEmpty ? "-" : subject)  \(e.reason)  [after \(e.trigger)]"
     }

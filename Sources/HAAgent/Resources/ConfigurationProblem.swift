@@ -17,17 +17,18 @@ public enum ConfigurationProblem: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .outsideSharedStorage(path, role): "\(role) \(path) is not on shared storage: another host could not reach it"
+        case let .outsideSharedStorage(path, role): "\(role) \(path) is not on shared storage: another host could not reach it; "
+            + "move it into the shared directory (or onto a storage volume named with --exclusive or --shared) and point the XML there"
         case let .outsideGroupStorage(path, role, shared, volumes):
             "\(role) \(path) lies neither on shared storage (\(shared)) nor on a storage volume of its group "
                 + "(\(volumes.joined(separator: ", "))): another host could not reach it; move it to one of them, "
                 + "or name the volume that holds it with --exclusive or --shared"
         case let .unreadable(path, reason): "cannot read \(path): \(reason)"
         case let .malformed(path, reason): "\(path): \(reason)"
-        case let .diskMissing(target, path): "disk \(target): \(path) does not exist on this host"
+        case let .diskMissing(target, path): "disk \(target): \(path) does not exist on this host; create it or correct the path in the XML"
         case let .backingFileMissing(target, path, reason): "disk \(target): backing chain of \(path) is broken: \(reason)"
         case let .unstableDevicePath(target, path): "disk \(target): \(path) may name another device after a reboot or on another host; use /dev/disk/by-id, by-path or by-uuid"
-        case let .notABlockDevice(target, path): "disk \(target): \(path) is not a block device"
+        case let .notABlockDevice(target, path): "disk \(target): \(path) is not a block device on this host; give the device's stable name (/dev/disk/by-id/...) or an image file on shared storage"
         case let .diskWithoutSource(target): "disk \(target) has no source"
         case let .hostLocalDisk(domain, target, storage):
             "VM \(domain) cannot be highly available: its disk \(target) is \(storage); move the disk's data to shared "
