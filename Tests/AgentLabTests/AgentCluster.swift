@@ -334,15 +334,22 @@ final class AgentCluster: @unchecked Sendable {
     }
 
     /// Polls until `condition` holds; fails the test with `what` and the agents' last log lines otherwise.
-    func waitUntil(_ what: String, timeout: Double, _ condition: () async throws -> Bool) async throws {
+    func waitUntil(_ what: String, timeout: Double, every interval: Double = 0.2, _ condition: () async throws -> Bool) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if (try? await condition()) == true { return }
-            try await Task.sleep(for: .milliseconds(200))
+            try await Task.sleep(for: .milliseconds(Int(interval * 1000)))
         }
         let logs = lab.hosts.map { "--- \($0.name)\n" + tail(log($0.name), lines: 15) }.joined(separator: "\n")
         XCTFail("timed out after \(timeout) s waiting for: \(what)\n\(logs)")
         throw CancellationError()
+    }
+
+    /// Every domain XML on shared storage, by path: what the cluster stores must survive every fault.
+    func storedXML() -> [String: String] {
+        let root = lab.sharedStorage
+        let paths = FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".xml") } ?? []
+        return Dictionary(uniqueKeysWithValues: paths.map { ($0, (try? String(contentsOfFile: root + "/" + $0, encoding: .utf8)) ?? "") })
     }
 
     func tail(_ path: String, lines: Int) -> String {

@@ -37,7 +37,7 @@ extension AgentLabTests {
     private func play(_ schedule: ChaosSchedule, on c: AgentCluster) async throws {
         try await c.addOnline(Self.chaosVMs, failover: "100/1h")  // many faults fail guests over: no budget runs out
         try await settled(c, after: "the start", since: Date())
-        let xml = storedXML(c)
+        let xml = c.storedXML()
         let watch = RunningCopiesWatch(hosts: c.lab.hosts.map { ($0.name, $0.uri) }, domains: Self.chaosVMs)
         defer { _ = watch.stop() }  // its threads end also when a step fails
         let started = Date()
@@ -59,7 +59,7 @@ extension AgentLabTests {
             let interleaved = Self.interleavedBoots(c.lab.heartbeats(of: vm))
             XCTAssertNil(interleaved, "\(vm) beat from an older boot after a newer one: two copies ran (\(interleaved ?? ""))")
         }
-        XCTAssertEqual(storedXML(c), xml, "every stored domain XML is as it was")
+        XCTAssertEqual(c.storedXML(), xml, "every stored domain XML is as it was")
     }
 
     /// What applying a fault left to undo, and a host whose agent to ask meanwhile (another than the faulted one).
@@ -183,13 +183,6 @@ extension AgentLabTests {
         }
         let failed = try await c.status(via: via).groups.filter { $0.status == "failed" }.map(\.name)
         XCTAssertEqual(failed, [], "no group failed after \(what)")
-    }
-
-    /// Every domain XML on shared storage, by path: what the cluster stores must survive every fault.
-    private func storedXML(_ c: AgentCluster) -> [String: String] {
-        let root = c.lab.sharedStorage
-        let paths = FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".xml") } ?? []
-        return Dictionary(uniqueKeysWithValues: paths.map { ($0, (try? String(contentsOfFile: root + "/" + $0, encoding: .utf8)) ?? "") })
     }
 
     /// The first beat from an older boot that arrived after a newer boot's beat, if any (two copies ran).

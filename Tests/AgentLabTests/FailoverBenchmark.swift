@@ -55,7 +55,7 @@ extension AgentLabTests {
             }
             let floor = try await measureFloor(c, vms, victim: hosts[setup.runs % hosts.count])
             try BenchReport(setup: setup, runs: runs, floor: floor, load: [loadBefore, BenchSetup.loadAverage()])
-                .write(c, accel: (try? String(contentsOfFile: c.lab.directory + "/cache/accel", encoding: .utf8)) ?? "unknown")
+                .write(c)
         }
     }
 
@@ -180,7 +180,7 @@ struct BenchReport {
         ]
     }
 
-    func write(_ c: AgentCluster, accel: String) throws {
+    func write(_ c: AgentCluster) throws {
         let path = setup.leasePath ? "lease (TTL \(setup.agents.ttlSeconds) s, watchdog 3 s, the lost host led etcd)" : "fence device"
         var table = ["", "failover benchmark: power-off of a host running all \(setup.guests) guests, \(path), \(runs.count) runs, load average \(load.map { String(format: "%.2f", $0) }.joined(separator: " → "))",
                      "(seconds after the power loss)",
@@ -196,9 +196,8 @@ struct BenchReport {
         print(table.joined(separator: "\n"))
         let result: [String: Any] = [
             "date": ISO8601DateFormatter().string(from: Date()),
-            "machine": ["cores": ProcessInfo.processInfo.activeProcessorCount, "memory_gib": Int(ProcessInfo.processInfo.physicalMemory >> 30),
-                        "accel": accel.trimmingCharacters(in: .whitespacesAndNewlines), "load_average_1m": load],
-            "commit": gitCommit(c.repository.path),
+            "machine": BenchMachine.facts(c, load: load),
+            "commit": BenchMachine.commit(c.repository.path),
             "setup": ["path": setup.leasePath ? "lease" : "fence", "guests_on_lost_host": setup.guests, "runs": runs.count,
                       "lease_ttl_seconds": setup.agents.ttlSeconds, "keepalive_interval_seconds": setup.agents.keepAliveSeconds,
                       "etcd_timing_ms": ProcessInfo.processInfo.environment["VIGIL_LAB_ETCD_TIMING"] ?? "100/1000"] as [String: Any],
@@ -216,14 +215,5 @@ struct BenchReport {
         let file = directory + (setup.leasePath ? "/failover-lease.json" : "/failover.json")
         try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: file))
         print("wrote \(file)")
-    }
-
-    /// The checked-out commit, read from .git (no git process).
-    private func gitCommit(_ repository: String) -> String {
-        guard let head = try? String(contentsOfFile: repository + "/.git/HEAD", encoding: .utf8) else { return "unknown" }
-        let ref = head.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard ref.hasPrefix("ref: ") else { return ref }
-        return (try? String(contentsOfFile: repository + "/.git/" + ref.dropFirst(5), encoding: .utf8))?
-            .trimmingCharacters(in: .whitespacesAndNewlines) ?? ref
     }
 }
