@@ -39,6 +39,10 @@ public struct DomainStateWithReason: Sendable, Equatable {
 
     /// Whether QEMU paused it because a disk returned an I/O error (`VIR_DOMAIN_PAUSED_IOERROR`).
     public var pausedByIOError: Bool { state == .paused && reason == Int32(VIR_DOMAIN_PAUSED_IOERROR.rawValue) }
+
+    /// Whether it is paused for a migration (`VIR_DOMAIN_PAUSED_MIGRATION`): on the target, the
+    /// incoming domain until the migration ends; on the source, its last moments before switch-over.
+    public var pausedByMigration: Bool { state == .paused && reason == Int32(VIR_DOMAIN_PAUSED_MIGRATION.rawValue) }
 }
 
 /// Resource usage of a domain (`virDomainInfo`).

@@ -106,6 +106,15 @@ extension Domain {
         return TypedParameters.decode(params, count: count)
     }
 
+    /// The way a migration job of the domain runs on this host (its job's operation), or nil when none does.
+    public func migrationJob() throws(LibvirtError) -> MigrationDirection? {
+        switch try jobStats()["operation"]?.unsignedValue {
+        case UInt64(VIR_DOMAIN_JOB_OPERATION_MIGRATION_IN.rawValue)?: .incoming
+        case UInt64(VIR_DOMAIN_JOB_OPERATION_MIGRATION_OUT.rawValue)?: .outgoing
+        default: nil
+        }
+    }
+
     /// Cancels the domain's current job (e.g. a migration in progress).
     public func abortJob() throws(LibvirtError) {
         try perform("Domain.abortJob") { virDomainAbortJob(handle) }
@@ -126,6 +135,11 @@ extension Domain {
     private func applyMaxDowntime(_ parameters: MigrationParameters) throws(LibvirtError) {
         if let downtime = parameters.maxDowntimeMilliseconds { try setMigrationMaxDowntime(milliseconds: downtime) }
     }
+}
+
+/// Which side of a migration a host is on.
+public enum MigrationDirection: Sendable, Equatable {
+    case incoming, outgoing
 }
 
 /// A domain job's progress (`virDomainJobInfo`).

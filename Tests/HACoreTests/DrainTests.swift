@@ -92,6 +92,22 @@ final class DrainTests: XCTestCase {
                        "an abort is no failure of live migration")
     }
 
+    /// A live migration that failed because its target stopped answering falls back to nothing:
+    /// a quick or cold move toward it would only stop the guest on its source. A failure with the
+    /// target answering climbs the ladder as before.
+    func testAMoveWhoseTargetStoppedAnsweringStaysWhereItRuns() {
+        let groups = [Fixture.group("a"), Fixture.group("b")]
+        var c = ClusterCoordinator(nodes: [Fixture.node("n1"), Fixture.node("n2")], groups: groups, states: online(groups, on: "n1"))
+        XCTAssertEqual(live(c.handle(.moveRequested("a", to: "n2"), at: Fixture.at(1))).map(\.0), ["a"])
+        let lost = c.handle(.moveFailed("a", .live, from: "n1", runningOn: "n1", targetUnreachable: true), at: Fixture.at(2))
+        XCTAssertEqual(lost.filter { if case .raiseAlert = $0.action { false } else { true } }, [], "no quick or cold move toward n2")
+        XCTAssertTrue(alerts(lost).contains { $0.contains("n2 does not answer; a stays on n1") }, "\(alerts(lost))")
+        XCTAssertEqual(c.states["a"]?.phase, .online("n1"))
+        XCTAssertEqual(live(c.handle(.moveRequested("b", to: "n2"), at: Fixture.at(3))).map(\.0), ["b"])
+        let climbs = c.handle(.moveFailed("b", .live, from: "n1", runningOn: "n1"), at: Fixture.at(4))
+        XCTAssertTrue(climbs.contains { if case .quickMigrate("b", from: "n1", to: "n2") = $0.action { true } else { false } }, "\(climbs)")
+    }
+
     func testAGroupNoNodeCanTakeEndsTheDrainIncompleteNamingWhy() {
         let small = Fixture.group("small"), big = Fixture.group("big", memory: 6144)
         var c = ClusterCoordinator(nodes: [Fixture.node("n1"), Fixture.node("n2", memory: 4096)], groups: [small, big],

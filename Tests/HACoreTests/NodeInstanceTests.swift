@@ -191,6 +191,24 @@ final class NodeInstanceTests: XCTestCase {
         XCTAssertEqual(adopted.last, .schedule(.reconcile, at: now + NodeSettings().reconcileInterval))
     }
 
+    /// A domain paused for a migration (an agent restarted while its previous process migrated the
+    /// guest, or the incoming side on a target) is neither adopted nor reported: it is in flux until
+    /// the migration ends; once it runs, it is adopted as any other.
+    func testReconcileLeavesADomainPausedForAMigrationAlone() {
+        let here = GroupState(phase: .online("n1")), elsewhere = GroupState(phase: .online("n2"))
+        _ = node.handle(.definitions([Fixture.group("a"), Fixture.group("b")]), at: now)
+        feed(.timerFired(.reconcile))
+        let kinds = feed(.inventory(Inventory(
+            domains: [DomainSighting(name: "a-vm", active: true, migrating: true), DomainSighting(name: "b-vm", active: true, migrating: true)],
+            believed: ["a": here, "b": elsewhere])))
+        XCTAssertEqual(kinds, [.schedule(.reconcile, at: now + NodeSettings().reconcileInterval)],
+                       "no adoption, no report of a guest running unplaced, no 'missing on its owner'")
+        XCTAssertEqual(node.phase(of: "b"), .idle)
+        feed(.timerFired(.reconcile), after: 10)
+        let after = feed(.inventory(Inventory(domains: [DomainSighting(name: "b-vm", active: true)], believed: ["b": elsewhere])))
+        XCTAssertEqual(after.first, .report(.groupOnline("b", on: "n1"), .runsUnplaced(domain: "b-vm", status: .online("n2"))))
+    }
+
     /// Quick migration across two node instances and the planner: save on the source, restore on the target.
     func testQuickMigrationIsSavedOnTheSourceThenRestoredOnTheTarget() {
         var target = NodeInstance(node: "n2")

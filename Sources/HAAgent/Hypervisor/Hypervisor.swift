@@ -17,6 +17,8 @@ public protocol Hypervisor: Sendable {
     func domains() throws -> [HostedDomain]
     /// The state of one domain, or nil when this host has no such domain.
     func state(of name: String) throws -> DomainState?
+    /// Whether the domain is paused for a migration (the incoming side of one, on a target host).
+    func isPausedByMigration(_ name: String) throws -> Bool
     /// Defines (or redefines) a domain from its XML and returns its name.
     func define(xml: String) throws -> String
     /// Starts a defined domain.
@@ -68,6 +70,8 @@ public protocol Hypervisor: Sendable {
 }
 
 extension Hypervisor {
+    /// Without migrations, never.
+    public func isPausedByMigration(_ name: String) throws -> Bool { false }
     /// Without a faster way, a destroy.
     public func powerOffNow(_ name: String) throws { try destroy(name) }
     /// Without direct access to the emulators, nothing.
@@ -96,12 +100,20 @@ public struct HostedDomain: Sendable, Equatable {
     public let state: DomainState
     /// QEMU holds it paused because a disk returned an I/O error.
     public let pausedByIOError: Bool
+    /// In a live migration, in or out: paused for one (the incoming side, or the source at
+    /// switch-over), or running with a migration job (the source while it copies memory).
+    public let migrating: Bool
+    /// A migration job sends it away from this host.
+    public let migratingOut: Bool
 
-    public init(name: String, uuid: String, state: DomainState, pausedByIOError: Bool = false) {
+    public init(name: String, uuid: String, state: DomainState, pausedByIOError: Bool = false, migrating: Bool = false,
+                migratingOut: Bool = false) {
         self.name = name
         self.uuid = uuid
         self.state = state
         self.pausedByIOError = pausedByIOError
+        self.migrating = migrating
+        self.migratingOut = migratingOut
     }
 }
 

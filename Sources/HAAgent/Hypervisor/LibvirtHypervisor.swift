@@ -31,13 +31,19 @@ public struct LibvirtHypervisor: Hypervisor {
         try withConnection { connection in
             try connection.listDomains().map { domain in
                 let state = try domain.state()
-                return HostedDomain(name: domain.name, uuid: domain.uuid, state: state.state, pausedByIOError: state.pausedByIOError)
+                let job = state.state.isActive ? try? domain.migrationJob() : nil
+                return HostedDomain(name: domain.name, uuid: domain.uuid, state: state.state, pausedByIOError: state.pausedByIOError,
+                                    migrating: state.pausedByMigration || job != nil, migratingOut: job == .outgoing)
             }
         }
     }
 
     public func state(of name: String) throws -> DomainState? {
         try withConnection { try $0.domainIfExists(name: name)?.state().state }
+    }
+
+    public func isPausedByMigration(_ name: String) throws -> Bool {
+        try withConnection { try $0.domainIfExists(name: name)?.state().pausedByMigration ?? false }
     }
 
     public func define(xml: String) throws -> String { try withConnection { try Self.define(xml: xml, on: $0) } }

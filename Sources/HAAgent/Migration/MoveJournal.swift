@@ -37,6 +37,43 @@ actor MoveJournal {
         }
     }
 
+    /// Ends, as `failed` with a step saying why, every move whose current phase this node was
+    /// performing: at start-up, they were left by this agent's previous process (kill -9, a crash).
+    /// `settle` first deals with what the move left running and says what it did.
+    static func closeInterrupted(on node: NodeID, in store: any CoordinationStore, logger: Logger,
+                                 settle: @Sendable (MoveRecord) async -> String? = { _ in nil }) async {
+        let records: [MoveRecord]
+        do {
+            records = Array(try await store.read(ClusterKeys.moves).values)
+        } catch {
+            logger.warning("cannot read the move records", metadata: ["error": "\(error)"])
+            return
+        }
+        for record in records where record.isPerformed(by: node) {
+            let settled = await settle(record)
+            let journal = MoveJournal(store: store, node: node, record: record, logger: logger)
+            await journal.step(vm: nil, "interrupted", reason: record.interruption(of: node) + (settled.map { "; \($0)" } ?? ""),
+                               severity: .warning, phase: .failed)
+        }
+    }
+
+    /// Ends, as `failed`, a move of `group` still under way when the group was brought online on
+    /// `node` by a start or an adoption (the cluster recovered it outside the move: its source or
+    /// target died or was cut off); its save images are set aside, so that none is ever restored.
+    static func supersede(_ group: GroupID, onlineOn node: NodeID, in store: any CoordinationStore, logger: Logger) async {
+        guard var record = await load(group, from: store, logger: logger), record.isUnderWay else { return }
+        var aside: [String] = []
+        for (domain, vm) in record.vms.sorted(by: { $0.key < $1.key }) {
+            guard let image = vm.image, FileSystem.exists(image.path), (try? FileSystem.setAside(image.path)) != nil else { continue }
+            aside.append(domain)
+            record.vms[domain]?.image = nil
+        }
+        let journal = MoveJournal(store: store, node: node, record: record, logger: logger)
+        await journal.step(vm: nil, "superseded", reason: "\(group) was brought online on \(node) outside this move, which ended in its \(record.phase.rawValue) phase"
+                               + (aside.isEmpty ? "" : "; the save image(s) of \(aside.joined(separator: ", ")) were set aside"),
+                           severity: .warning, phase: .failed)
+    }
+
     /// Publishes the record as it is now.
     func begin() async { await write() }
 

@@ -12,6 +12,11 @@ extension NodeAgent {
         let journal = MoveJournal(store: store, node: node, record: MoveRecord(
             id: move, group: spec.definition.id, from: node, to: target, method: .quick, phase: .saving, at: .wallClockNow), logger: logger)
         await journal.begin()
+        if let lost = await unreachable(target) {
+            // Saving would stop the guest for a restore that cannot happen.
+            await journal.step(vm: nil, "quick save not begun", reason: "\(lost)", severity: .warning, phase: .failed)
+            throw lost
+        }
         do {
             let images = try await blocking { try runner.saveForQuickMigration(spec.definition, move: move) }
             await journal.update { record in

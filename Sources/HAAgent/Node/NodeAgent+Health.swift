@@ -128,7 +128,8 @@ extension NodeAgent {
         do {
             let believed = try await StoredCoordinator.load(from: store)?.states ?? [:]
             let domains = try await blocking { [hypervisor] in try hypervisor.domains() }
-            return Inventory(domains: domains.map { DomainSighting(name: $0.name, active: $0.state.isActive, pausedByIOError: $0.pausedByIOError) }, believed: believed)
+            return Inventory(domains: domains.map { DomainSighting(name: $0.name, active: $0.state.isActive, pausedByIOError: $0.pausedByIOError,
+                                                                   migrating: $0.migrating) }, believed: believed)
         } catch {
             logger.warning("cannot reconcile now", metadata: ["error": "\(error)"])
             return nil

@@ -21,6 +21,7 @@ extension NodeAgent {
             switch task.step {
             case .bringOnline:
                 try await blocking { try runner.online(spec.definition) }
+                await MoveJournal.supersede(g, onlineOn: node, in: store, logger: logger)
             case .restart(let resource):
                 try await restart(resource, of: spec)
             case .takeOffline:
@@ -40,7 +41,17 @@ extension NodeAgent {
                 domains.contains { (try? hypervisor.state(of: $0))??.isActive == true }
             }
             var locked = false
+            let migratingIn = (error as? GroupActionError)?.migratingIn == true
             if case .bringOnline = task.step { locked = !running && DiskLockRefusal.matches(error) }
+            if case .bringOnline = task.step, migratingIn {
+                // The incoming side of a live migration its source still drives (its agent may be unreachable):
+                // the guest runs there until the migration ends, there or here. Left alone, not a failure; the
+                // leader retries later (then it runs here and is adopted, or the incoming domain is gone).
+                logger.warning("start refused: the VM is migrating in to this host, its source still runs it",
+                               metadata: ["group": "\(g)", "error": "\(error)"])
+                return TaskReport(task: task, failure: "\(error)", failedResource: (error as? GroupActionError)?.resource,
+                                  stillRunningHere: false, refusedByDiskLocks: true)
+            }
             if locked {
                 // Another host has the disks open: the VM runs there (its agent may be unreachable), or that
                 // host's locks are still being released. Not a failure here; the leader retries later.
@@ -52,7 +63,7 @@ extension NodeAgent {
                 logger.error("task failed", metadata: ["group": "\(g)", "task": "\(task.step)", "error": "\(error)"])
             }
             return TaskReport(task: task, failure: "\(error)", failedResource: (error as? GroupActionError)?.resource,
-                              stillRunningHere: running, refusedByDiskLocks: locked)
+                              stillRunningHere: running, refusedByDiskLocks: locked, targetUnreachable: error is MoveTargetUnreachable)
         }
     }
 
@@ -120,8 +131,9 @@ extension NodeAgent {
             await journal.step(vm: aborted.domain, "live migration aborted", reason: "\(aborted.reason); the group keeps running on \(node)", phase: .aborted)
             throw aborted
         } catch {
-            await journal.step(vm: nil, "live migration failed", reason: "\(error)", phase: .failed)
-            throw error
+            let failure: any Error = await unreachable(target, after: error) ?? error
+            await journal.step(vm: nil, "live migration failed", reason: "\(failure)", phase: .failed)
+            throw failure
         }
     }
 }

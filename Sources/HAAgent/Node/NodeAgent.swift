@@ -83,6 +83,7 @@ public actor NodeAgent {
                                  heartbeatAddress: heartbeatAddress)
         _ = try await store.put(ClusterKeys.agent(node), try StoreCoding.encode(record))
         published = record
+        await endInterruptedMoves()
         let events = try await BlockingCall.run("vigil-libvirt") { [hypervisor] in try hypervisor.events() }
         defer { stop() }
         await feed(.started)

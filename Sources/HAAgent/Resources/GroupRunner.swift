@@ -41,6 +41,9 @@ public struct GroupRunner: Sendable {
                     outcomes[id] = try VMResource(domainName: domain, hypervisor: hypervisor).online(configuration)
                 }
             } catch {
+                if case VMResourceError.migratingIn = error {
+                    throw GroupActionError(group: group.id, resource: id, action: "online", reason: "\(error)", migratingIn: true)
+                }
                 throw GroupActionError(group: group.id, resource: id, action: "online", reason: "\(error)")
             }
         }
@@ -207,6 +210,9 @@ public struct GroupActionError: Error, Sendable, Equatable, CustomStringConverti
     /// "online", "offline", "save" or "restore".
     public let action: String
     public let reason: String
+    /// The online found the VM migrating in to this host: a start refused because its source still
+    /// runs it, not a failure of the VM.
+    public var migratingIn = false
 
     public var description: String { "group \(group): \(action) of \(resource) failed: \(reason)" }
 }

@@ -23,7 +23,10 @@ public struct VMResource: Sendable {
     /// Defines the domain from `configuration` and starts it, or adopts it if it already runs here.
     public func online(_ configuration: VMConfiguration) throws -> OnlineOutcome {
         if let state = try hypervisor.state(of: domainName), state.isActive {
-            if state == .paused { throw VMResourceError.pausedOnOwner(domainName) }
+            if state == .paused {
+                if try hypervisor.isPausedByMigration(domainName) { throw VMResourceError.migratingIn(domainName) }
+                throw VMResourceError.pausedOnOwner(domainName)
+            }
             return .adopted
         }
         _ = try hypervisor.define(xml: configuration.xml)
@@ -55,10 +58,14 @@ public enum VMResourceError: Error, Sendable, Equatable, CustomStringConvertible
     /// The domain is paused on this host (an operator or a failed migration paused it); Vigil does
     /// not guess whether it is safe to resume.
     case pausedOnOwner(String)
+    /// The domain is the incoming side of a live migration still in flight to this host: its source
+    /// drives it (even when the source's agent is unreachable), and it ends there or here.
+    case migratingIn(String)
 
     public var description: String {
         switch self {
         case .pausedOnOwner(let name): "domain \(name) is paused on this host; resume or stop it first"
+        case .migratingIn(let name): "domain \(name) is migrating in to this host: its source still drives the migration"
         }
     }
 }

@@ -121,7 +121,7 @@ extension ClusterCoordinator {
     }
 
     mutating func moveFailed(_ def: GroupDefinition, _ s: inout GroupState, _ m: MoveMethod, _ source: NodeID,
-                             _ running: NodeID?, _ out: inout Decisions) {
+                             _ running: NodeID?, targetUnreachable: Bool = false, _ out: inout Decisions) {
         guard case .migrating(let from, let to, m, let failedOnSource) = s.phase, from == source else {
             // A migration we had given up on (its target was fenced) stopped the guest after all.
             if running == nil, s.status == .online(source) { groupOffline(def, &s, source, &out) }
@@ -145,6 +145,11 @@ extension ClusterCoordinator {
             s.possibleHosts = [n]
             if let r = failedOnSource, n == from { return resourceFailed(def, &s, r, n, &out) }
             guard n == from, nodes[to]?.acceptsGroups == true else { return }
+            if targetUnreachable {
+                // Another method toward a host that stopped answering would only stop the guest here.
+                s.phase = .online(n)
+                return out.add(.raiseAlert(.warning), "\(m) migration of \(def.id) \(from)->\(to) failed: \(to) does not answer; \(def.id) stays on \(from)")
+            }
             if let why = drainForbidsFallback(def.id, from: from, rungs: def.moveLadder.count) {
                 // Stopped, not failed: a later move starts again from the best method.
                 s.phase = .online(n)

@@ -100,7 +100,8 @@ public struct ClusterCoordinator: Sendable {
                 s.recovery = times
                 states[g] = s
             }
-        case .moveFailed(let g, let m, let from, let running): onGroup(g, &out) { $0.moveFailed($1, &$2, m, from, running, &$3) }
+        case .moveFailed(let g, let m, let from, let running, let lost):
+            onGroup(g, &out) { $0.moveFailed($1, &$2, m, from, running, targetUnreachable: lost == true, &$3) }
         case .moveRequested(let g, let to): onGroup(g, &out) { $0.moveRequested($1, &$2, to, &$3) }
         case .stopRequested(let g): onGroup(g, &out) { $0.stopRequested($1, &$2, &$3) }
         case .startRequested(let g, let on): onGroup(g, &out) { $0.startRequested($1, &$2, on, &$3) }

@@ -29,8 +29,9 @@ public enum ClusterEvent: Hashable, Codable, Sendable {
     /// The group's guests on the node answered their first health probe (isAlive) since they started.
     case guestsAlive(GroupID, on: NodeID)
     /// A migration from `from` failed; the group still runs on `runningOn` (nil: nowhere, e.g. saved
-    /// by a quick migration).
-    case moveFailed(GroupID, MoveMethod, from: NodeID, runningOn: NodeID?)
+    /// by a quick migration). `targetUnreachable`: the source found the target's libvirtd no longer
+    /// answering, so no other method toward it is tried (absent from older agents).
+    case moveFailed(GroupID, MoveMethod, from: NodeID, runningOn: NodeID?, targetUnreachable: Bool? = nil)
     /// An operator asked to move (or start, or clear a failed) group, to a node or wherever fits best.
     case moveRequested(GroupID, to: NodeID?)
     /// An operator asked to take a group offline and keep it offline (`vigil group stop`): no failure
@@ -81,7 +82,8 @@ extension ClusterEvent: CustomStringConvertible {
         case .groupOnline(let g, let n): return "group-online \(g) on \(n)"
         case .groupOffline(let g, let n): return "group-offline \(g) on \(n)"
         case .guestsAlive(let g, let n): return "guests-alive \(g) on \(n)"
-        case .moveFailed(let g, let m, let a, let n): return "move-failed \(g) \(m) from \(a) running-on=\(n?.rawValue ?? "none")"
+        case .moveFailed(let g, let m, let a, let n, let lost):
+            return "move-failed \(g) \(m) from \(a) running-on=\(n?.rawValue ?? "none")" + (lost == true ? " target-unreachable" : "")
         case .moveRequested(let g, let n): return "move-requested \(g) to=\(n?.rawValue ?? "best")"
         case .stopRequested(let g): return "stop-requested \(g)"
         case .startRequested(let g, let n): return "start-requested \(g) on=\(n?.rawValue ?? "best")"

@@ -74,7 +74,7 @@ public struct DecisionRecord: Codable, Hashable, Sendable {
         case .resourceFailed(let g, _, let n), .startRefusedLocked(let g, let n),
              .resourceOnline(let g, _, let n), .groupOnline(let g, let n), .groupOffline(let g, let n), .guestsAlive(let g, let n):
             (g, [n])
-        case .moveFailed(let g, _, let a, let n): (g, [a] + (n.map { [$0] } ?? []))
+        case .moveFailed(let g, _, let a, let n, _): (g, [a] + (n.map { [$0] } ?? []))
         case .moveRequested(let g, let n), .startRequested(let g, let n): (g, n.map { [$0] } ?? [])
         case .stopRequested(let g), .verifyRequested(let g), .verifyAborted(let g): (g, [])
         case .timerFired: (nil, [])

@@ -61,14 +61,17 @@ public struct TaskReport: Codable, Sendable, Hashable {
     public var stillRunningHere: Bool
     /// A start failed because the disks are locked by another host (absent from older agents: false).
     public var refusedByDiskLocks: Bool?
+    /// A move failed and the target's libvirtd no longer answered this node (absent from older agents: false).
+    public var targetUnreachable: Bool?
 
     public init(task: AgentTask, failure: String? = nil, failedResource: ResourceID? = nil, stillRunningHere: Bool = false,
-                refusedByDiskLocks: Bool = false) {
+                refusedByDiskLocks: Bool = false, targetUnreachable: Bool = false) {
         self.task = task
         self.failure = failure
         self.failedResource = failedResource
         self.stillRunningHere = stillRunningHere
         self.refusedByDiskLocks = refusedByDiskLocks ? true : nil
+        self.targetUnreachable = targetUnreachable ? true : nil
     }
 
     public var succeeded: Bool { failure == nil }

@@ -86,10 +86,14 @@ public struct DomainSighting: Hashable, Sendable {
     public var active: Bool
     /// QEMU holds it paused because a disk returned an I/O error (state paused, reason I/O error).
     public var pausedByIOError: Bool
-    public init(name: String, active: Bool, pausedByIOError: Bool = false) {
+    /// In a live migration, in or out (paused for one, or copying its memory away): in flux, it
+    /// belongs to the migration, which ends with it running on one side only.
+    public var migrating: Bool
+    public init(name: String, active: Bool, pausedByIOError: Bool = false, migrating: Bool = false) {
         self.name = name
         self.active = active
         self.pausedByIOError = pausedByIOError
+        self.migrating = migrating
     }
 }
 

@@ -26,6 +26,9 @@ extension NodeInstance {
         var undefine: [String] = []
         for domain in inventory.domains {
             guard let ha = haResource(of: domain.name), !phase(of: ha.group).isBusy else { continue }
+            // Paused for a migration in or out (one this agent's previous process started, say): neither
+            // adopted nor reported until the migration ends and the domain runs on one side only.
+            if domain.migrating { continue }
             let g = ha.group
             let state = believed[g]
             // A move under way is the moving nodes' business: the source reports how it ended.

@@ -78,12 +78,14 @@ public enum TaskPlanner {
         case (.liveMigrate(let to), true):
             return ReportPlan(events: [.groupOnline(g, on: to)])
         case (.liveMigrate, false):
-            return ReportPlan(events: [.moveFailed(g, .live, from: n, runningOn: report.stillRunningHere ? n : nil)])
+            return ReportPlan(events: [.moveFailed(g, .live, from: n, runningOn: report.stillRunningHere ? n : nil,
+                                                   targetUnreachable: report.targetUnreachable)])
         case (.quickSave(let to), true):
             let restore = AgentTask(id: task.id + AgentTask.restoreSuffix, group: g, node: to, step: .quickRestore(from: n), reason: "restore \(g) saved on \(n): \(task.reason)")
             return ReportPlan(events: [], next: restore)
         case (.quickSave, false):
-            return ReportPlan(events: [.moveFailed(g, .quick, from: n, runningOn: report.stillRunningHere ? n : nil)])
+            return ReportPlan(events: [.moveFailed(g, .quick, from: n, runningOn: report.stillRunningHere ? n : nil,
+                                                   targetUnreachable: report.targetUnreachable)])
         case (.quickRestore, true):
             return ReportPlan(events: [.groupOnline(g, on: n)])
         case (.quickRestore(let source), false):
