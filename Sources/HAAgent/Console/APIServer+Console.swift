@@ -44,12 +44,24 @@ extension APIServer {
         guard ConsoleSessionBook.sameOrigin(request.headers[.origin], host: request.head.authority) else {
             return console.page("login", title: "Sign in", ["problem": "cross-origin sign-in refused"], session: nil, status: .forbidden)
         }
+        let client = context.clientAddress ?? "unknown"
+        if let wait = console.signInWait(client) {
+            // Not even compared: a guesser learns nothing while it waits.
+            let seconds = (wait.milliseconds + 999) / 1000
+            logger.warning("console sign-in refused: too many wrong secrets", metadata: ["client": "\(client)", "retryAfterSeconds": "\(seconds)"])
+            var response = console.page("login", title: "Sign in", ["problem": "too many wrong secrets from \(client); try again in \(seconds) s"],
+                                        session: nil, status: .tooManyRequests)
+            response.headers[.retryAfter] = String(seconds)
+            return response
+        }
         var request = request
         let form = ConsoleForm(String(buffer: try await request.collectBody(upTo: context.maxUploadSize)))
         guard let secret = console.secret, secret.authorizes("Bearer " + (form["secret"] ?? "")) else {
-            logger.warning("console sign-in refused: wrong cluster secret")
+            console.signedIn(client, rightSecret: false)
+            logger.warning("console sign-in refused: wrong cluster secret", metadata: ["client": "\(client)"])
             return console.page("login", title: "Sign in", ["problem": "wrong cluster secret"], session: nil, status: .unauthorized)
         }
+        console.signedIn(client, rightSecret: true)
         let session = console.openSession()
         var response = ConsoleService.redirect(to: ConsoleService.prefix + "/")
         response.headers[.setCookie] = ConsoleService.cookie(session)

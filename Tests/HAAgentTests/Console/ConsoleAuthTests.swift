@@ -110,6 +110,23 @@ final class ConsoleSessionHTTPTests: XCTestCase {
         XCTAssertEqual(after.status, 303, "the signed-out session opens nothing")
     }
 
+    func testRepeatedWrongSecretsFromOneAddressGet429WithRetryAfter() async throws {
+        let (h, certificates, listen) = try APITLSTests.agent()
+        h.start()
+        defer { Task { await h.stop() } }
+        try await h.waitForAPI()
+        let base = "https://\(listen)", ca = certificates.caCertificate, origin = ("Origin", base)
+        for attempt in 1...SignInThrottle.freeFailures {
+            let wrong = try await Self.send(.POST, base + "/console/login", ca: ca, headers: [origin], form: "secret=wrong-\(attempt)")
+            XCTAssertEqual(wrong.status, 401, "wrong secret \(attempt) of the free ones")
+        }
+        let limited = try await Self.send(.POST, base + "/console/login", ca: ca, headers: [origin], form: "secret=\(APITLSTests.secret)")
+        XCTAssertEqual(limited.status, 429, "past the free failures even the right secret waits")
+        XCTAssertEqual(limited.headers["Retry-After"].first, String(SignInThrottle.firstWait.milliseconds / 1000))
+        XCTAssertTrue(limited.text.contains("too many wrong secrets from 127.0.0.1"), limited.text)
+        XCTAssertTrue(limited.headers["Set-Cookie"].isEmpty, "no session")
+    }
+
     func testAnOpenEventStreamDoesNotHoldUpTheAgentsStop() async throws {
         let (h, certificates, listen) = try APITLSTests.agent()
         h.start()
