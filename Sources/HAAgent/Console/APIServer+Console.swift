@@ -106,6 +106,7 @@ extension APIServer {
                 "priority": view.priority, "policy": view.policy, "lastFailure": view.lastFailure,
                 "failoversLeft": view.failoversLeft.map(String.init),
                 "alerts": alerts, "hasAlerts": !alerts.isEmpty, "resources": ConsoleViews.resources(spec),
+                "verification": view.verification.map(ConsoleViews.verification),
                 "nodes": status.nodes.map(\.name), "events": events.events.reversed().map(ConsoleViews.event),
             ].merging(ConsoleViews.inFlight(status, group: g.rawValue)) { a, _ in a }
             return console.page("group", title: "Group \(g)", values, session: session)
@@ -172,9 +173,19 @@ extension APIServer {
             return await acting(console, context.consoleSession, back: back) { try await self.requestStop(g) }
         case "start":
             return await acting(console, context.consoleSession, back: back) { try await self.requestStart(g, on: node) }
+        case "verify":
+            if let page = confirmation("Verify group \(g)? It moves to each of its possible owners in turn, then back where it started.",
+                                       verb: "Verify", action: action, back: back, keep: [], context, console) { return page }
+            return await acting(console, context.consoleSession, back: back) { try await self.requestVerify(g) }
+        case "abort-verify":
+            return await acting(console, context.consoleSession, back: back) { try await self.abortVerify(g) }
+        case "remove":
+            if let page = confirmation("Remove group \(g)? Vigil forgets it and its VMs; their domain XML stays on shared storage.",
+                                       verb: "Remove", action: action, back: back, keep: [], context, console) { return page }
+            return await acting(console, context.consoleSession, back: ConsoleService.prefix + "/") { try await self.removeGroup(g) }
         default:
-            return console.outcome("Refused", "unknown group action '\(word)'; use move, start or stop", failed: true, back: back,
-                                   session: context.consoleSession)
+            return console.outcome("Refused", "unknown group action '\(word)'; use move, start, stop, verify, abort-verify or remove",
+                                   failed: true, back: back, session: context.consoleSession)
         }
     }
 

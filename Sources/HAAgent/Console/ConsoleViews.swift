@@ -32,9 +32,13 @@ enum ConsoleViews {
     struct DrainBar { let node: String; let nodePath: String; let moved: Int; let left: Int; let total: Int; let percent: Int }
     struct NodeRow { let name: String; let path: String; let state: String; let leader: Bool; let reserved: Bool
                      let memory: String; let vcpus: String; let vmCount: Int }
-    struct GroupLink { let name: String; let path: String; let status: String; let vms: [String]; var hasVMs: Bool { !vms.isEmpty } }
+    struct GroupLink { let name: String; let path: String; let status: String; let vms: [String]; let hasVMs: Bool }
     struct Resource { let order: Int; let kind: String; let name: String; let detail: String }
     struct Named { let name: String; let path: String }
+    struct VerifyStep { let from: String; let to: String; let method: String; let result: String; let seconds: String?; let reason: String? }
+    /// Stored, not computed: Mustache sees stored properties only.
+    struct Verification { let outcome: String; let badge: String; let underWay: Bool; let origin: String; let startedAt: Time
+                          let failure: String?; let steps: [VerifyStep]; let hasSteps: Bool; let pending: String? }
 
     static func alerts(_ status: ClusterStatus, about subject: String? = nil) -> [Alert] {
         (status.alerts ?? []).filter { subject == nil || $0.subject == subject }
@@ -64,6 +68,17 @@ enum ConsoleViews {
                         total: max(total, 1), percent: total == 0 ? 100 : drain.moved.count * 100 / total)
     }
 
+    /// A group's verification under way or its last one: each move's method, result and time.
+    static func verification(_ v: VerificationView) -> Verification {
+        Verification(outcome: v.outcome ?? "under way", badge: v.outcome ?? "moving", underWay: v.outcome == nil, origin: v.origin,
+                     startedAt: time(v.startedAt), failure: v.failure,
+                     steps: v.steps.map { s in
+                         VerifyStep(from: s.from, to: s.to, method: s.method ?? "-", result: s.result,
+                                    seconds: s.seconds.map { String(format: "%.1f s", $0) }, reason: s.reason)
+                     },
+                     hasSteps: !v.steps.isEmpty, pending: v.pending.isEmpty ? nil : v.pending.joined(separator: " → "))
+    }
+
     static func nodeRow(_ n: NodeView, leader: String?) -> NodeRow {
         NodeRow(name: n.name, path: path(n.name), state: n.state, leader: n.name == leader, reserved: n.reserved == true,
                 memory: usedFree(n.usedMemoryMiB, n.freeMemoryMiB, of: n.memoryMiB, unit: " MiB"),
@@ -76,7 +91,7 @@ enum ConsoleViews {
     }
 
     static func groupLink(_ g: GroupView) -> GroupLink {
-        GroupLink(name: g.name, path: path(g.name), status: g.status, vms: g.vms)
+        GroupLink(name: g.name, path: path(g.name), status: g.status, vms: g.vms, hasVMs: !g.vms.isEmpty)
     }
 
     /// The group's resources in the order they come online (storage, configuration, VM).

@@ -3,7 +3,7 @@
 every page and action against the agent's JSON API. Run by ConsoleBrowserTests (every page and
 action) and, with --lab-drain, by the lab's ConsoleLabTests (a drain clicked, its moves in the live
 feed); exits non-zero on the first failed check, naming it."""
-import argparse, json, os, ssl, sys, time, urllib.request
+import argparse, json, os, ssl, sys, time, urllib.error, urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -34,6 +34,16 @@ def api(path):
     req = urllib.request.Request(args.url + path, headers={"Authorization": "Bearer " + args.secret})
     with urllib.request.urlopen(req, context=insecure, timeout=20) as r:
         return json.load(r)
+
+
+def api_post(path):
+    """POSTs to the JSON API: (status, body) without raising on a refusal."""
+    req = urllib.request.Request(args.url + path, method="POST", data=b"", headers={"Authorization": "Bearer " + args.secret})
+    try:
+        with urllib.request.urlopen(req, context=insecure, timeout=20) as r:
+            return r.status, json.load(r)
+    except urllib.error.HTTPError as e:
+        return e.code, json.load(e)
 
 
 def check(ok, what):
@@ -168,6 +178,20 @@ try:
     eventually(lambda: len(api("/v1/events?group=%s&limit=2000" % args.group)["events"]) > before,
                "the leader recorded a decision on the move")
 
+    # Verify asks first; with one node the leader refuses it, and the console says what the API says.
+    driver.get(group_url)
+    driver.find_element(By.XPATH, "//button[normalize-space()='Verify…']").click()
+    check("Verify group %s" % args.group in text(".question"), "verify asks for confirmation")
+    driver.find_element(By.ID, "confirm").click()
+    shown = text("#outcome")
+    code, answer = api_post("/v1/groups/%s/verify" % args.group)
+    check(code == 400 and shown == answer["error"], "verify: the console shows the API's answer (%s): %s" % (code, shown))
+    driver.get(group_url)
+    driver.find_element(By.XPATH, "//button[normalize-space()='Abort verify']").click()
+    shown = text("#outcome")
+    code, answer = api_post("/v1/groups/%s/abort-verify" % args.group)
+    check(code == 400 and shown == answer["error"], "abort verify: the console shows the API's answer: " + shown)
+
     # The node's pane, and drain / abort / resume.
     driver.get(args.url + "/console/nodes/" + target)
     check(text("#state") == node(target)["state"], "node state shown")
@@ -210,6 +234,27 @@ try:
     check("is highly available" in text("#outcome"), "made highly available: " + text("#outcome"))
     eventually(lambda: any(args.good_vm in x["vms"] for x in api("/v1/status")["groups"]), "the API shows the new VM's group")
 
+    # Remove asks first, and is refused while the group runs, as the API refuses it; stopped, it goes.
+    wizard_group = next(x["name"] for x in api("/v1/status")["groups"] if args.good_vm in x["vms"])
+    eventually(lambda: next(x for x in api("/v1/status")["groups"] if x["name"] == wizard_group)["status"] == "online",
+               "the wizard's group comes online")
+    wizard_url = args.url + "/console/groups/" + wizard_group
+    driver.get(wizard_url)
+    driver.find_element(By.XPATH, "//button[normalize-space()='Remove…']").click()
+    check("Remove group %s" % wizard_group in text(".question"), "remove asks for confirmation")
+    driver.find_element(By.ID, "confirm").click()
+    check("stop it first" in text("#outcome"), "remove of a running group refused: " + text("#outcome"))
+    driver.get(wizard_url)
+    driver.find_element(By.XPATH, "//button[normalize-space()='Stop…']").click()
+    driver.find_element(By.ID, "confirm").click()
+    eventually(lambda: next(x for x in api("/v1/status")["groups"] if x["name"] == wizard_group)["status"] == "stopped",
+               "the wizard's group stopped")
+    driver.get(wizard_url)
+    driver.find_element(By.XPATH, "//button[normalize-space()='Remove…']").click()
+    driver.find_element(By.ID, "confirm").click()
+    check("removed" in text("#outcome"), "remove accepted: " + text("#outcome"))
+    check(wizard_group not in [x["name"] for x in api("/v1/status")["groups"]], "the API no longer shows the removed group")
+
     # A POST without the CSRF token is refused, even from the console's own page and session.
     driver.get(args.url + "/console/")
     code = driver.execute_async_script("""
@@ -237,6 +282,33 @@ try:
     # Keyboard: the first Tab reaches the skip link, focus is visible.
     driver.find_element(By.TAG_NAME, "body").send_keys("\ue004")
     check(driver.switch_to.active_element.text == "Skip to content", "Tab reaches the skip link first")
+
+    # With JavaScript off the pages still work, times in UTC, and destructive actions still ask first.
+    quiet = webdriver.ChromeOptions()
+    for a in options.arguments:
+        quiet.add_argument(a)
+    quiet.binary_location = options.binary_location
+    quiet.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+    plain = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=quiet)
+    try:
+        plain.implicitly_wait(5)
+        plain.get(args.url + "/console/login")
+        plain.find_element(By.ID, "secret").send_keys(args.secret)
+        plain.find_element(By.CSS_SELECTOR, "form button").click()
+        plain.find_element(By.ID, "leader")
+        check("UTC" in plain.find_element(By.CSS_SELECTOR, "footer time").text, "without JavaScript the read-at time is in UTC")
+        check(args.group in plain.find_element(By.CSS_SELECTOR, "nav.tree").text, "without JavaScript the tree shows the group")
+        for page, button, question in ((group_url, "Stop…", "Stop group"), (group_url, "Remove…", "Remove group"),
+                                       (args.url + "/console/nodes/" + target, "Drain…", "Drain node")):
+            plain.get(page)
+            plain.find_element(By.XPATH, "//button[normalize-space()='%s']" % button).click()
+            check(question in plain.find_element(By.CSS_SELECTOR, ".question").text, "without JavaScript %s asks first" % button)
+            plain.find_element(By.LINK_TEXT, "Cancel").click()
+            check(plain.current_url == page, "and Cancel goes back")
+        check(group()["status"] == "online" and node(target)["state"] == "up", "nothing was stopped, removed or drained")
+        plain.save_screenshot(os.path.join(args.screenshots, "group-no-javascript-1280x800.png"))
+    finally:
+        plain.quit()
 
     # Signing out ends the session on the server.
     driver.find_element(By.XPATH, "//button[normalize-space()='Sign out']").click()
