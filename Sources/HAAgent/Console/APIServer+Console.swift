@@ -209,7 +209,7 @@ extension APIServer {
         let form = context.consoleForm
         guard let path = form.value("xmlPath") else {
             return console.page("wizard", title: "HA wizard", ["xmlPath": "", "groupName": form["group"] ?? "", "checked": true,
-                                                              "hasErrors": true, "errors": ["give the path of the VM's domain XML"]],
+                                                              "hasErrors": true, "hasVMErrors": true, "vmErrors": ["give the path of the VM's domain XML"]],
                                 session: context.consoleSession, status: .badRequest)
         }
         let request = AddVMRequest(domain: nil, xmlPath: path, group: form.value("group"))
@@ -217,13 +217,16 @@ extension APIServer {
             return await acting(console, context.consoleSession, back: ConsoleService.prefix + "/wizard") { try await self.addVM(request) }
         }
         var values: [String: Any?] = ["xmlPath": path, "groupName": form["group"] ?? "", "checked": true]
+        let report: [String: Any?]
         do {
-            let report = try await addVM(request, checkOnly: true)
-            values.merge(["passes": true, "summary": report.accepted, "warnings": report.warnings ?? [],
-                          "hasWarnings": !(report.warnings ?? []).isEmpty]) { a, _ in a }
+            let accepted = try await addVM(request, checkOnly: true)
+            values.merge(["passes": true, "summary": accepted.accepted]) { a, _ in a }
+            report = ConsoleViews.wizardReport(errors: [], warnings: accepted.warnings ?? [], report: accepted.report, members: [])
         } catch let error as APIError {
-            values.merge(["errors": Self.problems(error.error), "hasErrors": true]) { a, _ in a }
+            let members = error.report == nil ? try await status().nodes.filter(\.member).map(\.name) : []
+            report = ConsoleViews.wizardReport(errors: Self.problems(error.error), warnings: [], report: error.report, members: members)
         }
+        values.merge(report) { a, _ in a }
         return console.page("wizard", title: "HA wizard", values, session: context.consoleSession,
                             status: values["hasErrors"] == nil ? .ok : .badRequest)
     }

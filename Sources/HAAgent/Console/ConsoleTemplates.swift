@@ -198,8 +198,15 @@ enum ConsoleTemplates {
     <section id="report" aria-labelledby="report-title">
     <h2 id="report-title">Report</h2>
     {{#passes}}<p class="ok">{{summary}}</p>{{/passes}}
-    {{#hasErrors}}<h3>Errors</h3><ul class="error">{{#errors}}<li>{{.}}</li>{{/errors}}</ul>{{/hasErrors}}
-    {{#hasWarnings}}<h3>Warnings</h3><ul class="warning">{{#warnings}}<li>{{.}}</li>{{/warnings}}</ul>{{/hasWarnings}}
+    {{#hasVMErrors}}<h3>Errors of the VM itself</h3><ul class="error" id="vm-errors">{{#vmErrors}}<li>{{.}}</li>{{/vmErrors}}</ul>{{/hasVMErrors}}
+    {{#hasVMWarnings}}<h3>Warnings on every owner</h3><ul class="warning" id="vm-warnings">{{#vmWarnings}}<li>{{.}}</li>{{/vmWarnings}}</ul>{{/hasVMWarnings}}
+    {{#hasOwners}}
+    <h3>Per possible owner</h3>
+    <div class="scroll"><table id="owners"><thead><tr><th scope="col">Host</th><th scope="col">Verdict</th><th scope="col">Errors</th><th scope="col">Warnings</th></tr></thead>
+    <tbody>{{#owners}}<tr><th scope="row">{{node}}</th><td class="{{kind}}">{{verdict}}</td>
+    <td>{{#hasProblems}}<ul class="error">{{#problems}}<li>{{.}}</li>{{/problems}}</ul>{{/hasProblems}}{{^hasProblems}}none{{/hasProblems}}</td>
+    <td>{{#hasWarnings}}<ul class="warning">{{#warnings}}<li>{{.}}</li>{{/warnings}}</ul>{{/hasWarnings}}{{^hasWarnings}}none{{/hasWarnings}}</td></tr>{{/owners}}</tbody></table></div>
+    {{/hasOwners}}
     {{#passes}}
     <form method="post" action="/console/wizard" class="card">
     <input type="hidden" name="csrf" value="{{csrf}}">

@@ -36,6 +36,8 @@ enum ConsoleViews {
     struct Resource { let order: Int; let kind: String; let name: String; let detail: String }
     struct Named { let name: String; let path: String }
     struct VerifyStep { let from: String; let to: String; let method: String; let result: String; let seconds: String?; let reason: String? }
+    struct OwnerRow { let node: String; let verdict: String; let kind: String; let problems: [String]; let hasProblems: Bool
+                      let warnings: [String]; let hasWarnings: Bool }
     /// Stored, not computed: Mustache sees stored properties only.
     struct Verification { let outcome: String; let badge: String; let underWay: Bool; let origin: String; let startedAt: Time
                           let failure: String?; let steps: [VerifyStep]; let hasSteps: Bool; let pending: String? }
@@ -77,6 +79,23 @@ enum ConsoleViews {
                                     seconds: s.seconds.map { String(format: "%.1f s", $0) }, reason: s.reason)
                      },
                      hasSteps: !v.steps.isEmpty, pending: v.pending.isEmpty ? nil : v.pending.joined(separator: " → "))
+    }
+
+    /// The HA wizard's report as its page shows it: the VM's own errors and warnings (`errors`,
+    /// `warnings`: the API's, one per line), then one row per possible owner with its errors and
+    /// warnings. Without the API's `report` (the VM's configuration did not load) the owners are
+    /// `members`, each not checked.
+    static func wizardReport(errors: [String], warnings: [String], report: WizardReport?, members: [String]) -> [String: Any?] {
+        let rows = report?.owners.map { o in
+            OwnerRow(node: o.node, verdict: o.problems.isEmpty ? "can host it" : "cannot host it", kind: o.problems.isEmpty ? "ok" : "error",
+                     problems: o.problems, hasProblems: !o.problems.isEmpty, warnings: o.warnings, hasWarnings: !o.warnings.isEmpty)
+        } ?? members.sorted().map { node in
+            OwnerRow(node: node, verdict: "not checked until the errors of the VM itself are fixed", kind: "hint",
+                     problems: [], hasProblems: false, warnings: [], hasWarnings: false)
+        }
+        let vmErrors = report == nil ? errors : [], vmWarnings = report?.warnings ?? warnings
+        return ["vmErrors": vmErrors, "hasVMErrors": !vmErrors.isEmpty, "vmWarnings": vmWarnings, "hasVMWarnings": !vmWarnings.isEmpty,
+                "owners": rows, "hasOwners": !rows.isEmpty, "hasErrors": errors.isEmpty ? nil : true]
     }
 
     static func nodeRow(_ n: NodeView, leader: String?) -> NodeRow {

@@ -66,6 +66,34 @@ final class ConsoleRenderingTests: XCTestCase {
         XCTAssertFalse(console.render("group", title: "g", ["name": "g"], session: nil).contains("Verification</h2>"), "no verification, no section")
     }
 
+    func testTheWizardsReportHasARowPerPossibleOwner() throws {
+        let console = try ConsoleService(secret: nil, clientCertificates: false)
+        func page(_ values: [String: Any?]) -> String {
+            console.render("wizard", title: "w", values.merging(["checked": true]) { a, _ in a }, session: nil)
+        }
+        let report = WizardReport(warnings: ["VM v uses CPU mode host-model"], owners: [
+            .init(node: "h1", problems: [], warnings: ["libvirt does not list its networks"]),
+            .init(node: "h2", problems: ["has 512 MiB of memory for VMs; the VM needs 1024 MiB", "<no bridge br0>"], warnings: []),
+        ])
+        let refused = page(ConsoleViews.wizardReport(errors: ["VM v cannot run on every possible owner: h2: ..."], warnings: [],
+                                                     report: report, members: ["ignored"]))
+        XCTAssertTrue(refused.contains(#"<tr><th scope="row">h1</th><td class="ok">can host it</td>"#), refused)
+        XCTAssertTrue(refused.contains(#"<td>none</td>"#), "h1 has no errors")
+        XCTAssertTrue(refused.contains("<ul class=\"warning\"><li>libvirt does not list its networks</li></ul>"), "h1's own warning in its row")
+        XCTAssertTrue(refused.contains(#"<tr><th scope="row">h2</th><td class="error">cannot host it</td>"#))
+        XCTAssertTrue(refused.contains("<li>has 512 MiB of memory for VMs; the VM needs 1024 MiB</li><li>&lt;no bridge br0&gt;</li>"), "h2's errors, escaped")
+        XCTAssertTrue(refused.contains(#"<ul class="warning" id="vm-warnings"><li>VM v uses CPU mode host-model</li>"#))
+        XCTAssertFalse(refused.contains("vm-errors"), "the owners' errors are in their rows, not repeated as the VM's")
+        XCTAssertFalse(refused.contains("ignored"), "the owners are the report's")
+
+        let unloadable = page(ConsoleViews.wizardReport(errors: ["disk vda is not on shared storage"], warnings: [], report: nil, members: ["h2", "h1"]))
+        XCTAssertTrue(unloadable.contains(#"<ul class="error" id="vm-errors"><li>disk vda is not on shared storage</li>"#), unloadable)
+        XCTAssertTrue(unloadable.contains(#"<tr><th scope="row">h1</th><td class="hint">not checked until the errors of the VM itself are fixed</td>"#))
+        XCTAssertTrue(unloadable.range(of: ">h1<")!.lowerBound < unloadable.range(of: ">h2<")!.lowerBound, "owners by name")
+        XCTAssertEqual(ConsoleViews.wizardReport(errors: [], warnings: [], report: report, members: [])["hasErrors"] as? Bool, nil,
+                       "a passing check is no error")
+    }
+
     func testTimesShowUTCWithoutJavaScript() {
         let t = ConsoleViews.time("2026-12-03T15:04:05.123Z")
         XCTAssertEqual(t.utc, "2026-12-03 15:04:05 UTC")

@@ -16,6 +16,7 @@ p.add_argument("--secret")
 p.add_argument("--secret-file")
 p.add_argument("--group")
 p.add_argument("--bad-xml")
+p.add_argument("--big-xml")
 p.add_argument("--good-xml")
 p.add_argument("--good-vm")
 p.add_argument("--lab-drain", help="only drain this node from its pane and watch the feed")
@@ -73,6 +74,15 @@ def shoot(name):
 
 def text(css):
     return driver.find_element(By.CSS_SELECTOR, css).text
+
+
+def owner_rows():
+    """The wizard report's rows: host -> (verdict, errors, warnings)."""
+    rows = {}
+    for tr in driver.find_elements(By.CSS_SELECTOR, "#owners tbody tr"):
+        cells = [c.text for c in tr.find_elements(By.CSS_SELECTOR, "th, td")]
+        rows[cells[0]] = tuple(cells[1:])
+    return rows
 
 
 def group():
@@ -216,11 +226,27 @@ try:
     driver.get(args.url + "/console/wizard")
     driver.find_element(By.ID, "xml").send_keys(args.bad_xml)
     driver.find_element(By.XPATH, "//button[normalize-space()='Check']").click()
-    errors = driver.find_elements(By.CSS_SELECTOR, "#report ul.error li")
-    check(len(errors) > 0, "the wizard reports errors: %s" % [e.text for e in errors])
+    errors = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#vm-errors li")]
+    check(any("is not on shared storage" in e for e in errors), "the wizard reports the disk off shared storage: %s" % errors)
+    members = [n["name"] for n in api("/v1/status")["nodes"] if n["member"]]
+    rows = owner_rows()
+    check(sorted(rows) == sorted(members) and all(v.startswith("not checked") for v, _, _ in rows.values()),
+          "one row per possible owner %s, not checked until the VM's own errors are fixed: %s" % (members, rows))
     check(not driver.find_elements(By.ID, "make-ha"), "a bad VM cannot be made highly available")
     check([x["name"] for x in api("/v1/status")["groups"]] == groups_before, "the wizard stored nothing")
     shoot("wizard")
+
+    # A VM too big for every host: its errors per possible owner.
+    driver.get(args.url + "/console/wizard")
+    driver.find_element(By.ID, "xml").send_keys(args.big_xml)
+    driver.find_element(By.XPATH, "//button[normalize-space()='Check']").click()
+    rows = owner_rows()
+    check(sorted(rows) == sorted(members), "the report has a row per possible owner: %s" % rows)
+    check(all(v == "cannot host it" and "the VM needs 16777216 MiB" in errs for v, errs, _ in rows.values()),
+          "each owner's row says it cannot host it, and why: %s" % rows)
+    check(not driver.find_elements(By.ID, "vm-errors"), "no error of the VM itself")
+    check(not driver.find_elements(By.ID, "make-ha"), "a VM no owner can host cannot be made highly available")
+    shoot("wizard-owners")
 
     # A good VM: the report passes, and "Make highly available" stores its group.
     driver.get(args.url + "/console/wizard")
@@ -228,6 +254,9 @@ try:
     driver.find_element(By.XPATH, "//button[normalize-space()='Check']").click()
     report = text("#report")
     check("passes every check" in report, "the wizard passes a good VM: " + report)
+    rows = owner_rows()
+    check(sorted(rows) == sorted(members) and all(v == "can host it" and errs == "none" for v, errs, _ in rows.values()),
+          "every possible owner can host the good VM: %s" % rows)
     shoot("wizard-passes")
     check([x["name"] for x in api("/v1/status")["groups"]] == groups_before, "checking stored nothing")
     driver.find_element(By.ID, "make-ha").click()
