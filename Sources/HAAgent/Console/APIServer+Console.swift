@@ -25,8 +25,8 @@ extension APIServer {
         nodePages.get(":node") { _, context in
             try await self.nodePage(NodeID(context.parameters.get("node") ?? ""), console, context.consoleSession)
         }
-        groupPages.post(":group/:action") { _, context in try await self.groupAction(context, console) }
-        nodePages.post(":node/:action") { _, context in try await self.nodeAction(context, console) }
+        groupPages.post(":group/:action") { _, context in try await self.namesChecked(console, context) { try await self.groupAction(context, console) } }
+        nodePages.post(":node/:action") { _, context in try await self.namesChecked(console, context) { try await self.nodeAction(context, console) } }
         pages.get("wizard") { _, context in
             console.page("wizard", title: "HA wizard", ["xmlPath": "", "groupName": ""], session: context.consoleSession)
         }
@@ -66,6 +66,14 @@ extension APIServer {
         var response = ConsoleService.redirect(to: ConsoleService.prefix + "/")
         response.headers[.setCookie] = ConsoleService.cookie(session)
         return response
+    }
+
+    /// An action whose path or form names something that cannot be a store key: the console's page
+    /// naming the problem (400), not the JSON API's error body.
+    private func namesChecked(_ console: ConsoleService, _ context: APIRequestContext, _ act: () async throws -> Response) async throws -> Response {
+        do { return try await act() } catch let error as APIError {
+            return console.outcome("Refused", error.error, failed: true, back: ConsoleService.prefix + "/", session: context.consoleSession)
+        }
     }
 
     /// A page of the cluster, or why it cannot be read (the store did not answer: no quorum).
