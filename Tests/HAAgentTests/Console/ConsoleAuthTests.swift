@@ -73,6 +73,23 @@ final class ConsoleSessionHTTPTests: XCTestCase {
         return try result.get()
     }
 
+    /// A whole agent serving its TLS listener, started: its base URL and the CA that signed its certificate.
+    static func startedAgent() async throws -> (h: AgentHarness, base: String, ca: String) {
+        let (h, certificates, listen) = try APITLSTests.agent()
+        h.start()
+        do { try await h.waitForAPI() } catch {
+            await h.stop()
+            throw error
+        }
+        return (h, "https://\(listen)", certificates.caCertificate)
+    }
+
+    /// The CSRF token the page's forms carry.
+    static func csrfToken(in page: String) throws -> String {
+        try XCTUnwrap(page.range(of: #"name="csrf" value="([0-9a-f]{64})""#, options: .regularExpression)
+            .map { String(page[$0].dropFirst(#"name="csrf" value=""#.count).dropLast()) })
+    }
+
     func testSignInSetsAStrictCookieAndPostsNeedTheOriginAndTheToken() async throws {
         let (h, certificates, listen) = try APITLSTests.agent()
         h.start()
@@ -94,8 +111,7 @@ final class ConsoleSessionHTTPTests: XCTestCase {
 
         let page = try await Self.send(.GET, base + "/console/", ca: ca, headers: [("Cookie", session)])
         XCTAssertEqual(page.status, 200)
-        let token = try XCTUnwrap(page.text.range(of: #"name="csrf" value="([0-9a-f]{64})""#, options: .regularExpression)
-            .map { String(page.text[$0].dropFirst(#"name="csrf" value=""#.count).dropLast()) })
+        let token = try Self.csrfToken(in: page.text)
         let noToken = try await Self.send(.POST, base + "/console/nodes/solo/resume", ca: ca, headers: [("Cookie", session), origin], form: "")
         XCTAssertEqual(noToken.status, 403)
         XCTAssertTrue(noToken.text.contains("missing or wrong CSRF token"))
@@ -111,11 +127,9 @@ final class ConsoleSessionHTTPTests: XCTestCase {
     }
 
     func testRepeatedWrongSecretsFromOneAddressGet429WithRetryAfter() async throws {
-        let (h, certificates, listen) = try APITLSTests.agent()
-        h.start()
+        let (h, base, ca) = try await Self.startedAgent()
         defer { Task { await h.stop() } }
-        try await h.waitForAPI()
-        let base = "https://\(listen)", ca = certificates.caCertificate, origin = ("Origin", base)
+        let origin = ("Origin", base)
         for attempt in 1...SignInThrottle.freeFailures {
             let wrong = try await Self.send(.POST, base + "/console/login", ca: ca, headers: [origin], form: "secret=wrong-\(attempt)")
             XCTAssertEqual(wrong.status, 401, "wrong secret \(attempt) of the free ones")
@@ -128,16 +142,12 @@ final class ConsoleSessionHTTPTests: XCTestCase {
     }
 
     func testHostileNamesInFormsAndPathsGetA400PageNamingTheProblemEscaped() async throws {
-        let (h, certificates, listen) = try APITLSTests.agent()
-        h.start()
+        let (h, base, ca) = try await Self.startedAgent()
         defer { Task { await h.stop() } }
-        try await h.waitForAPI()
-        let base = "https://\(listen)", ca = certificates.caCertificate, origin = ("Origin", base)
+        let origin = ("Origin", base)
         let signIn = try await Self.send(.POST, base + "/console/login", ca: ca, headers: [origin], form: "secret=\(APITLSTests.secret)")
         let session = ("Cookie", String(try XCTUnwrap(signIn.headers["Set-Cookie"].first).prefix { $0 != ";" }))
-        let page = try await Self.send(.GET, base + "/console/", ca: ca, headers: [session])
-        let token = try XCTUnwrap(page.text.range(of: #"name="csrf" value="([0-9a-f]{64})""#, options: .regularExpression)
-            .map { String(page.text[$0].dropFirst(#"name="csrf" value=""#.count).dropLast()) })
+        let token = try Self.csrfToken(in: try await Self.send(.GET, base + "/console/", ca: ca, headers: [session]).text)
         let cases: [(path: String, form: String, named: String)] = [
             ("/console/groups/..%2Fetc/stop", "", "group name '../etc'"),
             ("/console/groups/a%2Fb/start", "", "group name 'a/b'"),
