@@ -16,6 +16,7 @@ enum ConsoleAssets {
     .skip { position: absolute; left: -999px; }
     .skip:focus { left: .5rem; top: .5rem; background: #fff; color: var(--fg); padding: .3rem .6rem; z-index: 1; }
     .split { display: grid; grid-template-columns: 15rem 1fr; gap: 1.5rem; }
+    .split > * { min-width: 0; } /* a wide table scrolls in its own box, not the page */
     @media (max-width: 700px) { .split { grid-template-columns: 1fr; } main { padding: .6rem; } }
     .tree ul { list-style: none; padding-left: 0; margin: 0; }
     .tree ul ul { padding-left: 1.1rem; color: var(--muted); font-size: .9rem; }

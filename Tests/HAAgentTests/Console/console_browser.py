@@ -66,7 +66,12 @@ def eventually(condition, what, timeout=20):
 
 
 def shoot(name):
+    stamp = driver.find_elements(By.CSS_SELECTOR, "footer time[datetime]")
+    check(len(stamp) == 1 and "Data read at" in text("footer"), "the %s page says when its data was read" % name)
     for w, h in ((1280, 800), (390, 844)):
+        driver.set_window_size(w, h)
+        overflow = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        check(overflow <= 0, "the %s page fits %d px wide without scrolling sideways (overflow %s px)" % (name, w, overflow))
         driver.set_window_size(w, h)
         driver.save_screenshot(os.path.join(args.screenshots, "%s-%dx%d.png" % (name, w, h)))
     driver.set_window_size(1280, 800)
@@ -308,9 +313,23 @@ try:
     check(len(driver.find_elements(By.CSS_SELECTOR, "#feed li")) > shown, "the feed grew")
     shoot("cluster-live")
 
-    # Keyboard: the first Tab reaches the skip link, focus is visible.
+    # Keyboard: the first Tab reaches the skip link, then the header in reading order, then the tree;
+    # every focused element shows a visible outline; Enter follows a link.
+    def outline():
+        return driver.execute_script("var s = getComputedStyle(document.activeElement); return [s.outlineStyle, s.outlineWidth];")
     driver.find_element(By.TAG_NAME, "body").send_keys("\ue004")
     check(driver.switch_to.active_element.text == "Skip to content", "Tab reaches the skip link first")
+    order = []
+    for _ in range(5):
+        style, width = outline()
+        check(style != "none" and width != "0px", "focus on %r is visible (%s %s)" % (driver.switch_to.active_element.text, style, width))
+        driver.switch_to.active_element.send_keys("\ue004")
+        order.append(driver.switch_to.active_element.text)
+    check(order == ["Vigil", "Cluster", "HA wizard", "Sign out", order[4]] and order[4] in [x["name"] for x in api("/v1/status")["groups"]],
+          "focus order: header, then the tree: %s" % order)
+    driver.switch_to.active_element.send_keys("\ue007")
+    eventually(lambda: "/console/groups/" in driver.current_url, "Enter on the focused group opens its pane")
+    driver.get(args.url + "/console/")
 
     # With JavaScript off the pages still work, times in UTC, and destructive actions still ask first.
     quiet = webdriver.ChromeOptions()
