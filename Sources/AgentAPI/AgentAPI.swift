@@ -347,9 +347,12 @@ public struct Accepted: Codable, Sendable, Equatable {
     public var accepted: String
     /// What works but the operator should know (the HA wizard's warnings), each naming the VM and the fix.
     public var warnings: [String]?
-    public init(_ accepted: String, warnings: [String]? = nil) {
+    /// The HA wizard's report per possible owner (a check of `vm add`).
+    public var report: WizardReport?
+    public init(_ accepted: String, warnings: [String]? = nil, report: WizardReport? = nil) {
         self.accepted = accepted
         self.warnings = warnings.flatMap { $0.isEmpty ? nil : $0 }
+        self.report = report
     }
 
     /// The answer as the CLI prints it: the sentence, then one line per warning.
@@ -359,7 +362,12 @@ public struct Accepted: Codable, Sendable, Equatable {
 /// The body of every error answer: what was wrong, naming it.
 public struct APIError: Codable, Sendable, Equatable, Error, CustomStringConvertible {
     public var error: String
-    public init(_ error: String) { self.error = error }
+    /// The HA wizard's report per possible owner, when the wizard refused a VM some owner cannot host.
+    public var report: WizardReport?
+    public init(_ error: String, report: WizardReport? = nil) {
+        self.error = error
+        self.report = report
+    }
     public var description: String { error }
 }
 

@@ -90,6 +90,25 @@ final class OwnerEnvironmentCheckTests: XCTestCase {
         XCTAssertEqual(sameCPU.warnings(try domain("<cpu mode='host-model'/>"), on: ["h2", "h3"]), [], "identical CPUs: nothing to say")
     }
 
+    func testTheWizardsReportGivesEachOwnerItsOwnProblemsAndWarnings() throws {
+        let check = PossibleOwnerCheck(storage: SharedStorage(root: "/shared"), agents: [
+            "h2": AgentRecord(node: "h2", migrationURI: "qemu+tcp://h2/system", profile: profile(bridges: [])),
+            "old": AgentRecord(node: "old", migrationURI: "qemu+tcp://old/system", profile: profile(inventory: false)),
+        ], capacities: [:])
+        let vm = try domain("<devices><interface type='bridge'><source bridge='br0'/></interface></devices>")
+        let report = check.report(vm, on: ["old", "h2", "gone"])
+        XCTAssertEqual(report.owners.map(\.node), ["gone", "h2", "old"], "every owner, by name")
+        XCTAssertEqual(report.owners[0].problems, ["no vigild has ever run there (not a cluster node?)"])
+        XCTAssertEqual(report.owners[1].problems.first { $0.contains("br0") },
+                       "an interface attaches to bridge br0, which that host does not have; create it there or take h2 off the possible owners")
+        XCTAssertEqual(report.owners[1].warnings, [])
+        XCTAssertEqual(report.owners[2].warnings.count, 1)
+        XCTAssertTrue(report.owners[2].warnings[0].hasPrefix("vigild publishes no inventory there"), "the older owner's own warning")
+        XCTAssertEqual(report.warnings, [], "nothing concerns the VM on every owner")
+        XCTAssertEqual(check.problems(vm, on: ["old", "h2", "gone"]),
+                       report.owners.flatMap { o in o.problems.map { "\(o.node): \($0)" } }, "the API's one-line message says the same")
+    }
+
     func testAPassThroughPCIDeviceLeavesColdMovesOnly() throws {
         let pinned = try domain("<devices><hostdev mode='subsystem' type='pci'><source><address bus='0x06' slot='0x12' function='0x5'/></source></hostdev></devices>")
         XCTAssertEqual(try APIServer.moveMethods(nil, for: pinned), [.cold])

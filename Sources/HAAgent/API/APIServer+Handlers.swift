@@ -112,7 +112,7 @@ extension APIServer {
         let devices = needed.compactMap { n -> String? in
             if case .exclusive(let device, _) = n.volume.binding, device.hasPrefix("/dev/") { device } else { nil }
         }
-        let (owners, ownerWarnings) = try await checkPossibleOwners(of: [loaded.definition], policy: policy, storage: shared, devices: devices)
+        let (owners, ownerWarnings, report) = try await checkPossibleOwners(of: [loaded.definition], policy: policy, storage: shared, devices: devices)
         let methods = try Self.moveMethods(request.moveMethods, for: loaded.definition)
         let vm = VMDefinition(name: domain, domainXMLPath: loaded.path, memoryMiB: Int(loaded.definition.memoryKiB / 1024),
                               vcpus: loaded.definition.vcpus,
@@ -137,7 +137,7 @@ extension APIServer {
             let hosts = owners.map(\.rawValue).sorted().joined(separator: ", ")
             return Accepted("VM \(domain) passes every check (its disks and backing files on shared storage\(needed.isEmpty ? "" : " or its group's volumes"); "
                             + "possible owners \(hosts.isEmpty ? "none yet" : hosts) can host it); it would join group \(groupID)\(moving)",
-                            warnings: warnings)
+                            warnings: warnings, report: report)
         }
         let key = ClusterKeys.group(groupID)
         let expected = try await store.get(key)?.modRevision ?? 0
@@ -183,7 +183,7 @@ extension APIServer {
     /// Returns the owners checked and the wizard's warnings.
     @discardableResult
     func checkPossibleOwners(of domains: [DomainDefinition], policy: GroupPolicy, storage: SharedStorage,
-                             devices: [String] = []) async throws -> (owners: [NodeID], warnings: [String]) {
+                             devices: [String] = []) async throws -> (owners: [NodeID], warnings: [String], report: WizardReport?) {
         let members = try await store.nodes()
         let owners = policy.possibleOwners.isEmpty ? members.map(\.id) : Array(policy.possibleOwners)
         let agents = Dictionary(try await store.read(ClusterKeys.agents).readableValues().map { ($0.node, $0) },
@@ -194,10 +194,11 @@ extension APIServer {
         for domain in domains {
             let problems = check.problems(domain, on: owners)
             guard problems.isEmpty else {
-                throw APIError("VM \(domain.name) cannot run on every possible owner: \(problems.joined(separator: "; "))")
+                throw APIError("VM \(domain.name) cannot run on every possible owner: \(problems.joined(separator: "; "))",
+                               report: domains.count == 1 ? check.report(domain, on: owners) : nil)
             }
         }
-        return (owners, domains.flatMap { check.warnings($0, on: owners) })
+        return (owners, domains.flatMap { check.warnings($0, on: owners) }, domains.count == 1 ? check.report(domains[0], on: owners) : nil)
     }
 
     /// Changes a group's failover policy. New possible owners are checked against every VM of the

@@ -25,8 +25,8 @@ extension APIServer {
         nodePages.get(":node") { _, context in
             try await self.nodePage(NodeID(context.parameters.get("node") ?? ""), console, context.consoleSession)
         }
-        groupPages.post(":group/:action") { _, context in try await self.groupAction(context, console) }
-        nodePages.post(":node/:action") { _, context in try await self.nodeAction(context, console) }
+        groupPages.post(":group/:action") { _, context in try await self.namesChecked(console, context) { try await self.groupAction(context, console) } }
+        nodePages.post(":node/:action") { _, context in try await self.namesChecked(console, context) { try await self.nodeAction(context, console) } }
         pages.get("wizard") { _, context in
             console.page("wizard", title: "HA wizard", ["xmlPath": "", "groupName": ""], session: context.consoleSession)
         }
@@ -44,16 +44,36 @@ extension APIServer {
         guard ConsoleSessionBook.sameOrigin(request.headers[.origin], host: request.head.authority) else {
             return console.page("login", title: "Sign in", ["problem": "cross-origin sign-in refused"], session: nil, status: .forbidden)
         }
+        let client = context.clientAddress ?? "unknown"
+        if let wait = console.signInWait(client) {
+            // Not even compared: a guesser learns nothing while it waits.
+            let seconds = (wait.milliseconds + 999) / 1000
+            logger.warning("console sign-in refused: too many wrong secrets", metadata: ["client": "\(client)", "retryAfterSeconds": "\(seconds)"])
+            var response = console.page("login", title: "Sign in", ["problem": "too many wrong secrets from \(client); try again in \(seconds) s"],
+                                        session: nil, status: .tooManyRequests)
+            response.headers[.retryAfter] = String(seconds)
+            return response
+        }
         var request = request
         let form = ConsoleForm(String(buffer: try await request.collectBody(upTo: context.maxUploadSize)))
         guard let secret = console.secret, secret.authorizes("Bearer " + (form["secret"] ?? "")) else {
-            logger.warning("console sign-in refused: wrong cluster secret")
+            console.signedIn(client, rightSecret: false)
+            logger.warning("console sign-in refused: wrong cluster secret", metadata: ["client": "\(client)"])
             return console.page("login", title: "Sign in", ["problem": "wrong cluster secret"], session: nil, status: .unauthorized)
         }
+        console.signedIn(client, rightSecret: true)
         let session = console.openSession()
         var response = ConsoleService.redirect(to: ConsoleService.prefix + "/")
         response.headers[.setCookie] = ConsoleService.cookie(session)
         return response
+    }
+
+    /// An action whose path or form names something that cannot be a store key: the console's page
+    /// naming the problem (400), not the JSON API's error body.
+    private func namesChecked(_ console: ConsoleService, _ context: APIRequestContext, _ act: () async throws -> Response) async throws -> Response {
+        do { return try await act() } catch let error as APIError {
+            return console.outcome("Refused", error.error, failed: true, back: ConsoleService.prefix + "/", session: context.consoleSession)
+        }
     }
 
     /// A page of the cluster, or why it cannot be read (the store did not answer: no quorum).
@@ -94,6 +114,7 @@ extension APIServer {
                 "priority": view.priority, "policy": view.policy, "lastFailure": view.lastFailure,
                 "failoversLeft": view.failoversLeft.map(String.init),
                 "alerts": alerts, "hasAlerts": !alerts.isEmpty, "resources": ConsoleViews.resources(spec),
+                "verification": view.verification.map(ConsoleViews.verification),
                 "nodes": status.nodes.map(\.name), "events": events.events.reversed().map(ConsoleViews.event),
             ].merging(ConsoleViews.inFlight(status, group: g.rawValue)) { a, _ in a }
             return console.page("group", title: "Group \(g)", values, session: session)
@@ -160,9 +181,19 @@ extension APIServer {
             return await acting(console, context.consoleSession, back: back) { try await self.requestStop(g) }
         case "start":
             return await acting(console, context.consoleSession, back: back) { try await self.requestStart(g, on: node) }
+        case "verify":
+            if let page = confirmation("Verify group \(g)? It moves to each of its possible owners in turn, then back where it started.",
+                                       verb: "Verify", action: action, back: back, keep: [], context, console) { return page }
+            return await acting(console, context.consoleSession, back: back) { try await self.requestVerify(g) }
+        case "abort-verify":
+            return await acting(console, context.consoleSession, back: back) { try await self.abortVerify(g) }
+        case "remove":
+            if let page = confirmation("Remove group \(g)? Vigil forgets it and its VMs; their domain XML stays on shared storage.",
+                                       verb: "Remove", action: action, back: back, keep: [], context, console) { return page }
+            return await acting(console, context.consoleSession, back: ConsoleService.prefix + "/") { try await self.removeGroup(g) }
         default:
-            return console.outcome("Refused", "unknown group action '\(word)'; use move, start or stop", failed: true, back: back,
-                                   session: context.consoleSession)
+            return console.outcome("Refused", "unknown group action '\(word)'; use move, start, stop, verify, abort-verify or remove",
+                                   failed: true, back: back, session: context.consoleSession)
         }
     }
 
@@ -186,7 +217,7 @@ extension APIServer {
         let form = context.consoleForm
         guard let path = form.value("xmlPath") else {
             return console.page("wizard", title: "HA wizard", ["xmlPath": "", "groupName": form["group"] ?? "", "checked": true,
-                                                              "hasErrors": true, "errors": ["give the path of the VM's domain XML"]],
+                                                              "hasErrors": true, "hasVMErrors": true, "vmErrors": ["give the path of the VM's domain XML"]],
                                 session: context.consoleSession, status: .badRequest)
         }
         let request = AddVMRequest(domain: nil, xmlPath: path, group: form.value("group"))
@@ -194,13 +225,16 @@ extension APIServer {
             return await acting(console, context.consoleSession, back: ConsoleService.prefix + "/wizard") { try await self.addVM(request) }
         }
         var values: [String: Any?] = ["xmlPath": path, "groupName": form["group"] ?? "", "checked": true]
+        let report: [String: Any?]
         do {
-            let report = try await addVM(request, checkOnly: true)
-            values.merge(["passes": true, "summary": report.accepted, "warnings": report.warnings ?? [],
-                          "hasWarnings": !(report.warnings ?? []).isEmpty]) { a, _ in a }
+            let accepted = try await addVM(request, checkOnly: true)
+            values.merge(["passes": true, "summary": accepted.accepted]) { a, _ in a }
+            report = ConsoleViews.wizardReport(errors: [], warnings: accepted.warnings ?? [], report: accepted.report, members: [])
         } catch let error as APIError {
-            values.merge(["errors": Self.problems(error.error), "hasErrors": true]) { a, _ in a }
+            let members = error.report == nil ? try await status().nodes.filter(\.member).map(\.name) : []
+            report = ConsoleViews.wizardReport(errors: Self.problems(error.error), warnings: [], report: error.report, members: members)
         }
+        values.merge(report) { a, _ in a }
         return console.page("wizard", title: "HA wizard", values, session: context.consoleSession,
                             status: values["hasErrors"] == nil ? .ok : .badRequest)
     }

@@ -16,6 +16,7 @@ enum ConsoleAssets {
     .skip { position: absolute; left: -999px; }
     .skip:focus { left: .5rem; top: .5rem; background: #fff; color: var(--fg); padding: .3rem .6rem; z-index: 1; }
     .split { display: grid; grid-template-columns: 15rem 1fr; gap: 1.5rem; }
+    .split > * { min-width: 0; } /* a wide table scrolls in its own box, not the page */
     @media (max-width: 700px) { .split { grid-template-columns: 1fr; } main { padding: .6rem; } }
     .tree ul { list-style: none; padding-left: 0; margin: 0; }
     .tree ul ul { padding-left: 1.1rem; color: var(--muted); font-size: .9rem; }
@@ -27,7 +28,8 @@ enum ConsoleAssets {
     .facts dt { font-weight: 600; }
     .facts dd { margin: 0; }
     .badge { display: inline-block; padding: 0 .45rem; border-radius: .7rem; background: #e3e7ec; font-size: .85rem; }
-    .badge.online, .badge.up { background: #d4eddb; color: var(--ok); }
+    .badge.online, .badge.up, .badge.passed { background: #d4eddb; color: var(--ok); }
+    .badge.aborted { background: #f6ead2; color: var(--warn); }
     .badge.failed, .badge.down, .badge.fenced, .badge.locked { background: #f6d5d2; color: var(--bad); }
     .badge.leader { background: #dbe7f6; color: var(--accent); }
     .actions { display: flex; flex-wrap: wrap; gap: .8rem; }
@@ -81,14 +83,17 @@ enum ConsoleAssets {
         };
       }
 
-      // While something moves, refresh the in-flight list from the page itself every 2 s.
+      // While something moves or a verification runs, refresh those parts from the page itself every 2 s.
       function refresh() {
-        if (!document.querySelector("[data-live]")) return;
+        var live = document.querySelectorAll("[data-live]");
+        if (!live.length) return;
         fetch(location.href, { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (html) {
-          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("inflight");
-          var old = document.getElementById("inflight");
-          if (old && fresh) { old.innerHTML = fresh.innerHTML; localTimes(old); }
-          else if (old) { old.removeAttribute("data-live"); old.innerHTML = "<li>Done.</li>"; }
+          var page = new DOMParser().parseFromString(html, "text/html");
+          live.forEach(function (old) {
+            var fresh = page.getElementById(old.id);
+            if (fresh) { fresh = document.importNode(fresh, true); old.replaceWith(fresh); localTimes(fresh); }
+            else { old.removeAttribute("data-live"); old.innerHTML = "<li>Done.</li>"; }
+          });
         }).catch(function () {});
       }
       setInterval(refresh, 2000);

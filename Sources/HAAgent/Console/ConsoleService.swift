@@ -17,6 +17,7 @@ final class ConsoleService: Sendable {
     let clientCertificates: Bool
     private let library: MustacheLibrary
     private let book = Mutex(ConsoleSessionBook())
+    private let throttle = Mutex(SignInThrottle())
 
     init(secret: ClusterSecret?, clientCertificates: Bool) throws {
         self.secret = secret
@@ -43,6 +44,14 @@ final class ConsoleService: Sendable {
     }
 
     func close(_ session: ConsoleSession) { book.withLock { $0.close(id: session.id) } }
+
+    /// How long `client` must wait before it may try a secret again, if it must.
+    func signInWait(_ client: String) -> TimeSpan? { throttle.withLock { $0.wait(for: client, now: .wallClockNow) } }
+
+    /// Counts a sign-in: a wrong secret against `client`, a right one forgives it.
+    func signedIn(_ client: String, rightSecret: Bool) {
+        throttle.withLock { rightSecret ? $0.succeeded(client) : $0.failed(client, now: .wallClockNow) }
+    }
 
     /// The session cookie: only over TLS, never to scripts, never on another site's requests.
     static func cookie(_ session: ConsoleSession?) -> String {

@@ -103,6 +103,15 @@ enum ConsoleTemplates {
     <div class="scroll"><table id="resources"><thead><tr><th scope="col">#</th><th scope="col">Kind</th><th scope="col">Resource</th><th scope="col">Detail</th></tr></thead>
     <tbody>{{#resources}}<tr><td>{{order}}</td><td>{{kind}}</td><td>{{name}}</td><td>{{detail}}</td></tr>{{/resources}}</tbody></table></div>
     {{>inflight}}
+    {{#verification}}
+    <section id="verification" aria-labelledby="verification-title"{{#underWay}} data-live="yes"{{/underWay}}>
+    <h2 id="verification-title">Verification</h2>
+    <p>Started at {{#startedAt}}{{>time}}{{/startedAt}} on {{origin}}: <span class="badge {{badge}}" id="verify-outcome">{{outcome}}</span>{{#failure}} — {{failure}}{{/failure}}</p>
+    {{#hasSteps}}<div class="scroll"><table><thead><tr><th scope="col">From</th><th scope="col">To</th><th scope="col">Method</th><th scope="col">Result</th><th scope="col">Time</th><th scope="col">Why</th></tr></thead>
+    <tbody>{{#steps}}<tr><td>{{from}}</td><td>{{to}}</td><td>{{method}}</td><td>{{result}}</td><td>{{seconds}}</td><td>{{reason}}</td></tr>{{/steps}}</tbody></table></div>{{/hasSteps}}
+    {{#pending}}<p>Still to visit: {{pending}}</p>{{/pending}}
+    </section>
+    {{/verification}}
     <h2>Actions</h2>
     <div class="actions">
     <form method="post" action="/console/groups/{{path}}/move" class="card">
@@ -121,6 +130,9 @@ enum ConsoleTemplates {
     <input type="hidden" name="csrf" value="{{csrf}}">
     <button type="submit" class="danger">Stop…</button>
     </form>
+    <form method="post" action="/console/groups/{{path}}/verify" class="card"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Verify…</button></form>
+    <form method="post" action="/console/groups/{{path}}/abort-verify" class="card"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Abort verify</button></form>
+    <form method="post" action="/console/groups/{{path}}/remove" class="card"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="danger">Remove…</button></form>
     </div>
     <h2>Last events</h2>
     <ol class="events">{{#events}}{{>event}}{{/events}}{{^events}}<li>No events for this group yet.</li>{{/events}}</ol>
@@ -186,8 +198,15 @@ enum ConsoleTemplates {
     <section id="report" aria-labelledby="report-title">
     <h2 id="report-title">Report</h2>
     {{#passes}}<p class="ok">{{summary}}</p>{{/passes}}
-    {{#hasErrors}}<h3>Errors</h3><ul class="error">{{#errors}}<li>{{.}}</li>{{/errors}}</ul>{{/hasErrors}}
-    {{#hasWarnings}}<h3>Warnings</h3><ul class="warning">{{#warnings}}<li>{{.}}</li>{{/warnings}}</ul>{{/hasWarnings}}
+    {{#hasVMErrors}}<h3>Errors of the VM itself</h3><ul class="error" id="vm-errors">{{#vmErrors}}<li>{{.}}</li>{{/vmErrors}}</ul>{{/hasVMErrors}}
+    {{#hasVMWarnings}}<h3>Warnings on every owner</h3><ul class="warning" id="vm-warnings">{{#vmWarnings}}<li>{{.}}</li>{{/vmWarnings}}</ul>{{/hasVMWarnings}}
+    {{#hasOwners}}
+    <h3>Per possible owner</h3>
+    <div class="scroll"><table id="owners"><thead><tr><th scope="col">Host</th><th scope="col">Verdict</th><th scope="col">Errors</th><th scope="col">Warnings</th></tr></thead>
+    <tbody>{{#owners}}<tr><th scope="row">{{node}}</th><td class="{{kind}}">{{verdict}}</td>
+    <td>{{#hasProblems}}<ul class="error">{{#problems}}<li>{{.}}</li>{{/problems}}</ul>{{/hasProblems}}{{^hasProblems}}none{{/hasProblems}}</td>
+    <td>{{#hasWarnings}}<ul class="warning">{{#warnings}}<li>{{.}}</li>{{/warnings}}</ul>{{/hasWarnings}}{{^hasWarnings}}none{{/hasWarnings}}</td></tr>{{/owners}}</tbody></table></div>
+    {{/hasOwners}}
     {{#passes}}
     <form method="post" action="/console/wizard" class="card">
     <input type="hidden" name="csrf" value="{{csrf}}">

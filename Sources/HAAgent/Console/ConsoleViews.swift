@@ -32,9 +32,15 @@ enum ConsoleViews {
     struct DrainBar { let node: String; let nodePath: String; let moved: Int; let left: Int; let total: Int; let percent: Int }
     struct NodeRow { let name: String; let path: String; let state: String; let leader: Bool; let reserved: Bool
                      let memory: String; let vcpus: String; let vmCount: Int }
-    struct GroupLink { let name: String; let path: String; let status: String; let vms: [String]; var hasVMs: Bool { !vms.isEmpty } }
+    struct GroupLink { let name: String; let path: String; let status: String; let vms: [String]; let hasVMs: Bool }
     struct Resource { let order: Int; let kind: String; let name: String; let detail: String }
     struct Named { let name: String; let path: String }
+    struct VerifyStep { let from: String; let to: String; let method: String; let result: String; let seconds: String?; let reason: String? }
+    struct OwnerRow { let node: String; let verdict: String; let kind: String; let problems: [String]; let hasProblems: Bool
+                      let warnings: [String]; let hasWarnings: Bool }
+    /// Stored, not computed: Mustache sees stored properties only.
+    struct Verification { let outcome: String; let badge: String; let underWay: Bool; let origin: String; let startedAt: Time
+                          let failure: String?; let steps: [VerifyStep]; let hasSteps: Bool; let pending: String? }
 
     static func alerts(_ status: ClusterStatus, about subject: String? = nil) -> [Alert] {
         (status.alerts ?? []).filter { subject == nil || $0.subject == subject }
@@ -64,6 +70,34 @@ enum ConsoleViews {
                         total: max(total, 1), percent: total == 0 ? 100 : drain.moved.count * 100 / total)
     }
 
+    /// A group's verification under way or its last one: each move's method, result and time.
+    static func verification(_ v: VerificationView) -> Verification {
+        Verification(outcome: v.outcome ?? "under way", badge: v.outcome ?? "moving", underWay: v.outcome == nil, origin: v.origin,
+                     startedAt: time(v.startedAt), failure: v.failure,
+                     steps: v.steps.map { s in
+                         VerifyStep(from: s.from, to: s.to, method: s.method ?? "-", result: s.result,
+                                    seconds: s.seconds.map { String(format: "%.1f s", $0) }, reason: s.reason)
+                     },
+                     hasSteps: !v.steps.isEmpty, pending: v.pending.isEmpty ? nil : v.pending.joined(separator: " → "))
+    }
+
+    /// The HA wizard's report as its page shows it: the VM's own errors and warnings (`errors`,
+    /// `warnings`: the API's, one per line), then one row per possible owner with its errors and
+    /// warnings. Without the API's `report` (the VM's configuration did not load) the owners are
+    /// `members`, each not checked.
+    static func wizardReport(errors: [String], warnings: [String], report: WizardReport?, members: [String]) -> [String: Any?] {
+        let rows = report?.owners.map { o in
+            OwnerRow(node: o.node, verdict: o.problems.isEmpty ? "can host it" : "cannot host it", kind: o.problems.isEmpty ? "ok" : "error",
+                     problems: o.problems, hasProblems: !o.problems.isEmpty, warnings: o.warnings, hasWarnings: !o.warnings.isEmpty)
+        } ?? members.sorted().map { node in
+            OwnerRow(node: node, verdict: "not checked until the errors of the VM itself are fixed", kind: "hint",
+                     problems: [], hasProblems: false, warnings: [], hasWarnings: false)
+        }
+        let vmErrors = report == nil ? errors : [], vmWarnings = report?.warnings ?? warnings
+        return ["vmErrors": vmErrors, "hasVMErrors": !vmErrors.isEmpty, "vmWarnings": vmWarnings, "hasVMWarnings": !vmWarnings.isEmpty,
+                "owners": rows, "hasOwners": !rows.isEmpty, "hasErrors": errors.isEmpty ? nil : true]
+    }
+
     static func nodeRow(_ n: NodeView, leader: String?) -> NodeRow {
         NodeRow(name: n.name, path: path(n.name), state: n.state, leader: n.name == leader, reserved: n.reserved == true,
                 memory: usedFree(n.usedMemoryMiB, n.freeMemoryMiB, of: n.memoryMiB, unit: " MiB"),
@@ -76,7 +110,7 @@ enum ConsoleViews {
     }
 
     static func groupLink(_ g: GroupView) -> GroupLink {
-        GroupLink(name: g.name, path: path(g.name), status: g.status, vms: g.vms)
+        GroupLink(name: g.name, path: path(g.name), status: g.status, vms: g.vms, hasVMs: !g.vms.isEmpty)
     }
 
     /// The group's resources in the order they come online (storage, configuration, VM).

@@ -66,19 +66,35 @@ struct OwnerEnvironmentCheck {
         }
     }
 
-    /// What works but an operator should know, over all `owners` together (each names the VM and the fix).
+    /// What works but an operator should know, over all `owners` together (each names the VM and the fix):
+    /// what was not checked on some of them, each with the owners it concerns, then `vmWarnings`.
     func warnings(_ domain: DomainDefinition, on owners: [NodeID]) -> [String] {
-        var warnings: [String] = []
-        let unknown = owners.filter { profiles[$0] != nil && profiles[$0]?.inventory == nil }.sorted()
-        if !unknown.isEmpty {
-            warnings.append("\(unknown.map(\.rawValue).joined(separator: ", ")): vigild publishes no inventory there (an older version), "
-                            + "so VM \(domain.name)'s networks, CPU model and devices were not checked there; upgrade it and check again")
+        let unchecked = [Self.noInventory(domain), Self.noNetworks(domain)].compactMap { sentence -> String? in
+            let nodes = owners.sorted().filter { ownerWarnings(domain, on: $0).contains(sentence) }
+            return nodes.isEmpty ? nil : "\(nodes.map(\.rawValue).joined(separator: ", ")): \(sentence)"
         }
+        return unchecked + vmWarnings(domain, on: owners)
+    }
+
+    /// What was not checked on `node` alone: its vigild publishes no inventory, or its libvirt lists no networks.
+    func ownerWarnings(_ domain: DomainDefinition, on node: NodeID) -> [String] {
+        guard let profile = profiles[node] else { return [] }
+        guard let inventory = profile.inventory else { return [Self.noInventory(domain)] }
         let usesNetworks = domain.interfaces.contains { $0.type == "network" }
-        let silent = owners.filter { profiles[$0]?.inventory.map { $0.networks == nil } ?? false }.sorted()
-        if usesNetworks, !silent.isEmpty {
-            warnings.append("\(silent.map(\.rawValue).joined(separator: ", ")): libvirt does not list its networks, so VM \(domain.name)'s networks were not checked there")
-        }
+        return usesNetworks && inventory.networks == nil ? [Self.noNetworks(domain)] : []
+    }
+
+    private static func noInventory(_ domain: DomainDefinition) -> String {
+        "vigild publishes no inventory there (an older version), so VM \(domain.name)'s networks, CPU model and devices were not checked there; upgrade it and check again"
+    }
+
+    private static func noNetworks(_ domain: DomainDefinition) -> String {
+        "libvirt does not list its networks, so VM \(domain.name)'s networks were not checked there"
+    }
+
+    /// What an operator should know about the VM wherever it runs: owners' CPUs that differ, devices that pin it.
+    func vmWarnings(_ domain: DomainDefinition, on owners: [NodeID]) -> [String] {
+        var warnings: [String] = []
         if let cpu = domain.cpu, cpu.mode != .custom {
             let models = Dictionary(grouping: owners.sorted()) { profiles[$0]?.capabilities.hostCPUModel ?? "unknown" }
             if models.count > 1 {

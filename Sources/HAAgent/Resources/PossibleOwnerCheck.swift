@@ -1,3 +1,4 @@
+import AgentAPI
 import ClusterSchema
 import DomainXML
 import HACoordination
@@ -22,6 +23,15 @@ struct PossibleOwnerCheck {
 
     /// What works on `owners` but an operator should know (CPUs that differ, devices that pin the VM).
     func warnings(_ domain: DomainDefinition, on owners: [NodeID]) -> [String] { environment.warnings(domain, on: owners) }
+
+    /// Each owner's problems and what was not checked there, and the warnings about the VM on all of them.
+    func report(_ domain: DomainDefinition, on owners: [NodeID]) -> WizardReport {
+        WizardReport(warnings: environment.vmWarnings(domain, on: owners),
+                     owners: owners.sorted().map { node in
+                         WizardReport.Owner(node: node.rawValue, problems: problems(domain, on: node),
+                                            warnings: environment.ownerWarnings(domain, on: node))
+                     })
+    }
 
     /// Why the VM could not run on some of `owners`, each problem prefixed with the node; empty when all can.
     func problems(_ domain: DomainDefinition, on owners: [NodeID]) -> [String] {

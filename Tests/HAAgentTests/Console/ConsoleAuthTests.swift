@@ -73,6 +73,23 @@ final class ConsoleSessionHTTPTests: XCTestCase {
         return try result.get()
     }
 
+    /// A whole agent serving its TLS listener, started: its base URL and the CA that signed its certificate.
+    static func startedAgent() async throws -> (h: AgentHarness, base: String, ca: String) {
+        let (h, certificates, listen) = try APITLSTests.agent()
+        h.start()
+        do { try await h.waitForAPI() } catch {
+            await h.stop()
+            throw error
+        }
+        return (h, "https://\(listen)", certificates.caCertificate)
+    }
+
+    /// The CSRF token the page's forms carry.
+    static func csrfToken(in page: String) throws -> String {
+        try XCTUnwrap(page.range(of: #"name="csrf" value="([0-9a-f]{64})""#, options: .regularExpression)
+            .map { String(page[$0].dropFirst(#"name="csrf" value=""#.count).dropLast()) })
+    }
+
     func testSignInSetsAStrictCookieAndPostsNeedTheOriginAndTheToken() async throws {
         let (h, certificates, listen) = try APITLSTests.agent()
         h.start()
@@ -94,8 +111,7 @@ final class ConsoleSessionHTTPTests: XCTestCase {
 
         let page = try await Self.send(.GET, base + "/console/", ca: ca, headers: [("Cookie", session)])
         XCTAssertEqual(page.status, 200)
-        let token = try XCTUnwrap(page.text.range(of: #"name="csrf" value="([0-9a-f]{64})""#, options: .regularExpression)
-            .map { String(page.text[$0].dropFirst(#"name="csrf" value=""#.count).dropLast()) })
+        let token = try Self.csrfToken(in: page.text)
         let noToken = try await Self.send(.POST, base + "/console/nodes/solo/resume", ca: ca, headers: [("Cookie", session), origin], form: "")
         XCTAssertEqual(noToken.status, 403)
         XCTAssertTrue(noToken.text.contains("missing or wrong CSRF token"))
@@ -108,6 +124,48 @@ final class ConsoleSessionHTTPTests: XCTestCase {
         _ = try await Self.send(.POST, base + "/console/logout", ca: ca, headers: [("Cookie", session), origin], form: "csrf=\(token)")
         let after = try await Self.send(.GET, base + "/console/", ca: ca, headers: [("Cookie", session)])
         XCTAssertEqual(after.status, 303, "the signed-out session opens nothing")
+    }
+
+    func testRepeatedWrongSecretsFromOneAddressGet429WithRetryAfter() async throws {
+        let (h, base, ca) = try await Self.startedAgent()
+        defer { Task { await h.stop() } }
+        let origin = ("Origin", base)
+        for attempt in 1...SignInThrottle.freeFailures {
+            let wrong = try await Self.send(.POST, base + "/console/login", ca: ca, headers: [origin], form: "secret=wrong-\(attempt)")
+            XCTAssertEqual(wrong.status, 401, "wrong secret \(attempt) of the free ones")
+        }
+        let limited = try await Self.send(.POST, base + "/console/login", ca: ca, headers: [origin], form: "secret=\(APITLSTests.secret)")
+        XCTAssertEqual(limited.status, 429, "past the free failures even the right secret waits")
+        XCTAssertEqual(limited.headers["Retry-After"].first, String(SignInThrottle.firstWait.milliseconds / 1000))
+        XCTAssertTrue(limited.text.contains("too many wrong secrets from 127.0.0.1"), limited.text)
+        XCTAssertTrue(limited.headers["Set-Cookie"].isEmpty, "no session")
+    }
+
+    func testHostileNamesInFormsAndPathsGetA400PageNamingTheProblemEscaped() async throws {
+        let (h, base, ca) = try await Self.startedAgent()
+        defer { Task { await h.stop() } }
+        let origin = ("Origin", base)
+        let signIn = try await Self.send(.POST, base + "/console/login", ca: ca, headers: [origin], form: "secret=\(APITLSTests.secret)")
+        let session = ("Cookie", String(try XCTUnwrap(signIn.headers["Set-Cookie"].first).prefix { $0 != ";" }))
+        let token = try Self.csrfToken(in: try await Self.send(.GET, base + "/console/", ca: ca, headers: [session]).text)
+        let cases: [(path: String, form: String, named: String)] = [
+            ("/console/groups/..%2Fetc/stop", "", "group name '../etc'"),
+            ("/console/groups/a%2Fb/start", "", "group name 'a/b'"),
+            ("/console/groups/bell%07/move", "confirmed=yes", "group name 'bell\\u{07}'"),
+            ("/console/groups/%3Cscript%3Ealert(1)%3C%2Fscript%3E/stop", "", "group name '&lt;script&gt;alert(1)&lt;/script&gt;'"),
+            ("/console/groups/solo/move", "confirmed=yes&to=..", "node name '..' cannot be"),
+            ("/console/nodes/..%2F..%2Fx/drain", "", "node name '../../x'"),
+            ("/console/wizard", "step=check&xmlPath=%2Fnone.xml&group=..", "group name '..' cannot be"),
+            // Markup is no reason to refuse a name (libvirt allows it), but it is escaped wherever it is shown.
+            ("/console/groups/%3Cb%3Ebold/stop", "confirmed=yes", "no group named &lt;b&gt;bold"),
+        ]
+        for c in cases {
+            let answer = try await Self.send(.POST, base + c.path, ca: ca, headers: [session, origin], form: "csrf=\(token)&" + c.form)
+            XCTAssertEqual(answer.status, 400, "\(c.path) \(c.form)")
+            XCTAssertEqual(answer.headers["Content-Type"].first, "text/html; charset=utf-8", "a console page, not the JSON API's error")
+            XCTAssertTrue(answer.text.contains(c.named.replacingOccurrences(of: "'", with: "&#39;")), "\(c.path): the page names the problem: \(answer.text)")
+            XCTAssertFalse(answer.text.contains("<script>") || answer.text.contains("<b>"), "nothing hostile unescaped")
+        }
     }
 
     func testAnOpenEventStreamDoesNotHoldUpTheAgentsStop() async throws {

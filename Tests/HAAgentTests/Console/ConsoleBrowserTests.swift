@@ -30,6 +30,12 @@ final class ConsoleBrowserTests: XCTestCase {
         <devices><disk type='file' device='disk'><source file='/var/tmp/not-shared-\(group).img'/><target dev='vda' bus='virtio'/></disk></devices></domain>
         """.write(toFile: badXML, atomically: true, encoding: .utf8)
 
+        // A VM no host can take: more memory than any has (an error per possible owner).
+        let bigVM = "big-\(group)"
+        let bigXML = try h.writeDomain(bigVM)
+        try String(contentsOfFile: bigXML, encoding: .utf8).replacingOccurrences(of: "<memory unit='MiB'>128</memory>", with: "<memory unit='MiB'>16777216</memory>")
+            .write(toFile: bigXML, atomically: true, encoding: .utf8)
+
         let goodVM = "wiz-\(group)"
         defer { AgentHarness.remove(goodVM) }
         let goodXML = try h.writeDomain(goodVM)
@@ -39,7 +45,7 @@ final class ConsoleBrowserTests: XCTestCase {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = [script, "--url", "https://\(listen)", "--secret", APITLSTests.secret, "--group", group,
-                             "--bad-xml", badXML, "--good-xml", goodXML, "--good-vm", goodVM, "--screenshots", screenshots]
+                             "--bad-xml", badXML, "--big-xml", bigXML, "--good-xml", goodXML, "--good-vm", goodVM, "--screenshots", screenshots]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
