@@ -34,12 +34,14 @@ public actor EmbeddedStore: CoordinationStore {
         var config = Configuration()
         // Another connection's write (a second process on the file, a checkpoint) makes a call wait
         // for the lock, never fail at once: a lease renewal refused with "database is locked" would
-        // move this host toward a self-fence for nothing.
+        // move this host toward a self-fence for nothing. (Writes are IMMEDIATE transactions, GRDB's
+        // default, so no read-then-write upgrade can fail with SQLITE_BUSY_SNAPSHOT past this wait.)
         config.busyMode = .timeout(Self.lockWaitSeconds)
-        config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         db = try DatabasePool(path: path, configuration: config)
+        // Full sync on the one connection that writes: a commit then survives a power loss, not only
+        // a crash. Only after the pool is open: GRDB sets NORMAL when it turns WAL mode on, after
+        // any `prepareDatabase` hook has run.
+        try db.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
         try EmbeddedStoreSchema.migrator.migrate(db)
         self.clock = clock
         if let interval = sweepInterval {
@@ -55,7 +57,8 @@ public actor EmbeddedStore: CoordinationStore {
 
     deinit { sweeper.value?.cancel() }
 
-    /// How long a call waits for another connection's lock on the database before it fails.
+    /// How long a call waits for another connection's lock on the database before it fails (a lease
+    /// renewal waits longer: as long as its lease lives).
     public static let lockWaitSeconds: TimeInterval = 2
 
     /// Where a single host keeps its cluster state when nothing is configured.
@@ -81,7 +84,31 @@ public actor EmbeddedStore: CoordinationStore {
 
     // Synchronous GRDB access, on the actor's own thread (the async overloads would hop threads and break the turn).
     private func readSync<T>(_ body: (Database) throws -> T) throws -> T { try db.read(body) }
-    private func writeSync<T>(_ body: (Database) throws -> T) throws -> T { try db.write(body) }
+
+    /// Runs `body` in one IMMEDIATE transaction, waiting up to `lockWait` seconds for another
+    /// connection's write lock.
+    private func writeSync<T>(lockWait: TimeInterval = lockWaitSeconds, _ body: (Database) throws -> T) throws -> T {
+        try db.writeWithoutTransaction { db in
+            let custom = lockWait != Self.lockWaitSeconds
+            if custom { try Self.setLockWait(db, lockWait) }
+            defer { if custom { try? Self.setLockWait(db, Self.lockWaitSeconds) } }
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try body(db)
+                return .commit
+            }
+            return result!
+        }
+    }
+
+    private static func setLockWait(_ db: Database, _ seconds: TimeInterval) throws {
+        try db.execute(sql: "PRAGMA busy_timeout = \(Int((seconds * 1000).rounded(.up)))")
+    }
+
+    /// SQLite's `synchronous` setting of the connection that writes (2: FULL).
+    func writerSynchronous() throws -> Int {
+        try db.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 }
+    }
 
     // MARK: reads
 
@@ -175,9 +202,15 @@ public actor EmbeddedStore: CoordinationStore {
 
     @discardableResult
     public func keepAlive(_ lease: LeaseID) async throws -> Int64 {
-        try expireDue()
         let now = clock()
-        let ttl = try writeSync { db -> Int64? in
+        // A renewal waits for another connection's lock as long as its lease lives (at least as long
+        // as any call): it fails on contention only when the lease would be lost anyway.
+        let expiresAt = try readSync { db in
+            try Double.fetchOne(db, sql: "SELECT expiresAt FROM lease WHERE id = ?", arguments: [lease.rawValue])
+        }
+        let lockWait = max(Self.lockWaitSeconds, (expiresAt ?? now) - now)
+        try expireDue(lockWait: lockWait)
+        let ttl = try writeSync(lockWait: lockWait) { db -> Int64? in
             guard let ttl = try Int64.fetchOne(db, sql: "SELECT ttl FROM lease WHERE id = ?",
                                                arguments: [lease.rawValue]) else { return nil }
             try db.execute(sql: "UPDATE lease SET expiresAt = ? WHERE id = ?",
@@ -196,19 +229,19 @@ public actor EmbeddedStore: CoordinationStore {
     /// Ends every lease whose deadline has passed by the store's clock, deleting its keys.
     public func expireLeases() async throws { try expireDue() }
 
-    private func expireDue() throws {
+    private func expireDue(lockWait: TimeInterval = lockWaitSeconds) throws {
         let now = clock()
         let due = try readSync { db in
             try Int64.fetchAll(db, sql: "SELECT id FROM lease WHERE expiresAt <= ? ORDER BY id", arguments: [now])
         }
-        if !due.isEmpty { _ = try end(leases: due) }
+        if !due.isEmpty { _ = try end(leases: due, lockWait: lockWait) }
     }
 
     /// Deletes the leases and their keys, one revision per lease (as etcd does). Returns whether any existed.
-    private func end(leases: [Int64]) throws -> Bool {
+    private func end(leases: [Int64], lockWait: TimeInterval = lockWaitSeconds) throws -> Bool {
         var any = false
         for id in leases {
-            let events = try writeSync { db -> [WatchEvent]? in
+            let events = try writeSync(lockWait: lockWait) { db -> [WatchEvent]? in
                 guard try Bool.fetchOne(db, sql: "SELECT 1 FROM lease WHERE id = ?", arguments: [id]) != nil
                 else { return nil }
                 try db.execute(sql: "DELETE FROM lease WHERE id = ?", arguments: [id])

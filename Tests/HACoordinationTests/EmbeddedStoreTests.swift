@@ -1,6 +1,6 @@
 import Blocking
 import Foundation
-import HACoordination
+@testable import HACoordination
 import Testing
 
 /// What only the embedded store needs beyond the conformance suite: durability across restarts
@@ -30,9 +30,21 @@ import Testing
         await reopened.close()
     }
 
+    /// Every commit is synced to disk (`synchronous = FULL`): in WAL mode NORMAL survives a crash of
+    /// the process but may lose the last commits on a power loss, and GRDB sets NORMAL when it turns
+    /// WAL mode on (a setting made before that, in `prepareDatabase`, is overwritten).
+    @Test func everyCommitIsSyncedToDisk() async throws {
+        let dir = try TempDir()
+        let store = try EmbeddedStore(path: dir.file("s.sqlite"), sweepInterval: nil)
+        #expect(try await store.writerSynchronous() == 2, "the writing connection must run with synchronous = FULL (2)")
+        await store.close()
+    }
+
     /// Another process holds the database's write lock (as a second agent on the file or a backup
-    /// tool would): a lease renewal waits for it instead of failing with "database is locked".
-    @Test func aRenewalWaitsForAnotherProcessesLock() async throws {
+    /// tool would), briefly or longer than any other call waits for it: a lease renewal waits for it
+    /// as long as its lease lives, instead of failing with "database is locked".
+    @Test(arguments: [0.8, EmbeddedStore.lockWaitSeconds + 1])
+    func aRenewalWaitsForAnotherProcessesLock(holdingSeconds: Double) async throws {
         let dir = try TempDir()
         let path = dir.file("s.sqlite")
         let store = try EmbeddedStore(path: path, sweepInterval: nil)
@@ -44,16 +56,19 @@ import Testing
             c = sqlite3.connect(sys.argv[1], isolation_level=None)
             c.execute("BEGIN IMMEDIATE")
             print("locked", flush=True)
-            time.sleep(0.8)
+            time.sleep(float(sys.argv[2]))
             c.execute("COMMIT")
-            """, path]
+            """, path, String(holdingSeconds)]
         let out = Pipe()
         holder.standardOutput = out
         try holder.run()
         defer { if holder.isRunning { holder.terminate() } }
         let line = out.fileHandleForReading.availableData
         #expect(String(decoding: line, as: UTF8.self).hasPrefix("locked"), "the other process took the write lock")
+        let start = ContinuousClock.now
         #expect(try await store.keepAlive(lease.id) == 10, "the renewal waited for the lock and succeeded")
+        let waited = ContinuousClock.now - start
+        print("[embedded] write lock held \(holdingSeconds) s by another process: the renewal waited \(seconds(waited))")
         try await store.put("after", [1])
         holder.waitUntilExit()
         #expect(holder.terminationStatus == 0)
