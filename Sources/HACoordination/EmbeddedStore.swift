@@ -31,18 +31,8 @@ public actor EmbeddedStore: CoordinationStore {
                 sweepInterval: Duration? = .milliseconds(250), historyRetention: Int64 = 10_000) throws {
         precondition(historyRetention > 0, "historyRetention must be positive")
         self.historyRetention = historyRetention
-        var config = Configuration()
-        // Another connection's write (a second process on the file, a checkpoint) makes a call wait
-        // for the lock, never fail at once: a lease renewal refused with "database is locked" would
-        // move this host toward a self-fence for nothing. (Writes are IMMEDIATE transactions, GRDB's
-        // default, so no read-then-write upgrade can fail with SQLITE_BUSY_SNAPSHOT past this wait.)
-        config.busyMode = .timeout(Self.lockWaitSeconds)
-        db = try DatabasePool(path: path, configuration: config)
-        // Full sync on the one connection that writes: a commit then survives a power loss, not only
-        // a crash. Only after the pool is open: GRDB sets NORMAL when it turns WAL mode on, after
-        // any `prepareDatabase` hook has run.
-        try db.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
-        try EmbeddedStoreSchema.migrator.migrate(db)
+        self.path = path
+        db = try Self.openPool(path: path)
         self.clock = clock
         if let interval = sweepInterval {
             sweeper.value = Task { [weak self] in
@@ -56,6 +46,45 @@ public actor EmbeddedStore: CoordinationStore {
     }
 
     deinit { sweeper.value?.cancel() }
+
+    /// The database file.
+    public nonisolated let path: String
+
+    /// Opens the database with full sync and the schema; a failure names the file and the problem.
+    private static func openPool(path: String) throws -> DatabasePool {
+        try mappingFailures(path: path) {
+            var config = Configuration()
+            // Another connection's write (a second process on the file, a checkpoint) makes a call wait
+            // for the lock, never fail at once: a lease renewal refused with "database is locked" would
+            // move this host toward a self-fence for nothing. (Writes are IMMEDIATE transactions, GRDB's
+            // default, so no read-then-write upgrade can fail with SQLITE_BUSY_SNAPSHOT past this wait.)
+            config.busyMode = .timeout(lockWaitSeconds)
+            let db = try DatabasePool(path: path, configuration: config)
+            // Full sync on the one connection that writes: a commit then survives a power loss, not only
+            // a crash. Only after the pool is open: GRDB sets NORMAL when it turns WAL mode on, after
+            // any `prepareDatabase` hook has run.
+            try db.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+            try EmbeddedStoreSchema.migrator.migrate(db)
+            return db
+        }
+    }
+
+    /// Runs `body`, turning SQLite's errors into a `StoreError` that names the file and the problem
+    /// (a full disk, a read-only or missing directory, ...).
+    private static func mappingFailures<T>(path: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError {
+            let directoryErrno = EmbeddedStoreFailure.concernsDirectory(error)
+                ? writeAccessErrno(EmbeddedStoreFailure.directory(of: path)) : nil
+            throw EmbeddedStoreFailure.storeError(error, path: path, directoryErrno: directoryErrno)
+        }
+    }
+
+    /// What `access(2)` says of writing in `directory`: nil when it may be written.
+    private static func writeAccessErrno(_ directory: String) -> Int32? {
+        access(directory, W_OK) == 0 ? nil : errno
+    }
 
     /// How long a call waits for another connection's lock on the database before it fails (a lease
     /// renewal waits longer: as long as its lease lives).
@@ -83,11 +112,17 @@ public actor EmbeddedStore: CoordinationStore {
     }
 
     // Synchronous GRDB access, on the actor's own thread (the async overloads would hop threads and break the turn).
-    private func readSync<T>(_ body: (Database) throws -> T) throws -> T { try db.read(body) }
+    private func readSync<T>(_ body: (Database) throws -> T) throws -> T {
+        try Self.mappingFailures(path: path) { try db.read(body) }
+    }
 
     /// Runs `body` in one IMMEDIATE transaction, waiting up to `lockWait` seconds for another
     /// connection's write lock.
     private func writeSync<T>(lockWait: TimeInterval = lockWaitSeconds, _ body: (Database) throws -> T) throws -> T {
+        try Self.mappingFailures(path: path) { try writeTransaction(lockWait: lockWait, body) }
+    }
+
+    private func writeTransaction<T>(lockWait: TimeInterval, _ body: (Database) throws -> T) throws -> T {
         try db.writeWithoutTransaction { db in
             let custom = lockWait != Self.lockWaitSeconds
             if custom { try Self.setLockWait(db, lockWait) }

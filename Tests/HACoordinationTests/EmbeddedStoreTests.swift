@@ -179,18 +179,18 @@ import Testing
         }
     }
 
-    /// The helper executable sits next to the test bundle in the build directory.
-    static func helperPath() throws -> String {
+    /// A helper executable: it sits next to the test bundle in the build directory.
+    static func helperPath(_ name: String = "vigil-store-crash-helper") throws -> String {
         var candidates: [URL] = []
         if let b = Bundle.main.executableURL { candidates.append(b.deletingLastPathComponent()) }
         let arg0 = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         candidates.append(arg0.deletingLastPathComponent())
         candidates.append(arg0.deletingLastPathComponent().deletingLastPathComponent())
         for c in candidates {
-            let p = c.appendingPathComponent("vigil-store-crash-helper").path
+            let p = c.appendingPathComponent(name).path
             if FileManager.default.isExecutableFile(atPath: p) { return p }
         }
-        throw StoreError.rejected("vigil-store-crash-helper not found next to the test binary (looked in \(candidates.map(\.path)));"
+        throw StoreError.rejected("\(name) not found next to the test binary (looked in \(candidates.map(\.path)));"
                                   + " build it with `swift build --build-tests`")
     }
 }
