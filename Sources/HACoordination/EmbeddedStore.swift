@@ -91,12 +91,23 @@ public actor EmbeddedStore: CoordinationStore {
     public static let lockWaitSeconds: TimeInterval = 2
 
     /// Where a single host keeps its cluster state when nothing is configured.
-    public static let defaultDirectory = "/var/lib/vigil"
+    public static let defaultPath = "/var/lib/vigil/state.sqlite"
 
-    /// Zero configuration: opens `<directory>/cluster.sqlite`, creating the directory if needed.
-    public static func openDefault(directory: String = defaultDirectory) throws -> EmbeddedStore {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return try EmbeddedStore(path: (directory as NSString).appendingPathComponent("cluster.sqlite"))
+    /// Zero configuration: opens (creating if needed) the store at `path` and its directory. A
+    /// directory that cannot be created gives an error naming it and why.
+    public static func open(path: String = defaultPath) throws -> EmbeddedStore {
+        let directory = EmbeddedStoreFailure.directory(of: path)
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            var ancestor = directory
+            while !FileManager.default.fileExists(atPath: ancestor), ancestor != "/", ancestor != "." {
+                ancestor = EmbeddedStoreFailure.directory(of: ancestor)
+            }
+            throw EmbeddedStoreFailure.directoryNotCreated(path: path, ancestor: ancestor,
+                                                           ancestorErrno: writeAccessErrno(ancestor), underlying: error)
+        }
+        return try EmbeddedStore(path: path)
     }
 
     /// SQLite's own integrity check of the database file: empty when sound, else its complaints.

@@ -11,6 +11,14 @@ enum EmbeddedStoreFailure {
         .unavailable("embedded store \(path): \(problem(error, path: path, directoryErrno: directoryErrno)) (\(error))")
     }
 
+    /// The store error when the database's directory cannot be created: `ancestor` is the nearest
+    /// directory that exists, `ancestorErrno` what a write-access check of it said.
+    static func directoryNotCreated(path: String, ancestor: String, ancestorErrno: Int32?, underlying: Error) -> StoreError {
+        let why = ancestorErrno.flatMap { accessProblem(ancestor, $0) }.map { ": \($0)" } ?? ""
+        return .unavailable("embedded store \(path): its directory \(directory(of: path)) cannot be created\(why) "
+                            + "(\((underlying as NSError).localizedDescription))")
+    }
+
     /// Whether the directory's write access explains `error` (then the shell checks it).
     static func concernsDirectory(_ error: DatabaseError) -> Bool {
         [.SQLITE_CANTOPEN, .SQLITE_READONLY, .SQLITE_IOERR, .SQLITE_PERM].contains(error.resultCode)
@@ -22,13 +30,7 @@ enum EmbeddedStoreFailure {
     }
 
     private static func problem(_ error: DatabaseError, path: String, directoryErrno: Int32?) -> String {
-        let dir = directory(of: path)
-        switch directoryErrno {
-        case EROFS?: return "its directory \(dir) is on a read-only filesystem"
-        case EACCES?, EPERM?: return "its directory \(dir) is not writable by this process"
-        case ENOENT?, ENOTDIR?: return "its directory \(dir) does not exist"
-        default: break
-        }
+        if let problem = directoryErrno.flatMap({ accessProblem(directory(of: path), $0) }) { return "its directory \(problem)" }
         switch error.resultCode {
         case .SQLITE_FULL:
             return "the disk is full (the write was not stored; what was stored before is kept)"
@@ -44,6 +46,16 @@ enum EmbeddedStoreFailure {
             return "the file is damaged or not a Vigil store"
         default:
             return "SQLite refused the call"
+        }
+    }
+
+    /// What a write-access check's errno says of `directory`, if it names a problem with it.
+    private static func accessProblem(_ directory: String, _ errno: Int32) -> String? {
+        switch errno {
+        case EROFS: return "\(directory) is on a read-only filesystem"
+        case EACCES, EPERM: return "\(directory) is not writable by this process"
+        case ENOENT, ENOTDIR: return "\(directory) does not exist"
+        default: return nil
         }
     }
 }

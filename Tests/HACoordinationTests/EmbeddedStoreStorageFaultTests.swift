@@ -16,7 +16,7 @@ struct EmbeddedStoreStorageFaultTests {
         try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
         let database = disk + "/state.sqlite"
         // 1 MiB, most of it taken by a file the test removes later to make room again.
-        let helper = try StoreFaultHelper(database: database, setup: """
+        let helper = try StoreFaultHelper(database: database, directory: disk, setup: """
             mount -t tmpfs -o size=1m tmpfs "$1" && head -c 700000 /dev/zero > "$1/filler"
             """)
         defer { helper.stop() }
@@ -51,12 +51,21 @@ struct EmbeddedStoreStorageFaultTests {
         await store!.close()
         store = nil
 
-        let helper = try StoreFaultHelper(database: database, setup: #"mount --bind -o ro "$1" "$1""#)
-        let error = try await helper.answer()
-        helper.stop()
+        func openingFails(_ database: String) async throws -> String {
+            let helper = try StoreFaultHelper(database: database, directory: data, setup: #"mount --bind -o ro "$1" "$1""#)
+            defer { helper.stop() }
+            return try await helper.answer()
+        }
+        let error = try await openingFails(database)
         print("[embedded] read-only directory: \(error)")
         #expect(error.contains("embedded store \(database): its directory \(data) is on a read-only filesystem"),
                 "the error must name the file and the problem: \(error)")
+        // A store to be created in a new directory there: the directory cannot be created, and why.
+        let nested = data + "/new/state.sqlite"
+        let notCreated = try await openingFails(nested)
+        print("[embedded] new directory on a read-only filesystem: \(notCreated)")
+        #expect(notCreated.contains("embedded store \(nested): its directory \(data)/new cannot be created: \(data) is on a read-only filesystem"),
+                "the error must name the directory and the problem: \(notCreated)")
 
         let reopened = try EmbeddedStore(path: database, sweepInterval: nil)
         #expect(try await reopened.list(prefix: "k/").kvs.map(\.value) == (0..<10).map { [UInt8($0)] }, "nothing stored is lost")
@@ -99,7 +108,7 @@ struct EmbeddedStoreStorageFaultTests {
 }
 
 /// `vigil-store-fault-helper` in a private mount namespace that `setup` (a shell command; `$1` is
-/// the database's directory) prepares, driven a line at a time.
+/// `directory`) prepares, driven a line at a time.
 final class StoreFaultHelper: @unchecked Sendable {
     private let process = Process()
     private let input = Pipe()
@@ -107,11 +116,11 @@ final class StoreFaultHelper: @unchecked Sendable {
     private let lock = NSLock()
     private var buffer = ""
 
-    init(database: String, setup: String) throws {
+    init(database: String, directory: String, setup: String) throws {
         let helper = try EmbeddedStoreTests.helperPath("vigil-store-fault-helper")
         process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
         process.arguments = ["--mount", "--propagation", "private", "sh", "-c", setup + #" && exec "$2" "$3""#, "sh",
-                             EmbeddedStoreFailure.directory(of: database), helper, database]
+                             directory, helper, database]
         process.standardInput = input
         process.standardOutput = output
         try process.run()

@@ -77,12 +77,12 @@ import Testing
 
     @Test func zeroConfigurationCreatesItsDirectory() async throws {
         let dir = try TempDir()
-        let nested = dir.file("var/lib/vigil")
-        let store = try EmbeddedStore.openDefault(directory: nested)
+        let nested = dir.file("var/lib/vigil/state.sqlite")
+        let store = try EmbeddedStore.open(path: nested)
         try await store.put("k", [1])
         await store.close()
-        #expect(FileManager.default.fileExists(atPath: nested + "/cluster.sqlite"))
-        let again = try EmbeddedStore.openDefault(directory: nested)
+        #expect(FileManager.default.fileExists(atPath: nested))
+        let again = try EmbeddedStore.open(path: nested)
         #expect(try await again.get("k")?.value == [1])
         await again.close()
     }

@@ -16,7 +16,7 @@ guard args.count == 2 else {
 }
 var store: EmbeddedStore
 do {
-    store = try EmbeddedStore(path: args[1], sweepInterval: nil)
+    store = try EmbeddedStore.open(path: args[1])
 } catch {
     answer("error \(error)")
     exit(1)
@@ -36,7 +36,7 @@ while let line = readLine() {
             answer(problems.isEmpty ? "ok" : "error \(problems)")
         case ("reopen", 1):
             await store.close()
-            store = try EmbeddedStore(path: args[1], sweepInterval: nil)
+            store = try EmbeddedStore.open(path: args[1])
             answer("ok")
         case ("quit", 1):
             await store.close()
