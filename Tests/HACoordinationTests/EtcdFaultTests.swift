@@ -319,7 +319,8 @@ import Testing
                     "each event exactly once, in revision order: \(revisions)")
             #expect(refusedUncertain || !keys.contains("q/refused"), "a write reported as refused must not appear")
             watch.cancel()
-            let newLease = try #require(await membership.lease)
+            let fencesSoFar = await membership.fences
+            let newLease = try #require(await membership.lease, "the node must still hold the lease it rejoined with; fences: \(fencesSoFar)")
             #expect(newLease != oldLease)
             let campaignStart = ContinuousClock.now
             let newToken = try await election.campaign(lease: newLease)
