@@ -38,6 +38,8 @@ enum EmbeddedStoreFailure {
             return "the database file is read-only"
         case .SQLITE_CANTOPEN:
             return "the database file cannot be opened"
+        case .SQLITE_BUSY where error.extendedResultCode == .SQLITE_BUSY_SNAPSHOT:
+            return "another connection wrote between this transaction's read and its write"
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             return "another connection held its lock for longer than this call waits"
         case .SQLITE_IOERR:

@@ -89,6 +89,7 @@ struct EmbeddedStoreStorageFaultTests {
             (.SQLITE_CANTOPEN, ENOENT, "its directory /var/lib/vigil does not exist"),
             (.SQLITE_READONLY, nil, "the database file is read-only"),
             (.SQLITE_BUSY, nil, "another connection held its lock"),
+            (.SQLITE_BUSY_SNAPSHOT, nil, "another connection wrote between this transaction's read and its write"),
             (.SQLITE_IOERR, nil, "may or may not be on disk"),
             (.SQLITE_NOTADB, nil, "not a Vigil store"),
         ]

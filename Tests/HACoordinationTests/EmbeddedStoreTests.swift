@@ -75,6 +75,53 @@ import Testing
         await store.close()
     }
 
+    /// Another process writes to the file as fast as it can and checkpoints its WAL (TRUNCATE) every
+    /// few writes, while this store renews a lease and writes: no renewal fails. Each write is an
+    /// IMMEDIATE transaction (a deferred one that reads, then writes, fails at once with
+    /// SQLITE_BUSY_SNAPSHOT when the other process committed in between, whatever the busy timeout).
+    @Test func renewalsNeverFailWhileAnotherProcessWritesAndCheckpoints() async throws {
+        let dir = try TempDir()
+        let path = dir.file("s.sqlite")
+        let store = try EmbeddedStore(path: path, sweepInterval: .milliseconds(50))
+        let lease = try await store.grantLease(ttlSeconds: 10)
+        let hammer = Process()
+        hammer.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        hammer.arguments = ["-c", """
+            import sqlite3, sys, time
+            c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+            end, n = time.time() + float(sys.argv[2]), 0
+            while time.time() < end:
+                c.execute("BEGIN IMMEDIATE")
+                c.execute("UPDATE meta SET value = value WHERE name = 'nextLease'")
+                c.execute("COMMIT")
+                n += 1
+                if n % 50 == 0: c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            print(n, flush=True)
+            """, path, "3"]
+        let out = Pipe()
+        hammer.standardOutput = out
+        try hammer.run()
+        defer { if hammer.isRunning { hammer.terminate() } }
+        var renewals = 0
+        var failures: [String] = []
+        while hammer.isRunning {
+            do {
+                _ = try await store.keepAlive(lease.id)
+                try await store.put("n/a", [1], lease: lease.id)
+                renewals += 1
+            } catch {
+                failures.append("\(error)")
+            }
+        }
+        let theirs = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        print("[embedded] another process wrote \(theirs.trimmingCharacters(in: .whitespacesAndNewlines)) times in 3 s: "
+              + "\(renewals) renewals succeeded, \(failures.count) failed")
+        #expect(failures.isEmpty, "no renewal may fail on lock contention: \(failures.prefix(3))")
+        #expect(renewals > 0)
+        #expect(hammer.terminationStatus == 0, "the other process must have run its writes")
+        await store.close()
+    }
+
     @Test func zeroConfigurationCreatesItsDirectory() async throws {
         let dir = try TempDir()
         let nested = dir.file("var/lib/vigil/state.sqlite")
