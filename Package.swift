@@ -58,6 +58,8 @@ let package = Package(
         ]),
         // Child process of the embedded store's kill -9 test: writes in a loop until killed.
         .executableTarget(name: "vigil-store-crash-helper", dependencies: ["HACoordination"], path: "Tests/StoreCrashHelper"),
+        // Child process of the storage-fault tests: an embedded store driven over stdin, in a private mount namespace.
+        .executableTarget(name: "vigil-store-fault-helper", dependencies: ["HACoordination"], path: "Tests/StoreFaultHelper"),
         // The agent's API types, shared by vigild and the vigil CLI.
         .target(name: "AgentAPI"),
         // The host agent's shells: resource layer (storage, VM configuration, VM), health, coordination.
@@ -106,7 +108,8 @@ let package = Package(
         // A real etcd cluster on loopback for the tests that need one (started and stopped by PID).
         .target(name: "EtcdTestSupport", dependencies: ["HACoordination"], path: "Tests/EtcdTestSupport"),
         .testTarget(name: "HACoordinationTests", dependencies: [
-            "HACoordination", "ClusterSchema", "Blocking", "vigil-store-crash-helper", "EtcdTestSupport", .product(name: "Logging", package: "swift-log"),
+            "HACoordination", "ClusterSchema", "Blocking", "vigil-store-crash-helper", "vigil-store-fault-helper", "EtcdTestSupport", .product(name: "Logging", package: "swift-log"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "HAAgentTests", dependencies: [
             "HAAgent", "HACore", "ClusterSchema", "HACoordination", "Libvirt", "AgentAPI", "LabSupport", "EtcdTestSupport",

@@ -31,16 +31,8 @@ public actor EmbeddedStore: CoordinationStore {
                 sweepInterval: Duration? = .milliseconds(250), historyRetention: Int64 = 10_000) throws {
         precondition(historyRetention > 0, "historyRetention must be positive")
         self.historyRetention = historyRetention
-        var config = Configuration()
-        // Another connection's write (a second process on the file, a checkpoint) makes a call wait
-        // for the lock, never fail at once: a lease renewal refused with "database is locked" would
-        // move this host toward a self-fence for nothing.
-        config.busyMode = .timeout(Self.lockWaitSeconds)
-        config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
-        db = try DatabasePool(path: path, configuration: config)
-        try EmbeddedStoreSchema.migrator.migrate(db)
+        self.path = path
+        db = try Self.openPool(path: path)
         self.clock = clock
         if let interval = sweepInterval {
             sweeper.value = Task { [weak self] in
@@ -55,16 +47,67 @@ public actor EmbeddedStore: CoordinationStore {
 
     deinit { sweeper.value?.cancel() }
 
-    /// How long a call waits for another connection's lock on the database before it fails.
+    /// The database file.
+    public nonisolated let path: String
+
+    /// Opens the database with full sync and the schema; a failure names the file and the problem.
+    private static func openPool(path: String) throws -> DatabasePool {
+        try mappingFailures(path: path) {
+            var config = Configuration()
+            // Another connection's write (a second process on the file, a checkpoint) makes a call wait
+            // for the lock, never fail at once: a lease renewal refused with "database is locked" would
+            // move this host toward a self-fence for nothing. (Writes are IMMEDIATE transactions, GRDB's
+            // default, so no read-then-write upgrade can fail with SQLITE_BUSY_SNAPSHOT past this wait.)
+            config.busyMode = .timeout(lockWaitSeconds)
+            let db = try DatabasePool(path: path, configuration: config)
+            // Full sync on the one connection that writes: a commit then survives a power loss, not only
+            // a crash. Only after the pool is open: GRDB sets NORMAL when it turns WAL mode on, after
+            // any `prepareDatabase` hook has run.
+            try db.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+            try EmbeddedStoreSchema.migrator.migrate(db)
+            return db
+        }
+    }
+
+    /// Runs `body`, turning SQLite's errors into a `StoreError` that names the file and the problem
+    /// (a full disk, a read-only or missing directory, ...).
+    private static func mappingFailures<T>(path: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError {
+            let directoryErrno = EmbeddedStoreFailure.concernsDirectory(error)
+                ? writeAccessErrno(EmbeddedStoreFailure.directory(of: path)) : nil
+            throw EmbeddedStoreFailure.storeError(error, path: path, directoryErrno: directoryErrno)
+        }
+    }
+
+    /// What `access(2)` says of writing in `directory`: nil when it may be written.
+    private static func writeAccessErrno(_ directory: String) -> Int32? {
+        access(directory, W_OK) == 0 ? nil : errno
+    }
+
+    /// How long a call waits for another connection's lock on the database before it fails (a lease
+    /// renewal waits longer: as long as its lease lives).
     public static let lockWaitSeconds: TimeInterval = 2
 
     /// Where a single host keeps its cluster state when nothing is configured.
-    public static let defaultDirectory = "/var/lib/vigil"
+    public static let defaultPath = "/var/lib/vigil/state.sqlite"
 
-    /// Zero configuration: opens `<directory>/cluster.sqlite`, creating the directory if needed.
-    public static func openDefault(directory: String = defaultDirectory) throws -> EmbeddedStore {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return try EmbeddedStore(path: (directory as NSString).appendingPathComponent("cluster.sqlite"))
+    /// Zero configuration: opens (creating if needed) the store at `path` and its directory. A
+    /// directory that cannot be created gives an error naming it and why.
+    public static func open(path: String = defaultPath) throws -> EmbeddedStore {
+        let directory = EmbeddedStoreFailure.directory(of: path)
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            var ancestor = directory
+            while !FileManager.default.fileExists(atPath: ancestor), ancestor != "/", ancestor != "." {
+                ancestor = EmbeddedStoreFailure.directory(of: ancestor)
+            }
+            throw EmbeddedStoreFailure.directoryNotCreated(path: path, ancestor: ancestor,
+                                                           ancestorErrno: writeAccessErrno(ancestor), underlying: error)
+        }
+        return try EmbeddedStore(path: path)
     }
 
     /// SQLite's own integrity check of the database file: empty when sound, else its complaints.
@@ -80,8 +123,38 @@ public actor EmbeddedStore: CoordinationStore {
     }
 
     // Synchronous GRDB access, on the actor's own thread (the async overloads would hop threads and break the turn).
-    private func readSync<T>(_ body: (Database) throws -> T) throws -> T { try db.read(body) }
-    private func writeSync<T>(_ body: (Database) throws -> T) throws -> T { try db.write(body) }
+    private func readSync<T>(_ body: (Database) throws -> T) throws -> T {
+        try Self.mappingFailures(path: path) { try db.read(body) }
+    }
+
+    /// Runs `body` in one IMMEDIATE transaction, waiting up to `lockWait` seconds for another
+    /// connection's write lock.
+    private func writeSync<T>(lockWait: TimeInterval = lockWaitSeconds, _ body: (Database) throws -> T) throws -> T {
+        try Self.mappingFailures(path: path) { try writeTransaction(lockWait: lockWait, body) }
+    }
+
+    private func writeTransaction<T>(lockWait: TimeInterval, _ body: (Database) throws -> T) throws -> T {
+        try db.writeWithoutTransaction { db in
+            let custom = lockWait != Self.lockWaitSeconds
+            if custom { try Self.setLockWait(db, lockWait) }
+            defer { if custom { try? Self.setLockWait(db, Self.lockWaitSeconds) } }
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try body(db)
+                return .commit
+            }
+            return result!
+        }
+    }
+
+    private static func setLockWait(_ db: Database, _ seconds: TimeInterval) throws {
+        try db.execute(sql: "PRAGMA busy_timeout = \(Int((seconds * 1000).rounded(.up)))")
+    }
+
+    /// SQLite's `synchronous` setting of the connection that writes (2: FULL).
+    func writerSynchronous() throws -> Int {
+        try db.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 }
+    }
 
     // MARK: reads
 
@@ -175,9 +248,15 @@ public actor EmbeddedStore: CoordinationStore {
 
     @discardableResult
     public func keepAlive(_ lease: LeaseID) async throws -> Int64 {
-        try expireDue()
         let now = clock()
-        let ttl = try writeSync { db -> Int64? in
+        // A renewal waits for another connection's lock as long as its lease lives (at least as long
+        // as any call): it fails on contention only when the lease would be lost anyway.
+        let expiresAt = try readSync { db in
+            try Double.fetchOne(db, sql: "SELECT expiresAt FROM lease WHERE id = ?", arguments: [lease.rawValue])
+        }
+        let lockWait = max(Self.lockWaitSeconds, (expiresAt ?? now) - now)
+        try expireDue(lockWait: lockWait)
+        let ttl = try writeSync(lockWait: lockWait) { db -> Int64? in
             guard let ttl = try Int64.fetchOne(db, sql: "SELECT ttl FROM lease WHERE id = ?",
                                                arguments: [lease.rawValue]) else { return nil }
             try db.execute(sql: "UPDATE lease SET expiresAt = ? WHERE id = ?",
@@ -196,19 +275,19 @@ public actor EmbeddedStore: CoordinationStore {
     /// Ends every lease whose deadline has passed by the store's clock, deleting its keys.
     public func expireLeases() async throws { try expireDue() }
 
-    private func expireDue() throws {
+    private func expireDue(lockWait: TimeInterval = lockWaitSeconds) throws {
         let now = clock()
         let due = try readSync { db in
             try Int64.fetchAll(db, sql: "SELECT id FROM lease WHERE expiresAt <= ? ORDER BY id", arguments: [now])
         }
-        if !due.isEmpty { _ = try end(leases: due) }
+        if !due.isEmpty { _ = try end(leases: due, lockWait: lockWait) }
     }
 
     /// Deletes the leases and their keys, one revision per lease (as etcd does). Returns whether any existed.
-    private func end(leases: [Int64]) throws -> Bool {
+    private func end(leases: [Int64], lockWait: TimeInterval = lockWaitSeconds) throws -> Bool {
         var any = false
         for id in leases {
-            let events = try writeSync { db -> [WatchEvent]? in
+            let events = try writeSync(lockWait: lockWait) { db -> [WatchEvent]? in
                 guard try Bool.fetchOne(db, sql: "SELECT 1 FROM lease WHERE id = ?", arguments: [id]) != nil
                 else { return nil }
                 try db.execute(sql: "DELETE FROM lease WHERE id = ?", arguments: [id])

@@ -22,10 +22,14 @@ public final class EtcdCluster: @unchecked Sendable {
     private(set) var members: [Member]
     private let lock = NSLock()
     private let extraArguments: [String]
+    /// How the members run raft.
+    public let raft: RaftSettings
 
     /// Starts `size` members and waits until the cluster accepts a write (`probe`: with which TLS).
     /// Client URLs are https when `extraArguments` turn on `--client-cert-auth`.
-    public init(size: Int = 3, extraArguments: [String] = [], probeTLS: EtcdTLS? = nil) async throws {
+    public init(size: Int = 3, raft: RaftSettings = .etcdDefaults, extraArguments: [String] = [],
+                probeTLS: EtcdTLS? = nil) async throws {
+        self.raft = raft
         Self.killLeftovers()
         directory = Self.baseDirectory.appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -69,7 +73,7 @@ public final class EtcdCluster: @unchecked Sendable {
             "--initial-cluster", cluster, "--initial-cluster-state", "new",
             "--initial-cluster-token", directory.lastPathComponent,
             "--unsafe-no-fsync", "--log-level", "error",
-        ] + extraArguments
+        ] + raft.arguments + extraArguments
         let log = directory.appendingPathComponent("\(m.name).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
@@ -157,6 +161,26 @@ public final class EtcdCluster: @unchecked Sendable {
             return (created ?? .distantPast) < Date(timeIntervalSinceNow: -600)
         }
         return Foundation.kill(pid, 0) != 0
+    }
+}
+
+/// How etcd members run raft: a leader's heartbeat period, how long a follower waits without one
+/// before it campaigns (randomized up to twice that), and pre-vote.
+public struct RaftSettings: Sendable, Equatable {
+    public var heartbeatInterval: Duration
+    public var electionTimeout: Duration
+    public var preVote: Bool
+
+    /// etcd's own defaults (given explicitly).
+    public static let etcdDefaults = RaftSettings(heartbeatInterval: .milliseconds(100), electionTimeout: .milliseconds(1000),
+                                                  preVote: false)
+    /// What `deploy/vigild.yaml` recommends.
+    public static let recommended = RaftSettings(heartbeatInterval: .milliseconds(50), electionTimeout: .milliseconds(500),
+                                                 preVote: true)
+
+    var arguments: [String] {
+        ["--heartbeat-interval", String(Int(heartbeatInterval / .milliseconds(1))),
+         "--election-timeout", String(Int(electionTimeout / .milliseconds(1)))] + (preVote ? ["--pre-vote"] : [])
     }
 }
 

@@ -1,6 +1,6 @@
 import Blocking
 import Foundation
-import HACoordination
+@testable import HACoordination
 import Testing
 
 /// What only the embedded store needs beyond the conformance suite: durability across restarts
@@ -30,9 +30,21 @@ import Testing
         await reopened.close()
     }
 
+    /// Every commit is synced to disk (`synchronous = FULL`): in WAL mode NORMAL survives a crash of
+    /// the process but may lose the last commits on a power loss, and GRDB sets NORMAL when it turns
+    /// WAL mode on (a setting made before that, in `prepareDatabase`, is overwritten).
+    @Test func everyCommitIsSyncedToDisk() async throws {
+        let dir = try TempDir()
+        let store = try EmbeddedStore(path: dir.file("s.sqlite"), sweepInterval: nil)
+        #expect(try await store.writerSynchronous() == 2, "the writing connection must run with synchronous = FULL (2)")
+        await store.close()
+    }
+
     /// Another process holds the database's write lock (as a second agent on the file or a backup
-    /// tool would): a lease renewal waits for it instead of failing with "database is locked".
-    @Test func aRenewalWaitsForAnotherProcessesLock() async throws {
+    /// tool would), briefly or longer than any other call waits for it: a lease renewal waits for it
+    /// as long as its lease lives, instead of failing with "database is locked".
+    @Test(arguments: [0.8, EmbeddedStore.lockWaitSeconds + 1])
+    func aRenewalWaitsForAnotherProcessesLock(holdingSeconds: Double) async throws {
         let dir = try TempDir()
         let path = dir.file("s.sqlite")
         let store = try EmbeddedStore(path: path, sweepInterval: nil)
@@ -44,30 +56,80 @@ import Testing
             c = sqlite3.connect(sys.argv[1], isolation_level=None)
             c.execute("BEGIN IMMEDIATE")
             print("locked", flush=True)
-            time.sleep(0.8)
+            time.sleep(float(sys.argv[2]))
             c.execute("COMMIT")
-            """, path]
+            """, path, String(holdingSeconds)]
         let out = Pipe()
         holder.standardOutput = out
         try holder.run()
         defer { if holder.isRunning { holder.terminate() } }
         let line = out.fileHandleForReading.availableData
         #expect(String(decoding: line, as: UTF8.self).hasPrefix("locked"), "the other process took the write lock")
+        let start = ContinuousClock.now
         #expect(try await store.keepAlive(lease.id) == 10, "the renewal waited for the lock and succeeded")
+        let waited = ContinuousClock.now - start
+        print("[embedded] write lock held \(holdingSeconds) s by another process: the renewal waited \(seconds(waited))")
         try await store.put("after", [1])
         holder.waitUntilExit()
         #expect(holder.terminationStatus == 0)
         await store.close()
     }
 
+    /// Another process writes to the file as fast as it can and checkpoints its WAL (TRUNCATE) every
+    /// few writes, while this store renews a lease and writes: no renewal fails. Each write is an
+    /// IMMEDIATE transaction (a deferred one that reads, then writes, fails at once with
+    /// SQLITE_BUSY_SNAPSHOT when the other process committed in between, whatever the busy timeout).
+    @Test func renewalsNeverFailWhileAnotherProcessWritesAndCheckpoints() async throws {
+        let dir = try TempDir()
+        let path = dir.file("s.sqlite")
+        let store = try EmbeddedStore(path: path, sweepInterval: .milliseconds(50))
+        let lease = try await store.grantLease(ttlSeconds: 10)
+        let hammer = Process()
+        hammer.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        hammer.arguments = ["-c", """
+            import sqlite3, sys, time
+            c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+            end, n = time.time() + float(sys.argv[2]), 0
+            while time.time() < end:
+                c.execute("BEGIN IMMEDIATE")
+                c.execute("UPDATE meta SET value = value WHERE name = 'nextLease'")
+                c.execute("COMMIT")
+                n += 1
+                if n % 50 == 0: c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            print(n, flush=True)
+            """, path, "3"]
+        let out = Pipe()
+        hammer.standardOutput = out
+        try hammer.run()
+        defer { if hammer.isRunning { hammer.terminate() } }
+        var renewals = 0
+        var failures: [String] = []
+        while hammer.isRunning {
+            do {
+                _ = try await store.keepAlive(lease.id)
+                try await store.put("n/a", [1], lease: lease.id)
+                renewals += 1
+            } catch {
+                failures.append("\(error)")
+            }
+        }
+        let theirs = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        print("[embedded] another process wrote \(theirs.trimmingCharacters(in: .whitespacesAndNewlines)) times in 3 s: "
+              + "\(renewals) renewals succeeded, \(failures.count) failed")
+        #expect(failures.isEmpty, "no renewal may fail on lock contention: \(failures.prefix(3))")
+        #expect(renewals > 0)
+        #expect(hammer.terminationStatus == 0, "the other process must have run its writes")
+        await store.close()
+    }
+
     @Test func zeroConfigurationCreatesItsDirectory() async throws {
         let dir = try TempDir()
-        let nested = dir.file("var/lib/vigil")
-        let store = try EmbeddedStore.openDefault(directory: nested)
+        let nested = dir.file("var/lib/vigil/state.sqlite")
+        let store = try EmbeddedStore.open(path: nested)
         try await store.put("k", [1])
         await store.close()
-        #expect(FileManager.default.fileExists(atPath: nested + "/cluster.sqlite"))
-        let again = try EmbeddedStore.openDefault(directory: nested)
+        #expect(FileManager.default.fileExists(atPath: nested))
+        let again = try EmbeddedStore.open(path: nested)
         #expect(try await again.get("k")?.value == [1])
         await again.close()
     }
@@ -164,18 +226,18 @@ import Testing
         }
     }
 
-    /// The helper executable sits next to the test bundle in the build directory.
-    static func helperPath() throws -> String {
+    /// A helper executable: it sits next to the test bundle in the build directory.
+    static func helperPath(_ name: String = "vigil-store-crash-helper") throws -> String {
         var candidates: [URL] = []
         if let b = Bundle.main.executableURL { candidates.append(b.deletingLastPathComponent()) }
         let arg0 = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         candidates.append(arg0.deletingLastPathComponent())
         candidates.append(arg0.deletingLastPathComponent().deletingLastPathComponent())
         for c in candidates {
-            let p = c.appendingPathComponent("vigil-store-crash-helper").path
+            let p = c.appendingPathComponent(name).path
             if FileManager.default.isExecutableFile(atPath: p) { return p }
         }
-        throw StoreError.rejected("vigil-store-crash-helper not found next to the test binary (looked in \(candidates.map(\.path)));"
+        throw StoreError.rejected("\(name) not found next to the test binary (looked in \(candidates.map(\.path)));"
                                   + " build it with `swift build --build-tests`")
     }
 }

@@ -44,6 +44,102 @@ import Testing
         }
     }
 
+    /// The etcd leader dies (found through etcd's maintenance status). At the raft timing
+    /// `deploy/vigild.yaml` recommends the survivors elect a new one within the membership's budget
+    /// and no node with the default lease fences (at etcd's defaults only when the election ends
+    /// within it). A control node that joined just before and tolerates half an election timeout
+    /// without a confirmed renewal fences, so the test can fail. The new leader gives every lease a
+    /// fresh TTL plus its election timeout (etcd's lessor `Promote`): the lease of a node that died
+    /// with the leader ends no sooner than TTL + election timeout after the loss, and about election
+    /// + election timeout + TTL after it (README).
+    @Test(arguments: [("recommended", RaftSettings.recommended), ("etcd defaults", RaftSettings.etcdDefaults)])
+    func losingTheLeaderFencesNoNodeAndTheNewLeaderExtendsEveryLease(timing: String, raft: RaftSettings) async throws {
+        let cluster = try await EtcdCluster(size: 3, raft: raft)
+        defer { cluster.stop() }
+        try await withCleanup { cleanup in
+            let old = try #require(await cluster.leader(), "no etcd leader found")
+            let survivors = (0..<3).filter { $0 != old.index }
+            // The observer talks only to members that survive: its watch never has to fail over.
+            let observer = await cleanup.store(try cluster.store(endpoints: survivors.map { cluster.endpoints[$0] }))
+            let prefix = observer.configuration.prefix
+            func member(_ name: String, _ configuration: MembershipConfiguration) async throws -> Membership {
+                let store = await cleanup.store(try cluster.store(prefix: prefix))
+                let m = await cleanup.membership(Membership(store: store, record: node(name), configuration: configuration,
+                                                            selfFence: RecordingFence()))
+                try await m.start()
+                return m
+            }
+            let defaults = MembershipConfiguration()
+            let live = try await member("node-live", defaults)
+            let dying = try await member("node-dying", defaults)
+            let liveLease = try #require(await live.lease)
+            let (records, rev) = try await observer.list(prefix: ClusterKeys.nodes.prefix)
+            #expect(records.count == 2)
+            let watch = await cleanup.watch(WatchRecorder(observer.watch(prefix: ClusterKeys.nodes.prefix, fromRevision: rev + 1)))
+
+            // node-dying dies right after a renewal (it stops renewing, revokes nothing), and the etcd leader with it.
+            guard case .held(let before, _) = await dying.leaseState else { Issue.record("node-dying holds no lease"); return }
+            #expect(await eventually(timeout: .seconds(3)) {
+                if case .held(let sent, _) = await dying.leaseState { sent > before } else { false }
+            })
+            await dying.abandon()
+            guard case .held(let lastSent, _) = await dying.leaseState else { Issue.record("node-dying holds no lease"); return }
+            let lastRenewal = await dying.instant(lastSent)
+            // etcd grants at least 2 s here (1.5 election timeouts, rounded up to a second).
+            let controlTolerance = raft.electionTimeout / 2
+            let control = try await member("node-control", MembershipConfiguration(
+                ttlSeconds: 2, keepAliveInterval: controlTolerance / 5, retryInterval: controlTolerance / 10,
+                fenceMargin: .seconds(2) - controlTolerance))
+            let killedAt = ContinuousClock.now
+            cluster.kill(old.index)
+
+            var new: EtcdLeader?
+            _ = await eventually(timeout: .seconds(10)) {
+                new = await cluster.leader(among: survivors)
+                return new.map { $0.raftTerm > old.raftTerm } ?? false
+            }
+            let elected = ContinuousClock.now - killedAt
+            let newLeader = try #require(new, "the survivors must elect a new leader")
+            #expect(newLeader.index != old.index && newLeader.raftTerm > old.raftTerm)
+            // The membership's budget: TTL minus its margin, less one renewal interval (the last
+            // renewal before the loss may be that old), one retry interval and a renewal's own time.
+            let budget = Duration.seconds(defaults.ttlSeconds) - defaults.fenceMargin - defaults.keepAliveInterval
+                - defaults.retryInterval - .milliseconds(250)
+            let withinBudget = elected < budget
+            if raft == .recommended {
+                #expect(withinBudget, "at the recommended timing the election must end within the membership's budget (\(seconds(budget))): \(seconds(elected))")
+            }
+
+            var deletedAt: ContinuousClock.Instant?
+            _ = await eventually(timeout: .seconds(20)) {
+                if watch.all.contains(where: { if case .delete(let key, _) = $0 { key == "nodes/node-dying" } else { false } }) {
+                    deletedAt = ContinuousClock.now
+                }
+                return deletedAt != nil
+            }
+            let expired = try #require(deletedAt, "the dead node's lease must expire") - killedAt
+            let ttl = Duration.seconds(defaults.ttlSeconds)
+            print("[etcd] \(timing): killed the raft leader m\(old.index) (term \(old.raftTerm)): m\(newLeader.index) leads "
+                  + "(term \(newLeader.raftTerm)) \(seconds(elected)) later; the dead node's \(seconds(ttl)) lease, last "
+                  + "renewed \(seconds(killedAt - lastRenewal)) before, expired \(seconds(expired)) after the loss")
+            #expect(expired >= ttl + raft.electionTimeout - .milliseconds(100),
+                    "the new leader must extend the lease by its election timeout beyond a full TTL")
+            // etcd checks expiries every 500 ms, then revokes through raft; the watch then delivers.
+            #expect(expired <= elected + raft.electionTimeout + ttl + .seconds(2),
+                    "the lease must expire soon after TTL + election timeout from the new leader's election")
+
+            let liveFences = await live.fences
+            if withinBudget {
+                #expect(liveFences.isEmpty, "no node with the default lease fences at an election within its budget")
+                #expect(await live.lease == liveLease, "its lease lives on")
+                #expect(try await observer.get("nodes/node-live")?.lease == liveLease)
+            }
+            #expect(await !control.fences.isEmpty, "control: a node tolerating less than an election must fence")
+            print("[etcd] \(timing): election \(withinBudget ? "within" : "beyond") the budget of \(seconds(budget)); "
+                  + "node-live fenced \(liveFences.count) time(s); the control fenced \(await control.fences.count) time(s)")
+        }
+    }
+
     /// The member to hang: a follower, so that the cluster keeps its quorum and leader; and the
     /// endpoints with it first (where a client talks first).
     private func hungFollower(_ cluster: EtcdCluster) async throws -> (Int, [String]) {
@@ -223,7 +319,8 @@ import Testing
                     "each event exactly once, in revision order: \(revisions)")
             #expect(refusedUncertain || !keys.contains("q/refused"), "a write reported as refused must not appear")
             watch.cancel()
-            let newLease = try #require(await membership.lease)
+            let fencesSoFar = await membership.fences
+            let newLease = try #require(await membership.lease, "the node must still hold the lease it rejoined with; fences: \(fencesSoFar)")
             #expect(newLease != oldLease)
             let campaignStart = ContinuousClock.now
             let newToken = try await election.campaign(lease: newLease)

@@ -27,18 +27,29 @@ final class RecordingFence: SelfFence, @unchecked Sendable {
     }
 }
 
+/// The raft leader as one member's maintenance status reports it.
+struct EtcdLeader: Equatable {
+    /// Index of the leading member in the cluster's endpoints.
+    let index: Int
+    let raftTerm: Int
+}
+
 extension EtcdCluster {
-    /// The index of the member that is the raft leader now (via etcdctl, waited for on a thread of
-    /// its own), if one is.
-    func leaderIndex() async -> Int? {
+    /// The index of the member that is the raft leader now, if one is.
+    func leaderIndex() async -> Int? { await leader()?.index }
+
+    /// The raft leader now among `members` (all by default), from etcd's maintenance status API
+    /// (`etcdctl endpoint status`, waited for on a thread of its own), if one of them leads.
+    func leader(among members: [Int]? = nil) async -> EtcdLeader? {
         let endpoints = endpoints
-        return await BlockingCall.run("etcdctl") { Self.leaderIndex(endpoints: endpoints) }
+        let asked = (members ?? Array(endpoints.indices)).map { endpoints[$0] }
+        return await BlockingCall.run("etcdctl") { Self.leader(asking: asked, endpoints: endpoints) }
     }
 
-    private static func leaderIndex(endpoints: [String]) -> Int? {
+    private static func leader(asking asked: [String], endpoints: [String]) -> EtcdLeader? {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/etcdctl")
-        p.arguments = ["--endpoints", endpoints.joined(separator: ","), "--command-timeout=2s",
+        p.arguments = ["--endpoints", asked.joined(separator: ","), "--command-timeout=2s",
                        "endpoint", "status", "-w", "table"]
         p.environment = ["ETCDCTL_API": "3"]
         let out = Pipe()
@@ -47,9 +58,12 @@ extension EtcdCluster {
         guard (try? p.run()) != nil else { return nil }
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
+        // | ENDPOINT | ID | VERSION | DB SIZE | IS LEADER | IS LEARNER | RAFT TERM | ...
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
             let cols = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
-            if cols.count > 4, cols[4] == "true", let i = endpoints.firstIndex(of: cols[0]) { return i }
+            if cols.count > 6, cols[4] == "true", let i = endpoints.firstIndex(of: cols[0]), let term = Int(cols[6]) {
+                return EtcdLeader(index: i, raftTerm: term)
+            }
         }
         return nil
     }

@@ -94,9 +94,7 @@ public struct VigilAgent: Service, CustomStringConvertible {
     private func openStore() throws -> any CoordinationStore {
         let s = configuration.store
         if s.etcdEndpoints.isEmpty {
-            try FileManager.default.createDirectory(atPath: (s.embeddedPath as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
-            return try EmbeddedStore(path: s.embeddedPath)
+            return try EmbeddedStore.open(path: s.embeddedPath)
         }
         let tls = (s.etcdCA != nil || s.etcdCert != nil) ? EtcdTLS(caFile: s.etcdCA, certificateFile: s.etcdCert, keyFile: s.etcdKey) : nil
         return try EtcdStore(EtcdConfiguration(endpoints: s.etcdEndpoints, prefix: ClusterKeys.etcdPrefix(cluster: configuration.cluster), tls: tls,

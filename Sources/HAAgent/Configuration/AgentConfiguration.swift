@@ -1,5 +1,6 @@
 import Foundation
 import HACore
+import HACoordination
 
 /// Everything `vigild` reads from its configuration file; every setting has a default except the
 /// shared storage directory. `deploy/vigild.yaml` documents each one.
@@ -100,7 +101,7 @@ public struct StoreSettings: Codable, Sendable, Equatable {
     /// Timeout of one attempt at one etcd member, seconds; a call then tries the next member (5 s in all).
     public var callTimeoutSeconds: Double = 2
     /// The embedded store's database file.
-    public var embeddedPath: String = "/var/lib/vigil/state.sqlite"
+    public var embeddedPath: String = EmbeddedStore.defaultPath
 
     enum CodingKeys: String, CodingKey {
         case etcdEndpoints = "etcd_endpoints", etcdCA = "etcd_ca", etcdCert = "etcd_cert", etcdKey = "etcd_key"
