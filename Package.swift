@@ -118,7 +118,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "AgentLabTests", dependencies: [
-            "LabSupport", "Libvirt", "AgentAPI", "Blocking", "HACoordination",
+            "LabSupport", "Libvirt", "AgentAPI", "Blocking", "HACoordination", "BenchSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -127,6 +127,9 @@ let package = Package(
         .testTarget(name: "BlockingTests", dependencies: ["Blocking"]),
 
         // Benchmarks: run in release by `make bench`, never as timed assertions in tests.
+        // What every benchmark records: machine, commit, bench/results/*.json. Foundation only.
+        .target(name: "BenchSupport", path: "bench/BenchSupport"),
+        .testTarget(name: "BenchSupportTests", dependencies: ["BenchSupport"]),
         .executableTarget(name: "HACoreBench", dependencies: ["HACore", "HASimulator"], path: "bench/HACoreBench"),
     ]
 )
