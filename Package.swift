@@ -127,9 +127,10 @@ let package = Package(
         .testTarget(name: "BlockingTests", dependencies: ["Blocking"]),
 
         // Benchmarks: run in release by `make bench`, never as timed assertions in tests.
-        // What every benchmark records: machine, commit, bench/results/*.json. Foundation only.
+        // What every benchmark records (machine, commit, bench/results/*.json) and reads of a process's
+        // footprint from /proc. Foundation only.
         .target(name: "BenchSupport", path: "bench/BenchSupport"),
         .testTarget(name: "BenchSupportTests", dependencies: ["BenchSupport"]),
-        .executableTarget(name: "HACoreBench", dependencies: ["HACore", "HASimulator"], path: "bench/HACoreBench"),
+        .executableTarget(name: "HACoreBench", dependencies: ["HACore", "HASimulator", "BenchSupport"], path: "bench/HACoreBench"),
     ]
 )
