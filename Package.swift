@@ -109,7 +109,7 @@ let package = Package(
             "HACoordination", "ClusterSchema", "Blocking", "vigil-store-crash-helper", "EtcdTestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "HAAgentTests", dependencies: [
-            "HAAgent", "HACore", "ClusterSchema", "HACoordination", "Libvirt", "AgentAPI", "LabSupport", "EtcdTestSupport",
+            "HAAgent", "HACore", "ClusterSchema", "HACoordination", "Libvirt", "AgentAPI", "LabSupport", "EtcdTestSupport", "BenchSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

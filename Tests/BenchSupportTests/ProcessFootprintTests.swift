@@ -3,13 +3,13 @@ import XCTest
 
 /// Reading a process's footprint from /proc.
 final class ProcessFootprintTests: XCTestCase {
-    private let status = "Name:\tvigild\nVmPeak:\t  900000 kB\nVmHWM:\t   41234 kB\nVmRSS:\t   30120 kB\nThreads:\t12\n"
+    private let status = "Name:\tvigild\nVmPeak:\t  900000 kB\nVmHWM:\t   41234 kB\nVmRSS:\t   30120 kB\nRssAnon:\t   10100 kB\nRssFile:\t   20000 kB\nRssShmem:\t      20 kB\nThreads:\t12\n"
 
     func testResidentMemoryAndCPUTimeAreReadFromStatusAndStat() throws {
         // A command name with a space and a parenthesis must not shift the fields: utime 250, stime 50.
         let stat = "4242 (vigil d) x) S 1 4242 4242 0 -1 4194560 1000 0 0 0 250 50 0 0 10 -10 12 0 5000 900000000 7530 1844674"
         let f = try ProcessFootprint.parse(status: status, stat: stat)
-        XCTAssertEqual(f, ProcessFootprint(residentKiB: 30120, peakResidentKiB: 41234, cpuTicks: 300))
+        XCTAssertEqual(f, ProcessFootprint(residentKiB: 30120, peakResidentKiB: 41234, anonymousKiB: 10100, fileKiB: 20000, cpuTicks: 300))
     }
 
     func testThisProcessesFootprintIsReal() throws {

@@ -6,12 +6,18 @@ public struct ProcessFootprint: Sendable, Equatable {
     public var residentKiB: Int
     /// The most ever resident (VmHWM), KiB.
     public var peakResidentKiB: Int
+    /// Of the resident memory now, the anonymous part (RssAnon: heap, stacks) and the part mapped
+    /// from files (RssFile: the binary and shared libraries, which other processes may share), KiB.
+    public var anonymousKiB: Int
+    public var fileKiB: Int
     /// User plus system CPU time (utime + stime), clock ticks.
     public var cpuTicks: Int
 
-    public init(residentKiB: Int, peakResidentKiB: Int, cpuTicks: Int) {
+    public init(residentKiB: Int, peakResidentKiB: Int, anonymousKiB: Int = 0, fileKiB: Int = 0, cpuTicks: Int) {
         self.residentKiB = residentKiB
         self.peakResidentKiB = peakResidentKiB
+        self.anonymousKiB = anonymousKiB
+        self.fileKiB = fileKiB
         self.cpuTicks = cpuTicks
     }
 
@@ -37,7 +43,8 @@ public struct ProcessFootprint: Sendable, Equatable {
         guard fields.count > 12, let utime = Int(fields[11]), let stime = Int(fields[12]) else {
             throw .malformed("utime/stime", file: "stat", line: stat)
         }
-        return ProcessFootprint(residentKiB: try kib("VmRSS"), peakResidentKiB: try kib("VmHWM"), cpuTicks: utime + stime)
+        return ProcessFootprint(residentKiB: try kib("VmRSS"), peakResidentKiB: try kib("VmHWM"), anonymousKiB: try kib("RssAnon"),
+                                fileKiB: try kib("RssFile"), cpuTicks: utime + stime)
     }
 
     /// Clock ticks per second (USER_HZ), the unit of `cpuTicks`.
