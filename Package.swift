@@ -112,7 +112,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "HAAgentTests", dependencies: [
-            "HAAgent", "HACore", "ClusterSchema", "HACoordination", "Libvirt", "AgentAPI", "LabSupport", "EtcdTestSupport",
+            "HAAgent", "HACore", "ClusterSchema", "HACoordination", "Libvirt", "AgentAPI", "LabSupport", "EtcdTestSupport", "BenchSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -121,7 +121,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "AgentLabTests", dependencies: [
-            "LabSupport", "Libvirt", "AgentAPI", "Blocking", "HACoordination",
+            "LabSupport", "Libvirt", "AgentAPI", "Blocking", "HACoordination", "BenchSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -130,6 +130,10 @@ let package = Package(
         .testTarget(name: "BlockingTests", dependencies: ["Blocking"]),
 
         // Benchmarks: run in release by `make bench`, never as timed assertions in tests.
-        .executableTarget(name: "HACoreBench", dependencies: ["HACore", "HASimulator"], path: "bench/HACoreBench"),
+        // What every benchmark records (machine, commit, bench/results/*.json) and reads of a process's
+        // footprint from /proc. Foundation only.
+        .target(name: "BenchSupport", path: "bench/BenchSupport"),
+        .testTarget(name: "BenchSupportTests", dependencies: ["BenchSupport"]),
+        .executableTarget(name: "HACoreBench", dependencies: ["HACore", "HASimulator", "BenchSupport"], path: "bench/HACoreBench"),
     ]
 )

@@ -1,4 +1,5 @@
 import AgentAPI
+import BenchSupport
 import Foundation
 import LabSupport
 import XCTest
@@ -42,7 +43,7 @@ extension AgentLabTests {
         }
         let count = Int(environment["VIGIL_BENCH_GUESTS"] ?? "") ?? 10
         let concurrency = 2  // CoordinatorConfiguration.maxConcurrentMovesPerDrain's default
-        let loadBefore = BenchSetup.loadAverage()
+        let loadBefore = BenchMachine.loadAverage()
         try await withCluster(agents: LabAgentSettings(vcpus: max(count, 8))) { c in
             let vms = (1...count).map { "bench\($0)" }
             try await c.addOnline(vms)
@@ -58,7 +59,7 @@ extension AgentLabTests {
             print("virsh migrate: " + virsh.line)
             XCTAssertEqual(vigil.rebooted, [], "Vigil's drain rebooted guests")
             XCTAssertEqual(virsh.rebooted, [], "the baseline rebooted guests")
-            try DrainBenchReport(vigil: vigil, virsh: virsh, concurrency: concurrency, load: [loadBefore, BenchSetup.loadAverage()])
+            try DrainBenchReport(vigil: vigil, virsh: virsh, concurrency: concurrency, load: [loadBefore, BenchMachine.loadAverage()])
                 .write(c)
         }
     }
@@ -93,9 +94,6 @@ struct DrainBenchReport {
                                                                          "rebooted": $0.value.rebooted] as [String: Any]) })
         }
         let result: [String: Any] = [
-            "date": ISO8601DateFormatter().string(from: Date()),
-            "machine": BenchMachine.facts(c, load: load),
-            "commit": BenchMachine.commit(c.repository.path),
             "setup": ["guests": vms.count, "concurrency": concurrency, "source": "h1",
                       "virsh_flags": "--live --p2p --persistent --undefinesource --abort-on-error --unsafe"] as [String: Any],
             "vigil": ["total_seconds": vigil.total, "largest_gap_seconds": vigil.largestGap, "guests": guests(vigil)] as [String: Any],
@@ -103,10 +101,7 @@ struct DrainBenchReport {
             "ratio": ratio,
             "goal": ["ratio_at_most": 1.10, "met": ratio <= 1.10 && vigil.rebooted.isEmpty] as [String: Any],
         ]
-        let directory = c.repository.path + "/bench/results"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let file = directory + "/drain.json"
-        try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: file))
+        let file = try BenchResults.write(result, name: "drain", machine: c.benchMachine(load: load), repository: c.repository.path)
         print("wrote \(file)")
     }
 

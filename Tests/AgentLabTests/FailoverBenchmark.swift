@@ -1,4 +1,5 @@
 import AgentAPI
+import BenchSupport
 import Blocking
 import Foundation
 import LabSupport
@@ -21,7 +22,7 @@ extension AgentLabTests {
             throw XCTSkip("the failover benchmark runs under `make bench` (VIGIL_BENCH=1), not as part of the tests")
         }
         let setup = BenchSetup(environment)
-        let loadBefore = BenchSetup.loadAverage()
+        let loadBefore = BenchMachine.loadAverage()
         try await withCluster(fenceDevices: setup.leasePath ? false : true, watchdogSeconds: setup.leasePath ? 3 : nil,
                               agents: setup.agents) { c in
             let vms = (1...setup.guests).map { "bench\($0)" }
@@ -54,7 +55,7 @@ extension AgentLabTests {
                 }
             }
             let floor = try await measureFloor(c, vms, victim: hosts[setup.runs % hosts.count])
-            try BenchReport(setup: setup, runs: runs, floor: floor, load: [loadBefore, BenchSetup.loadAverage()])
+            try BenchReport(setup: setup, runs: runs, floor: floor, load: [loadBefore, BenchMachine.loadAverage()])
                 .write(c)
         }
     }
@@ -130,11 +131,6 @@ struct BenchSetup {
         agents = leasePath ? LabAgentSettings(ttlSeconds: Int(environment["VIGIL_BENCH_TTL"] ?? "") ?? 3, keepAliveSeconds: 0.5) : LabAgentSettings()
         agents.vcpus = max(guests, 8)  // every guest (one vCPU each) fits on the lost host
     }
-
-    /// The machine's 1-minute load average now (other work shares it).
-    static func loadAverage() -> Double {
-        Double((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first ?? "") ?? -1
-    }
 }
 
 /// One power-off: which host, what it held, and how its guests were recovered.
@@ -195,9 +191,6 @@ struct BenchReport {
         }
         print(table.joined(separator: "\n"))
         let result: [String: Any] = [
-            "date": ISO8601DateFormatter().string(from: Date()),
-            "machine": BenchMachine.facts(c, load: load),
-            "commit": BenchMachine.commit(c.repository.path),
             "setup": ["path": setup.leasePath ? "lease" : "fence", "guests_on_lost_host": setup.guests, "runs": runs.count,
                       "lease_ttl_seconds": setup.agents.ttlSeconds, "keepalive_interval_seconds": setup.agents.keepAliveSeconds,
                       "etcd_timing_ms": ProcessInfo.processInfo.environment["VIGIL_LAB_ETCD_TIMING"] ?? "100/1000"] as [String: Any],
@@ -210,10 +203,7 @@ struct BenchReport {
             "floor": ["running": floor.running, "heartbeat": floor.heartbeat],
             "summary": summary,
         ]
-        let directory = c.repository.path + "/bench/results"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let file = directory + (setup.leasePath ? "/failover-lease.json" : "/failover.json")
-        try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: file))
+        let file = try BenchResults.write(result, name: setup.leasePath ? "failover-lease" : "failover", machine: c.benchMachine(load: load), repository: c.repository.path)
         print("wrote \(file)")
     }
 }

@@ -43,6 +43,26 @@ final class AgentHarness: @unchecked Sendable {
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }
 
+    /// Writes a configuration file for a `vigild` process of its own on this harness's directory
+    /// (test driver, embedded store, API socket, no metrics listener, no watchdog); every other
+    /// setting at its default, then `extra` YAML lines. Returns the file's path.
+    @discardableResult
+    func writeDaemonConfiguration(node: String, logLevel: String, extra: String = "") throws -> String {
+        let path = directory + "/vigild.yaml"
+        try """
+        node: \(node)
+        libvirt_uri: "test:///default"
+        shared_storage: \(configuration.sharedStorage)
+        qemu_conf: \(configuration.qemuConfPath)
+        store: {embedded_path: \(configuration.store.embeddedPath)}
+        api: {socket: \(configuration.api.socket), metrics_listen: ""}
+        watchdog: {enabled: false}
+        log_level: \(logLevel)
+        \(extra)
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
     func start() {
         var logger = Logger(label: "vigild-test")
         logger.logLevel = ProcessInfo.processInfo.environment["VIGIL_TEST_LOG"] == nil ? .warning : .info

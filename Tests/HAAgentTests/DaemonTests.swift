@@ -14,21 +14,8 @@ final class DaemonTests: XCTestCase {
     func testStartsReloadsOnHangupAndStopsOnTerm() async throws {
         guard FileManager.default.isExecutableFile(atPath: vigild) else { return XCTFail("no vigild binary at \(vigild): run swift build first") }
         let h = try AgentHarness()  // only for its directory and settings; the daemon is a separate process
-        let config = h.directory + "/vigild.yaml"
+        let config = try h.writeDaemonConfiguration(node: "solo", logLevel: "info")
         let log = h.directory + "/vigild.log"
-        func write(logLevel: String, node: String) throws {
-            try """
-            node: \(node)
-            libvirt_uri: "test:///default"
-            shared_storage: \(h.configuration.sharedStorage)
-            qemu_conf: \(h.configuration.qemuConfPath)
-            store: {embedded_path: \(h.configuration.store.embeddedPath)}
-            api: {socket: \(h.configuration.api.socket), metrics_listen: ""}
-            watchdog: {enabled: false}
-            log_level: \(logLevel)
-            """.write(toFile: config, atomically: true, encoding: .utf8)
-        }
-        try write(logLevel: "info", node: "solo")
         let pid = try Spawn.start([vigild, "--config", config], stdout: log, stderr: log)
         defer { kill(pid, SIGKILL); _ = Spawn.reap(pid) }
         try await h.waitUntil("the daemon's API to answer") { try await h.status().leader == "solo" }
@@ -41,7 +28,7 @@ final class DaemonTests: XCTestCase {
             return !nices.isEmpty && Set(nices.values) == [MembershipSettings().nice]
         }
 
-        try write(logLevel: "debug", node: "renamed")
+        try h.writeDaemonConfiguration(node: "renamed", logLevel: "debug")
         kill(pid, SIGHUP)
         try await h.waitUntil("the reload logged") { (try String(contentsOfFile: log, encoding: .utf8)).contains("configuration reloaded") }
         let text = try String(contentsOfFile: log, encoding: .utf8)

@@ -1,3 +1,4 @@
+import BenchSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -11,15 +12,15 @@ func seconds(_ body: () -> Void) -> Double {
     return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
 }
 
-/// Peak resident memory of this process so far, in MiB.
+/// Peak resident memory of this process so far, in MiB. On Linux VmHWM, which starts afresh at exec:
+/// getrusage's maxrss would keep the peak of `swift run`, which execs the benchmark.
 func peakRSSMiB() -> Double {
+    #if os(Linux)
+    return Double((try? ProcessFootprint.read(pid: getpid()))?.peakResidentKiB ?? -1024) / 1024
+    #else
     var usage = rusage()
-    #if canImport(Darwin)
     getrusage(RUSAGE_SELF, &usage)
     return Double(usage.ru_maxrss) / 1_048_576
-    #else
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_maxrss) / 1024
     #endif
 }
 

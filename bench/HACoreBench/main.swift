@@ -1,9 +1,18 @@
+import BenchSupport
 import Foundation
 import HACore
 import HASimulator
 
 // Decision time and memory of the HA core at scale, with the same scenarios on a baseline cluster
-// (100 nodes x 5,000 VMs) measured in the same run for the ratio column. Run: swift run -c release HACoreBench
+// (100 nodes x 5,000 VMs) measured in the same run for the ratio column; the table on the terminal
+// and in bench/results/hacore.json. Run from the repository: swift run -c release HACoreBench
+
+let repository = FileManager.default.currentDirectoryPath
+guard FileManager.default.fileExists(atPath: repository + "/Package.swift") else {
+    FileHandle.standardError.write(Data("HACoreBench: run it from the repository (no Package.swift in \(repository)); it writes bench/results/hacore.json there\n".utf8))
+    exit(2)
+}
+let loadBefore = BenchMachine.loadAverage()
 
 struct Row {
     let scenario: String
@@ -11,7 +20,10 @@ struct Row {
     let time: Double
     let detail: String
     let rss: Double
-    var ratio = ""
+    /// The baseline cluster's time for the same scenario (large-cluster rows only).
+    var baseline: Double? = nil
+
+    var ratio: Double? { baseline.map { time / max($0, 1e-9) } }
 }
 
 var rows: [Row] = []
@@ -65,7 +77,7 @@ let baseline = coordinatorRows(nodes: 100, vms: 5_000)
 let large = coordinatorRows(nodes: 1_000, vms: 50_000)
 for (b, var l) in zip(baseline, large) {
     rows.append(b)
-    l.ratio = format2(l.time / max(b.time, 1e-9)) + "x"
+    l.baseline = b.time
     rows.append(l)
 }
 
@@ -85,7 +97,29 @@ rows.append(Row(scenario: "simulator: random schedules", size: "\(schedules) sch
                 detail: "\(format2(Double(schedules) / tSim)) schedules/s, \(steps) steps, \(violations) violations", rss: peakRSSMiB()))
 
 print("HACore benchmark (ratio: large cluster against the 100 x 5,000 baseline in this run)")
-print(pad("scenario", 34) + pad("nodes x VMs", 18) + pad("time", 12) + pad("ratio", 10) + pad("peak RSS", 12) + "detail")
+print(pad("scenario", 42) + pad("nodes x VMs", 18) + pad("time", 12) + pad("ratio", 10) + pad("peak RSS", 12) + "detail")
 for r in rows {
-    print(pad(r.scenario, 34) + pad(r.size, 18) + pad(format(r.time), 12) + pad(r.ratio, 10) + pad(format2(r.rss) + " MiB", 12) + r.detail)
+    print(pad(r.scenario, 42) + pad(r.size, 18) + pad(format(r.time), 12) + pad(r.ratio.map { format2($0) + "x" } ?? "", 10) + pad(format2(r.rss) + " MiB", 12) + r.detail)
+}
+
+#if DEBUG
+let build = "debug"
+#else
+let build = "release"
+#endif
+let result: [String: Any] = [
+    "setup": ["build": build, "baseline": baseline[0].size, "large": large[0].size, "ratio": "large-cluster time / baseline time, same scenario, same run",
+              "peak_rss_mib": "this process's peak resident memory so far (rows run in the order listed)"],
+    "rows": rows.map { r -> [String: Any] in
+        var row: [String: Any] = ["scenario": r.scenario, "size": r.size, "seconds": r.time, "peak_rss_mib": r.rss, "detail": r.detail]
+        if let b = r.baseline, let ratio = r.ratio { row["baseline_seconds"] = b; row["ratio"] = ratio }
+        return row
+    },
+]
+let machine = BenchMachine.facts(accelerator: .device(), load: [loadBefore, BenchMachine.loadAverage()])
+do {
+    print("wrote " + (try BenchResults.write(result, name: "hacore", machine: machine, repository: repository)))
+} catch {
+    FileHandle.standardError.write(Data("HACoreBench: cannot write bench/results/hacore.json: \(error)\n".utf8))
+    exit(1)
 }
