@@ -71,6 +71,15 @@ final class NodeAgentAbortTests: XCTestCase {
 
     private func move() async throws -> MoveRecord? { try await store.read(ClusterKeys.moves).readableValues().first }
 
+    /// A task that arrives before the watch delivered its group's definition (a group added an
+    /// instant ago: two watches, no order between them) reads the definition from the store.
+    func testATaskThatOvertakesItsGroupsDefinitionReadsItFromTheStore() async throws {
+        let report = await agent.run(AgentTask(id: "t0", group: "g", node: "h1", step: .takeOffline, reason: "stop g"))
+        XCTAssertFalse(report.failure?.contains("no definition") == true, report.failure ?? "ok")
+        let known = await agent.specs["g"]
+        XCTAssertNotNil(known, "the definition read is kept")
+    }
+
     func testAnAbortStopsTheJobKeepsTheGuestHereEndsTheMoveAbortedAndIsConsumed() async throws {
         try await start()
         try await migrate()

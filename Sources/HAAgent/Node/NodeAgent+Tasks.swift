@@ -10,7 +10,7 @@ extension NodeAgent {
     func run(_ task: AgentTask) async -> TaskReport {
         let g = task.group
         logger.info("performing task", metadata: ["group": "\(g)", "task": "\(task.step)", "reason": "\(task.reason)"])
-        guard let spec = specs[g] else {
+        guard let spec = await definition(of: g) else {
             return TaskReport(task: task, failure: "group \(g) has no definition in the store")
         }
         let domains = spec.domainNames
@@ -64,6 +64,21 @@ extension NodeAgent {
             }
             return TaskReport(task: task, failure: "\(error)", failedResource: (error as? GroupActionError)?.resource,
                               stillRunningHere: running, refusedByDiskLocks: locked, targetUnreachable: error is MoveTargetUnreachable)
+        }
+    }
+
+    /// The group's definition: as the watch delivered it, or, for a group added an instant ago whose
+    /// task arrived before its definition (two watches, no order between them), read from the store.
+    private func definition(of g: GroupID) async -> GroupSpec? {
+        if let spec = specs[g] { return spec }
+        do {
+            guard let kv = try await store.get(ClusterKeys.group(g)) else { return nil }
+            let spec = try ClusterKeys.groups.decode(kv.value, key: kv.key)
+            if specs[g] == nil { specs[g] = spec }
+            return spec
+        } catch {
+            logger.warning("cannot read the group's definition", metadata: ["group": "\(g)", "error": "\(error)"])
+            return nil
         }
     }
 
