@@ -109,3 +109,53 @@ struct DrainBenchReport {
         run.spread.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
     }
 }
+
+extension AgentLabTests {
+    /// An abort in the middle of a drain (issue 11 item 7): the live migrations in flight are aborted
+    /// (their jobs end, the guests keep running on the source), no new move starts, the drain ends
+    /// `aborted` naming what it left, and every guest runs exactly once, never rebooted.
+    func testAbortInTheMiddleOfADrainKeepsEveryGuestRunningOnce() async throws {
+        let agents = LabAgentSettings(migration: ["bandwidth_mibps: 4", "completion_seconds_per_gib: 2400", "no_progress_seconds: 120"])
+        try await withCluster(agents: agents) { c in
+            let vms = ["vm1", "vm2", "vm3"]
+            try await c.addOnline(vms, possibleOwners: ["h1", "h2"])
+            try await c.gather(vms, on: "h1")
+            let boots = try await c.boots(of: vms)
+            let xml = c.storedXML()
+            let watch = DuplicateWatch()
+            watch.start(c, domains: vms)
+            let (status, body) = try await c.call("h2", .POST, AgentAPI.node("h1", .drain))
+            XCTAssertEqual(status, 202, String(decoding: body, as: UTF8.self))
+            try await c.waitUntil("a live migration off h1 moving data", timeout: 60) {
+                try await c.status(via: "h2").groups.contains { $0.move?.phase == "migrating" && ($0.move?.vms.first?.dataProcessed ?? 0) >= 1 << 20 }
+            }
+            let inFlight = try await c.status(via: "h2").groups.filter { $0.move?.phase == "migrating" }.map(\.name).sorted()
+            let abort = try await c.vigilOffThePool("h2", ["node", "abort-drain", "h1"])
+            XCTAssertEqual(abort.status, 0, abort.out + abort.err)
+            try await c.waitUntil("no migration job, every guest online on one host", timeout: 120) {
+                let s = try await c.status(via: "h2")
+                return vms.allSatisfy { vm in
+                    let g = s.groups.first { $0.name == vm }
+                    let running = c.runningHosts(of: vm)
+                    return c.migratingHosts(of: vm).isEmpty && g?.status == "online" && running.count == 1 && g?.nodes == running
+                }
+            }
+            let s = try await c.status(via: "h2")
+            let drain = s.nodes.first { $0.name == "h1" }?.drain
+            let doubles = await watch.stop()
+            let after = try await c.boots(of: vms)
+            XCTAssertEqual(doubles, [:], "a guest ran on two hosts at once")
+            XCTAssertEqual(after, boots, "no guest rebooted")
+            XCTAssertEqual(c.storedXML(), xml, "stored XML unchanged")
+            XCTAssertEqual(drain?.outcome, "aborted", "\(String(describing: drain))")
+            XCTAssertEqual(Set(drain?.moved ?? []).intersection(inFlight), [], "a move that was aborted is not reported as moved")
+            for vm in inFlight {
+                XCTAssertEqual(c.runningHosts(of: vm), ["h1"], "\(vm)'s migration in flight was aborted: it runs on h1")
+                XCTAssertEqual(s.groups.first { $0.name == vm }?.move?.phase, "aborted")
+            }
+            let where_ = vms.map { "\($0)@\(c.runningHosts(of: $0).joined())" }.joined(separator: " ")
+            print("[lab] drain of h1 aborted with \(inFlight) migrating: \(where_); drain \(drain?.outcome ?? "-"): \(drain?.summary ?? "-"); "
+                  + "moved \(drain?.moved ?? []), left \(drain?.left.map(\.group) ?? [])")
+        }
+    }
+}

@@ -41,7 +41,7 @@ extension DrainView {
     /// The API's view of a node's drain record.
     init(_ record: DrainRecord) {
         self.init(startedAt: record.startedAt.map(APIServer.iso8601), deadline: APIServer.iso8601(record.deadline),
-                  outcome: record.outcome?.rawValue, summary: record.summary, moved: record.moved.map(\.rawValue),
+                  outcome: record.outcome?.rawValue, summary: record.summary, moved: record.movedOff.map(\.rawValue),
                   left: record.left.sorted { $0.key < $1.key }.map { .init(group: $0.key.rawValue, reason: $0.value) },
                   failback: record.failback.map(\.rawValue))
     }

@@ -16,8 +16,10 @@ public struct DrainRecord: Hashable, Codable, Sendable {
     public var startedAt: Timestamp?
     /// When the drain gives up: no new moves, live migrations in flight aborted, the drain incomplete.
     public var deadline: Timestamp
-    /// Groups this drain moved off the node, in the order it moved them.
+    /// Groups this drain began to move off the node, in the order it began (see `movedOff`).
     public var moved: [GroupID] = []
+    /// Groups this drain moved off the node: those it began to move and did not leave there.
+    public var movedOff: [GroupID] { moved.filter { left[$0] == nil } }
     /// Moves started for each group (the drain's own and each rung it fell back to).
     public var attempts: [GroupID: Int] = [:]
     /// Groups the drain left on the node, and why.
