@@ -72,7 +72,10 @@ struct SupervisedMigration: Sendable {
         var restart = false
         var abortReason: String?
         while !job.isFinished {
-            try? await Task.sleep(for: sampleInterval)
+            // Waits one sample interval, but notices the job's end within a few milliseconds: the next
+            // move of a drain starts when this one ends, not up to a sample interval later.
+            let tick = ContinuousClock.now + sampleInterval
+            while !job.isFinished, ContinuousClock.now < tick { try? await Task.sleep(for: Self.endPoll) }
             if job.isFinished { break }
             let now = Timestamp.wallClockNow
             let sample = job.takeSample()
@@ -101,6 +104,9 @@ struct SupervisedMigration: Sendable {
         }
         return (await migration.result, restart, abortReason)
     }
+
+    /// How often the supervising loop looks whether the job has ended.
+    static let endPoll = Duration.milliseconds(10)
 
     /// Asks libvirt to abort the job, on a thread of its own, without waiting: the job's end is what counts.
     private func abort() {
