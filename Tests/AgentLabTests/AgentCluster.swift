@@ -324,7 +324,6 @@ final class AgentCluster: @unchecked Sendable {
         return hosts
     }
 
-    /// The hosts on which `domain` is running now, asked of each host's libvirtd (a dead host runs nothing).
     /// The hosts where `domain` is in a live migration (a migration job, or paused for one), as their libvirtd says.
     func migratingHosts(of domain: String) -> [String] {
         lab.hosts.compactMap { h in
@@ -333,6 +332,7 @@ final class AgentCluster: @unchecked Sendable {
         }
     }
 
+    /// The hosts on which `domain` is running now, asked of each host's libvirtd (a dead host runs nothing).
     func runningHosts(of domain: String) -> [String] {
         lab.hosts.compactMap { h in
             guard let c = try? Connection(uri: h.uri), let d = try? c.domainIfExists(name: domain),
