@@ -162,6 +162,13 @@ extension ClusterCoordinator {
             // Taken offline to make room for a more important group: not placed back into that room
             // while the other groups making it are still stopping (the preemptor goes first, then).
             if let p = pending.preemptedFor, states.values.contains(where: { $0.phase.stoppingToMakeRoom == p }) { continue }
+            if def.hasExclusiveStorage, let h = s.lastHost, nodes[h]?.state ?? .down == .down {
+                // Freed from a lost node without proof of its death (lease and margin): its volume may still be
+                // mounted there, and nothing refuses a second mount as the disk locks refuse a second start.
+                alert(&s, "exclusive-unproven", .warning, "\(id) waits for \(h): its exclusive storage may still be mounted there, so it "
+                          + "starts elsewhere only once \(h)'s death is proven (a fence device or its watchdog) or \(h)'s agent says it does not run there", &out)
+                continue
+            }
             let recovering = pending.recovering != nil
             if def.policy.priority == .noAutoStart && pending.request == nil {
                 if recovering { alert(&s, "held", .warning, "\(id) is not started automatically (priority: no auto start)", &out) }

@@ -38,6 +38,9 @@ public struct GroupDefinition: Hashable, Codable, Sendable {
     public let vcpus: Int
     /// Move methods every VM of the group allows, best first (cold is always the last resort).
     public let moveLadder: [MoveMethod]
+    /// Whether the group holds storage that is online on its owner only (a volume mounted there):
+    /// no lock guards it on another host, so it leaves a lost node only once that node's death is proven.
+    public var hasExclusiveStorage: Bool { resources.contains { $0.kind == .storage(.exclusive) } }
 
     /// Validates the dependency DAG; throws `GroupValidationError` on a cycle or an unknown name.
     public init(id: GroupID, resources: [Resource], dependencies: [ResourceID: Set<ResourceID>] = [:],
